@@ -1,0 +1,242 @@
+"""The ``authbook`` command.
+
+Exit status: 0 all good; 1 data problems found (the workbook is still saved, the Problems
+sheet lists them); 2 a usage or file error (nothing written). No traceback reaches the user:
+set AUTHBOOK_DEBUG=1 to see one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+from authbook import app
+from authbook.rules.eligibility import eligible_codes
+from authbook.rules.values import name_key, parse_date
+from authbook.workbook import records, template
+from authbook.workbook.records import NotAnAuthBook, describe_problem
+from authbook.workbook.xlsxfile import WorkbookError
+
+MAX_PROBLEM_LINES = 40
+
+
+class UsageError(Exception):
+    """A command-line argument that cannot be used; the message is for the user."""
+
+
+def cli_date(text: str) -> date:
+    """A date given on the command line: 2026-03-31, 3/31/2026, an Excel serial, 'March 31 2026'."""
+    value: object = text
+    if text.strip().isdigit() and len(text.strip()) == 5:
+        value = int(text)
+    day, error = parse_date(value)
+    if error:
+        raise argparse.ArgumentTypeError(error)
+    return day
+
+
+def today() -> date:
+    return date.today()
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def cmd_new(args) -> int:
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} already exists; use --force to replace it (a .bak is kept)")
+    template.write_new(path)
+    print(f"created {path}")
+    return 0
+
+
+def cmd_template(args) -> int:
+    template.write_new(Path(args.path))
+    print(f"wrote the AuthBook template to {args.path}")
+    return 0
+
+
+def report_problems(computed: app.Computed) -> None:
+    for problem in computed.problems[:MAX_PROBLEM_LINES]:
+        print(describe_problem(problem, computed.sheets), file=sys.stderr)
+    extra = len(computed.problems) - MAX_PROBLEM_LINES
+    if extra > 0:
+        print(f"... and {extra} more; see the Problems sheet", file=sys.stderr)
+
+
+def summary(computed: app.Computed) -> str:
+    result = computed.result
+    kinds: dict[str, int] = {}
+    for alert in result.alerts:
+        kinds[alert.kind] = kinds.get(alert.kind, 0) + 1
+    denied = sum(1 for n in result.notes if n.check not in ("OK",) and "DRAFT" not in n.check)
+    lines = [
+        f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths, "
+        f"{len(result.book.notes)} notes, {len(result.book.clients)} clients",
+        f"new Auth #s: {len(result.new_auth_numbers)}",
+        "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) if kinds else "none"),
+        f"notes that would be denied: {denied}",
+        f"problems: {len(computed.problems)}"
+        + (" (see the Problems sheet)" if computed.problems else ""),
+    ]
+    return "\n".join(lines)
+
+
+def cmd_refresh(args) -> int:
+    computed = app.refresh_file(args.path, today(), args.as_of, args.user)
+    report_problems(computed)
+    print(f"refreshed {args.path}")
+    print(summary(computed))
+    return 1 if computed.problems else 0
+
+
+def cmd_demo(args) -> int:
+    from authbook.demo import demo_rows
+
+    path = Path(args.path)
+    as_of = args.as_of or today()
+    template.write_new(path, demo_rows(as_of, clients=args.clients))
+    computed = app.refresh_file(path, today(), as_of, user="demo")
+    report_problems(computed)
+    print(f"demo workbook: {path} (synthetic practice, no real people)")
+    print(summary(computed))
+    return 1 if computed.problems else 0
+
+
+def cmd_eligible(args) -> int:
+    computed = app.compute_file(args.path, today(), args.date)
+    book = computed.result.book
+    if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
+        raise UsageError(f"client {args.client} is not on the Clients sheet")
+    for code in eligible_codes(
+        book.auths, computed.result.ledger, args.client, args.date, args.provider
+    ):
+        print(code)
+    return 0
+
+
+ALERT_FIELDS = (
+    "kind",
+    "message",
+    "auth_no",
+    "client_id",
+    "billing_code",
+    "end_date",
+    "remaining_units",
+    "provider",
+    "payer",
+    "cell",
+)
+
+
+def cmd_alerts(args) -> int:
+    computed = app.compute_file(args.path, today(), args.as_of)
+    rows = records.alert_rows(computed.result.alerts, computed.sheets)
+    header, body = rows[0], rows[1:]
+    if args.format == "json":
+        out = [
+            {
+                f: (v.isoformat() if isinstance(v, date) else v)
+                for f, v in zip(ALERT_FIELDS, r, strict=False)
+            }
+            for r in body
+        ]
+        print(json.dumps(out, indent=2))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        for r in body:
+            writer.writerow([v.isoformat() if isinstance(v, date) else v for v in r])
+    else:
+        shown = [[_show(v) for v in r] for r in rows]
+        widths = [max(len(r[i]) for r in shown) for i in range(len(header))]
+        for r in shown:
+            print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip())
+        print(f"{len(body)} alert{'s' if len(body) != 1 else ''}")
+    return 0
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return f"{value:%m/%d/%Y}"
+    return str(value)
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="authbook",
+        description="Insurance-authorization tracking in an Excel workbook.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("new", help="create an empty AuthBook workbook")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(run=cmd_new)
+
+    p = sub.add_parser("template", help="write the workbook template (workbook_template.xlsx)")
+    p.add_argument("path")
+    p.set_defaults(run=cmd_template)
+
+    p = sub.add_parser("demo", help="build and refresh a synthetic practice's workbook")
+    p.add_argument("path", nargs="?", default="authbook-demo.xlsx")
+    p.add_argument("--as-of", type=cli_date, help="date the demo is built around (default today)")
+    p.add_argument("--clients", type=int, default=300, help="how many clients (default 300)")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("refresh", help="recompute units, Active, alerts, checks and problems")
+    p.add_argument("path")
+    p.add_argument("--as-of", type=cli_date, help="compute as of this date (default: Settings)")
+    p.add_argument("--user", help="name recorded in Last Edited By (default $AUTHBOOK_USER)")
+    p.set_defaults(run=cmd_refresh)
+
+    p = sub.add_parser("eligible", help="billing codes a client may be billed for on a date")
+    p.add_argument("path")
+    p.add_argument("--client", required=True, help="Client ID")
+    p.add_argument("--date", required=True, type=cli_date, help="service date")
+    p.add_argument("--provider", help="the clinician (auths for another provider are left out)")
+    p.set_defaults(run=cmd_eligible)
+
+    p = sub.add_parser("alerts", help="list unit and expiration alerts")
+    p.add_argument("path")
+    p.add_argument("--as-of", type=cli_date)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(run=cmd_alerts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (UsageError, WorkbookError, NotAnAuthBook) as exc:
+        print(f"authbook: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("authbook: interrupted; the workbook was not changed", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for AUTHBOOK_DEBUG
+        if os.environ.get("AUTHBOOK_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"authbook: internal error ({type(exc).__name__}); the workbook was not changed. "
+            "Run again with AUTHBOOK_DEBUG=1 for details and report it.",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""AuthBook's records: what a workbook row means once it has been read and checked.
+
+Every record is frozen and remembers its ``source`` (sheet and row), so every problem and
+alert can point at the cell a biller has to look at. Field names here are Python names; the
+sheet and header names users see live in ``authbook.workbook.schema`` only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Source(Record):
+    """Where a record came from: a sheet name and an Excel row number (1-based)."""
+
+    sheet: str
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.row}"
+
+
+class RawRecord(Record):
+    """One row as read, before any parsing: field name -> cell value as the file holds it."""
+
+    source: Source
+    values: dict[str, Any]
+
+
+class Problem(Record):
+    """Something wrong with the input, as data: where, which field, the value, what is wrong.
+
+    ``entity`` is the row's key a biller knows it by (an Auth #, a Client ID, a Note ID).
+    ``value`` is the cell as typed; shells decide whether it may be shown (names and dates of
+    birth are never printed outside the workbook).
+    """
+
+    source: Source
+    field: str | None = None
+    value: Any = None
+    message: str
+    entity: str | None = None
+
+
+class Client(Record):
+    source: Source
+    client_id: str
+    last_name: str | None = None
+    first_name: str | None = None
+    dob: date | None = None
+    primary_therapist: str | None = None
+    primary_payer: str | None = None
+    secondary_payer: str | None = None
+    division: str | None = None
+    client_group: str | None = None
+    active: bool = True
+
+
+class Auth(Record):
+    """A payer's approval: units of one billing code for one client between two dates.
+
+    ``allotted_units`` is ``None`` only for unmanaged auths (no unit limit).
+    """
+
+    source: Source
+    auth_no: str | None
+    client_id: str
+    billing_code: str
+    diagnosis: str | None = None
+    start_date: date
+    end_date: date
+    allotted_units: int | None = None
+    prior_units_used: int = 0
+    unit_alert_level: int | None = None
+    exp_alert_days: int | None = None
+    provider: str | None = None
+    payer: str | None = None
+    auth_group: str | None = None
+    unmanaged: bool = False
+    exclude_from_notes: bool = False
+    default: bool = False
+    suspend_alerts: bool = False
+    sliding_scale_pct: float | None = None
+    inpatient: bool = False
+
+    @property
+    def key(self) -> str:
+        """The Auth # if it has one, else the cell it was typed in."""
+        return self.auth_no or str(self.source)
+
+    def covers(self, day: date) -> bool:
+        """True when ``day`` is inside Start Date..End Date (both included)."""
+        return self.start_date <= day <= self.end_date
+
+    def allows_provider(self, provider: str | None) -> bool:
+        """True when the auth names no provider, or names this one (case-insensitive)."""
+        if not self.provider:
+            return True
+        return bool(provider) and provider.strip().casefold() == self.provider.strip().casefold()
+
+
+NOTE_STATUSES = ("Draft", "Pending", "Released")
+
+
+class Note(Record):
+    source: Source
+    note_id: str | None = None
+    client_id: str
+    service_date: date
+    provider: str | None = None
+    billing_code: str
+    units: int = 1
+    minutes: int | None = None
+    status: str = "Draft"
+    auth_no: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.note_id or str(self.source)
+
+    @property
+    def draws_units(self) -> bool:
+        """Pending and Released notes draw units; Draft notes draw nothing."""
+        return self.status in ("Pending", "Released")
+
+
+class BillingCode(Record):
+    source: Source
+    code: str
+    description: str | None = None
+    code_type: str | None = None
+    unit_minutes: int | None = None
+    rate: float | None = None
+    active: bool = True
+
+
+class AuthGroup(Record):
+    source: Source
+    group_name: str
+    active: bool = True
+    description: str | None = None
+
+
+class CodeGroupMember(Record):
+    source: Source
+    group_name: str
+    billing_code: str
+
+
+class Payer(Record):
+    source: Source
+    payer: str
+    payer_id: str | None = None
+    active: bool = True
+
+
+class Provider(Record):
+    source: Source
+    provider: str
+    credentials: str | None = None
+    active: bool = True
+
+
+class Settings(Record):
+    """Workbook-wide settings. ``as_of`` None means today (the shell decides what today is)."""
+
+    as_of: date | None = None
+    auth_prefix: str = "AB"
+    date_order: str = "MDY"
+
+
+class Book(Record):
+    """A whole workbook, parsed: the records that could be read, in sheet order."""
+
+    clients: tuple[Client, ...] = ()
+    auths: tuple[Auth, ...] = ()
+    notes: tuple[Note, ...] = ()
+    billing_codes: tuple[BillingCode, ...] = ()
+    auth_groups: tuple[AuthGroup, ...] = ()
+    code_groups: tuple[CodeGroupMember, ...] = ()
+    payers: tuple[Payer, ...] = ()
+    providers: tuple[Provider, ...] = ()
+    settings: Settings = Settings()
+
+
+class AuthStatus(Record):
+    """What a refresh computes for one auth (the Auths sheet's computed columns)."""
+
+    source: Source
+    auth_no: str | None
+    used_units: int | None
+    pending_units: int | None
+    remaining_units: int | None
+    available_units: int | None
+    active: bool | None
+    alert: str
+    primary_therapist: str | None = None
+    dob: date | None = None
+
+
+class NoteStatus(Record):
+    """What a refresh computes for one note (the Notes sheet's computed columns)."""
+
+    source: Source
+    applied_auth_no: str | None
+    payer: str | None
+    charge: float | None
+    inpatient: bool | None
+    check: str
+
+
+ALERT_KINDS = ("OVER", "EXHAUSTED", "LOW", "EXPIRING", "EXPIRED")
+
+
+class Alert(Record):
+    """One alert on one auth: ``kind`` is one of ALERT_KINDS, ``message`` the readable text."""
+
+    source: Source
+    kind: str
+    message: str
+    auth_no: str | None
+    client_id: str
+    billing_code: str
+    end_date: date
+    remaining_units: int | None
+    provider: str | None = None
+    payer: str | None = None
+
+
+class RawBook(Record):
+    """A workbook as read, before parsing: the raw rows of each input sheet.
+
+    ``settings`` holds one record per Settings row, with values ``{"field": name, "value": v}``.
+    ``missing`` names input sheets the file does not have (their lists stay empty).
+    """
+
+    clients: tuple[RawRecord, ...] = ()
+    auths: tuple[RawRecord, ...] = ()
+    notes: tuple[RawRecord, ...] = ()
+    billing_codes: tuple[RawRecord, ...] = ()
+    auth_groups: tuple[RawRecord, ...] = ()
+    code_groups: tuple[RawRecord, ...] = ()
+    payers: tuple[RawRecord, ...] = ()
+    providers: tuple[RawRecord, ...] = ()
+    settings: tuple[RawRecord, ...] = ()

@@ -1,0 +1,91 @@
+"""Unit and expiration alerts on auths, and whether an auth is Active.
+
+Alerts (none when Suspend Alerts = Y):
+
+- OVER: Remaining < 0 — notes were billed beyond the approval.
+- EXHAUSTED: Remaining = 0 on an auth that has not ended.
+- LOW: 0 < Remaining <= Unit Alert Level on an auth that has not ended.
+- EXPIRING: as_of <= End Date <= as_of + Exp Alert Days.
+- EXPIRED: End Date < as_of, the client is active, and the client has no later auth for the
+  same billing code (once renewed, the old auth stops alerting).
+
+LOW and EXHAUSTED stop once an auth has ended (EXPIRED, or nothing when renewed, takes over);
+OVER stays, because it means sessions were billed that the payer will not pay.
+Unmanaged auths have no unit alerts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from authbook.models import Alert, Auth, Client
+from authbook.rules.units import AuthIndex, Ledger
+from authbook.rules.values import name_key
+
+
+def is_active(auth: Auth, remaining: int | None, as_of: date) -> bool:
+    """Active as of a date: inside its dates and (unmanaged or units remaining)."""
+    return auth.covers(as_of) and (remaining is None or remaining > 0)
+
+
+def has_successor(auth: Auth, index: AuthIndex) -> bool:
+    """True when the client has another auth for the same code ending after this one."""
+    return any(
+        other is not auth and other.end_date > auth.end_date
+        for other in index.for_client_code(auth.client_id, auth.billing_code)
+    )
+
+
+def auth_alerts(
+    auth: Auth,
+    ledger: Ledger,
+    index: AuthIndex,
+    clients: dict[str, Client],
+    as_of: date,
+) -> list[Alert]:
+    """The alerts one auth raises as of a date, most urgent first."""
+    if auth.suspend_alerts:
+        return []
+    remaining = ledger.remaining(auth)
+    ended = auth.end_date < as_of
+    found: list[tuple[str, str]] = []
+    if remaining is not None:
+        if remaining < 0:
+            found.append(("OVER", f"OVER: {-remaining} {_units(-remaining)} over the approval"))
+        elif remaining == 0 and not ended:
+            found.append(("EXHAUSTED", "EXHAUSTED: no units left"))
+        elif (
+            not ended
+            and auth.unit_alert_level is not None
+            and 0 < remaining <= auth.unit_alert_level
+        ):
+            found.append(("LOW", f"LOW: {remaining} {_units(remaining)} left"))
+    if auth.exp_alert_days is not None and as_of <= auth.end_date <= as_of + timedelta(
+        days=auth.exp_alert_days
+    ):
+        days = (auth.end_date - as_of).days
+        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        found.append(("EXPIRING", f"EXPIRING: ends {when} ({auth.end_date:%m/%d/%Y})"))
+    if ended:
+        client = clients.get(name_key(auth.client_id))
+        if (client is None or client.active) and not has_successor(auth, index):
+            found.append(("EXPIRED", f"EXPIRED: ended {auth.end_date:%m/%d/%Y}, no renewal"))
+    return [
+        Alert(
+            source=auth.source,
+            kind=kind,
+            message=message,
+            auth_no=auth.auth_no,
+            client_id=auth.client_id,
+            billing_code=auth.billing_code,
+            end_date=auth.end_date,
+            remaining_units=remaining,
+            provider=auth.provider,
+            payer=auth.payer,
+        )
+        for kind, message in found
+    ]
+
+
+def _units(n: int) -> str:
+    return "unit" if n == 1 else "units"

@@ -1,0 +1,358 @@
+"""Turning raw rows into checked records: ``build_book(raw) -> (Book, problems)``.
+
+Every cell that cannot be used becomes a Problem naming its row and field; the rest of the
+workbook is still read. A row whose key facts are unusable (an auth with no client, no code or
+no dates, a note with no date) is left out of the Book, so it draws and serves nothing, and
+its problems say why. Optional cells that cannot be read count as blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from authbook.models import (
+    NOTE_STATUSES,
+    Auth,
+    AuthGroup,
+    BillingCode,
+    Book,
+    Client,
+    CodeGroupMember,
+    Note,
+    Payer,
+    Problem,
+    Provider,
+    RawBook,
+    RawRecord,
+    Settings,
+)
+from authbook.rules.values import (
+    code_key,
+    name_key,
+    parse_choice,
+    parse_count,
+    parse_date,
+    parse_money,
+    parse_percent,
+    parse_text,
+    parse_units,
+    parse_yes_no,
+)
+
+Parser = Callable[[object], tuple[object, str | None]]
+
+DATE_ORDERS = ("MDY", "DMY", "YMD")
+
+
+def _fields(order: str) -> dict[str, dict[str, Parser]]:
+    """How each field of each record is read (the date parser depends on the date order)."""
+    day = partial(parse_date, order=order)
+    return {
+        "clients": {
+            "client_id": parse_text,
+            "last_name": parse_text,
+            "first_name": parse_text,
+            "dob": day,
+            "primary_therapist": parse_text,
+            "primary_payer": parse_text,
+            "secondary_payer": parse_text,
+            "division": parse_text,
+            "client_group": parse_text,
+            "active": parse_yes_no,
+        },
+        "auths": {
+            "auth_no": parse_text,
+            "client_id": parse_text,
+            "billing_code": parse_text,
+            "diagnosis": parse_text,
+            "start_date": day,
+            "end_date": day,
+            "allotted_units": parse_units,
+            "prior_units_used": parse_units,
+            "unit_alert_level": parse_units,
+            "exp_alert_days": parse_count,
+            "provider": parse_text,
+            "payer": parse_text,
+            "auth_group": parse_text,
+            "unmanaged": parse_yes_no,
+            "exclude_from_notes": parse_yes_no,
+            "default": parse_yes_no,
+            "suspend_alerts": parse_yes_no,
+            "sliding_scale_pct": parse_percent,
+            "inpatient": parse_yes_no,
+        },
+        "notes": {
+            "note_id": parse_text,
+            "client_id": parse_text,
+            "service_date": day,
+            "provider": parse_text,
+            "billing_code": parse_text,
+            "units": parse_units,
+            "minutes": parse_count,
+            "status": partial(parse_choice, choices=NOTE_STATUSES),
+            "auth_no": parse_text,
+        },
+        "billing_codes": {
+            "code": parse_text,
+            "description": parse_text,
+            "code_type": parse_text,
+            "unit_minutes": parse_count,
+            "rate": parse_money,
+            "active": parse_yes_no,
+        },
+        "auth_groups": {
+            "group_name": parse_text,
+            "active": parse_yes_no,
+            "description": parse_text,
+        },
+        "code_groups": {"group_name": parse_text, "billing_code": parse_text},
+        "payers": {"payer": parse_text, "payer_id": parse_text, "active": parse_yes_no},
+        "providers": {"provider": parse_text, "credentials": parse_text, "active": parse_yes_no},
+    }
+
+
+def parse_row(
+    raw: RawRecord, parsers: dict[str, Parser], entity: str | None = None
+) -> tuple[dict[str, object], list[Problem]]:
+    """Parse the fields of one raw row; unreadable cells become problems and read as blank."""
+    values: dict[str, object] = {}
+    problems: list[Problem] = []
+    for name, parse in parsers.items():
+        cell = raw.values.get(name)
+        value, error = parse(cell)
+        if error:
+            problems.append(
+                Problem(source=raw.source, field=name, value=cell, message=error, entity=entity)
+            )
+            value = None
+        values[name] = value
+    return values, problems
+
+
+def _missing(raw: RawRecord, name: str, what: str, entity: str | None) -> Problem:
+    return Problem(
+        source=raw.source,
+        field=name,
+        value=raw.values.get(name),
+        message=f"{what} is required",
+        entity=entity,
+    )
+
+
+def parse_settings(rows: tuple[RawRecord, ...]) -> tuple[Settings, list[Problem]]:
+    """Settings from the Settings sheet; an unreadable setting keeps its default."""
+    problems: list[Problem] = []
+    found: dict[str, object] = {}
+    for raw in rows:
+        name, cell = raw.values.get("field"), raw.values.get("value")
+        if name == "date_order":
+            value, error = parse_choice(cell, DATE_ORDERS)
+        elif name == "auth_prefix":
+            value, error = parse_text(cell)
+        elif name == "as_of":
+            value, error = parse_date(cell, "YMD" if isinstance(cell, str) else "MDY")
+            if error and isinstance(cell, str):
+                value, error = parse_date(cell, "MDY")
+        else:
+            continue
+        if error:
+            problems.append(Problem(source=raw.source, field="value", value=cell, message=error))
+        elif value is not None:
+            found[name] = value
+    return Settings(**found), problems
+
+
+def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
+    """Parse and check a whole workbook. Returns the usable records and every problem found.
+
+    Checks made here: required cells, unreadable values, End Date before Start Date,
+    duplicate keys (Client ID, Auth #, Billing Code), and references to clients, billing
+    codes, auth groups, providers and payers that the workbook does not list.
+    """
+    settings, problems = parse_settings(raw.settings)
+    spec = _fields(settings.date_order)
+
+    codes = _build_list(raw.billing_codes, spec["billing_codes"], "code", BillingCode, problems)
+    groups = _build_list(raw.auth_groups, spec["auth_groups"], "group_name", AuthGroup, problems)
+    payers = _build_list(raw.payers, spec["payers"], "payer", Payer, problems)
+    providers = _build_list(raw.providers, spec["providers"], "provider", Provider, problems)
+    clients = _build_list(raw.clients, spec["clients"], "client_id", Client, problems)
+    code_groups = []
+    for row in raw.code_groups:
+        values, found = parse_row(row, spec["code_groups"])
+        problems.extend(found)
+        if values["group_name"] and values["billing_code"]:
+            code_groups.append(CodeGroupMember(source=row.source, **values))
+
+    known = _Known(clients, codes, groups, payers, providers)
+    auths = _build_auths(raw.auths, spec["auths"], known, problems)
+    notes = _build_notes(raw.notes, spec["notes"], known, problems)
+    book = Book(
+        clients=tuple(clients),
+        auths=tuple(auths),
+        notes=tuple(notes),
+        billing_codes=tuple(codes),
+        auth_groups=tuple(groups),
+        code_groups=tuple(code_groups),
+        payers=tuple(payers),
+        providers=tuple(providers),
+        settings=settings,
+    )
+    return book, problems
+
+
+def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list:
+    """Records of a simple list sheet, keyed by ``key``; a repeated key is a problem."""
+    out, seen = [], {}
+    for row in rows:
+        values, found = parse_row(row, parsers)
+        problems.extend(found)
+        name = values[key]
+        if not name:
+            problems.append(_missing(row, key, "this cell", None))
+            continue
+        if name_key(name) in seen:
+            problems.append(
+                Problem(
+                    source=row.source,
+                    field=key,
+                    value=row.values.get(key),
+                    message=f"'{name}' is listed twice (first at row {seen[name_key(name)]}); "
+                    "this row is ignored",
+                    entity=str(name),
+                )
+            )
+            continue
+        seen[name_key(name)] = row.source.row
+        out.append(model(source=row.source, **{k: v for k, v in values.items() if v is not None}))
+    return out
+
+
+class _Known:
+    """The names other sheets may refer to, for reference checks."""
+
+    def __init__(self, clients, codes, groups, payers, providers):
+        self.clients = {name_key(c.client_id) for c in clients}
+        self.codes = {code_key(c.code) for c in codes}
+        self.groups = {name_key(g.group_name) for g in groups}
+        self.payers = {name_key(p.payer) for p in payers}
+        self.providers = {name_key(p.provider) for p in providers}
+
+    def unknown(self, row: RawRecord, values: dict, entity: str | None) -> list[Problem]:
+        """Problems for names in ``values`` that the workbook's lists do not hold."""
+        checks = (
+            ("client_id", self.clients, name_key, "Clients"),
+            ("billing_code", self.codes, code_key, "BillingCodes"),
+            ("auth_group", self.groups, name_key, "AuthGroups"),
+            ("payer", self.payers, name_key, "Payers"),
+            ("provider", self.providers, name_key, "Providers"),
+        )
+        found = []
+        for name, names, key, listed_in in checks:
+            value = values.get(name)
+            if value and names and key(value) not in names:
+                found.append(
+                    Problem(
+                        source=row.source,
+                        field=name,
+                        value=row.values.get(name),
+                        message=f"'{value}' is not on the {listed_in} sheet",
+                        entity=entity,
+                    )
+                )
+        return found
+
+
+def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[Auth]:
+    auths: list[Auth] = []
+    numbers: dict[str, int] = {}
+    for row in rows:
+        values, found = parse_row(row, parsers)
+        entity = values["auth_no"] or values["client_id"]
+        problems.extend(p.model_copy(update={"entity": entity}) for p in found)
+        usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
+        for name, what in (
+            ("client_id", "Client ID"),
+            ("billing_code", "Billing Code"),
+            ("start_date", "Start Date"),
+            ("end_date", "End Date"),
+        ):
+            if values[name] is None and row.values.get(name) in (None, ""):
+                problems.append(_missing(row, name, what, entity))
+                usable = False
+        if values["allotted_units"] is None and not values["unmanaged"]:
+            if row.values.get("allotted_units") in (None, ""):
+                problems.append(
+                    _missing(row, "allotted_units", "Allotted Units (or Unmanaged = Y)", entity)
+                )
+            usable = False
+        start, end = values["start_date"], values["end_date"]
+        if start and end and end < start:
+            problems.append(
+                Problem(
+                    source=row.source,
+                    field="end_date",
+                    value=row.values.get("end_date"),
+                    message=f"End Date {end:%m/%d/%Y} is before Start Date {start:%m/%d/%Y}",
+                    entity=entity,
+                )
+            )
+            usable = False
+        client_unknown = values["client_id"] and name_key(values["client_id"]) not in known.clients
+        unknown = known.unknown(row, values, entity)
+        problems.extend(unknown)
+        if client_unknown and known.clients:
+            usable = False
+        number = values["auth_no"]
+        if number:
+            first = numbers.setdefault(name_key(number), row.source.row)
+            if first != row.source.row:
+                problems.append(
+                    Problem(
+                        source=row.source,
+                        field="auth_no",
+                        value=row.values.get("auth_no"),
+                        message=f"Auth # {number} is also on row {first}; "
+                        "a note that names it is matched to row " + str(first),
+                        entity=number,
+                    )
+                )
+        if not usable:
+            continue
+        if values["unmanaged"]:
+            values["allotted_units"] = None
+        values = {k: v for k, v in values.items() if v is not None}
+        auths.append(Auth(source=row.source, **values))
+    return auths
+
+
+def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[Note]:
+    notes: list[Note] = []
+    for row in rows:
+        values, found = parse_row(row, parsers)
+        entity = values["note_id"] or values["client_id"]
+        problems.extend(p.model_copy(update={"entity": entity}) for p in found)
+        usable = not any(p.field in ("units", "service_date", "status") for p in found)
+        for name, what in (
+            ("client_id", "Client ID"),
+            ("billing_code", "Billing Code"),
+            ("service_date", "Service Date"),
+        ):
+            if values[name] is None and row.values.get(name) in (None, ""):
+                problems.append(_missing(row, name, what, entity))
+                usable = False
+        problems.extend(
+            p
+            for p in known.unknown(row, values, entity)
+            if p.field in ("client_id", "billing_code", "provider")
+        )
+        if not usable:
+            continue
+        if values["units"] is None:
+            values["units"] = 1
+        if values["status"] is None:
+            values["status"] = "Draft"
+        values = {k: v for k, v in values.items() if v is not None}
+        notes.append(Note(source=row.source, **values))
+    return notes

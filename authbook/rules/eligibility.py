@@ -1,0 +1,44 @@
+"""Which billing codes a clinician may use for a client's session on a date.
+
+A code is eligible when an auth would serve a new 1-unit note that day: same client, service
+date within its dates, not excluded from notes, provider allowed, and units available (or
+unmanaged) after every note already in the ledger. The Default auth's code comes first.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from authbook.models import Auth
+from authbook.rules.units import Ledger
+from authbook.rules.values import code_key, name_key
+
+
+def serving_auths(
+    auths, ledger: Ledger, client_id: str, day: date, provider: str | None = None, units: int = 1
+) -> list[Auth]:
+    """Auths that would serve a new note of ``units`` for this client, day and provider, in the
+    order a note would pick them (Default, earliest End Date, sheet order)."""
+    found = [
+        a
+        for a in auths
+        if name_key(a.client_id) == name_key(client_id)
+        and a.covers(day)
+        and not a.exclude_from_notes
+        and a.allows_provider(provider)
+        and ledger.has_units(a, units)
+    ]
+    return sorted(found, key=lambda a: (not a.default, a.end_date, a.source.row))
+
+
+def eligible_codes(
+    auths, ledger: Ledger, client_id: str, day: date, provider: str | None = None
+) -> list[str]:
+    """The distinct billing codes eligible for a new 1-unit note, Default first."""
+    codes: list[str] = []
+    seen: set[str] = set()
+    for auth in serving_auths(auths, ledger, client_id, day, provider):
+        if code_key(auth.billing_code) not in seen:
+            seen.add(code_key(auth.billing_code))
+            codes.append(auth.billing_code)
+    return codes

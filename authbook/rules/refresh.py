@@ -1,0 +1,179 @@
+"""The refresh pipeline, top to bottom: number new auths → parse and check → apply notes →
+units and Active → alerts → note checks.
+
+``refresh(raw, as_of)`` is pure: the same raw workbook and date always give the same result,
+and nothing in it is a counter that a second run could count twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from authbook.models import (
+    ALERT_KINDS,
+    Alert,
+    AuthStatus,
+    Book,
+    NoteStatus,
+    Problem,
+    RawBook,
+    RawRecord,
+    Settings,
+)
+from authbook.rules.alerts import auth_alerts, is_active
+from authbook.rules.book import build_book
+from authbook.rules.checks import check_draw, input_problem_check
+from authbook.rules.numbering import assign_auth_numbers
+from authbook.rules.units import AuthIndex, Draw, Ledger, apply_notes
+from authbook.rules.values import code_key, name_key
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """Everything a refresh computes. ``auths`` and ``notes`` hold one status per sheet row."""
+
+    book: Book
+    as_of: date
+    new_auth_numbers: dict[int, str]
+    auths: list[AuthStatus]
+    notes: list[NoteStatus]
+    alerts: list[Alert]
+    problems: list[Problem]
+    ledger: Ledger
+    draws: list[Draw]
+
+
+def resolve_as_of(settings: Settings, override: date | None, today: date) -> date:
+    """The date to compute for: the command line's, else the Settings sheet's, else today."""
+    return override or settings.as_of or today
+
+
+def number_new_auths(raw: RawBook, prefix: str) -> tuple[RawBook, dict[int, str]]:
+    """Give blank Auth # cells their numbers; returns the raw book with them filled in."""
+    numbers = assign_auth_numbers(raw.auths, prefix)
+    if not numbers:
+        return raw, numbers
+    auths = tuple(
+        r.model_copy(update={"values": {**r.values, "auth_no": numbers[r.source.row]}})
+        if r.source.row in numbers
+        else r
+        for r in raw.auths
+    )
+    return raw.model_copy(update={"auths": auths}), numbers
+
+
+def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
+    """Compute every computed column, alert and problem of a workbook.
+
+    ``today`` is the caller's idea of today; ``as_of`` (or the Settings sheet's As Of) wins.
+    """
+    settings_book, _ = build_book(RawBook(settings=raw.settings))
+    raw, numbers = number_new_auths(raw, settings_book.settings.auth_prefix)
+    book, problems = build_book(raw)
+    day = resolve_as_of(book.settings, as_of, today)
+    draws, ledger = apply_notes(book.auths, book.notes)
+    index = AuthIndex(book.auths)
+    clients = {name_key(c.client_id): c for c in book.clients}
+    rates = {code_key(c.code): c.rate for c in book.billing_codes}
+
+    first_problem = _first_problem_by_row(problems)
+    auth_by_row = {a.source.row: a for a in book.auths}
+    alerts: list[Alert] = []
+    auth_statuses = []
+    for row in raw.auths:
+        auth = auth_by_row.get(row.source.row)
+        if auth is None:
+            auth_statuses.append(_unusable_auth(row, first_problem))
+            continue
+        found = auth_alerts(auth, ledger, index, clients, day)
+        alerts.extend(found)
+        client = clients.get(name_key(auth.client_id))
+        remaining = ledger.remaining(auth)
+        auth_statuses.append(
+            AuthStatus(
+                source=auth.source,
+                auth_no=auth.auth_no,
+                used_units=ledger.used[auth.source.row],
+                pending_units=ledger.pending[auth.source.row],
+                remaining_units=remaining,
+                available_units=ledger.available(auth),
+                active=is_active(auth, remaining, day),
+                alert="; ".join(a.message for a in found),
+                primary_therapist=client.primary_therapist if client else None,
+                dob=client.dob if client else None,
+            )
+        )
+
+    draw_by_row = {d.note.source.row: d for d in draws}
+    note_statuses = []
+    for row in raw.notes:
+        draw = draw_by_row.get(row.source.row)
+        if draw is None:
+            message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+            note_statuses.append(
+                NoteStatus(
+                    source=row.source,
+                    applied_auth_no=None,
+                    payer=None,
+                    charge=None,
+                    inpatient=None,
+                    check=input_problem_check(message),
+                )
+            )
+            continue
+        note_statuses.append(_note_status(draw, clients, rates))
+
+    severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
+    alerts.sort(key=lambda a: (severity[a.kind], a.end_date, a.source.row))
+    return Refreshed(
+        book=book,
+        as_of=day,
+        new_auth_numbers=numbers,
+        auths=auth_statuses,
+        notes=note_statuses,
+        alerts=alerts,
+        problems=problems,
+        ledger=ledger,
+        draws=draws,
+    )
+
+
+def _first_problem_by_row(problems: list[Problem]) -> dict[tuple[str, int], str]:
+    first: dict[tuple[str, int], str] = {}
+    for p in problems:
+        first.setdefault((p.source.sheet, p.source.row), p.message)
+    return first
+
+
+def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
+    message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+    return AuthStatus(
+        source=row.source,
+        auth_no=row.values.get("auth_no") and str(row.values["auth_no"]),
+        used_units=None,
+        pending_units=None,
+        remaining_units=None,
+        available_units=None,
+        active=None,
+        alert=f"INPUT PROBLEM: {message}",
+    )
+
+
+def _note_status(draw: Draw, clients, rates) -> NoteStatus:
+    note, auth = draw.note, draw.auth
+    client = clients.get(name_key(note.client_id))
+    payer = (auth.payer if auth else None) or (client.primary_payer if client else None)
+    rate = rates.get(code_key(note.billing_code))
+    charge = None
+    if rate is not None:
+        pct = auth.sliding_scale_pct if auth and auth.sliding_scale_pct is not None else 100.0
+        charge = round(rate * note.units * pct / 100, 2)
+    return NoteStatus(
+        source=note.source,
+        applied_auth_no=auth.auth_no if auth else None,
+        payer=payer,
+        charge=charge,
+        inpatient=auth.inpatient if auth else None,
+        check=check_draw(draw),
+    )

@@ -1,0 +1,183 @@
+"""Which auth each note draws from, and the units that follow from it.
+
+Units are derived, never stored: Used and Pending come from the notes ledger every time,
+so computing twice gives the same answer. Notes are applied in one stable order (service
+date, then sheet row), so results do not depend on how the Notes sheet is sorted.
+
+A Pending or Released note draws from one auth: same client and billing code, service date
+within the auth's dates, not Exclude From Notes, provider allowed. A typed Auth # on the
+note pins it. Otherwise, among those with units available (or unmanaged): the Default one,
+then the earliest End Date, then sheet order. When candidates exist but none has the units,
+the note still draws from the best one (the session happened) and its check says so.
+
+Units drawn count against every auth of the same client and Auth Group whose dates contain
+the service date (seed 001: 20 sessions shared by 90832/90834/90837/90853).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from authbook.models import Auth, Note
+from authbook.rules.values import code_key, name_key
+
+
+@dataclass(frozen=True)
+class Draw:
+    """The outcome of applying one note: the auth it draws from (or None) and why.
+
+    ``reason`` is one of: ``ok``, ``over`` (drew beyond the units available), ``no_auth``,
+    ``outside_dates``, ``provider``, ``excluded``, ``pin_unknown``, ``pin_mismatch``,
+    ``draft``. ``detail`` names the auth the reason is about, for the message.
+    """
+
+    note: Note
+    auth: Auth | None
+    reason: str
+    detail: Auth | None = None
+    available_before: int | None = None
+
+
+@dataclass
+class Ledger:
+    """Units per auth after applying notes, keyed by the auth's sheet row."""
+
+    used: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    pending: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    #: auth row -> notes counted against it (directly or through its group)
+    counted: dict[int, list[Note]] = field(default_factory=lambda: defaultdict(list))
+
+    def remaining(self, auth: Auth) -> int | None:
+        """Allotted − Prior Units Used − Used; None for unmanaged auths."""
+        if auth.unmanaged or auth.allotted_units is None:
+            return None
+        return auth.allotted_units - auth.prior_units_used - self.used[auth.source.row]
+
+    def available(self, auth: Auth) -> int | None:
+        """Remaining − Pending; None for unmanaged auths."""
+        remaining = self.remaining(auth)
+        return None if remaining is None else remaining - self.pending[auth.source.row]
+
+    def has_units(self, auth: Auth, units: int) -> bool:
+        available = self.available(auth)
+        return available is None or available >= units
+
+
+class AuthIndex:
+    """Auths looked up the ways notes need them: by (client, code), by Auth #, by group."""
+
+    def __init__(self, auths: tuple[Auth, ...] | list[Auth]):
+        self.auths = list(auths)
+        self.by_client_code: dict[tuple[str, str], list[Auth]] = defaultdict(list)
+        self.by_number: dict[str, Auth] = {}
+        self.by_group: dict[tuple[str, str], list[Auth]] = defaultdict(list)
+        for auth in self.auths:
+            self.by_client_code[(name_key(auth.client_id), code_key(auth.billing_code))].append(
+                auth
+            )
+            if auth.auth_no:
+                self.by_number.setdefault(name_key(auth.auth_no), auth)
+            if auth.auth_group:
+                self.by_group[(name_key(auth.client_id), name_key(auth.auth_group))].append(auth)
+
+    def for_client_code(self, client_id: str, code: str) -> list[Auth]:
+        return self.by_client_code.get((name_key(client_id), code_key(code)), [])
+
+    def sharing_pool(self, auth: Auth, day: date) -> list[Auth]:
+        """The auths a draw from ``auth`` on ``day`` counts against: the auth itself, plus every
+        auth of the same client and Auth Group whose dates contain the day."""
+        if not auth.auth_group:
+            return [auth]
+        group = self.by_group[(name_key(auth.client_id), name_key(auth.auth_group))]
+        return [a for a in group if a is auth or a.covers(day)]
+
+
+def can_serve(auth: Auth, client_id: str, code: str, day: date, provider: str | None) -> bool:
+    """True when ``auth`` may carry a note of this client, code, date and provider."""
+    return (
+        name_key(auth.client_id) == name_key(client_id)
+        and code_key(auth.billing_code) == code_key(code)
+        and auth.covers(day)
+        and not auth.exclude_from_notes
+        and auth.allows_provider(provider)
+    )
+
+
+def pick_auth(candidates: list[Auth], ledger: Ledger, units: int) -> tuple[Auth, bool]:
+    """The auth a note draws from among ``candidates`` (all able to serve it).
+
+    Those with the units available come first; among them the Default one, then the
+    earliest End Date, then sheet order. Returns (auth, has_units).
+    """
+
+    def rank(auth: Auth):
+        return (
+            not ledger.has_units(auth, units),
+            not auth.default,
+            auth.end_date,
+            auth.source.row,
+        )
+
+    best = min(candidates, key=rank)
+    return best, ledger.has_units(best, units)
+
+
+def why_not(auths: list[Auth], day: date, provider: str | None) -> tuple[str, Auth | None]:
+    """Why none of a client's auths for a code can serve a note: the most telling reason."""
+    if not auths:
+        return "no_auth", None
+    in_dates = [a for a in auths if a.covers(day)]
+    if not in_dates:
+        return "outside_dates", min(auths, key=lambda a: abs((a.end_date - day).days))
+    included = [a for a in in_dates if not a.exclude_from_notes]
+    if not included:
+        return "excluded", in_dates[0]
+    return "provider", included[0]
+
+
+def apply_notes(auths: tuple[Auth, ...] | list[Auth], notes) -> tuple[list[Draw], Ledger]:
+    """Apply every note to the auths, in service-date order. Returns one Draw per note (in the
+    order given) and the Ledger of units per auth."""
+    index = AuthIndex(auths)
+    ledger = Ledger()
+    draws: dict[int, Draw] = {}
+    ordered = sorted(enumerate(notes), key=lambda p: (p[1].service_date, p[1].source.row))
+    for position, note in ordered:
+        draws[position] = _apply_one(note, index, ledger)
+    return [draws[i] for i in range(len(notes))], ledger
+
+
+def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
+    if not note.draws_units:
+        return Draw(note, None, "draft")
+    if note.auth_no:
+        auth = index.by_number.get(name_key(note.auth_no))
+        if auth is None:
+            return Draw(note, None, "pin_unknown")
+        if not can_serve(auth, note.client_id, note.billing_code, note.service_date, note.provider):
+            return Draw(note, None, "pin_mismatch", detail=auth)
+        has_units = ledger.has_units(auth, note.units)
+    else:
+        own = index.for_client_code(note.client_id, note.billing_code)
+        candidates = [
+            a
+            for a in own
+            if a.covers(note.service_date)
+            and not a.exclude_from_notes
+            and a.allows_provider(note.provider)
+        ]
+        if not candidates:
+            reason, detail = why_not(own, note.service_date, note.provider)
+            return Draw(note, None, reason, detail=detail)
+        auth, has_units = pick_auth(candidates, ledger, note.units)
+    available = ledger.available(auth)
+    for counted in index.sharing_pool(auth, note.service_date):
+        row = counted.source.row
+        if note.status == "Released":
+            ledger.used[row] += note.units
+        else:
+            ledger.pending[row] += note.units
+        ledger.counted[row].append(note)
+    return Draw(note, auth, "ok" if has_units else "over", available_before=available)

@@ -1,0 +1,264 @@
+"""Translating between sheets and records, by the schema: rows in, computed cells out.
+
+``raw_book(sheets)`` turns what a file adapter read into a RawBook (field names, sources);
+``refresh_writes(...)`` turns computed statuses, alerts and problems into SheetWrites. No
+decisions are made here, only the mapping of fields to headers and cells.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from authbook.models import (
+    Alert,
+    AuthStatus,
+    NoteStatus,
+    Problem,
+    RawBook,
+    RawRecord,
+    Source,
+)
+from authbook.workbook import schema
+from authbook.workbook.sheetdata import SheetRead, SheetWrite
+
+DATE_FORMAT = "mm/dd/yyyy"
+MONEY_FORMAT = "#,##0.00"
+
+#: RawBook field -> sheet it is read from.
+RAW_SHEETS = {
+    "clients": schema.CLIENTS,
+    "auths": schema.AUTHS,
+    "notes": schema.NOTES,
+    "billing_codes": schema.BILLING_CODES,
+    "auth_groups": schema.AUTH_GROUPS,
+    "code_groups": schema.CODE_GROUPS,
+    "payers": schema.PAYERS,
+    "providers": schema.PROVIDERS,
+}
+
+
+class NotAnAuthBook(Exception):
+    """The file has none of the sheets an AuthBook workbook must have."""
+
+
+def raw_records(spec: schema.Sheet, read: SheetRead) -> list[RawRecord]:
+    """The rows of one sheet as RawRecords keyed by field name (unknown columns left out)."""
+    positions = schema.map_headers(spec, read.headers)
+    records = []
+    for row in read.rows:
+        values = {
+            name: row.values[index] if index < len(row.values) else None
+            for name, index in positions.items()
+        }
+        if any(v is not None and v != "" for v in values.values()):
+            records.append(RawRecord(source=Source(sheet=read.name, row=row.row), values=values))
+    return records
+
+
+def settings_records(read: SheetRead) -> list[RawRecord]:
+    """Settings rows as ``{"field": name, "value": v}`` records (unknown settings left out)."""
+    positions = schema.map_headers(schema.SETTINGS, read.headers)
+    names = {schema.header_key(label): name for label, name, _, _ in schema.SETTING_ROWS}
+    records = []
+    for row in read.rows:
+        label = row.values[positions["setting"]] if "setting" in positions else None
+        name = names.get(schema.header_key(label))
+        if name and "value" in positions:
+            records.append(
+                RawRecord(
+                    source=Source(sheet=read.name, row=row.row),
+                    values={"field": name, "value": row.values[positions["value"]]},
+                )
+            )
+    return records
+
+
+def missing_headers(spec: schema.Sheet, read: SheetRead) -> list[Problem]:
+    """A problem for each input column the sheet's header row lacks."""
+    positions = schema.map_headers(spec, read.headers)
+    return [
+        Problem(
+            source=Source(sheet=read.name, row=1),
+            field=c.field,
+            message=f"the column '{c.header}' is missing from the header row",
+        )
+        for c in spec.columns
+        if not c.computed and c.field not in positions
+    ]
+
+
+def raw_book(sheets: dict[str, SheetRead]) -> tuple[RawBook, list[Problem]]:
+    """A RawBook from the sheets read, with a problem for each expected column not found.
+
+    Raises NotAnAuthBook when none of the required sheets is there.
+    """
+    if not any(name in sheets for name in schema.REQUIRED_SHEETS):
+        raise NotAnAuthBook(
+            "this is not an AuthBook workbook: it has no "
+            + " or ".join(f"'{n}'" for n in schema.REQUIRED_SHEETS)
+            + " sheet (create one with 'authbook new PATH')"
+        )
+    values: dict[str, tuple[RawRecord, ...]] = {}
+    problems: list[Problem] = []
+    for field_name, spec in RAW_SHEETS.items():
+        read = sheets.get(spec.name)
+        if read is None:
+            continue
+        values[field_name] = tuple(raw_records(spec, read))
+        problems.extend(missing_headers(spec, read))
+    if schema.SETTINGS.name in sheets:
+        values["settings"] = tuple(settings_records(sheets[schema.SETTINGS.name]))
+    return RawBook(**values), problems
+
+
+def cell_value(value: object) -> object:
+    """How a computed value is shown in a cell: booleans as Y/N, everything else as is."""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return value
+
+
+def _same(old: object, new: object) -> bool:
+    if isinstance(old, datetime) and isinstance(new, date) and not isinstance(new, datetime):
+        return old.date() == new and old.time() == datetime.min.time()
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        return not isinstance(old, bool) and float(old) == float(new)
+    if old == "" and new is None:
+        return True
+    return old == new and type(old) is type(new)
+
+
+def _formats(spec: schema.Sheet, positions: dict[str, int]) -> dict[int, str]:
+    formats = {}
+    for column in spec.columns:
+        if column.field in positions:
+            if column.kind == "date":
+                formats[positions[column.field] + 1] = DATE_FORMAT
+            elif column.kind == "money":
+                formats[positions[column.field] + 1] = MONEY_FORMAT
+    return formats
+
+
+def column_writes(
+    spec: schema.Sheet, read: SheetRead, rows: dict[int, dict[str, object]]
+) -> SheetWrite:
+    """Cells to set for ``rows`` (sheet row -> field -> value), skipping cells already equal.
+
+    Fields whose column the sheet lacks are skipped; the Table is re-fitted to the last row.
+    """
+    positions = schema.map_headers(spec, read.headers)
+    current = {r.row: r.values for r in read.rows}
+    cells: dict[tuple[int, int], object] = {}
+    for row, values in rows.items():
+        old_row = current.get(row, [])
+        for name, value in values.items():
+            if name not in positions:
+                continue
+            index = positions[name]
+            new = cell_value(value)
+            old = old_row[index] if index < len(old_row) else None
+            if not _same(old, new):
+                cells[(row, index + 1)] = new
+    last_row = max([r.row for r in read.rows] + [1])
+    return SheetWrite(cells=cells, last_row=last_row, number_formats=_formats(spec, positions))
+
+
+def auth_rows(
+    statuses: list[AuthStatus],
+    new_numbers: dict[int, str],
+    edited_by: str,
+    edited_on: date,
+) -> dict[int, dict[str, object]]:
+    """Auths computed columns per row, plus the Auth # and Last Edited cells of numbered rows."""
+    rows = {}
+    for s in statuses:
+        values = s.model_dump(exclude={"source", "auth_no"})
+        if s.source.row in new_numbers:
+            values["auth_no"] = new_numbers[s.source.row]
+            values["last_edited_date"] = edited_on
+            values["last_edited_by"] = edited_by
+        rows[s.source.row] = values
+    return rows
+
+
+def note_rows(statuses: list[NoteStatus]) -> dict[int, dict[str, object]]:
+    return {s.source.row: s.model_dump(exclude={"source"}) for s in statuses}
+
+
+def _cell_ref(read: SheetRead | None, spec: schema.Sheet | None, problem: Problem) -> tuple:
+    """(column header, cell like G12) for a problem, as far as the sheet tells."""
+    if spec is None or problem.field is None:
+        return "", ""
+    column = spec.by_field.get(problem.field)
+    header = column.header if column else problem.field
+    if read is not None and column is not None:
+        positions = schema.map_headers(spec, read.headers)
+        if problem.field in positions:
+            letter = schema.column_letter(positions[problem.field] + 1)
+            return header, f"{letter}{problem.source.row}"
+    return header, ""
+
+
+def problem_rows(problems: list[Problem], sheets: dict[str, SheetRead]) -> list[list[object]]:
+    """The Problems sheet: header, then one row per problem, in sheet and row order."""
+    rows: list[list[object]] = [schema.PROBLEMS.headers]
+    for p in sorted(problems, key=lambda p: (p.source.sheet, p.source.row)):
+        spec = schema.BY_NAME.get(p.source.sheet)
+        header, cell = _cell_ref(sheets.get(p.source.sheet), spec, p)
+        value = p.value
+        if value is not None and not isinstance(value, (str, int, float, date)):
+            value = str(value)
+        rows.append([p.source.sheet, p.source.row, header, cell, value, p.message, p.entity])
+    return rows
+
+
+def alert_rows(alerts: list[Alert], sheets: dict[str, SheetRead]) -> list[list[object]]:
+    """The Alerts sheet: header, then one row per alert."""
+    rows: list[list[object]] = [schema.ALERTS.headers]
+    auths = sheets.get(schema.AUTHS.name)
+    positions = schema.map_headers(schema.AUTHS, auths.headers) if auths else {}
+    letter = schema.column_letter(positions.get("alert", 0) + 1)
+    for a in alerts:
+        rows.append(
+            [
+                a.kind,
+                a.message,
+                a.auth_no,
+                a.client_id,
+                a.billing_code,
+                a.end_date,
+                a.remaining_units,
+                a.provider,
+                a.payer,
+                f"{a.source.sheet}!{letter}{a.source.row}",
+            ]
+        )
+    return rows
+
+
+def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = None) -> str:
+    """One line for stderr or logs: cell reference, column, and what is wrong.
+
+    The typed value is shown only for columns that hold no health information (names and
+    dates of birth are never echoed).
+    """
+    spec = schema.BY_NAME.get(problem.source.sheet)
+    header, cell = _cell_ref((sheets or {}).get(problem.source.sheet), spec, problem)
+    sheet_name, row = problem.source.sheet, problem.source.row
+    where = f"{sheet_name}!{cell}" if cell else f"{sheet_name} row {row}"
+    if header:
+        where += f" ({header})"
+    column = spec.by_field.get(problem.field) if spec and problem.field else None
+    sensitive = bool(column and column.sensitive)
+    key = f" [{problem.entity}]" if problem.entity else ""
+    message = _redacted(problem.message) if sensitive else problem.message
+    return f"{where}{key}: {message}"
+
+
+def _redacted(message: str) -> str:
+    """A message about a sensitive cell without the value quoted in it."""
+    if "'" in message:
+        head, _, rest = message.partition("'")
+        _, _, tail = rest.partition("'")
+        return (head + "the value" + tail).strip()
+    return message

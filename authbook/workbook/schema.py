@@ -1,0 +1,297 @@
+"""The workbook's layout: every sheet and header name AuthBook knows, and the field each maps to.
+
+This module is the only place that spells a sheet or header name. Reading goes by header name
+(case and surrounding spaces ignored), so users may reorder columns and add their own.
+
+Column kinds tell readers how to parse a cell and the template how to format it:
+``text``, ``date``, ``int`` (whole units, 0 or more), ``number``, ``money``, ``percent``,
+``yn`` (Y/N), ``choice`` (one of ``choices``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from authbook.models import NOTE_STATUSES
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    kind: str = "text"
+    computed: bool = False
+    width: float = 14
+    choices: tuple[str, ...] = ()
+    #: ``Sheet.Field`` whose values feed this column's dropdown (e.g. ``BillingCodes.code``).
+    list_from: str | None = None
+    #: Health information: never echoed outside the workbook (logs, stderr).
+    sensitive: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    #: Rebuilt entirely by every refresh (Alerts, Problems).
+    generated: bool = False
+    help: str = ""
+    table: str = ""
+    by_field: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_field", {c.field: c for c in self.columns})
+        if not self.table:
+            object.__setattr__(self, "table", self.name.replace(" ", ""))
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def column(self, field_name: str) -> Column:
+        return self.by_field[field_name]
+
+    @property
+    def computed(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.computed)
+
+
+YN = ("Y", "N")
+DATE_ORDERS = ("MDY", "DMY", "YMD")
+CODE_TYPES = ("CPT", "HCPCS", "E/M", "Add-On")
+
+
+def _c(header: str, name: str, kind: str = "text", **kw) -> Column:
+    return Column(header, name, kind, **kw)
+
+
+CLIENTS = Sheet(
+    "Clients",
+    (
+        _c("Client ID", "client_id", width=12),
+        _c("Last Name", "last_name", sensitive=True),
+        _c("First Name", "first_name", sensitive=True),
+        _c("DOB", "dob", "date", sensitive=True, width=12),
+        _c("Primary Therapist", "primary_therapist", list_from="Providers.provider", width=18),
+        _c("Primary Payer", "primary_payer", list_from="Payers.payer", width=18),
+        _c("Secondary Payer", "secondary_payer", list_from="Payers.payer", width=18),
+        _c("Division", "division"),
+        _c("Client Group", "client_group"),
+        _c("Active", "active", "yn", choices=YN, width=8),
+    ),
+    help="One row per client. Client ID is the key the other sheets use.",
+)
+
+AUTHS = Sheet(
+    "Auths",
+    (
+        _c("Auth #", "auth_no", width=13, help="Blank: AuthBook numbers it. Payer's number: kept."),
+        _c("Client ID", "client_id", width=11),
+        _c("Billing Code", "billing_code", list_from="BillingCodes.code", width=11),
+        _c("Diagnosis", "diagnosis", width=10),
+        _c("Start Date", "start_date", "date", width=11),
+        _c("End Date", "end_date", "date", width=11),
+        _c("Allotted Units", "allotted_units", "int", width=9),
+        _c("Prior Units Used", "prior_units_used", "int", width=9),
+        _c("Unit Alert Level", "unit_alert_level", "int", width=9),
+        _c("Exp Alert Days", "exp_alert_days", "int", width=9),
+        _c("Provider", "provider", list_from="Providers.provider", width=16),
+        _c("Payer", "payer", list_from="Payers.payer", width=16),
+        _c("Auth Group", "auth_group", list_from="AuthGroups.group_name", width=14),
+        _c("Unmanaged", "unmanaged", "yn", choices=YN, width=8),
+        _c("Exclude From Notes", "exclude_from_notes", "yn", choices=YN, width=8),
+        _c("Default", "default", "yn", choices=YN, width=8),
+        _c("Suspend Alerts", "suspend_alerts", "yn", choices=YN, width=8),
+        _c("Sliding Scale %", "sliding_scale_pct", "percent", width=8),
+        _c("Inpatient", "inpatient", "yn", choices=YN, width=8),
+        _c("Comments", "comments", width=24),
+        _c("Used Units", "used_units", "int", computed=True, width=8),
+        _c("Pending Units", "pending_units", "int", computed=True, width=8),
+        _c("Remaining Units", "remaining_units", "int", computed=True, width=9),
+        _c("Available Units", "available_units", "int", computed=True, width=9),
+        _c("Active", "active", "yn", computed=True, width=7),
+        _c("Alert", "alert", computed=True, width=30),
+        _c("Primary Therapist", "primary_therapist", computed=True, width=16),
+        _c("DOB", "dob", "date", computed=True, sensitive=True, width=11),
+        _c("Last Edited Date", "last_edited_date", "date", computed=True, width=11),
+        _c("Last Edited By", "last_edited_by", computed=True, width=12),
+    ),
+    help="One row per authorization. Shaded columns are computed by AuthBook on refresh.",
+)
+
+AUTH_GROUPS = Sheet(
+    "AuthGroups",
+    (
+        _c("Group Name", "group_name", width=18),
+        _c("Active", "active", "yn", choices=YN, width=8),
+        _c("Description", "description", width=40),
+    ),
+    help="Auths of one client in the same group share one pool of units.",
+)
+
+CODE_GROUPS = Sheet(
+    "CodeGroups",
+    (
+        _c("Group Name", "group_name", width=18),
+        _c("Billing Code", "billing_code", list_from="BillingCodes.code", width=12),
+    ),
+    help="Billing-code groups for bulk add: one row per member code.",
+)
+
+BILLING_CODES = Sheet(
+    "BillingCodes",
+    (
+        _c("Code", "code", width=9),
+        _c("Description", "description", width=44),
+        _c("Code Type", "code_type", "choice", choices=CODE_TYPES, width=10),
+        _c("Unit Minutes", "unit_minutes", "int", width=8),
+        _c("Rate", "rate", "money", width=10),
+        _c("Active", "active", "yn", choices=YN, width=8),
+    ),
+)
+
+PAYERS = Sheet(
+    "Payers",
+    (
+        _c("Payer", "payer", width=24),
+        _c("Payer ID", "payer_id", width=12),
+        _c("Active", "active", "yn", choices=YN, width=8),
+    ),
+)
+
+PROVIDERS = Sheet(
+    "Providers",
+    (
+        _c("Provider", "provider", width=24),
+        _c("Credentials", "credentials", width=12),
+        _c("Active", "active", "yn", choices=YN, width=8),
+    ),
+)
+
+NOTES = Sheet(
+    "Notes",
+    (
+        _c("Note ID", "note_id", width=10),
+        _c("Client ID", "client_id", width=11),
+        _c("Service Date", "service_date", "date", width=11),
+        _c("Provider", "provider", list_from="Providers.provider", width=16),
+        _c("Billing Code", "billing_code", list_from="BillingCodes.code", width=11),
+        _c("Units", "units", "int", width=7, help="Blank = 1"),
+        _c("Minutes", "minutes", "int", width=8),
+        _c("Status", "status", "choice", choices=NOTE_STATUSES, width=10),
+        _c("Auth #", "auth_no", width=13, help="Blank: AuthBook picks the auth. Typed: pins it."),
+        _c("Applied Auth #", "applied_auth_no", computed=True, width=13),
+        _c("Payer", "payer", computed=True, width=16),
+        _c("Charge", "charge", "money", computed=True, width=10),
+        _c("Inpatient", "inpatient", "yn", computed=True, width=8),
+        _c("Check", "check", computed=True, width=40),
+    ),
+    help="Sessions. Pending and Released notes draw units from an auth; Draft notes do not.",
+)
+
+ALERTS = Sheet(
+    "Alerts",
+    (
+        _c("Alert", "kind", width=11),
+        _c("Message", "message", width=34),
+        _c("Auth #", "auth_no", width=13),
+        _c("Client ID", "client_id", width=11),
+        _c("Billing Code", "billing_code", width=11),
+        _c("End Date", "end_date", "date", width=11),
+        _c("Remaining Units", "remaining_units", "int", width=9),
+        _c("Provider", "provider", width=16),
+        _c("Payer", "payer", width=16),
+        _c("Cell", "cell", width=10),
+    ),
+    generated=True,
+    help="Rebuilt by every refresh: one row per alert.",
+)
+
+PROBLEMS = Sheet(
+    "Problems",
+    (
+        _c("Sheet", "sheet", width=12),
+        _c("Row", "row", "int", width=6),
+        _c("Column", "column", width=16),
+        _c("Cell", "cell", width=8),
+        _c("Value", "value", width=18),
+        _c("Problem", "message", width=60),
+        _c("Key", "entity", width=13),
+    ),
+    generated=True,
+    help="Rebuilt by every refresh: one row per cell AuthBook could not use.",
+)
+
+SETTINGS = Sheet(
+    "Settings",
+    (
+        _c("Setting", "setting", width=18),
+        _c("Value", "value", width=14),
+        _c("Description", "description", width=60),
+    ),
+)
+
+#: Settings rows: (name shown in the Setting column, Settings field, default, description).
+SETTING_ROWS = (
+    ("As Of", "as_of", None, "Date units, Active and alerts are computed for. Blank = today."),
+    ("Auth # Prefix", "auth_prefix", "AB", "Prefix of the numbers AuthBook gives new auths."),
+    (
+        "Date Order",
+        "date_order",
+        "MDY",
+        "How typed dates like 03/04/2026 are read: MDY (US), DMY or YMD.",
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (
+    CLIENTS,
+    AUTHS,
+    NOTES,
+    AUTH_GROUPS,
+    CODE_GROUPS,
+    BILLING_CODES,
+    PAYERS,
+    PROVIDERS,
+    ALERTS,
+    PROBLEMS,
+    SETTINGS,
+)
+BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
+INPUT_SHEETS = tuple(s for s in SHEETS if not s.generated)
+
+#: The sheets a file must have to count as an AuthBook workbook.
+REQUIRED_SHEETS = ("Auths",)
+
+
+def sheet(name: str) -> Sheet:
+    return BY_NAME[name]
+
+
+def header_key(text: object) -> str:
+    """How headers are matched: case, surrounding and doubled spaces ignored."""
+    return " ".join(str(text or "").split()).casefold()
+
+
+def map_headers(spec: Sheet, headers: list[str]) -> dict[str, int]:
+    """Field name -> 0-based column index for the headers found in a sheet's first row.
+
+    Columns the schema does not know are left out (they stay untouched in the file).
+    If a header appears twice, the first one counts.
+    """
+    wanted = {header_key(c.header): c.field for c in spec.columns}
+    found: dict[str, int] = {}
+    for index, text in enumerate(headers):
+        name = wanted.get(header_key(text))
+        if name and name not in found:
+            found[name] = index
+    return found
+
+
+def column_letter(index: int) -> str:
+    """1-based column number -> Excel letters (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

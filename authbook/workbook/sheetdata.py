@@ -1,0 +1,67 @@
+"""What a file adapter reads from a sheet and what it is asked to write back.
+
+These two shapes are the whole contract between AuthBook and a workbook file: the openpyxl
+adapter and any faster reader or surgical writer exchange exactly these, so the rest of the
+program never sees a cell object.
+
+Rows and columns are Excel's own numbers (1-based); row 1 is the header row.
+Values are plain Python: ``None``, ``str``, ``int``, ``float``, ``bool``,
+``datetime.date`` or ``datetime.datetime`` (a cell formatted as a date), never a formula:
+a formula cell gives its last calculated value and is listed in ``formula_columns``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RowRead:
+    """One non-empty row under the header.
+
+    ``values[i]`` is the cell in column ``i + 1``; the list is as long as the header.
+    ``formulas`` holds the 1-based columns whose cell held a formula (value = cached result).
+    """
+
+    row: int
+    values: list[object]
+    formulas: frozenset[int] = frozenset()
+
+
+@dataclass
+class SheetRead:
+    """A sheet as read: its header row, every non-empty row below it, and what is hidden.
+
+    ``hidden_rows`` lists the rows the file marks hidden (by an AutoFilter or by hand);
+    ``filter_ref`` is the range of the sheet's or its Table's AutoFilter, if any.
+    Rows beyond the Table's range are read too, as long as they are not empty.
+    """
+
+    name: str
+    headers: list[str]
+    rows: list[RowRead]
+    hidden_rows: frozenset[int] = frozenset()
+    filter_ref: str | None = None
+    table_name: str | None = None
+    table_ref: str | None = None
+
+
+@dataclass
+class SheetWrite:
+    """What to change in one sheet.
+
+    ``cells`` sets single cells, ``(row, column) -> value``, keeping each cell's style
+    (a new cell takes ``number_formats[column]`` if given). Text is always written as text,
+    never as a formula, whatever it starts with.
+
+    ``rows``, when given, replaces the whole sheet's content (header first): used for the
+    sheets AuthBook generates (Alerts, Problems). A sheet that does not exist is created.
+
+    ``last_row`` re-fits the sheet's Table (and its AutoFilter) to end at that row; the
+    Table's columns are re-fitted to the non-empty header cells.
+    """
+
+    cells: dict[tuple[int, int], object] = field(default_factory=dict)
+    rows: list[list[object]] | None = None
+    last_row: int | None = None
+    number_formats: dict[int, str] = field(default_factory=dict)

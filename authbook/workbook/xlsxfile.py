@@ -1,0 +1,285 @@
+"""The workbook file on disk: reading sheets, writing cells back safely.
+
+``WorkbookFile(path)`` reads sheets as ``SheetRead`` and applies ``SheetWrite`` changes, then
+saves atomically: the new file is written beside the old one and moved over it in one step,
+after the old one has been kept as ``PATH.bak``. A workbook open in Excel (its lock file
+``~$NAME`` exists) or being refreshed by another AuthBook run is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import TableColumn
+
+from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite
+
+DATE_FORMAT = "mm/dd/yyyy"
+
+
+class WorkbookError(Exception):
+    """A workbook that cannot be opened, read or saved; the message is for the user."""
+
+
+def lock_file_of(path: Path) -> Path:
+    """The lock file Excel keeps beside a workbook it has open: ``~$NAME``."""
+    return path.with_name("~$" + path.name)
+
+
+class RefreshLock:
+    """An exclusive lock beside the workbook so two AuthBook runs never write it at once."""
+
+    def __init__(self, path: Path):
+        self.path = path.with_name("." + path.name + ".authbook-lock")
+        self.held = False
+
+    def __enter__(self) -> RefreshLock:
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if self._stale():
+                self.path.unlink(missing_ok=True)
+                return self.__enter__()
+            raise WorkbookError(
+                f"{self.path.name[1:-15]} is being changed by another AuthBook run "
+                f"(lock file {self.path.name}); try again when it has finished"
+            ) from None
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        self.held = True
+        return self
+
+    def _stale(self) -> bool:
+        try:
+            pid = int(self.path.read_text().strip() or "0")
+        except (OSError, ValueError):
+            return True
+        if pid <= 0:
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def __exit__(self, *exc) -> None:
+        if self.held:
+            self.path.unlink(missing_ok=True)
+            self.held = False
+
+
+def check_can_open(path: Path) -> None:
+    """Refuse a missing file, a non-workbook, or a workbook open in Excel, with a clear message."""
+    if not path.exists():
+        raise WorkbookError(f"{path} does not exist")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(f"{path.name} is not an .xlsx or .xlsm workbook")
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError(f"{path.name} is not an Excel workbook (it is not an .xlsx package)")
+    if lock_file_of(path).exists():
+        raise WorkbookError(
+            f"{path.name} is open in Excel (lock file {lock_file_of(path).name}); "
+            "close it there first, or use the AuthBook ribbon inside Excel"
+        )
+
+
+class WorkbookFile:
+    """One workbook file, loaded once with openpyxl, read and changed through the contract types."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        check_can_open(self.path)
+        try:
+            self.wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise WorkbookError(
+                f"{self.path.name} could not be read as a workbook: {exc}"
+            ) from None
+        self._cached = None
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def _cached_values(self):
+        """The same workbook loaded for formula results (only when a read cell is a formula)."""
+        if self._cached is None:
+            self._cached = load_workbook(self.path, data_only=True, read_only=True)
+        return self._cached
+
+    def read_sheets(self, names) -> dict[str, SheetRead]:
+        """The named sheets that exist in the file, as SheetRead."""
+        return {name: self._read(name) for name in names if name in self.wb.sheetnames}
+
+    def _read(self, name: str) -> SheetRead:
+        ws = self.wb[name]
+        width = ws.max_column
+        headers = [_header_text(ws.cell(1, c).value) for c in range(1, width + 1)]
+        while headers and not headers[-1]:
+            headers.pop()
+        width = len(headers)
+        rows: list[RowRead] = []
+        formula_cells: list[tuple[int, int]] = []
+        if width:
+            for cells in ws.iter_rows(min_row=2, max_col=width):
+                values, formulas = [], set()
+                for cell in cells:
+                    value = cell.value
+                    if cell.data_type == "f":
+                        formulas.add(cell.column)
+                        formula_cells.append((cell.row, cell.column))
+                    values.append(value)
+                if any(v is not None and v != "" for v in values):
+                    rows.append(RowRead(cells[0].row, values, frozenset(formulas)))
+        if formula_cells:
+            self._fill_formula_results(name, rows)
+        hidden = frozenset(r for r, dim in ws.row_dimensions.items() if dim.hidden)
+        table = next(iter(ws.tables.values()), None)
+        filter_ref = None
+        if table is not None and table.autoFilter is not None:
+            filter_ref = table.autoFilter.ref or table.ref
+        elif ws.auto_filter and ws.auto_filter.ref:
+            filter_ref = ws.auto_filter.ref
+        return SheetRead(
+            name=name,
+            headers=headers,
+            rows=rows,
+            hidden_rows=hidden,
+            filter_ref=filter_ref,
+            table_name=table.displayName if table is not None else None,
+            table_ref=table.ref if table is not None else None,
+        )
+
+    def _fill_formula_results(self, name: str, rows: list[RowRead]) -> None:
+        cached = self._cached_values()[name]
+        by_row = {r.row: r for r in rows}
+        for cells in cached.iter_rows(min_row=2):
+            for cell in cells:
+                row = by_row.get(getattr(cell, "row", None))
+                if row is not None and cell.column in row.formulas:
+                    row.values[cell.column - 1] = cell.value
+
+    def apply(self, writes: dict[str, SheetWrite]) -> None:
+        """Apply changes to the loaded workbook (nothing is saved until ``save``)."""
+        for name, write in writes.items():
+            if name not in self.wb.sheetnames:
+                self.wb.create_sheet(name)
+            ws = self.wb[name]
+            if write.rows is not None:
+                _replace_content(ws, write.rows, write.number_formats)
+            for (row, col), value in sorted(write.cells.items()):
+                cell = ws.cell(row, col)
+                set_cell(cell, value, write.number_formats.get(col))
+            if write.last_row is not None:
+                refit_table(ws, write.last_row)
+
+    def save(self, backup: bool = True) -> None:
+        """Save atomically beside the original, keeping the previous file as ``PATH.bak``."""
+        save_atomically(self.wb, self.path, backup=backup)
+
+
+def _header_text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def set_cell(cell: Cell, value: object, number_format: str | None = None) -> None:
+    """Write a plain value; text stays text even when it starts with '=' (never a formula)."""
+    cell.value = value
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    if isinstance(value, (date, datetime)):
+        cell.number_format = number_format or DATE_FORMAT
+    elif number_format and value is not None:
+        cell.number_format = number_format
+
+
+def _replace_content(ws, rows: list[list[object]], number_formats: dict[int, str]) -> None:
+    if ws.max_row > len(rows):
+        ws.delete_rows(len(rows) + 1, ws.max_row - len(rows))
+    width = max((len(r) for r in rows), default=0)
+    for r, values in enumerate(rows, start=1):
+        for c in range(1, max(width, ws.max_column) + 1):
+            value = values[c - 1] if c - 1 < len(values) else None
+            set_cell(ws.cell(r, c), value, number_formats.get(c) if r > 1 else None)
+
+
+def refit_table(ws, last_row: int) -> None:
+    """Fit the sheet's Table (and its AutoFilter) to the header's columns and ``last_row``.
+
+    A Table keeps at least one data row, as Excel requires.
+    """
+    if not ws.tables:
+        return
+    table = next(iter(ws.tables.values()))
+    min_col, min_row, _, _ = range_boundaries(table.ref)
+    names = []
+    col = min_col
+    while True:
+        header = _header_text(ws.cell(min_row, col).value)
+        if not header:
+            break
+        names.append(header)
+        col += 1
+    if not names:
+        return
+    last_col = min_col + len(names) - 1
+    ref = (
+        f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}"
+        f"{max(last_row, min_row + 1)}"
+    )
+    existing = {c.name: c for c in table.tableColumns}
+    if [c.name for c in table.tableColumns] != names:
+        columns = []
+        for i, header in enumerate(names, start=1):
+            column = existing.get(header) or TableColumn(id=i, name=header)
+            column.id = i
+            columns.append(column)
+        table.tableColumns = columns
+    table.ref = ref
+    if table.autoFilter is not None:
+        table.autoFilter.ref = ref
+
+
+def save_atomically(wb: Workbook, path: Path, backup: bool = True) -> None:
+    """Write ``wb`` to a temporary file beside ``path``, then replace ``path`` with it.
+
+    The old file is first copied to ``PATH.bak`` (itself replaced atomically), so at every
+    moment both the workbook and its backup are complete files.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        if backup and path.exists():
+            copy_atomically(path, path.with_name(path.name + ".bak"))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise WorkbookError(f"could not save {path.name}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def copy_atomically(src: Path, dst: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix="." + dst.name + ".", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    try:
+        shutil.copy2(src, tmp)
+        os.replace(tmp, dst)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
