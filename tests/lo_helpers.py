@@ -42,9 +42,12 @@ UNO_PYTHON_CANDIDATES = ("/usr/bin/python3",)
 
 
 def find_soffice() -> str | None:
-    """Return the path of LibreOffice's ``soffice`` (``$SOFFICE`` first), or None."""
+    """Return the path of LibreOffice's ``soffice``, or None.
+
+    ``$SOFFICE``, when set, is the only place looked at (None if no such file).
+    """
     if os.environ.get("SOFFICE"):
-        return os.environ["SOFFICE"]
+        return os.environ["SOFFICE"] if Path(os.environ["SOFFICE"]).is_file() else None
     for name in ("soffice", "libreoffice"):
         if found := shutil.which(name):
             return found

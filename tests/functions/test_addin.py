@@ -1,0 +1,368 @@
+"""The AuthBook Excel add-in: its ribbon, its VBA callbacks and the .xlam the builder writes.
+
+Independent readers check the built file: the zip and XML parsers of the standard library,
+olefile and olevba (oletools) for the VBA project, and LibreOffice headless for the whole
+add-in.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import posixpath
+import random
+import re
+import struct
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import olefile
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from oletools.olevba import VBA_Parser, decompress_stream
+
+from authbook.functions import addin
+from authbook.functions.addin import (
+    AddinError,
+    build_addin,
+    compress,
+    decompress,
+    install_addin,
+    ribbon_actions,
+    runpython_targets,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import lo_helpers  # noqa: E402
+
+BAS = addin.MACROS_DIR / "AuthBook.bas"
+CUSTOMUI = addin.MACROS_DIR / "customUI14.xml"
+RIBBON_ENTRY_POINTS = {
+    "refresh",
+    "check_notes",
+    "eligible_for_selection",
+    "bulk_update_visible",
+    "bulk_add_selected",
+    "show_alerts",
+}
+CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_addin(tmp_path_factory.mktemp("addin") / "AuthBook.xlam")
+
+
+def bas_code_lines() -> list[str]:
+    return BAS.read_text(encoding="utf-8").splitlines()
+
+
+def vba_project(path: Path) -> olefile.OleFileIO:
+    with zipfile.ZipFile(path) as package:
+        return olefile.OleFileIO(package.read("xl/vbaProject.bin"))
+
+
+# ---- the ribbon and the VBA agree ----------------------------------------------------------
+
+
+def test_every_ribbon_button_has_a_matching_vba_sub():
+    subs = set(addin.vba_subs(BAS))
+    actions = ribbon_actions(CUSTOMUI)
+    assert actions, "the ribbon has no buttons"
+    assert [a for a in actions if a not in subs] == []
+
+
+def test_every_ribbon_callback_takes_the_ribbon_control():
+    source = BAS.read_text(encoding="utf-8")
+    for action in ribbon_actions(CUSTOMUI):
+        pattern = rf"^Public Sub {action}\(control As IRibbonControl\)$"
+        assert re.search(pattern, source, re.MULTILINE), action
+
+
+def test_ribbon_buttons_have_unique_ids_icons_and_screentips():
+    root = ElementTree.parse(CUSTOMUI).getroot()
+    assert root.tag == "{http://schemas.microsoft.com/office/2009/07/customui}customUI"
+    buttons = [el for el in root.iter() if el.tag.endswith("}button")]
+    assert len({b.attrib["id"] for b in buttons}) == len(buttons)
+    for button in buttons:
+        assert {"label", "imageMso", "screentip", "supertip", "onAction"} <= set(button.attrib)
+
+
+def test_every_ribbon_button_runs_one_ribbon_entry_point_through_xlwings():
+    targets = dict(runpython_targets(BAS))
+    assert set(ribbon_actions(CUSTOMUI)) == set(targets)
+    assert set(targets.values()) == RIBBON_ENTRY_POINTS
+    assert 'Application.Run "xlwings.xlam!RunPython", pythonCommand' in BAS.read_text()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("authbook.functions.ribbon") is None,
+    reason="ribbon module not written yet",
+)
+def test_runpython_strings_name_functions_in_the_ribbon_module():
+    ribbon = importlib.import_module("authbook.functions.ribbon")
+    missing = [(sub, fn) for sub, fn in runpython_targets(BAS) if not hasattr(ribbon, fn)]
+    assert missing == []
+
+
+def test_vba_module_is_plain_windows_1252_text_named_authbook():
+    lines = bas_code_lines()
+    assert lines[0] == 'Attribute VB_Name = "AuthBook"'
+    BAS.read_text(encoding="utf-8").encode("cp1252")
+
+
+# ---- the package -----------------------------------------------------------------------------
+
+
+def test_built_addin_is_a_valid_ooxml_package(built: Path):
+    with zipfile.ZipFile(built) as package:
+        assert package.testzip() is None
+        names = set(package.namelist())
+        types = ElementTree.fromstring(package.read("[Content_Types].xml"))
+        defaults = {el.attrib["Extension"] for el in types.iter(f"{CT_NS}Default")}
+        overrides = {el.attrib["PartName"] for el in types.iter(f"{CT_NS}Override")}
+        for name in names:
+            if name.endswith(".xml") or name.endswith(".rels"):
+                ElementTree.fromstring(package.read(name))  # well-formed
+            if name != "[Content_Types].xml":
+                has_type = "/" + name in overrides or name.rsplit(".", 1)[-1] in defaults
+                assert has_type, f"{name} has no content type"
+        assert overrides <= {"/" + n for n in names}
+        rels = [n for n in names if n.endswith(".rels")]
+        assert "_rels/.rels" in rels
+        for rel_part in rels:
+            base = posixpath.dirname(posixpath.dirname(rel_part))
+            for rel in ElementTree.fromstring(package.read(rel_part)).iter(f"{REL_NS}Relationship"):
+                target = posixpath.normpath(posixpath.join(base, rel.attrib["Target"]))
+                assert target in names, f"{rel_part}: {rel.attrib['Target']} is missing"
+
+
+def test_built_addin_is_a_macro_enabled_addin_with_ribbon_and_vba_parts(built: Path):
+    with zipfile.ZipFile(built) as package:
+        types = ElementTree.fromstring(package.read("[Content_Types].xml"))
+        main = {
+            el.attrib["PartName"]: el.attrib["ContentType"] for el in types.iter(f"{CT_NS}Override")
+        }["/xl/workbook.xml"]
+        assert main == "application/vnd.ms-excel.addin.macroEnabled.main+xml"
+        root_rels = ElementTree.fromstring(package.read("_rels/.rels"))
+        ui = [r.attrib["Target"] for r in root_rels if r.attrib["Type"] == UI_REL]
+        assert ui == ["customUI/customUI14.xml"]
+        assert package.read("customUI/customUI14.xml") == CUSTOMUI.read_bytes()
+        book_rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+        assert [r.attrib["Target"] for r in book_rels if r.attrib["Type"] == VBA_REL] == [
+            "vbaProject.bin"
+        ]
+
+
+def test_building_twice_gives_the_same_bytes(tmp_path: Path):
+    first = build_addin(tmp_path / "a.xlam").read_bytes()
+    assert build_addin(tmp_path / "b.xlam").read_bytes() == first
+
+
+def test_build_into_a_folder_writes_authbook_xlam(tmp_path: Path):
+    assert build_addin(tmp_path) == tmp_path / "AuthBook.xlam"
+    assert (tmp_path / "AuthBook.xlam").is_file()
+
+
+def test_build_refuses_a_ribbon_button_without_a_vba_sub(tmp_path: Path):
+    (tmp_path / "AuthBook.bas").write_text(BAS.read_text())
+    ui = CUSTOMUI.read_text().replace('onAction="AB_Refresh"', 'onAction="AB_Missing"')
+    (tmp_path / "customUI14.xml").write_text(ui)
+    with pytest.raises(AddinError, match="AB_Missing"):
+        build_addin(tmp_path / "out.xlam", macros_dir=tmp_path)
+
+
+# ---- the VBA project -----------------------------------------------------------------------
+
+
+def test_olevba_extracts_the_module_source_exactly(built: Path):
+    parser = VBA_Parser(str(built), relaxed=False)
+    try:
+        modules = {stream: code for _, stream, _, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    assert set(modules) == {"VBA/AuthBook", "VBA/ThisWorkbook", "VBA/Sheet1"}
+    assert modules["VBA/AuthBook"].splitlines() == bas_code_lines()
+
+
+def test_vba_project_carries_no_compiled_code(built: Path):
+    ole = vba_project(built)
+    header = ole.openstream("VBA/_VBA_PROJECT").read()
+    assert header == struct.pack("<HHBH", 0x61CC, 0xFFFF, 0, 0)  # Excel recompiles
+    source = decompress(ole.openstream("VBA/AuthBook").read())  # MODULEOFFSET 0
+    assert source.decode("cp1252").splitlines() == bas_code_lines()
+
+
+def test_project_stream_lists_the_module_and_is_unprotected_and_visible(built: Path):
+    text = vba_project(built).openstream("PROJECT").read().decode("cp1252")
+    assert "Module=AuthBook\r\n" in text
+    values = dict(re.findall(r'^(CMG|DPB|GC)="([0-9A-F]+)"\r$', text, re.MULTILINE))
+    assert addin._decrypt(values["CMG"]) == b"\x00\x00\x00\x00"
+    assert addin._decrypt(values["DPB"]) == b"\x00"
+    assert addin._decrypt(values["GC"]) == b"\xff"
+    project_id = re.search(r'^ID="(\{[0-9A-F-]+\})"', text).group(1)
+    seed, proj_key_enc = bytes.fromhex(values["GC"][:6])[0::2]
+    assert seed ^ proj_key_enc == sum(project_id.encode()) & 0xFF
+
+
+def test_compound_file_puts_large_streams_in_sectors_and_small_ones_in_the_mini_stream():
+    big = bytes(range(256)) * 40
+    root = addin._Entry(
+        "Root Entry",
+        children=[
+            addin._Entry("Big", big),
+            addin._Entry("Small", b"tiny"),
+            addin._Entry("Empty", b""),
+            addin._Entry(
+                "Folder", children=[addin._Entry(f"s{i}", bytes([i]) * 70) for i in range(9)]
+            ),
+        ],
+    )
+    ole = olefile.OleFileIO(addin.compound_file(root))
+    assert ole.openstream("Big").read() == big
+    assert ole.openstream("Small").read() == b"tiny"
+    assert ole.openstream("Empty").read() == b""
+    for i in range(9):
+        assert ole.openstream(f"Folder/s{i}").read() == bytes([i]) * 70
+
+
+def test_compound_file_siblings_form_a_red_black_tree():
+    names = [f"s{i}" for i in range(12)]
+    root = addin._Entry("Root Entry", children=[addin._Entry(n, b"x") for n in names])
+    ole = olefile.OleFileIO(addin.compound_file(root))
+    entries = ole.direntries
+
+    def walk(sid: int) -> tuple[list[str], int]:
+        if sid == addin.NOSTREAM:
+            return [], 1
+        entry = entries[sid]
+        left, left_black = walk(entry.sid_left)
+        right, right_black = walk(entry.sid_right)
+        assert left_black == right_black, "unequal black heights"
+        if entry.color == 0:  # red: children must be black
+            for child in (entry.sid_left, entry.sid_right):
+                assert child == addin.NOSTREAM or entries[child].color == 1
+        return left + [entry.name] + right, left_black + entry.color
+
+    in_order, _ = walk(entries[0].sid_child)
+    assert in_order == sorted(names, key=addin._cfb_sort_key)
+
+
+# ---- compression ---------------------------------------------------------------------------
+
+SPEC_EXAMPLE = b"#aaabcdefaaaaghijaaaaaklaaamnopqaaaaaaaaaaaarstuvwxyzaaa"
+SPEC_EXAMPLE_COMPRESSED = bytes.fromhex(
+    "012FB000236161616263646582660070616768696A013808616B6C00306D6E6F70"
+    "0671027004107273747576107778797A003C"
+)
+
+
+def test_compression_matches_the_ms_ovba_worked_example():
+    assert compress(SPEC_EXAMPLE) == SPEC_EXAMPLE_COMPRESSED
+    assert decompress(SPEC_EXAMPLE_COMPRESSED) == SPEC_EXAMPLE
+
+
+text_like = st.text(alphabet="ab cdAB\r\n'\"()_.;=", max_size=9000).map(str.encode)
+repetitive = st.builds(
+    lambda unit, times, tail: unit * times + tail,
+    st.binary(min_size=1, max_size=40),
+    st.integers(min_value=1, max_value=700),
+    st.binary(max_size=50),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.binary(max_size=10000), text_like, repetitive))
+@example(b"")
+@example(b"a" * 12289)  # several chunks of one repeated byte
+@example(bytes(range(256)) * 33)  # 8448 bytes, matches only at distance 256
+@example(random.Random(4).randbytes(12092))  # incompressible: raw chunks, padded last one
+@example(random.Random(5).randbytes(8192))  # incompressible, whole chunks only
+def test_compression_round_trips(data: bytes):
+    packed = compress(data)
+    tail = len(data) % 4096
+    expected = data
+    if tail and packed[-4096 - 2 : -4096] == struct.pack("<H", 0x3FFF):
+        # An incompressible final chunk is stored raw, and raw chunks are 4096 bytes long.
+        expected = data + b"\x00" * (4096 - tail)
+    assert decompress(packed) == expected
+    assert decompress_stream(packed) == expected
+
+
+def test_repetitive_source_compresses_well():
+    source = (
+        '    RunAuthBook "import authbook.functions.ribbon as ab; ab.refresh()"\r\n' * 200
+    ).encode()
+    assert len(source) > 4096
+    assert len(compress(source)) < len(source) // 10
+    assert decompress_stream(compress(source)) == source
+
+
+# ---- installing ----------------------------------------------------------------------------
+
+
+def test_install_copies_the_addin_into_the_windows_xlstart_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("APPDATA", str(tmp_path / "Roaming"))
+    installed = install_addin(platform="win32")
+    assert installed == tmp_path / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "AuthBook.xlam"
+    assert zipfile.is_zipfile(installed)
+
+
+def test_install_copies_a_built_addin_into_the_mac_startup_folder(tmp_path, monkeypatch, built):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    installed = install_addin(built, platform="darwin")
+    folder = "Library/Group Containers/UBF8T346G9.Office/User Content.localized/Startup.localized"
+    assert installed == tmp_path / folder / "Excel" / "AuthBook.xlam"
+    assert installed.read_bytes() == built.read_bytes()
+
+
+def test_install_on_linux_raises_a_clear_addin_error():
+    with pytest.raises(AddinError, match="Windows or macOS"):
+        install_addin(platform="linux")
+
+
+# ---- LibreOffice ---------------------------------------------------------------------------
+
+READ_BASIC_MODULES = """
+import json
+# LibreOffice's type detection does not list the add-in content type, so name the filter.
+doc = load(sys.argv[1], FilterName="Calc MS Excel 2007 VBA XML")
+if doc is None:
+    raise SystemExit("LibreOffice could not open " + sys.argv[1])
+libraries = doc.BasicLibraries
+found = {}
+for name in libraries.getElementNames():
+    libraries.loadLibrary(name)
+    library = libraries.getByName(name)
+    found[name] = {module: library.getByName(module) for module in library.getElementNames()}
+doc.close(True)
+print(json.dumps(found))
+"""
+
+
+def code_lines(text: str) -> list[str]:
+    """Source lines without the headers VBA and LibreOffice add, nor trailing blank lines."""
+    lines = text.splitlines()
+    headers = ("Attribute VB_", "Rem Attribute VBA_ModuleType=", "Option VBASupport ")
+    while lines and lines[0].startswith(headers):
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def test_libreoffice_opens_the_addin_and_lists_the_module(built: Path, tmp_path: Path):
+    soffice, uno_python = lo_helpers.require_libreoffice()
+    with lo_helpers.running_office(soffice, tmp_path) as office:
+        result = lo_helpers.run_uno_script(uno_python, office, READ_BASIC_MODULES, str(built))
+    libraries = json.loads(result.stdout.strip().splitlines()[-1])
+    modules = {name: source for library in libraries.values() for name, source in library.items()}
+    assert "AuthBook" in modules, f"libraries found: {libraries}"
+    assert code_lines(modules["AuthBook"]) == code_lines(BAS.read_text(encoding="utf-8"))
