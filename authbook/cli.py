@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import os
 import sys
@@ -24,6 +25,11 @@ from authbook.workbook.records import NotAnAuthBook, describe_problem
 from authbook.workbook.xlsxfile import WorkbookError
 
 MAX_PROBLEM_LINES = 40
+
+#: Modules that add their own subcommands: each has ``register(subparsers)`` which adds
+#: parsers whose ``run`` default takes the parsed args and returns the exit status.
+#: Errors for the user are raised as UsageError / WorkbookError.
+FEATURE_COMMANDS: tuple[str, ...] = ()
 
 
 class UsageError(Exception):
@@ -214,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=cli_date)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_alerts)
+
+    for name in FEATURE_COMMANDS:
+        importlib.import_module(name).register(sub)
     return parser
 
 
