@@ -41,10 +41,21 @@ __all__ = [
     "runpython_targets",
     "startup_folder",
     "vba_project_bin",
+    "vba_subs",
 ]
 
-MACROS_DIR = Path(__file__).resolve().parents[2] / "macros"
-"""Where ``AuthBook.bas`` and ``customUI14.xml`` live in the source tree."""
+
+def _find_macros_dir() -> Path:
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "macros", here.parents[1] / "macros"):
+        if (candidate / "AuthBook.bas").is_file():
+            return candidate
+    return here.parents[2] / "macros"
+
+
+MACROS_DIR = _find_macros_dir()
+"""Where ``AuthBook.bas`` and ``customUI14.xml`` live: ``macros/`` at the top of the source
+tree, or ``authbook/macros/`` when an installed package ships them there."""
 
 ADDIN_NAME = "AuthBook.xlam"
 MODULE_NAME = "AuthBook"
@@ -431,18 +442,31 @@ def _directory_entry(entry: _Entry, *, is_root: bool = False) -> bytes:
 
 _REFERENCES = [
     (
+        "VBA",
+        r"*\G{000204EF-0000-0000-C000-000000000046}#4.2#9#"
+        r"C:\PROGRA~1\COMMON~1\MICROS~1\VBA\VBA7.1\VBE7.DLL#Visual Basic For Applications",
+    ),
+    (
+        "Excel",
+        r"*\G{00020813-0000-0000-C000-000000000046}#1.9#0#"
+        r"C:\Program Files\Microsoft Office\root\Office16\EXCEL.EXE#"
+        "Microsoft Excel 16.0 Object Library",
+    ),
+    (
         "stdole",
         r"*\G{00020430-0000-0000-C000-000000000046}#2.0#0#"
         r"C:\Windows\System32\stdole2.tlb#OLE Automation",
     ),
     (
         "Office",
-        r"*\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0#"
+        r"*\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.8#0#"
         r"C:\Program Files\Common Files\Microsoft Shared\OFFICE16\MSO.DLL#"
         "Microsoft Office 16.0 Object Library",
     ),
 ]
-"""Library references: OLE Automation, and Office, which defines ``IRibbonControl``."""
+"""The references Excel gives every VBA project (VBA, Excel, OLE Automation, Office), in its
+order. Excel finds each library by its registered GUID and version; the paths are only hints.
+Office defines ``IRibbonControl``, the type of the callbacks' argument."""
 
 _DOCUMENT_BASES = {
     "ThisWorkbook": "0{00020819-0000-0000-C000-000000000046}",
