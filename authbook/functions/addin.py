@@ -37,6 +37,7 @@ __all__ = [
     "decompress",
     "install_addin",
     "module_source",
+    "register",
     "ribbon_actions",
     "runpython_targets",
     "startup_folder",
@@ -835,3 +836,53 @@ def install_addin(addin: Path | None = None, *, platform: str | None = None) -> 
     except PermissionError as exc:
         raise AddinError(f"cannot write {target}: close Excel and try again ({exc})") from exc
     return target
+
+
+# --------------------------------------------------------------------------------------------
+# Command line: ``authbook addin build [PATH]`` and ``authbook addin install``
+# --------------------------------------------------------------------------------------------
+
+
+def register(subparsers) -> None:
+    """Add the ``addin`` command to the ``authbook`` command line (see ``FEATURE_COMMANDS``)."""
+    parser = subparsers.add_parser(
+        "addin", help="build or install the AuthBook Excel add-in (the AuthBook ribbon tab)"
+    )
+    actions = parser.add_subparsers(dest="addin_command", required=True, metavar="ACTION")
+    build = actions.add_parser(
+        "build", help="write AuthBook.xlam from macros/ (any OS; Excel is not needed)"
+    )
+    build.add_argument(
+        "path", nargs="?", default=ADDIN_NAME, help="file or folder to write (default: here)"
+    )
+    build.set_defaults(run=_cmd_build)
+    install = actions.add_parser(
+        "install", help="copy AuthBook.xlam into Excel's start-up folder (Windows, macOS)"
+    )
+    install.add_argument("--file", help="an AuthBook.xlam already built (default: build it now)")
+    install.set_defaults(run=_cmd_install)
+
+
+def _cmd_build(args) -> int:
+    try:
+        target = build_addin(Path(args.path))
+    except AddinError as exc:
+        print(f"authbook: {exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {target}")
+    print("Install it with 'authbook addin install' on the computer that runs Excel.")
+    return 0
+
+
+def _cmd_install(args) -> int:
+    try:
+        target = install_addin(Path(args.file) if args.file else None)
+    except AddinError as exc:
+        print(f"authbook: {exc}", file=sys.stderr)
+        return 2
+    print(f"Installed {target}")
+    print(
+        "Restart Excel: the AuthBook tab appears on the ribbon. The buttons need the xlwings "
+        "add-in too ('xlwings addin install') and authbook installed in its Python."
+    )
+    return 0

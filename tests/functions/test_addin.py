@@ -7,6 +7,7 @@ add-in.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import importlib.util
 import json
@@ -366,3 +367,27 @@ def test_libreoffice_opens_the_addin_and_lists_the_module(built: Path, tmp_path:
     modules = {name: source for library in libraries.values() for name, source in library.items()}
     assert "AuthBook" in modules, f"libraries found: {libraries}"
     assert code_lines(modules["AuthBook"]) == code_lines(BAS.read_text(encoding="utf-8"))
+
+
+# ---- command line --------------------------------------------------------------------------
+
+
+def run_addin_command(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="authbook")
+    addin.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["addin", *argv])
+    return args.run(args)
+
+
+def test_addin_build_command_writes_the_addin_where_asked(tmp_path, capsys):
+    assert run_addin_command("build", str(tmp_path / "out.xlam")) == 0
+    assert zipfile.is_zipfile(tmp_path / "out.xlam")
+    assert str(tmp_path / "out.xlam") in capsys.readouterr().out
+
+
+def test_addin_install_command_off_windows_and_macos_explains_and_exits_2(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert run_addin_command("install") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("authbook: ") and "Windows or macOS" in err
+    assert "Traceback" not in err
