@@ -150,7 +150,7 @@ def _compress_chunk(data: bytes, start: int, end: int) -> bytes:
     """Compress ``data[start:end]`` (at most 4096 bytes) into chunk data, without its header.
 
     At each token, looks for the longest earlier match of at least 3 bytes inside the chunk
-    ([MS-OVBA] 2.4.1.3.9), the nearest one when several are equally long. Like Office, it looks
+    ([MS-OVBA] 2.4.1.3.9), the nearest one when several are equally long. It looks
     only at positions where earlier tokens started (kept by their first three bytes), which
     reproduces the spec's worked example (section 3.2) byte for byte.
     """
@@ -813,7 +813,7 @@ def startup_folder(platform: str | None = None) -> Path:
         "Excel add-ins can only be installed on Windows or macOS. "
         "Build the file with 'authbook addin build' and copy AuthBook.xlam to the computer "
         "that runs Excel, then run 'authbook addin install' there "
-        "(or open it once in Excel via File > Options > Add-ins)."
+        "(or, in Excel: File > Options > Add-ins > Manage Excel Add-ins > Go > Browse)."
     )
 
 
