@@ -1,0 +1,211 @@
+"""Payer, charge and inpatient on notes; eligible codes; auth numbering; bad input."""
+
+from datetime import date
+
+from authbook.models import RawBook
+from authbook.rules.eligibility import eligible_codes
+from authbook.rules.refresh import refresh
+from tests.ledger import auth_status, note_status, run, table
+
+NOTE = """
+client_id | service_date | billing_code | status  | units
+C1        | 2026-01-10   | 90834        | Pending | 2
+"""
+
+
+def test_claim_payer_is_the_auths_payer_else_the_clients_primary_payer():
+    with_payer = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units | payer
+        A1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10             | Blue Plan
+        """,
+        NOTE,
+    )
+    assert note_status(with_payer, 2).payer == "Blue Plan"
+    without = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units
+        A1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        """,
+        NOTE,
+    )
+    assert note_status(without, 2).payer == "Medicaid"
+
+
+def test_charge_is_rate_times_units_times_sliding_scale():
+    result = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units | sliding_scale_pct
+        A1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10             | 40
+        """,
+        NOTE,
+    )
+    assert note_status(result, 2).charge == 110 * 2 * 40 / 100
+    full = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units
+        A1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        """,
+        NOTE,
+    )
+    assert note_status(full, 2).charge == 220
+
+
+def test_inpatient_auth_makes_the_note_inpatient():
+    result = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units | inpatient
+        A1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10             | Y
+        """,
+        NOTE,
+    )
+    assert note_status(result, 2).inpatient is True
+
+
+ELIGIBLE = """
+auth_no | client_id | billing_code | start_date | end_date   | allotted_units | default | provider | exclude_from_notes
+A32     | C1        | 90832        | 2026-01-01 | 2026-06-30 | 5              |         |          |
+A37     | C1        | 90837        | 2026-01-01 | 2026-06-30 | 5              | Y       |          |
+A53     | C1        | 90853        | 2026-01-01 | 2026-06-30 | 1              |         |          |
+A46     | C1        | 90846        | 2026-01-01 | 2026-06-30 | 5              |         | Dr Ash   |
+A91     | C1        | 90791        | 2026-01-01 | 2026-06-30 | 5              |         |          | Y
+A34     | C1        | 90834        | 2026-04-01 | 2026-06-30 | 5              |         |          |
+"""
+
+
+def _eligible(result, provider=None, day=date(2026, 2, 1)):
+    return eligible_codes(result.book.auths, result.ledger, "C1", day, provider)
+
+
+def test_eligible_codes_list_the_default_first():
+    result = run(ELIGIBLE)
+    assert _eligible(result, "Dr Ash") == ["90837", "90832", "90853", "90846"]
+
+
+def test_eligible_codes_leave_out_used_up_excluded_other_provider_and_out_of_date_auths():
+    result = run(
+        ELIGIBLE,
+        """
+        client_id | service_date | billing_code | status
+        C1        | 2026-01-10   | 90853        | Pending
+        """,
+    )
+    assert _eligible(result, "Dr Birch") == ["90837", "90832"]
+    assert "90834" in _eligible(result, day=date(2026, 4, 2))
+
+
+def test_blank_auth_number_gets_the_next_number_and_typed_numbers_are_kept():
+    result = run(
+        """
+        auth_no   | client_id | billing_code | start_date | end_date   | allotted_units
+        AB000041  | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10
+                  | C1        | 90837        | 2026-01-01 | 2026-06-30 | 10
+        PAYER-991 | C1        | 90832        | 2026-01-01 | 2026-06-30 | 10
+                  | C2        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        """
+    )
+    assert result.new_auth_numbers == {3: "AB000042", 5: "AB000043"}
+    assert [s.auth_no for s in result.auths] == ["AB000041", "AB000042", "PAYER-991", "AB000043"]
+
+
+def test_duplicate_auth_number_is_a_problem_on_the_second_row():
+    result = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units
+        X1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        X1      | C1        | 90837        | 2026-01-01 | 2026-06-30 | 10
+        """
+    )
+    dupes = [p for p in result.problems if p.field == "auth_no"]
+    assert [(p.source.row, p.entity) for p in dupes] == [(3, "X1")]
+
+
+BAD_AUTHS = """
+auth_no | client_id | billing_code | start_date | end_date   | allotted_units | unit_alert_level
+GOOD    | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10             |
+BADDAY  | C1        | 90834        | 2026-01-01 | 2/30/2026  | 10             |
+NEG     | C1        | 90834        | 2026-01-01 | 2026-06-30 | -4             |
+WHO     | C9        | 90834        | 2026-01-01 | 2026-06-30 | 10             |
+CODE    | C1        | 99999        | 2026-01-01 | 2026-06-30 | 10             |
+BACK    | C1        | 90834        | 2026-06-30 | 2026-01-01 | 10             |
+LEVEL   | C1        | 90837        | 2026-01-01 | 2026-06-30 | 10             | lots
+"""
+
+
+def _problem_fields(result):
+    return {(p.source.row, p.field) for p in result.problems}
+
+
+def test_bad_cells_become_problems_naming_row_and_column():
+    result = run(BAD_AUTHS)
+    assert _problem_fields(result) == {
+        (3, "end_date"),
+        (4, "allotted_units"),
+        (5, "client_id"),
+        (6, "billing_code"),
+        (7, "end_date"),
+        (8, "unit_alert_level"),
+    }
+    messages = {p.source.row: p.message for p in result.problems}
+    assert "2/30/2026" in messages[3] and "not a real date" in messages[3]
+    assert "negative" in messages[4]
+
+
+def test_good_rows_still_process_when_other_rows_are_bad():
+    result = run(
+        BAD_AUTHS,
+        """
+        client_id | service_date | billing_code | status
+        C1        | 2026-01-10   | 90834        | Released
+        """,
+    )
+    assert note_status(result, 2).applied_auth_no == "GOOD"
+    assert auth_status(result, "GOOD").used_units == 1
+    # An unreadable optional cell counts as blank; the auth still works.
+    assert auth_status(result, "LEVEL").remaining_units == 10
+    # Unusable rows get no units and say why in their Alert cell.
+    assert auth_status(result, "BADDAY").remaining_units is None
+    assert auth_status(result, "BADDAY").alert.startswith("INPUT PROBLEM")
+
+
+def test_note_with_an_unreadable_date_is_flagged_and_draws_nothing():
+    result = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units
+        A1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        """,
+        """
+        client_id | service_date | billing_code | status   | units
+        C1        | 13/45/2026   | 90834        | Released | 1
+        C1        | 2026-01-10   | 90834        | Released | 2.5
+        """,
+    )
+    assert note_status(result, 2).check.startswith("INPUT PROBLEM")
+    assert note_status(result, 3).check.startswith("INPUT PROBLEM")
+    assert auth_status(result, "A1").used_units == 0
+
+
+def test_settings_date_order_decides_how_typed_dates_are_read():
+    auths = table(
+        "Auths",
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units
+        A1      | C1        | 90834        | 03/04/2026 | 12/05/2026 | 10
+        """,
+    )
+    clients = table("Clients", "client_id\nC1")
+    settings = table("Settings", "field | value\ndate_order | DMY")
+    result = refresh(
+        RawBook(auths=auths, clients=clients, settings=settings), today=date(2026, 5, 1)
+    )
+    auth = result.book.auths[0]
+    assert (auth.start_date, auth.end_date) == (date(2026, 4, 3), date(2026, 5, 12))
+
+
+def test_settings_as_of_is_used_when_no_date_is_given():
+    settings = table("Settings", "field | value\nas_of | 2026-02-02")
+    result = refresh(RawBook(settings=settings), today=date(2026, 5, 1))
+    assert result.as_of == date(2026, 2, 2)
+    assert refresh(RawBook(settings=settings), date(2026, 5, 1), date(2026, 1, 1)).as_of == date(
+        2026, 1, 1
+    )
