@@ -105,7 +105,7 @@ def _add_validation(ws, column: schema.Column, letter: str) -> None:
     if column.choices:
         formula = '"' + ",".join(column.choices) + '"'
     elif column.list_from:
-        formula = "=" + _list_formula(column.list_from)
+        formula = _list_formula(column.list_from)
     else:
         return
     dv = DataValidation(type="list", formula1=formula, allow_blank=True)

@@ -1,0 +1,282 @@
+"""Refreshing a real .xlsx file: what is written, what is never touched, and how it is saved."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from authbook import app
+from authbook.workbook import schema, template
+from authbook.workbook.xlsxfile import RefreshLock, WorkbookError
+
+AS_OF = date(2026, 3, 1)
+
+CLIENTS = [
+    {
+        "client_id": "C1",
+        "last_name": "Testperson",
+        "first_name": "Alex",
+        "dob": date(1990, 5, 6),
+        "primary_therapist": "Dr Ash",
+        "primary_payer": "Self Pay",
+        "active": True,
+    },
+    {"client_id": "C2", "last_name": "Sample", "first_name": "Bo", "active": True},
+]
+AUTHS = [
+    {
+        "auth_no": "A1",
+        "client_id": "C1",
+        "billing_code": "90834",
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2026, 6, 30),
+        "allotted_units": 10,
+        "unit_alert_level": 8,
+    },
+    {
+        "client_id": "C2",
+        "billing_code": "90837",
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2026, 6, 30),
+        "allotted_units": 4,
+    },
+]
+NOTES = [
+    {
+        "note_id": "N1",
+        "client_id": "C1",
+        "service_date": date(2026, 1, 5),
+        "billing_code": "90834",
+        "status": "Released",
+        "units": 2,
+    },
+    {
+        "note_id": "N2",
+        "client_id": "C1",
+        "service_date": date(2026, 1, 12),
+        "billing_code": "90834",
+        "status": "Pending",
+    },
+]
+
+
+def make_book(tmp_path: Path, auths=AUTHS, notes=NOTES, clients=CLIENTS, name="book.xlsx"):
+    path = tmp_path / name
+    template.write_new(path, {"Clients": clients, "Auths": auths, "Notes": notes})
+    (tmp_path / (name + ".bak")).unlink(missing_ok=True)
+    return path
+
+
+def column(ws, header: str) -> int:
+    for cell in ws[1]:
+        if cell.value == header:
+            return cell.column
+    raise KeyError(header)
+
+
+def values_by_header(path: Path, sheet: str) -> list[dict[str, object]]:
+    ws = load_workbook(path, data_only=True)[sheet]
+    headers = [c.value for c in ws[1]]
+    return [
+        dict(zip(headers, row))
+        for row in ws.iter_rows(min_row=2, values_only=True)
+        if any(v is not None for v in row)
+    ]
+
+
+def input_cells(path: Path) -> dict[tuple[str, str, int, str], object]:
+    """Every input cell of every input sheet, keyed by (sheet, row, header)."""
+    wb = load_workbook(path)
+    cells = {}
+    for spec in schema.INPUT_SHEETS:
+        ws = wb[spec.name]
+        computed = {c.header for c in spec.computed}
+        headers = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            for header, cell in zip(headers, row):
+                if header not in computed:
+                    cells[(spec.name, cell.row, str(header))] = cell.value
+    return cells
+
+
+def test_refresh_writes_computed_columns_as_plain_values(tmp_path):
+    path = make_book(tmp_path)
+    app.refresh_file(path, today=AS_OF)
+    auths = values_by_header(path, "Auths")
+    first = auths[0]
+    assert (first["Used Units"], first["Pending Units"]) == (2, 1)
+    assert (first["Remaining Units"], first["Available Units"]) == (8, 7)
+    assert first["Active"] == "Y"
+    assert first["Alert"] == "LOW: 8 units left"
+    assert first["Primary Therapist"] == "Dr Ash"
+    notes = values_by_header(path, "Notes")
+    assert [n["Applied Auth #"] for n in notes] == ["A1", "A1"]
+    assert notes[0]["Charge"] == 220
+    assert notes[0]["Check"] == "OK"
+
+
+def test_computed_dates_are_formatted_as_dates(tmp_path):
+    path = make_book(tmp_path)
+    app.refresh_file(path, today=AS_OF, user="pat")
+    ws = load_workbook(path)["Auths"]
+    cell = ws.cell(3, column(ws, "Last Edited Date"))
+    assert isinstance(cell.value, datetime) and cell.is_date
+    assert ws.cell(3, column(ws, "Last Edited By")).value == "pat"
+
+
+def test_blank_auth_number_is_filled_in_the_file(tmp_path):
+    path = make_book(tmp_path)
+    app.refresh_file(path, today=AS_OF)
+    auths = values_by_header(path, "Auths")
+    assert auths[1]["Auth #"] == "AB000001"
+
+
+def test_refresh_changes_no_input_the_user_typed(tmp_path):
+    path = make_book(tmp_path)
+    before = input_cells(path)
+    app.refresh_file(path, today=AS_OF)
+    after = input_cells(path)
+    changed = {k for k in before if before[k] != after.get(k)}
+    assert changed == {("Auths", 3, "Auth #")}  # only the generated number
+
+
+def test_second_refresh_leaves_every_value_identical(tmp_path):
+    path = make_book(tmp_path)
+    app.refresh_file(path, today=AS_OF)
+    first = {s: values_by_header(path, s) for s in schema.BY_NAME}
+    app.refresh_file(path, today=AS_OF)
+    second = {s: values_by_header(path, s) for s in schema.BY_NAME}
+    assert first == second
+
+
+def test_columns_are_found_by_header_name_and_user_columns_are_kept(tmp_path):
+    path = make_book(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Auths"]
+    # Move "Allotted Units" to the far right and add a user column with its own values.
+    allotted = column(ws, "Allotted Units")
+    last = ws.max_column + 1
+    for row in range(1, ws.max_row + 1):
+        ws.cell(row, last).value = ws.cell(row, allotted).value
+        ws.cell(row, allotted).value = None
+    ws.cell(1, allotted).value = "My Own Notes"
+    ws.cell(2, allotted).value = "call payer"
+    wb.save(path)
+    app.refresh_file(path, today=AS_OF)
+    auths = values_by_header(path, "Auths")
+    assert auths[0]["Remaining Units"] == 8
+    assert auths[0]["My Own Notes"] == "call payer"
+
+
+def test_rows_typed_below_the_table_are_read_and_the_table_is_refit(tmp_path):
+    path = make_book(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Notes"]
+    assert ws.tables["Notes"].ref.endswith("3")
+    ws.append(["N3", "C1", datetime(2026, 1, 19), None, "90834", 1, None, "Released"])
+    wb.save(path)
+    app.refresh_file(path, today=AS_OF)
+    wb = load_workbook(path)
+    assert wb["Notes"].tables["Notes"].ref == "A1:N4"
+    assert values_by_header(path, "Auths")[0]["Used Units"] == 3
+
+
+def test_bad_cells_are_listed_on_the_problems_sheet_and_good_rows_still_refresh(tmp_path):
+    bad = dict(AUTHS[0], auth_no="BAD", end_date="2/30/2026")
+    neg = dict(AUTHS[0], auth_no="NEG", allotted_units=-3)
+    path = make_book(tmp_path, auths=[AUTHS[0], bad, neg])
+    computed = app.refresh_file(path, today=AS_OF)
+    problems = values_by_header(path, "Problems")
+    found = {(p["Sheet"], p["Row"], p["Column"], p["Cell"]) for p in problems}
+    ws = load_workbook(path)["Auths"]
+    end_col = schema.column_letter(column(ws, "End Date"))
+    units_col = schema.column_letter(column(ws, "Allotted Units"))
+    assert ("Auths", 3, "End Date", f"{end_col}3") in found
+    assert ("Auths", 4, "Allotted Units", f"{units_col}4") in found
+    assert {p["Value"] for p in problems} >= {"2/30/2026", -3}
+    assert values_by_header(path, "Auths")[0]["Remaining Units"] == 8
+    assert len(computed.problems) == 2
+    # The typed value is kept exactly as typed.
+    assert ws.cell(3, column(ws, "End Date")).value == "2/30/2026"
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    path = make_book(tmp_path, auths=[dict(AUTHS[0], end_date='=HYPERLINK("http://x","y")')])
+    app.refresh_file(path, today=AS_OF)
+    ws = load_workbook(path)["Problems"]
+    value_cell = ws.cell(2, column(ws, "Value"))
+    assert value_cell.value == '=HYPERLINK("http://x","y")'
+    assert value_cell.data_type == "s"
+
+
+def test_refresh_keeps_a_backup_of_the_previous_file(tmp_path):
+    path = make_book(tmp_path)
+    original = path.read_bytes()
+    app.refresh_file(path, today=AS_OF)
+    assert (tmp_path / "book.xlsx.bak").read_bytes() == original
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_workbook_open_in_excel_is_refused(tmp_path):
+    path = make_book(tmp_path)
+    (tmp_path / "~$book.xlsx").write_bytes(b"lock")
+    before = path.read_bytes()
+    with pytest.raises(WorkbookError, match="open in Excel"):
+        app.refresh_file(path, today=AS_OF)
+    assert path.read_bytes() == before
+
+
+def test_a_second_refresh_at_the_same_time_is_refused(tmp_path):
+    path = make_book(tmp_path)
+    with RefreshLock(path):
+        with pytest.raises(WorkbookError, match="another AuthBook run"):
+            app.refresh_file(path, today=AS_OF)
+
+
+def test_a_lock_left_by_a_dead_run_does_not_block_refresh(tmp_path):
+    path = make_book(tmp_path)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lock = tmp_path / ".book.xlsx.authbook-lock"
+    lock.write_text(dead.stdout.strip())
+    app.refresh_file(path, today=AS_OF)
+    assert not lock.exists()
+
+
+def test_a_file_that_is_not_a_workbook_gets_a_clear_message(tmp_path):
+    text = tmp_path / "notes.xlsx"
+    text.write_text("hello")
+    with pytest.raises(WorkbookError, match="not an Excel workbook"):
+        app.refresh_file(text, today=AS_OF)
+
+
+def test_template_cells_use_dropdowns_and_mark_computed_columns(tmp_path):
+    path = make_book(tmp_path)
+    ws = load_workbook(path)["Auths"]
+    lists = {
+        str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation
+    }
+    code_col = schema.column_letter(column(ws, "Billing Code"))
+    yn_col = schema.column_letter(column(ws, "Unmanaged"))
+    assert lists[code_col].startswith("BillingCodes!$A$2")
+    assert lists[yn_col] == '"Y,N"'
+    used = ws.cell(1, column(ws, "Used Units"))
+    assert "Computed by AuthBook" in used.comment.text
+    assert ws.freeze_panes == "A2"
+
+
+def test_owner_only_files_stay_readable_after_save(tmp_path):
+    path = make_book(tmp_path)
+    os.chmod(path, 0o600)
+    app.refresh_file(path, today=AS_OF)
+    assert load_workbook(path)["Auths"]["A2"].value == "A1"
