@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from authbook import app
@@ -280,3 +282,47 @@ def test_owner_only_files_stay_readable_after_save(tmp_path):
     os.chmod(path, 0o600)
     app.refresh_file(path, today=AS_OF)
     assert load_workbook(path)["Auths"]["A2"].value == "A1"
+
+
+# --- a property over generated workbooks --------------------------------------------------
+
+
+small_auths = st.lists(
+    st.fixed_dictionaries(
+        {
+            "auth_no": st.sampled_from([None, "P1", "P2"]),
+            "client_id": st.sampled_from(["C1", "C2"]),
+            "billing_code": st.sampled_from(["90834", "90837"]),
+            "start_date": st.dates(date(2026, 1, 1), date(2026, 2, 1)),
+            "end_date": st.dates(date(2026, 2, 1), date(2026, 4, 1)),
+            "allotted_units": st.integers(-1, 4),
+            "auth_group": st.sampled_from([None, "Group 1"]),
+            "unit_alert_level": st.sampled_from([None, 2]),
+        }
+    ),
+    max_size=5,
+)
+small_notes = st.lists(
+    st.fixed_dictionaries(
+        {
+            "client_id": st.sampled_from(["C1", "C2"]),
+            "service_date": st.dates(date(2026, 1, 1), date(2026, 4, 1)),
+            "billing_code": st.sampled_from(["90834", "90837"]),
+            "status": st.sampled_from(["Draft", "Pending", "Released"]),
+            "units": st.integers(1, 2),
+        }
+    ),
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(small_auths, small_notes)
+def test_refreshing_a_file_twice_leaves_it_as_the_first_refresh_did(tmp_path, auths, notes):
+    path = make_book(tmp_path, auths=auths, notes=notes, name="prop.xlsx")
+    app.refresh_file(path, today=AS_OF)
+    first = {s: values_by_header(path, s) for s in schema.BY_NAME}
+    app.refresh_file(path, today=AS_OF)
+    assert {s: values_by_header(path, s) for s in schema.BY_NAME} == first
