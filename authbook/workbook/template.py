@@ -136,7 +136,7 @@ def build_sheet(wb: Workbook, spec: schema.Sheet, rows: list[dict[str, object]])
                 f"{letter}2:{letter}{LAST_ROW}",
                 FormulaRule(formula=["TRUE"], fill=COMPUTED_CELLS),
             )
-    ws.row_dimensions[1].height = 32
+    ws.row_dimensions[1].height = 48
     formats = {
         i: DATE_FORMAT if c.kind == "date" else MONEY_FORMAT
         for i, c in enumerate(spec.columns, start=1)
