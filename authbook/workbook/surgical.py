@@ -1,0 +1,879 @@
+"""Write cells into an .xlsx/.xlsm by rewriting only what changes in its package.
+
+``write_sheets(src, dst, writes)`` copies the package of ``src`` to ``dst`` entry by entry,
+raw (the compressed bytes themselves), except:
+
+- the worksheets being written: only the ``<c>`` elements being set are rewritten (each keeps
+  its ``s`` style), new cells and rows are inserted in order, ``<dimension>`` is widened to
+  cover them; ``SheetWrite.rows`` replaces a sheet's ``sheetData`` entirely;
+- the Tables re-fitted by ``SheetWrite.last_row`` (their ``ref`` and AutoFilter ``ref``, and
+  their columns when the header changed);
+- ``styles.xml``, only when a written cell needs a number format no existing cell style has.
+
+Text is written as inline strings (``t="inlineStr"``): the shared strings part stays as it is,
+and text starting with ``=`` is text, never a formula. Worksheets are streamed (rows and cells
+are in order in files Excel, LibreOffice and openpyxl write); no DOM is built. The output is
+deterministic: the same input gives byte-identical entries, timestamps and order.
+
+What cannot be done this way (a sheet that is not in the package, a cell holding the master
+of a shared formula, a formula removed from a workbook with a calculation chain) raises
+``NeedsFullRewrite``; the caller then falls back to the openpyxl adapter.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import shutil
+import struct
+import tempfile
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
+
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from authbook.workbook.fastread import (
+    SheetPart,
+    TablePart,
+    _relationships,
+    column_number,
+    iter_row_chunks,
+    namespace_prefix,
+    read_package,
+)
+from authbook.workbook.sheetdata import SheetWrite
+
+DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
+COMPRESS_LEVEL = 6
+SPOOL_BYTES = 32 << 20
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH_1900 = datetime(1899, 12, 30)
+_EPOCH_1904 = datetime(1904, 1, 1)
+_LEAP_BUG_END = datetime(1900, 3, 1)
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+class NeedsFullRewrite(Exception):
+    """This write cannot be done surgically; write the workbook with the openpyxl adapter."""
+
+
+# --- cell values -------------------------------------------------------------------------
+
+
+def excel_serial(value: date, date1904: bool = False) -> int | float:
+    """The Excel serial number of a date or datetime (whole days for a date)."""
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    moment = moment.replace(tzinfo=None)
+    delta = moment - (_EPOCH_1904 if date1904 else _EPOCH_1900)
+    days = delta.days + (delta.seconds * 1_000_000 + delta.microseconds) / 86_400_000_000
+    if not date1904 and moment < _LEAP_BUG_END:
+        days -= 1  # Excel counts 29 Feb 1900, which never was
+    return int(days) if float(days).is_integer() else days
+
+
+def _text(value: str) -> bytes:
+    value = _ILLEGAL_XML.sub("", value)
+    escaped = (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+    return escaped.encode("utf-8")
+
+
+def _number(value: int | float) -> bytes:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} cannot be stored in a cell")
+        if value.is_integer() and abs(value) < 2**53:
+            return b"%d" % int(value)
+        return repr(value).encode()
+    return b"%d" % value
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, date)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class CellWriter:
+    """Makes ``<c>`` elements for one worksheet (its namespace prefix, its date system)."""
+
+    def __init__(self, prefix: bytes, date1904: bool):
+        p = prefix
+        self.c, self.v, self.end_c = (
+            b"<" + p + b"c",
+            (b"<" + p + b"v>", b"</" + p + b"v>"),
+            b"</" + p + b"c>",
+        )
+        self.is_open = b"<" + p + b"is><" + p + b"t"
+        self.is_close = b"</" + p + b"t></" + p + b"is>"
+        self.date1904 = date1904
+
+    def cell(self, ref: bytes, style: int, value: object) -> bytes:
+        head = self.c + b' r="' + ref + b'"' + (b' s="%d"' % style if style else b"")
+        if value is None:
+            return head + b"/>" if style else b""
+        if isinstance(value, str):
+            text = _text(value)
+            space = b' xml:space="preserve"' if value != value.strip() else b""
+            return (
+                head + b' t="inlineStr">' + self.is_open + space + b">" + text + self.is_close
+                + self.end_c
+            )  # fmt: skip
+        if isinstance(value, bool):
+            return (
+                head + b' t="b">' + self.v[0] + (b"1" if value else b"0") + self.v[1] + self.end_c
+            )
+        if _is_number(value):
+            return head + b">" + self.v[0] + _number(value) + self.v[1] + self.end_c
+        if isinstance(value, date):
+            serial = _number(excel_serial(value, self.date1904))
+            return head + b">" + self.v[0] + serial + self.v[1] + self.end_c
+        raise TypeError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
+
+
+# --- styles ------------------------------------------------------------------------------
+
+
+class Styles:
+    """The cell formats (``cellXfs``) of styles.xml, extended only when a format is missing."""
+
+    def __init__(self, data: bytes | None, part: str | None):
+        self.part, self.data = part, data
+        self.changed = False
+        self.new_formats: list[tuple[int, str]] = []
+        self.new_xfs: list[bytes] = []
+        self._derived: dict[tuple[int, str], int] = {}
+        if data is None:
+            self.prefix, self.codes, self.xfs = b"", {}, [b"<xf/>"]
+            return
+        m = re.search(rb"<(\w+:)?styleSheet\b", data)
+        self.prefix = p = (m.group(1) or b"") if m else b""
+        self.codes = {
+            int(i): html.unescape(code.decode("utf-8"))
+            for i, code in re.findall(
+                rb"<" + p + rb'numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', data
+            )
+        }
+        block = re.search(rb"<" + p + rb"cellXfs\b[^>]*>(.*?)</" + p + rb"cellXfs>", data, re.S)
+        self.xfs = (
+            re.findall(rb"<" + p + rb"xf\b[^>]*?(?:/>|>.*?</" + p + rb"xf>)", block.group(1), re.S)
+            if block
+            else []
+        )
+
+    def code_of(self, index: int) -> str:
+        if index >= len(self.xfs):
+            return "General"
+        m = re.search(rb'numFmtId="(\d+)"', self.xfs[index].split(b">", 1)[0])
+        fmt_id = int(m.group(1)) if m else 0
+        if fmt_id in self.codes:
+            return self.codes[fmt_id]
+        if 27 <= fmt_id <= 36 or 50 <= fmt_id <= 58:  # locale date formats (East Asian)
+            return "yyyy-mm-dd"
+        return BUILTIN_FORMATS.get(fmt_id, "General")
+
+    def fit(self, base: int, value: object, wanted: str | None, existing: bool) -> int:
+        """The style a cell gets for ``value``: ``base`` unless the value needs another format.
+
+        An existing cell keeps its style unless it would read back as another type (a date in
+        a number-formatted cell, a number in a date-formatted one); a new cell takes ``wanted``.
+        """
+        if not (_is_date(value) or _is_number(value)):
+            return base
+        code = self.code_of(base)
+        target = None
+        if _is_date(value):
+            if not existing and wanted and is_date_format(wanted):
+                target = wanted
+            elif not is_date_format(code):
+                target = wanted if wanted and is_date_format(wanted) else DEFAULT_DATE_FORMAT
+        else:
+            if not existing and wanted and not is_date_format(wanted):
+                target = wanted
+            elif is_date_format(code):
+                target = wanted if wanted and not is_date_format(wanted) else "General"
+        if target is None or target == code:
+            return base
+        return self.derive(base, target)
+
+    def derive(self, base: int, code: str) -> int:
+        key = (base, code)
+        if key in self._derived:
+            return self._derived[key]
+        if self.data is None:
+            raise NeedsFullRewrite("the workbook has no styles part")
+        fmt_id = self._format_id(code)
+        xf = self.xfs[base] if base < len(self.xfs) else self.xfs[0]
+        tag, rest = (xf.split(b">", 1) + [b""])[:2]
+        closing = tag.endswith(b"/")
+        tag = tag[:-1] if closing else tag
+        tag = _set_attr(tag, b"numFmtId", b"%d" % fmt_id)
+        tag = _set_attr(tag, b"applyNumberFormat", b"1")
+        new = tag + (b"/>" if closing else b">" + rest)
+        if new in self.xfs:
+            index = self.xfs.index(new)
+        else:
+            index = len(self.xfs)
+            self.xfs.append(new)
+            self.new_xfs.append(new)
+            self.changed = True
+        self._derived[key] = index
+        return index
+
+    def _format_id(self, code: str) -> int:
+        if code in BUILTIN_FORMATS_REVERSE:
+            return BUILTIN_FORMATS_REVERSE[code]
+        for fmt_id, known in self.codes.items():
+            if known == code:
+                return fmt_id
+        fmt_id = max([163, *self.codes]) + 1
+        self.codes[fmt_id] = code
+        self.new_formats.append((fmt_id, code))
+        self.changed = True
+        return fmt_id
+
+    def to_bytes(self) -> bytes:
+        data, p = self.data, self.prefix
+        if self.new_formats:
+            items = b"".join(
+                b"<"
+                + p
+                + b'numFmt numFmtId="%d" formatCode="%s"/>'
+                % (i, html.escape(code, quote=True).encode("utf-8"))
+                for i, code in self.new_formats
+            )
+            block = re.search(rb"<" + p + rb"numFmts\b[^>]*?(/?)>", data)
+            if block and block.group(1):  # <numFmts/>
+                data = (
+                    data[: block.start()]
+                    + b"<" + p + b'numFmts count="%d">' % len(self.new_formats)
+                    + items + b"</" + p + b"numFmts>" + data[block.end():]
+                )  # fmt: skip
+            elif block:
+                close = data.index(b"</" + p + b"numFmts>", block.end())
+                count = len(re.findall(rb"<" + p + rb"numFmt\b", data[block.end() : close]))
+                total = b"%d" % (count + len(self.new_formats))
+                opening = _set_attr(block.group(0)[:-1], b"count", total)
+                data = (
+                    data[: block.start()]
+                    + opening
+                    + b">"
+                    + data[block.end() : close]
+                    + items
+                    + data[close:]
+                )
+            else:
+                root = re.search(rb"<" + p + rb"styleSheet\b[^>]*>", data)
+                data = (
+                    data[: root.end()] + b"<" + p + b'numFmts count="%d">' % len(self.new_formats)
+                    + items + b"</" + p + b"numFmts>" + data[root.end():]
+                )  # fmt: skip
+        if self.new_xfs:
+            block = re.search(rb"<" + p + rb"cellXfs\b[^>]*>", data)
+            if block is None:
+                raise NeedsFullRewrite("styles.xml has no cellXfs")
+            close = data.index(b"</" + p + b"cellXfs>", block.end())
+            opening = _set_attr(block.group(0)[:-1], b"count", b"%d" % len(self.xfs))
+            data = (
+                data[: block.start()] + opening + b">" + data[block.end() : close]
+                + b"".join(self.new_xfs) + data[close:]
+            )  # fmt: skip
+        return data
+
+
+def _set_attr(tag: bytes, name: bytes, value: bytes) -> bytes:
+    """Set ``name="value"`` in an opening tag given without its closing ``>``."""
+    pattern = re.compile(rb"(\s" + name + rb'=")[^"]*(")')
+    if pattern.search(tag):
+        return pattern.sub(lambda m: m.group(1) + value + m.group(2), tag, count=1)
+    return tag + b" " + name + b'="' + value + b'"'
+
+
+# --- shared strings (only to read a header row) ----------------------------------------
+
+
+class SharedStrings:
+    """Shared strings read lazily (only a header row needs them), phonetic runs left out."""
+
+    def __init__(self, zin: zipfile.ZipFile, part: str | None):
+        self.zin, self.part, self.items = zin, part, None
+
+    def get(self, index: int) -> str:
+        if self.items is None:
+            self.items = []
+            if self.part:
+                with self.zin.open(self.part) as f:
+                    for _, el in ElementTree.iterparse(f):
+                        if el.tag == _NS + "si":
+                            self.items.append(_si_text(el))
+                            el.clear()
+        return self.items[index] if 0 <= index < len(self.items) else ""
+
+
+def _si_text(si) -> str:
+    texts = []
+    for child in si:
+        if child.tag == _NS + "t":
+            texts.append(child.text or "")
+        elif child.tag == _NS + "r":
+            texts.extend(t.text or "" for t in child.iter(_NS + "t"))
+    return "".join(texts)
+
+
+# --- worksheets --------------------------------------------------------------------------
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_ATTR_S = re.compile(rb'\bs="(\d+)"')
+_ATTR_T = re.compile(rb'\bt="(\w+)"')
+_ROW_R = re.compile(rb'\br="(\d+)"')
+
+
+def _letters(col: int) -> bytes:
+    return get_column_letter(col).encode()
+
+
+def _cell_text(attrs: bytes, inner: bytes | None, strings: SharedStrings) -> str:
+    """The text a header cell shows (shared, inline or plain)."""
+    if not inner:
+        return ""
+    t = _ATTR_T.search(attrs)
+    kind = t.group(1) if t else b"n"
+    if kind == b"inlineStr":
+        parts = re.findall(rb"<(?:\w+:)?t\b[^>]*>([^<]*)</(?:\w+:)?t>", inner)
+        return html.unescape(b"".join(parts).decode("utf-8"))
+    v = re.search(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>", inner)
+    if v is None:
+        return ""
+    text = html.unescape(v.group(1).decode("utf-8"))
+    if kind == b"s":
+        return strings.get(int(text))
+    if kind == b"n":
+        number = float(text)
+        return str(int(number)) if number.is_integer() else str(number)
+    return text
+
+
+class SheetRewriter:
+    """Rewrites one worksheet part, streaming, into a temporary file."""
+
+    def __init__(self, zin, sheet: SheetPart, write: SheetWrite, styles: Styles, strings,
+                 date1904: bool, has_calc_chain: bool):  # fmt: skip
+        self.zin, self.sheet, self.write = zin, sheet, write
+        self.styles, self.strings = styles, strings
+        self.has_calc_chain = has_calc_chain
+        self.p = p = namespace_prefix(zin, sheet.part)
+        self.cells = CellWriter(p, date1904)
+        self.row_open = b"<" + p + b"row"
+        self.row_close = b"</" + p + b"row>"
+        self.cell_open = b"<" + p + b"c"
+        self.cell_close = b"</" + p + b"c>"
+        self.row_tag = re.compile(rb"<" + p + rb"row\b[^>]*>")
+        self.formats = write.number_formats
+        self.col_styles: dict[int, int] = {}
+        self.last_style: dict[int, int] = {}
+        self.header: dict[int, str] = {}
+        self.replace = write.rows is not None
+        self.old_styles: dict[int, dict[int, int]] = {1: {}, 2: {}}
+        self.edits = self._edits()
+        self.edit_rows = sorted(self.edits)
+        self.next_edit = 0
+
+    def _edits(self) -> dict[int, list[tuple[int, object]]]:
+        by_row: dict[int, dict[int, object]] = {}
+        if self.write.rows is not None:
+            for r, values in enumerate(self.write.rows, start=1):
+                by_row[r] = {c: v for c, v in enumerate(values, start=1) if v is not None}
+        for (r, c), value in self.write.cells.items():
+            by_row.setdefault(r, {})[c] = value
+        return {r: sorted(cols.items(), key=lambda cv: cv[0]) for r, cols in by_row.items()}
+
+    # The dimension is the old one widened by every cell written (or exact when replaced).
+    def _dimension(self, old: str | None) -> str | None:
+        cols = [c for row in self.edits.values() for c, v in row if v is not None]
+        rows = [r for r, row in self.edits.items() if any(v is not None for _, v in row)]
+        if self.replace:
+            if not rows:
+                return "A1"
+            return f"A1:{get_column_letter(max(cols))}{max(rows)}"
+        if old is None:
+            return None
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(old)
+        except (ValueError, TypeError):
+            return old
+        if min_row is None or max_row is None:
+            return old
+        if rows:
+            min_col, max_col = min(min_col, min(cols)), max(max_col, max(cols))
+            min_row, max_row = min(min_row, min(rows)), max(max_row, max(rows))
+        first = f"{get_column_letter(min_col)}{min_row}"
+        last = f"{get_column_letter(max_col)}{max_row}"
+        return first if first == last else f"{first}:{last}"
+
+    def _head(self, head: bytes) -> bytes:
+        p = self.p
+        for m in re.finditer(rb"<" + p + rb"col\b([^>]*)/?>", head):
+            attrs = m.group(1)
+            lo, hi, st = (
+                re.search(rb'\b%s="(\d+)"' % k, attrs) for k in (b"min", b"max", b"style")
+            )
+            if lo and hi and st:
+                for col in range(int(lo.group(1)), min(int(hi.group(1)), 16384) + 1):
+                    self.col_styles[col] = int(st.group(1))
+        dim = re.search(rb"<" + p + rb'dimension\b[^>]*?\bref="([^"]*)"', head)
+        if dim:
+            new = self._dimension(dim.group(1).decode())
+            if new is not None and new.encode() != dim.group(1):
+                head = head[: dim.start(1)] + new.encode() + head[dim.end(1) :]
+        return head
+
+    def run(self, out: IO[bytes]) -> None:
+        with self.zin.open(self.sheet.part) as stream:
+            for kind, data in iter_row_chunks(stream, self.p):
+                if kind == "head":
+                    out.write(self._head(data))
+                elif kind == "empty":  # <sheetData/>
+                    out.write(data[:-2] + b">")
+                    out.write(self._remaining_rows())
+                    out.write(b"</" + self.p + b"sheetData>")
+                elif kind == "rows":
+                    out.write(self._old_styles(data) if self.replace else self._rows(data))
+                else:
+                    out.write(self._remaining_rows())
+                    out.write(data)
+
+    def _row_number(self, tag: bytes) -> int:
+        m = _ROW_R.search(tag)
+        if m is None:
+            raise NeedsFullRewrite(f"{self.sheet.part}: a row without its number")
+        return int(m.group(1))
+
+    def _old_styles(self, data: bytes) -> bytes:
+        """In a replaced sheet, remember the styles of the old rows 1 and 2; drop the rows."""
+        for m in self.row_tag.finditer(data):
+            r = self._row_number(m.group(0))
+            if r > 2:
+                break
+            if m.group(0).endswith(b"/>"):
+                continue
+            end = data.find(self.row_close, m.end())
+            for cell in _CELL.finditer(data, m.end(), end):
+                ref, style = _ATTR_R.search(cell.group(1)), _ATTR_S.search(cell.group(1))
+                if ref:
+                    self.old_styles[r][column_number(ref.group(1))] = (
+                        int(style.group(1)) if style else 0
+                    )
+        return b""
+
+    def _rows(self, data: bytes) -> bytes:
+        """Rewrite the rows of this piece that have edits; insert new rows in order."""
+        edit_rows = self.edit_rows
+        if self.next_edit >= len(edit_rows):
+            return data
+        last_tag = data.rfind(self.row_open)
+        if last_tag < 0:
+            return data
+        last_r = self._row_number(data[last_tag : data.find(b">", last_tag)])
+        if edit_rows[self.next_edit] > last_r:
+            return data
+        out, pos = [], 0
+        while self.next_edit < len(edit_rows) and edit_rows[self.next_edit] <= last_r:
+            n = edit_rows[self.next_edit]
+            self.next_edit += 1
+            i = data.find(self.row_open + b' r="%d"' % n, pos)
+            if i < 0:  # not written r-first, or a new row: find the first row at or after n
+                for m in self.row_tag.finditer(data, pos):
+                    if self._row_number(m.group(0)) >= n:
+                        break
+                if self._row_number(m.group(0)) > n:
+                    out.append(data[pos : m.start()])
+                    out.append(self._new_row(n))
+                    pos = m.start()
+                    continue
+                i = m.start()
+            tag_end = data.find(b">", i)
+            if data[tag_end - 1 : tag_end] == b"/":
+                end = tag_end + 1
+            else:
+                end = data.find(self.row_close, tag_end) + len(self.row_close)
+            out.append(data[pos:i])
+            out.append(self._edit_row(data[i:end], n))
+            pos = end
+        out.append(data[pos:])
+        return b"".join(out)
+
+    def _read_header(self, data: bytes) -> None:
+        m = self.row_tag.search(data)
+        if m is None or self._row_number(m.group(0)) != 1 or m.group(0).endswith(b"/>"):
+            return
+        end = data.find(self.row_close, m.end())
+        for cell in _CELL.finditer(data, m.end(), end):
+            ref = _ATTR_R.search(cell.group(1))
+            if ref:
+                text = _cell_text(cell.group(1), cell.group(2), self.strings)
+                self.header[column_number(ref.group(1))] = text
+
+    def _remaining_rows(self) -> bytes:
+        rows = self.edit_rows[self.next_edit :]
+        self.next_edit = len(self.edit_rows)
+        return b"".join(self._new_row(n) for n in rows)
+
+    def _new_row(self, n: int) -> bytes:
+        body = self._cells(b"", n, self.edits[n], 0)
+        if not body:
+            return b""
+        return self.row_open + b' r="%d">' % n + body + self.row_close
+
+    def _edit_row(self, row: bytes, n: int) -> bytes:
+        tag_end = row.find(b">")
+        self_closing = row[tag_end - 1 : tag_end] == b"/"
+        tag = row[: tag_end - 1] if self_closing else row[:tag_end]
+        body = b"" if self_closing else row[tag_end + 1 : -len(self.row_close)]
+        row_style = 0
+        if re.search(rb'\bcustomFormat="(?:1|true)"', tag):
+            m = _ATTR_S.search(tag)
+            row_style = int(m.group(1)) if m else 0
+        edits = self.edits[n]
+        body = self._cells(body, n, edits, row_style)
+        spans = re.search(rb'\bspans="(\d+):(\d+)"', tag)
+        if spans:
+            written = [c for c, v in edits if v is not None]
+            if written:
+                lo = min(int(spans.group(1)), *written)
+                hi = max(int(spans.group(2)), *written)
+                tag = tag[: spans.start(1)] + b"%d:%d" % (lo, hi) + tag[spans.end(2) :]
+        if n == 1:
+            for cell in _CELL.finditer(body):
+                ref = _ATTR_R.search(cell.group(1))
+                if ref:
+                    text = _cell_text(cell.group(1), cell.group(2), self.strings)
+                    self.header[column_number(ref.group(1))] = text
+        if not body:
+            return tag + b"/>"
+        return tag + b">" + body + self.row_close
+
+    def _cells(self, body: bytes, n: int, edits, row_style: int) -> bytes:
+        out, pos = [], 0
+        last_col = None
+        for col, value in edits:
+            ref = _letters(col) + b"%d" % n
+            i = body.find(self.cell_open + b' r="' + ref + b'"', pos) if body else -1
+            if i >= 0:
+                tag_end = body.find(b">", i)
+                if body[tag_end - 1 : tag_end] == b"/":
+                    end, inner = tag_end + 1, b""
+                else:
+                    end = body.find(self.cell_close, tag_end) + len(self.cell_close)
+                    inner = body[tag_end + 1 : end - len(self.cell_close)]
+                if inner and b"<" + self.p + b"f" in inner:
+                    self._check_formula(inner, ref)
+                m = _ATTR_S.search(body, i, tag_end)
+                base = int(m.group(1)) if m else 0
+                style = self._style(base, value, col, n, existing=True)
+                out.append(body[pos:i])
+                out.append(self.cells.cell(ref, style, value))
+                pos = end
+                continue
+            # A new cell: before the first cell of a later column.
+            if last_col is None:
+                j = body.rfind(self.cell_open + b" ")
+                m = _ATTR_R.search(body, j, body.find(b">", j)) if j >= 0 else None
+                last_col = column_number(m.group(1)) if m else 0
+            ins = len(body)
+            if col < last_col:
+                for m in _CELL.finditer(body, pos):
+                    r = _ATTR_R.search(m.group(1))
+                    if r and column_number(r.group(1)) > col:
+                        ins = m.start()
+                        break
+            base = self._new_base(col, n, row_style)
+            style = self._style(base, value, col, n, existing=False)
+            out.append(body[pos:ins])
+            out.append(self.cells.cell(ref, style, value))
+            pos = ins
+        out.append(body[pos:])
+        return b"".join(out)
+
+    def _check_formula(self, inner: bytes, ref: bytes) -> None:
+        f = re.search(rb"<" + self.p + rb"f\b([^>]*)", inner)
+        attrs = f.group(1) if f else b""
+        if b't="shared"' in attrs and b"ref=" in attrs:
+            raise NeedsFullRewrite(f"{ref.decode()} holds a shared formula other cells use")
+        if self.has_calc_chain:
+            raise NeedsFullRewrite(
+                f"{ref.decode()} holds a formula and the workbook has a calcChain"
+            )
+
+    def _new_base(self, col: int, n: int, row_style: int) -> int:
+        if self.replace:
+            old = self.old_styles[1 if n == 1 else 2]
+            if col in old:
+                return old[col]
+        if n >= 2 and col in self.last_style:
+            return self.last_style[col]
+        return self.col_styles.get(col, row_style)
+
+    def _style(self, base: int, value: object, col: int, n: int, existing: bool) -> int:
+        wanted = self.formats.get(col) if n >= 2 else None
+        style = self.styles.fit(base, value, wanted, existing and not self.replace)
+        if n >= 2:
+            self.last_style[col] = style
+        return style
+
+    def header_names(self, min_col: int) -> list[str]:
+        names = []
+        col = min_col
+        while (self.header.get(col) or "").strip():
+            names.append(self.header[col].strip())
+            col += 1
+        return names
+
+
+def _header_from_rows(write: SheetWrite) -> dict[int, str]:
+    values = list(write.rows[0]) if write.rows else []
+    header = {c: "" if v is None else str(v) for c, v in enumerate(values, start=1)}
+    for (r, c), v in write.cells.items():
+        if r == 1:
+            header[c] = "" if v is None else str(v)
+    return header
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def refit_table(xml: bytes, names: list[str] | None, last_row: int) -> bytes:
+    """A Table part fitted to end at ``last_row`` and, given ``names``, to those columns."""
+    root = re.search(rb"<(\w+:)?table\b[^>]*>", xml)
+    if root is None:
+        return xml
+    p = root.group(1) or b""
+    tag = root.group(0)
+    ref = re.search(rb'\sref="([^"]*)"', tag)
+    if ref is None:
+        return xml
+    min_col, min_row, max_col, _ = range_boundaries(ref.group(1).decode())
+    header_rows = re.search(rb'\bheaderRowCount="(\d+)"', tag)
+    if header_rows and header_rows.group(1) == b"0":
+        names = None
+    totals = re.search(rb'\btotalsRowCount="(\d+)"', tag)
+    totals_rows = int(totals.group(1)) if totals else 0
+    if names:
+        max_col = min_col + len(names) - 1
+    data_end = max(last_row, min_row + 1)
+    first = f"{get_column_letter(min_col)}{min_row}"
+    new_ref = f"{first}:{get_column_letter(max_col)}{data_end + totals_rows}".encode()
+    filter_ref = f"{first}:{get_column_letter(max_col)}{data_end}".encode()
+    new_tag = tag[: ref.start(1)] + new_ref + tag[ref.end(1) :]
+    out = xml[: root.start()] + new_tag + xml[root.end() :]
+    auto = re.search(rb"<" + p + rb'autoFilter\b[^>]*?\bref="([^"]*)"', out)
+    if auto:
+        out = out[: auto.start(1)] + filter_ref + out[auto.end(1) :]
+    if names:
+        out = _refit_columns(out, p, names)
+    return out
+
+
+def _refit_columns(xml: bytes, p: bytes, names: list[str]) -> bytes:
+    block = re.search(
+        rb"<" + p + rb"tableColumns\b[^>]*>(.*?)</" + p + rb"tableColumns>", xml, re.S
+    )
+    if block is None:
+        return xml
+    columns = re.findall(
+        rb"<" + p + rb"tableColumn\b[^>]*?(?:/>|>.*?</" + p + rb"tableColumn>)",
+        block.group(1),
+        re.S,
+    )
+    by_name: dict[str, bytes] = {}
+    ids = []
+    for column in columns:
+        name = re.search(rb'\bname="([^"]*)"', column)
+        ident = re.search(rb'\bid="(\d+)"', column)
+        if name:
+            by_name.setdefault(html.unescape(name.group(1).decode("utf-8")), column)
+        if ident:
+            ids.append(int(ident.group(1)))
+    current = [
+        html.unescape(n.decode("utf-8"))
+        for n in re.findall(rb"<" + p + rb'tableColumn\b[^>]*?\bname="([^"]*)"', block.group(1))
+    ]
+    if current == names:
+        return xml
+    next_id = max(ids, default=0) + 1
+    items = []
+    for name in names:
+        if name in by_name:
+            items.append(by_name.pop(name))
+        else:
+            escaped = html.escape(name, quote=True).encode("utf-8")
+            items.append(b"<" + p + b'tableColumn id="%d" name="%s"/>' % (next_id, escaped))
+            next_id += 1
+    new_block = (
+        b"<" + p + b'tableColumns count="%d">' % len(names) + b"".join(items)
+        + b"</" + p + b"tableColumns>"
+    )  # fmt: skip
+    return xml[: block.start()] + new_block + xml[block.end() :]
+
+
+# --- the package -------------------------------------------------------------------------
+
+
+def _part_of_type(zin: zipfile.ZipFile, workbook_part: str, suffix: str) -> str | None:
+    for kind, target in _relationships(zin, workbook_part).values():
+        if kind.endswith(suffix) and target in zin.NameToInfo:
+            return target
+    return None
+
+
+def _raw_entry(raw: IO[bytes], info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Where the compressed bytes of ``info`` start in the file, and how many there are."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise NeedsFullRewrite(f"{info.filename}: bad local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_len + extra_len, info.compress_size
+
+
+def _entry_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    out.compress_type = info.compress_type
+    out.comment = info.comment
+    out.create_system = info.create_system
+    out.create_version = info.create_version
+    out.extract_version = info.extract_version
+    out.external_attr = info.external_attr
+    out.internal_attr = info.internal_attr
+    out.flag_bits = info.flag_bits & 0x800  # keep only "names are UTF-8"
+    return out
+
+
+def _copy_raw(zout: zipfile.ZipFile, raw: IO[bytes], info: zipfile.ZipInfo) -> None:
+    """Copy one entry, compressed bytes as they are, into ``zout``."""
+    if info.flag_bits & 0x1:
+        raise NeedsFullRewrite(f"{info.filename} is encrypted")
+    start, size = _raw_entry(raw, info)
+    out = _entry_info(info)
+    out.CRC, out.compress_size, out.file_size = info.CRC, info.compress_size, info.file_size
+    zip64 = out.file_size > zipfile.ZIP64_LIMIT or out.compress_size > zipfile.ZIP64_LIMIT
+    out.header_offset = zout.fp.tell()
+    zout.fp.write(out.FileHeader(zip64))
+    raw.seek(start)
+    remaining = size
+    while remaining:
+        chunk = raw.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise NeedsFullRewrite(f"{info.filename}: truncated entry")
+        zout.fp.write(chunk)
+        remaining -= len(chunk)
+    zout.filelist.append(out)
+    zout.NameToInfo[out.filename] = out
+    zout.start_dir = zout.fp.tell()
+    zout._didModify = True
+
+
+def _write_new(zout: zipfile.ZipFile, info: zipfile.ZipInfo, content) -> None:
+    out = _entry_info(info)
+    if out.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        out.compress_type = zipfile.ZIP_DEFLATED
+    for attr in ("compress_level", "_compresslevel"):  # its name from Python 3.13, and before
+        if hasattr(out, attr) or attr in type(out).__slots__:
+            setattr(out, attr, COMPRESS_LEVEL)
+    if isinstance(content, bytes):
+        out.file_size = len(content)
+        with zout.open(out, "w") as f:
+            f.write(content)
+        return
+    content.seek(0, 2)
+    out.file_size = content.tell()
+    content.seek(0)
+    with zout.open(out, "w") as f:
+        shutil.copyfileobj(content, f, 1 << 20)
+
+
+def write_sheets(src: Path | str, dst: Path | str, writes: dict[str, SheetWrite]) -> None:
+    """Write ``writes`` into a copy of ``src`` at ``dst``, changing only the parts it must.
+
+    Raises ``NeedsFullRewrite`` (and leaves no ``dst``) when it cannot.
+    """
+    src, dst = Path(src), Path(dst)
+    try:
+        _write(src, dst, writes)
+    except BaseException:
+        dst.unlink(missing_ok=True)
+        raise
+
+
+def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
+    with zipfile.ZipFile(src) as zin:
+        package = read_package(zin)
+        missing = [name for name in writes if name not in package.sheets]
+        if missing:
+            raise NeedsFullRewrite(f"sheet {missing[0]!r} is not in the workbook")
+        styles_part = _part_of_type(zin, package.workbook_part, "/styles")
+        styles = Styles(zin.read(styles_part) if styles_part else None, styles_part)
+        strings = SharedStrings(zin, _part_of_type(zin, package.workbook_part, "/sharedStrings"))
+        calc_chain = _part_of_type(zin, package.workbook_part, "/calcChain") is not None
+        replaced: dict[str, object] = {}
+        spooled = []
+        try:
+            for name, sheet in package.sheets.items():  # package order: deterministic styles
+                write = writes.get(name)
+                if write is None or not (write.cells or write.rows is not None or write.last_row):
+                    continue
+                rewriter = SheetRewriter(zin, sheet, write, styles, strings, package.date1904,
+                                         calc_chain)  # fmt: skip
+                if write.cells or write.rows is not None:
+                    body = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
+                    spooled.append(body)
+                    rewriter.run(body)
+                    replaced[sheet.part] = body
+                if write.last_row is not None and sheet.tables:
+                    _refit(zin, sheet.tables[0], rewriter, write, replaced)
+            if styles.changed:
+                replaced[styles.part] = styles.to_bytes()
+            with open(src, "rb") as raw, zipfile.ZipFile(dst, "w") as zout:
+                for info in zin.infolist():
+                    if info.filename in replaced:
+                        _write_new(zout, info, replaced[info.filename])
+                    else:
+                        _copy_raw(zout, raw, info)
+                zout.comment = zin.comment
+        finally:
+            for body in spooled:
+                body.close()
+
+
+def _refit(zin, table: TablePart, rewriter: SheetRewriter, write: SheetWrite, replaced) -> None:
+    min_col = range_boundaries(table.ref)[0] if table.ref else 1
+    if write.rows is not None:
+        rewriter.header = _header_from_rows(write)
+    elif not rewriter.header:
+        rewriter.header = _read_sheet_header(zin, rewriter)
+    names = rewriter.header_names(min_col) or None
+    old = zin.read(table.part)
+    new = refit_table(old, names, write.last_row)
+    if new != old:
+        replaced[table.part] = new
+
+
+def _read_sheet_header(zin, rewriter: SheetRewriter) -> dict[int, str]:
+    with zin.open(rewriter.sheet.part) as stream:
+        for kind, data in iter_row_chunks(stream, rewriter.p):
+            if kind == "rows":
+                rewriter._read_header(data)
+                header = dict(rewriter.header)
+                for (r, c), v in rewriter.write.cells.items():
+                    if r == 1:
+                        header[c] = "" if v is None else str(v)
+                return header
+    return {}
