@@ -61,6 +61,13 @@ def build_sample(path: Path) -> Path:
         notes.append([f"N{i}", i % 3 + 1, date(2026, 1, i)])
         notes.cell(i, 3).number_format = "yyyy-mm-dd"
     notes.auto_filter.ref = "A1:C11"
+    alerts = wb.create_sheet("Alerts")
+    alerts.append(["Auth #", "Alert", "Since"])
+    alerts["A1"].font = Font(bold=True)
+    for i in range(2, 6):
+        alerts.append([f"A{i}", "LOW", date(2026, 2, i)])
+        alerts.cell(i, 3).number_format = "mm/dd/yyyy"
+    alerts.add_table(Table(displayName="Alerts", ref="A1:C5"))
     wb.save(path)
     _add_cached_results(path, "xl/worksheets/sheet1.xml", FORMULA_RESULTS)
     return path
