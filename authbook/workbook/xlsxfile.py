@@ -283,3 +283,98 @@ def copy_atomically(src: Path, dst: Path) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+# --- BEGIN fast file adapter (issue 7; owned by the fastread/surgical helper) ---------------
+# Reads with python-calamine plus a streaming scan (authbook.workbook.fastread) and saves by
+# rewriting only the changed cells, Tables and styles of the package
+# (authbook.workbook.surgical); openpyxl is loaded only when one of them cannot do the job.
+
+
+class FastWorkbookFile(WorkbookFile):
+    """``WorkbookFile`` that reads fast and writes surgically; same contract, same safety."""
+
+    def __init__(self, path: Path | str):
+        from xml.etree.ElementTree import ParseError
+
+        from authbook.workbook import fastread
+
+        self.path = Path(path)
+        check_can_open(self.path)
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                self._names = list(fastread.read_package(zf).sheets)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
+            raise WorkbookError(
+                f"{self.path.name} could not be read as a workbook: {exc}"
+            ) from None
+        self._wb = None
+        self._cached = None
+        self._writes: dict[str, SheetWrite] = {}
+
+    @property
+    def wb(self) -> Workbook:
+        """The openpyxl workbook, loaded only for the fallback paths."""
+        if self._wb is None:
+            try:
+                self._wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+            except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+                raise WorkbookError(
+                    f"{self.path.name} could not be read as a workbook: {exc}"
+                ) from None
+        return self._wb
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self._names)
+
+    def read_sheets(self, names) -> dict[str, SheetRead]:
+        from python_calamine import CalamineError
+
+        from authbook.workbook import fastread
+
+        try:
+            return fastread.read_sheets(self.path, names)
+        except (fastread.UnreadableSheet, CalamineError):
+            return super().read_sheets(names)
+
+    def apply(self, writes: dict[str, SheetWrite]) -> None:
+        for name, write in writes.items():
+            old = self._writes.get(name)
+            if old is None:
+                self._writes[name] = write
+                continue
+            self._writes[name] = SheetWrite(
+                cells={**old.cells, **write.cells},
+                rows=write.rows if write.rows is not None else old.rows,
+                last_row=write.last_row if write.last_row is not None else old.last_row,
+                number_formats={**old.number_formats, **write.number_formats},
+            )
+
+    def save(self, backup: bool = True) -> None:
+        """Write the changes beside the original, keep ``PATH.bak``, then replace ``PATH``."""
+        from authbook.workbook import surgical
+
+        path = self.path
+        fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            try:
+                surgical.write_sheets(path, tmp, self._writes)
+            except surgical.NeedsFullRewrite:
+                super().apply(self._writes)
+                self.wb.save(tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            if backup and path.exists():
+                copy_atomically(path, path.with_name(path.name + ".bak"))
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise WorkbookError(f"could not save {path.name}: {exc.strerror or exc}") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        self._writes = {}
+
+
+# --- END fast file adapter ------------------------------------------------------------------
