@@ -1,0 +1,259 @@
+"""How long a refresh takes on a large practice's workbook, against openpyxl and calamine.
+
+    python benchmarks/refresh.py --sizes 5000/50000,50000/500000
+
+For each size (auths/notes) it generates one workbook (the AuthBook template, its Clients,
+Auths and Notes filled by the surgical writer), then measures, each in a fresh process so that
+peak memory (``ru_maxrss``, which also counts Rust allocations) is that measurement's own:
+
+- ``openpyxl``: ``load_workbook`` + ``save`` of the workbook, as a plain openpyxl adapter would;
+- ``calamine``: python-calamine merely reading every sheet;
+- ``refresh``: AuthBook's refresh end to end (``app.refresh_store`` on the file adapter, as
+  ``authbook refresh`` runs it), split into load / compute / save; then a second refresh of
+  the refreshed file, and whether its package parts are byte-identical to the first's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TODAY = date(2026, 3, 1)
+CODES = ("90832", "90834", "90837", "90846", "90847", "90853")
+PROVIDERS = ("Dr Ash", "Dr Birch", "Dr Cedar", "Dr Dogwood")
+PAYERS = ("Blue Ridge Health", "Medicaid", "Aetna", "Self Pay")
+
+
+def generate(path: Path, auths: int, notes: int, seed: int = 1) -> Path:
+    """A workbook of ``auths`` auths and ``notes`` notes (one client per five auths)."""
+    from authbook.workbook import schema, template
+    from authbook.workbook.sheetdata import SheetWrite
+    from authbook.workbook.surgical import write_sheets
+
+    rng = random.Random(seed)
+    blank = path.with_name("blank-" + path.name)
+    template.write_new(blank)
+    clients = max(1, auths // 5)
+    client_rows = [
+        {
+            "client_id": f"C{c:06d}",
+            "last_name": f"Last{c}",
+            "first_name": f"First{c}",
+            "dob": date(1960, 1, 1) + timedelta(days=rng.randrange(15000)),
+            "primary_therapist": rng.choice(PROVIDERS),
+            "primary_payer": rng.choice(PAYERS),
+            "active": "Y",
+        }
+        for c in range(clients)
+    ]
+    auth_rows = []
+    for a in range(auths):
+        start = TODAY - timedelta(days=rng.randrange(30, 400))
+        auth_rows.append(
+            {
+                "auth_no": f"P{a:07d}",
+                "client_id": f"C{a % clients:06d}",
+                "billing_code": CODES[a % len(CODES)],
+                "start_date": start,
+                "end_date": start + timedelta(days=365),
+                "allotted_units": rng.choice((12, 20, 24, 30)),
+                "unit_alert_level": 3,
+                "exp_alert_days": 30,
+                "payer": rng.choice(PAYERS),
+            }
+        )
+    note_rows = []
+    for n in range(notes):
+        auth = auth_rows[rng.randrange(auths)]
+        day = auth["start_date"] + timedelta(days=rng.randrange(0, 400))
+        note_rows.append(
+            {
+                "note_id": f"N{n:08d}",
+                "client_id": auth["client_id"],
+                "service_date": day,
+                "provider": rng.choice(PROVIDERS),
+                "billing_code": auth["billing_code"],
+                "units": 1 if rng.random() < 0.9 else 2,
+                "status": rng.choices(("Released", "Pending", "Draft"), (8, 2, 1))[0],
+            }
+        )
+
+    def sheet_write(spec, rows):
+        headers = [c.field for c in spec.columns]
+        formats = {i: "mm/dd/yyyy" for i, c in enumerate(spec.columns, 1) if c.kind == "date"}
+        table = [spec.headers] + [[row.get(h) for h in headers] for row in rows]
+        return SheetWrite(rows=table, last_row=len(table), number_formats=formats)
+
+    write_sheets(
+        blank,
+        path,
+        {
+            schema.CLIENTS.name: sheet_write(schema.CLIENTS, client_rows),
+            schema.AUTHS.name: sheet_write(schema.AUTHS, auth_rows),
+            schema.NOTES.name: sheet_write(schema.NOTES, note_rows),
+        },
+    )
+    blank.unlink()
+    return path
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_openpyxl(path: Path) -> dict:
+    from openpyxl import load_workbook
+
+    t0 = time.perf_counter()
+    wb = load_workbook(path)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        wb.save(Path(tmp) / "saved.xlsx")
+    t2 = time.perf_counter()
+    return {"load": t1 - t0, "save": t2 - t1, "total": t2 - t0, "peak_mb": _peak_mb()}
+
+
+def measure_calamine(path: Path) -> dict:
+    from python_calamine import CalamineWorkbook
+
+    t0 = time.perf_counter()
+    cells = 0
+    with CalamineWorkbook.from_path(str(path)) as book:
+        for name in book.sheet_names:
+            for row in book.get_sheet_by_name(name).iter_rows():
+                cells += len(row)
+    t1 = time.perf_counter()
+    return {"load": t1 - t0, "total": t1 - t0, "cells": cells, "peak_mb": _peak_mb()}
+
+
+class TimedStore:
+    """The file adapter, with the time spent in each of its calls written down."""
+
+    def __init__(self, store):
+        self.store, self.times = store, {"load": 0.0, "apply": 0.0, "save": 0.0}
+
+    def _timed(self, key, fn, *args):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.times[key] += time.perf_counter() - t0
+
+    def read_sheets(self, names):
+        return self._timed("load", self.store.read_sheets, names)
+
+    def apply(self, writes):
+        return self._timed("apply", self.store.apply, writes)
+
+    def save(self, *args):
+        return self._timed("save", self.store.save, *args)
+
+
+def _adapter():
+    from authbook.workbook import xlsxfile
+
+    return getattr(xlsxfile, "FastWorkbookFile", xlsxfile.WorkbookFile)
+
+
+def _refresh_once(path: Path) -> dict:
+    from authbook import app
+    from authbook.workbook.xlsxfile import RefreshLock
+
+    t0 = time.perf_counter()
+    with RefreshLock(path):
+        opened = time.perf_counter()
+        store = TimedStore(_adapter()(path))
+        opened = time.perf_counter() - opened
+        app.refresh_store(store, TODAY, user="bench")
+    total = time.perf_counter() - t0
+    load = opened + store.times["load"]
+    save = store.times["apply"] + store.times["save"]
+    return {"load": load, "compute": total - load - save, "save": save, "total": total}
+
+
+def measure_refresh(path: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / path.name
+        shutil.copy(path, work)
+        first = _refresh_once(work)
+        with zipfile.ZipFile(work) as zf:
+            parts = {n: zf.read(n) for n in zf.namelist()}
+        second = _refresh_once(work)
+        with zipfile.ZipFile(work) as zf:
+            same = parts == {n: zf.read(n) for n in zf.namelist()}
+    return {**first, "second": second["total"], "second_identical": same, "peak_mb": _peak_mb()}
+
+
+MEASURES = {"openpyxl": measure_openpyxl, "calamine": measure_calamine, "refresh": measure_refresh}
+
+
+def run_measure(kind: str, path: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout)
+
+
+def report(auths: int, notes: int, kinds: list[str], keep: Path | None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = (keep or Path(tmp)) / f"bench-{auths}-{notes}.xlsx"
+        t0 = time.perf_counter()
+        generate(path, auths, notes)
+        size = path.stat().st_size / 2**20
+        print(f"\n{auths} auths / {notes} notes: {size:.1f} MiB, generated in "
+              f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+        results = {kind: run_measure(kind, path) for kind in kinds}
+    for kind, r in results.items():
+        if "error" in r:
+            print(f"  {kind:9} error: {r['error']}")
+            continue
+        split = "  ".join(f"{k} {r[k]:6.2f} s" for k in ("load", "compute", "save") if k in r)
+        print(f"  {kind:9} total {r['total']:6.2f} s  ({split})  peak {r['peak_mb']:7.0f} MiB")
+        if kind == "refresh":
+            print(f"  {'':9} second refresh {r['second']:.2f} s, "
+                  f"parts byte-identical to the first's: {r['second_identical']}")  # fmt: skip
+    refresh = results.get("refresh", {})
+    if "total" in refresh:
+        for other in ("openpyxl", "calamine"):
+            if "total" in results.get(other, {}):
+                ratio = results[other]["total"] / refresh["total"]
+                print(f"  refresh vs {other}: {other} / refresh = {ratio:.2f}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5000/50000,50000/500000", help="auths/notes,...")
+    parser.add_argument("--only", default="openpyxl,calamine,refresh", help="measurements")
+    parser.add_argument("--keep", type=Path, help="keep the generated workbooks in this folder")
+    parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        kind, path = args.measure
+        print(json.dumps(MEASURES[kind](Path(path))))
+        return 0
+    for size in args.sizes.split(","):
+        auths, notes = (int(x) for x in size.split("/"))
+        report(auths, notes, args.only.split(","), args.keep)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
