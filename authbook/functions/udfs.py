@@ -1,0 +1,413 @@
+"""AuthBook's worksheet functions for Excel (classic xlwings UDFs, Windows only).
+
+Each function takes whole tables as arguments (``Auths[#All]``, ``Notes[#All]``: the table with
+its header row), so Excel recalculates the formula whenever those tables change. Inside, the
+tables go through the same reading (``authbook.workbook.records``) and the same rules
+(``authbook.rules.refresh``) as ``authbook refresh``, so a formula shows exactly what a refresh
+writes into the sheet.
+
+Import them with the xlwings add-in: the workbook's ``xlwings.conf`` sheet names this module
+under ``UDF Modules``; click *Import Functions* on the xlwings tab. They appear in Excel's
+Insert Function dialog under the category *AuthBook*.
+
+A bad argument gives a readable ``#AUTHBOOK: …`` text in the cell, never a Python traceback.
+
+Speed: a workbook may hold thousands of these formulas, each receiving the same tables. Each
+table's computed result is kept in a small cache keyed by the table contents (compared in full,
+so a changed cell is always seen); only the first formula after a change pays for the rules,
+the others pay only for the comparison. ``benchmarks/udfs.py`` measures it.
+
+Dates may be given as date cells, Excel date numbers or text (read month first, as the
+Settings sheet's default Date Order). Tables without a Settings argument use the default
+settings; ``AB_STATUS`` judges alerts as of today unless given a date.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+import xlwings as xw
+
+from authbook.models import Auth, AuthStatus, Note, Problem, RawBook, RawRecord, Source
+from authbook.rules.checks import check_draw
+from authbook.rules.eligibility import eligible_codes, serving_auths
+from authbook.rules.refresh import Refreshed, refresh
+from authbook.rules.units import AuthIndex, Draw, can_serve, pick_auth, why_not
+from authbook.rules.values import name_key, parse_date, parse_text
+from authbook.workbook import records, schema
+from authbook.workbook.sheetdata import RowRead, SheetRead
+
+CATEGORY = "AuthBook"
+ERROR = "#AUTHBOOK: "
+UNMANAGED = "UNMANAGED"
+#: How many computed workbooks (and parsed code lists) the cache keeps.
+CACHE_SIZE = 8
+
+AUTHS_DOC = "The Auths table with its header row: Auths[#All]"
+NOTES_DOC = "The Notes table with its header row: Notes[#All]"
+CODES_DOC = "The BillingCodes table with its header row: BillingCodes[#All]"
+CLIENT_DOC = "The Client ID, as on the Clients sheet"
+DATE_DOC = "The session's date (a date cell, an Excel date number, or text like 3/2/2026)"
+PROVIDER_DOC = "Optional: the clinician; auths for another provider are left out"
+AUTH_NO_DOC = "The Auth # as shown on the Auths sheet"
+
+
+class BadArgument(Exception):
+    """An argument a formula cannot use; the message tells the biller what to change."""
+
+
+def shown_in_cell(func):
+    """Turn a BadArgument into ``#AUTHBOOK: message`` and any other failure into a short
+    ``#AUTHBOOK: internal error`` text: a cell never shows a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args):
+        try:
+            return func(*args)
+        except BadArgument as exc:
+            return ERROR + str(exc)
+        except Exception as exc:  # a bug, not bad input: say so plainly, in the cell
+            return f"{ERROR}internal error ({type(exc).__name__}); please report it"
+
+    return wrapper
+
+
+# --- arguments ----------------------------------------------------------------------------
+
+
+def _rows_2d(value, what: str) -> list[list[object]]:
+    """A table argument as a list of rows (xlwings passes a 2-D list; a lone cell or a single
+    row is accepted too)."""
+    if value is None or value == "":
+        raise BadArgument(f"the {what} argument is empty; pass {what}[#All]")
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    if value and not isinstance(value[0], (list, tuple)):
+        return [list(value)]
+    if isinstance(value, list) and all(isinstance(row, list) for row in value[:1]):
+        return value  # as xlwings passes it: no copy (tables can be large)
+    return [list(row) for row in value]
+
+
+def _sheet_read(spec: schema.Sheet, rows: list[list[object]]) -> SheetRead:
+    """A table argument as the file adapters would read it: header row first, then every
+    non-empty row, numbered as sheet rows when the table starts in row 1."""
+    headers = ["" if h is None else str(h).strip() for h in rows[0]]
+    body = [
+        RowRead(row, values)
+        for row, values in enumerate(rows[1:], start=2)
+        if any(v is not None and v != "" for v in values)
+    ]
+    read = SheetRead(name=spec.name, headers=headers, rows=body)
+    if not schema.map_headers(spec, headers):
+        raise BadArgument(
+            f"the {spec.name} argument has none of the {spec.name} headers; "
+            f"pass {spec.table}[#All] (the whole table with its header row)"
+        )
+    return read
+
+
+def _text(value, what: str, required: bool = True) -> str | None:
+    text, error = parse_text(value)
+    if error:
+        raise BadArgument(f"{what}: {error}")
+    if text is None and required:
+        raise BadArgument(f"{what} is empty")
+    return text
+
+
+def _date(value, what: str = "service date", required: bool = True) -> date | None:
+    day, error = parse_date(value)
+    if error:
+        raise BadArgument(f"{what}: {error}")
+    if day is None and required:
+        raise BadArgument(f"{what} is empty")
+    return day
+
+
+# --- the cache ----------------------------------------------------------------------------
+
+
+class ContentCache:
+    """A small LRU cache whose keys are table arguments compared by content.
+
+    Lookup goes by a cheap pre-key (sizes and a few sample rows), then the stored tables are
+    compared with the given ones in full, so a change in any cell is a miss. Stored tables are
+    copies: later changes to the caller's lists cannot leak in.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self.entries: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def _pre_key(tables: tuple) -> tuple:
+        key = []
+        for table in tables:
+            if isinstance(table, list) and table and isinstance(table[0], list):
+                picks = {0, len(table) // 3, len(table) // 2, len(table) - 1}
+                key.append((len(table), tuple(tuple(table[i]) for i in sorted(picks))))
+            else:
+                key.append(table)
+        return tuple(key)
+
+    def get(self, tables: tuple, compute):
+        """The value computed for ``tables`` (from the cache, or ``compute()`` stored)."""
+        pre_key = self._pre_key(tables)
+        found = self.entries.get(pre_key)
+        if found is not None and found[0] == tables:
+            self.entries.move_to_end(pre_key)
+            self.hits += 1
+            return found[1]
+        self.misses += 1
+        value = compute()
+        stored = tuple(
+            [list(r) for r in t] if isinstance(t, list) and t and isinstance(t[0], list) else t
+            for t in tables
+        )
+        self.entries[pre_key] = (stored, value)
+        self.entries.move_to_end(pre_key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.hits = self.misses = 0
+
+
+_computed_books = ContentCache()
+_code_lists = ContentCache()
+
+
+@dataclass(frozen=True)
+class Computed:
+    """Auths and Notes tables run through the refresh rules, indexed for the formulas."""
+
+    result: Refreshed
+    problems: list[Problem]
+    by_number: dict[str, AuthStatus]
+    by_client: dict[str, list[Auth]]
+    index: AuthIndex
+
+
+def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
+    auth_rows = _rows_2d(auths, "Auths")
+    note_rows = _rows_2d(notes, "Notes")
+    client_rows = _rows_2d(clients, "Clients") if clients not in (None, "") else None
+    day = as_of or date.today()
+
+    def run() -> Computed:
+        sheets = {
+            schema.AUTHS.name: _sheet_read(schema.AUTHS, auth_rows),
+            schema.NOTES.name: _sheet_read(schema.NOTES, note_rows),
+        }
+        if client_rows is not None:
+            sheets[schema.CLIENTS.name] = _sheet_read(schema.CLIENTS, client_rows)
+        raw, structure = records.raw_book(sheets)
+        result = refresh(raw, today=day, as_of=day)
+        by_number: dict[str, AuthStatus] = {}
+        for status in result.auths:
+            if status.auth_no:
+                by_number.setdefault(name_key(status.auth_no), status)
+        by_client: dict[str, list[Auth]] = {}
+        for auth in result.book.auths:
+            by_client.setdefault(name_key(auth.client_id), []).append(auth)
+        index = AuthIndex(result.book.auths)
+        return Computed(result, structure + result.problems, by_number, by_client, index)
+
+    return _computed_books.get((auth_rows, note_rows, client_rows, day), run)
+
+
+def _status(computed: Computed, auth_no) -> AuthStatus:
+    number = _text(auth_no, "Auth #")
+    status = computed.by_number.get(name_key(number))
+    if status is None:
+        raise BadArgument(f"no auth numbered {number} in the Auths table")
+    return status
+
+
+def _units(status: AuthStatus, value: int | None):
+    if status.active is None:  # the row could not be read
+        raise BadArgument(f"{status.auth_no}: {status.alert} (see its row on the Auths sheet)")
+    return UNMANAGED if value is None else value
+
+
+def _day_text(day: date) -> str:
+    return f"{day:%m/%d/%Y}"
+
+
+# --- the functions ------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("auths", ndim=2, doc=AUTHS_DOC)
+@xw.arg("notes", ndim=2, doc=NOTES_DOC)
+@xw.arg("client_id", doc=CLIENT_DOC)
+@xw.arg("service_date", doc=DATE_DOC)
+@xw.arg("provider", doc=PROVIDER_DOC)
+@shown_in_cell
+def AB_ELIGIBLE_CODES(auths, notes, client_id, service_date, provider=None):
+    """Billing codes a client may be billed for on a date: one per row, the Default auth's
+    code first. Counts units already used and pending. Shows NO AUTH when none is left."""
+    client = _text(client_id, "Client ID")
+    day = _date(service_date)
+    who = _text(provider, "provider", required=False)
+    computed = _compute(auths, notes)
+    own = computed.by_client.get(name_key(client), [])
+    codes = eligible_codes(own, computed.result.ledger, client, day, who)
+    if not codes:
+        return f"NO AUTH: no code is authorized for {client} on {_day_text(day)}"
+    return [[code] for code in codes]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("auths", ndim=2, doc=AUTHS_DOC)
+@xw.arg("notes", ndim=2, doc=NOTES_DOC)
+@xw.arg("auth_no", doc=AUTH_NO_DOC)
+@shown_in_cell
+def AB_REMAINING(auths, notes, auth_no):
+    """Remaining units of an auth: Allotted - Prior Units Used - units on Released notes.
+    UNMANAGED for auths without a unit limit."""
+    status = _status(_compute(auths, notes), auth_no)
+    return _units(status, status.remaining_units)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("auths", ndim=2, doc=AUTHS_DOC)
+@xw.arg("notes", ndim=2, doc=NOTES_DOC)
+@xw.arg("auth_no", doc=AUTH_NO_DOC)
+@shown_in_cell
+def AB_AVAILABLE(auths, notes, auth_no):
+    """Units an auth can still give a new note: Remaining minus units on Pending notes.
+    UNMANAGED for auths without a unit limit."""
+    status = _status(_compute(auths, notes), auth_no)
+    return _units(status, status.available_units)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("auths", ndim=2, doc=AUTHS_DOC)
+@xw.arg("notes", ndim=2, doc=NOTES_DOC)
+@xw.arg("client_id", doc=CLIENT_DOC)
+@xw.arg("code", doc="The billing code of the session, e.g. 90834")
+@xw.arg("service_date", doc=DATE_DOC)
+@xw.arg("provider", doc=PROVIDER_DOC)
+@shown_in_cell
+def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
+    """The Auth # a new 1-unit note for this client, code and date would draw from; or why
+    the payer would deny it (NO AUTH, OUTSIDE DATES, OVER UNITS...)."""
+    client = _text(client_id, "Client ID")
+    billing_code = _text(code, "billing code")
+    day = _date(service_date)
+    who = _text(provider, "provider", required=False)
+    computed = _compute(auths, notes)
+    ledger = computed.result.ledger
+    own = computed.index.for_client_code(client, billing_code)
+    serving = serving_auths(own, ledger, client, day, who)
+    if serving:
+        return serving[0].key
+    note = Note(
+        source=Source(sheet=schema.NOTES.name, row=0),
+        client_id=client,
+        service_date=day,
+        provider=who,
+        billing_code=billing_code,
+        units=1,
+        status="Pending",
+    )
+    candidates = [a for a in own if can_serve(a, client, billing_code, day, who)]
+    if candidates:
+        auth, _ = pick_auth(candidates, ledger, 1)
+        draw = Draw(note, auth, "over", available_before=ledger.available(auth))
+    else:
+        reason, detail = why_not(own, day, who)
+        draw = Draw(note, None, reason, detail=detail)
+    return check_draw(draw)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("auths", ndim=2, doc=AUTHS_DOC)
+@xw.arg("notes", ndim=2, doc=NOTES_DOC)
+@xw.arg("auth_no", doc=AUTH_NO_DOC)
+@xw.arg("as_of", doc="Optional: the date to judge alerts on (blank = today)")
+@xw.arg("clients", ndim=2, doc="Optional: Clients[#All], so inactive clients' auths do not alert")
+@shown_in_cell
+def AB_STATUS(auths, notes, auth_no, as_of=None, clients=None):
+    """The Alert of an auth, as a refresh writes it (LOW, EXHAUSTED, EXPIRING, EXPIRED,
+    OVER); empty when all is well."""
+    day = _date(as_of, "as-of date", required=False)
+    return _status(_compute(auths, notes, clients, day), auth_no).alert
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("billing_codes", ndim=2, doc=CODES_DOC)
+@xw.arg("code", doc="The billing code, e.g. 90834")
+@xw.arg("units", doc="How many units the session bills (blank = 1)")
+@xw.arg("sliding_pct", doc="Optional: the client's share in percent, 0-100 (blank = 100)")
+@shown_in_cell
+def AB_CHARGE(billing_codes, code, units=None, sliding_pct=None):
+    """The charge of a session: the code's Rate x units x sliding scale %, rounded to cents,
+    as the Notes sheet's Charge column shows it."""
+    billing_code = _text(code, "billing code")
+    codes = _code_records(billing_codes)
+    result = refresh(_one_session(codes, billing_code, units, sliding_pct), today=_SESSION_DAY)
+    for problem in result.problems:
+        if problem.source.sheet != schema.BILLING_CODES.name:
+            field = {"units": "units", "sliding_scale_pct": "sliding %"}.get(problem.field, "")
+            raise BadArgument(f"{field}: {problem.message}".lstrip(": "))
+    charge = result.notes[0].charge
+    if charge is None:
+        raise BadArgument(f"{billing_code} has no Rate on the BillingCodes table")
+    return charge
+
+
+_SESSION_DAY = date(2000, 1, 3)
+_SESSION_CLIENT = "AB_CHARGE"
+
+
+def _code_records(billing_codes) -> tuple[RawRecord, ...]:
+    rows = _rows_2d(billing_codes, "BillingCodes")
+
+    def run() -> tuple[RawRecord, ...]:
+        read = _sheet_read(schema.BILLING_CODES, rows)
+        return tuple(records.raw_records(schema.BILLING_CODES, read))
+
+    return _code_lists.get((rows,), run)
+
+
+def _one_session(codes, billing_code: str, units, sliding_pct) -> RawBook:
+    """A one-note book: the note bills ``units`` of the code; with a sliding scale, an
+    unmanaged auth carrying the percentage serves it. The refresh rules price it."""
+
+    def row(sheet: str, values: dict) -> RawRecord:
+        return RawRecord(source=Source(sheet=sheet, row=2), values=values)
+
+    session = {
+        "client_id": _SESSION_CLIENT,
+        "service_date": _SESSION_DAY,
+        "billing_code": billing_code,
+        "units": units,
+        "status": "Pending",
+    }
+    auths = ()
+    if sliding_pct not in (None, ""):
+        auths = (
+            row(
+                schema.AUTHS.name,
+                {
+                    "auth_no": "AB_CHARGE",
+                    "client_id": _SESSION_CLIENT,
+                    "billing_code": billing_code,
+                    "start_date": _SESSION_DAY,
+                    "end_date": _SESSION_DAY,
+                    "unmanaged": "Y",
+                    "sliding_scale_pct": sliding_pct,
+                },
+            ),
+        )
+    return RawBook(billing_codes=codes, auths=auths, notes=(row(schema.NOTES.name, session),))
