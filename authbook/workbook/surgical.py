@@ -77,7 +77,8 @@ def excel_serial(value: date, date1904: bool = False) -> int | float:
 
 
 def _text(value: str) -> bytes:
-    value = _ILLEGAL_XML.sub("", value)
+    if not (value.isascii() and value.isprintable()):
+        value = _ILLEGAL_XML.sub("", value)
     escaped = (
         value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     )
@@ -120,7 +121,7 @@ class CellWriter:
         head = self.c + b' r="' + ref + b'"' + (b' s="%d"' % style if style else b"")
         if value is None:
             return head + b"/>" if style else b""
-        if isinstance(value, str):
+        if type(value) is str or isinstance(value, str):
             text = _text(value)
             space = b' xml:space="preserve"' if value != value.strip() else b""
             return (
@@ -151,6 +152,7 @@ class Styles:
         self.new_formats: list[tuple[int, str]] = []
         self.new_xfs: list[bytes] = []
         self._derived: dict[tuple[int, str], int] = {}
+        self._fitted: dict[tuple, int] = {}
         if data is None:
             self.prefix, self.codes, self.xfs = b"", {}, [b"<xf/>"]
             return
@@ -181,6 +183,14 @@ class Styles:
         return BUILTIN_FORMATS.get(fmt_id, "General")
 
     def fit(self, base: int, value: object, wanted: str | None, existing: bool) -> int:
+        kind = type(value)
+        key = (base, kind, wanted, existing)
+        style = self._fitted.get(key)
+        if style is None:
+            style = self._fitted[key] = self._fit(base, value, wanted, existing)
+        return style
+
+    def _fit(self, base: int, value: object, wanted: str | None, existing: bool) -> int:
         """The style a cell gets for ``value``: ``base`` unless the value needs another format.
 
         An existing cell keeps its style unless it would read back as another type (a date in
@@ -337,8 +347,11 @@ _ATTR_T = re.compile(rb'\bt="(\w+)"')
 _ROW_R = re.compile(rb'\br="(\d+)"')
 
 
+_LETTERS = [b""] + [get_column_letter(c).encode() for c in range(1, 16385)]
+
+
 def _letters(col: int) -> bytes:
-    return get_column_letter(col).encode()
+    return _LETTERS[col]
 
 
 def _cell_text(attrs: bytes, inner: bytes | None, strings: SharedStrings) -> str:
