@@ -72,7 +72,20 @@ def refresh_writes(computed: Computed, user: str, today: date) -> dict[str, Shee
             i: records.DATE_FORMAT for i, c in enumerate(spec.columns, 1) if c.kind == "date"
         }
         writes[spec.name] = SheetWrite(rows=rows, last_row=len(rows), number_formats=formats)
+    writes.update(billing_writes(computed))
     return writes
+
+
+def billing_writes(computed: Computed) -> dict[str, SheetWrite]:
+    """The generated sheets of the billing checks (issue 5): Checks."""
+    from authbook.workbook import billingrows
+
+    result, sheets = computed.result, computed.sheets
+    return {
+        schema.CHECKS.name: billingrows.generated_write(
+            schema.CHECKS, billingrows.check_rows(result.findings, sheets)
+        ),
+    }
 
 
 def refresh_store(store, today: date, as_of: date | None = None, user: str | None = None):

@@ -89,6 +89,21 @@ class Auth(Record):
     suspend_alerts: bool = False
     sliding_scale_pct: float | None = None
     inpatient: bool = False
+    #: Period limit: at most ``max_units`` per ``per`` (one of PERIODS); None = no limit.
+    max_units: int | None = None
+    per: str | None = None
+    #: The request pipeline (X12 278 outcomes); None = never recorded (serves notes).
+    request_status: str | None = None
+    requested_units: int | None = None
+    date_requested: date | None = None
+    follow_up_date: date | None = None
+    owner: str | None = None
+
+    @property
+    def is_approved(self) -> bool:
+        """True when the payer approved it (Approved, Partial) or no status was recorded:
+        only such auths serve notes."""
+        return self.request_status in (None, *APPROVED_STATUSES)
 
     @property
     def key(self) -> str:
@@ -107,6 +122,18 @@ class Auth(Record):
 
 
 NOTE_STATUSES = ("Draft", "Pending", "Released")
+#: Auth period limits: Max Units per Day, per Week (Sunday to Saturday) or per calendar Month.
+PERIODS = ("Day", "Week", "Month")
+#: Request Status values, the outcomes of an X12 278 request.
+REQUEST_STATUSES = ("Requested", "Submitted", "Approved", "Partial", "Denied", "Pended")
+APPROVED_STATUSES = ("Approved", "Partial")
+#: Requests still waiting for the payer's answer.
+OPEN_REQUEST_STATUSES = ("Requested", "Submitted", "Pended")
+#: How minutes of a 15-minute code become units (Settings: Timed Unit Rule).
+#: "8 Minutes": a unit counts from 8 minutes (8-22 = 1, 23-37 = 2, ...);
+#: "Any Minute": every started 15 minutes is a unit (1-15 = 1, 16-30 = 2, ...);
+#: "Full 15": only whole 15 minutes count (15-29 = 1, 30-44 = 2, ...).
+UNIT_RULES = ("8 Minutes", "Any Minute", "Full 15")
 
 
 class Note(Record):
@@ -174,6 +201,8 @@ class Settings(Record):
     as_of: date | None = None
     auth_prefix: str = "AB"
     date_order: str = "MDY"
+    timed_unit_rule: str = "8 Minutes"
+    forecast_weeks: int = 8
 
 
 class Book(Record):
@@ -217,6 +246,33 @@ class NoteStatus(Record):
 
 
 ALERT_KINDS = ("OVER", "EXHAUSTED", "LOW", "EXPIRING", "EXPIRED")
+
+
+class Finding(Record):
+    """One thing a biller must look at on a Pending or Released note before the claim goes out.
+
+    ``kind`` is a short label (``NO AUTH``, ``TIME DOES NOT FIT CODE``...), ``carc`` the claim
+    adjustment reason code a payer would deny it with, ``message`` says what to fix.
+    ``denies`` is False for a warning the claim survives (units billed below the minutes).
+    ``source`` is the note's row.
+    """
+
+    source: Source
+    note_id: str | None = None
+    client_id: str | None = None
+    service_date: date | None = None
+    billing_code: str | None = None
+    kind: str
+    carc: str | None = None
+    message: str
+    auth_no: str | None = None
+    denies: bool = True
+
+    @property
+    def text(self) -> str:
+        """How it reads in the Notes sheet's Check column: ``KIND (CARC n): message``."""
+        carc = f" (CARC {self.carc})" if self.carc else ""
+        return f"{self.kind}{carc}: {self.message}"
 
 
 class Alert(Record):

@@ -13,6 +13,10 @@ from functools import partial
 
 from authbook.models import (
     NOTE_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    PERIODS,
+    REQUEST_STATUSES,
+    UNIT_RULES,
     Auth,
     AuthGroup,
     BillingCode,
@@ -81,6 +85,13 @@ def _fields(order: str) -> dict[str, dict[str, Parser]]:
             "suspend_alerts": parse_yes_no,
             "sliding_scale_pct": parse_percent,
             "inpatient": parse_yes_no,
+            "max_units": parse_units,
+            "per": partial(parse_choice, choices=PERIODS),
+            "request_status": partial(parse_choice, choices=REQUEST_STATUSES),
+            "requested_units": parse_units,
+            "date_requested": day,
+            "follow_up_date": day,
+            "owner": parse_text,
         },
         "notes": {
             "note_id": parse_text,
@@ -150,6 +161,12 @@ def parse_settings(rows: tuple[RawRecord, ...]) -> tuple[Settings, list[Problem]
             value, error = parse_choice(cell, DATE_ORDERS)
         elif name == "auth_prefix":
             value, error = parse_text(cell)
+        elif name == "timed_unit_rule":
+            value, error = parse_choice(cell, UNIT_RULES)
+        elif name == "forecast_weeks":
+            value, error = parse_count(cell)
+            if value == 0:
+                value, error = None, "Forecast Weeks must be 1 or more"
         elif name == "as_of":
             value, error = parse_date(cell, "YMD" if isinstance(cell, str) else "MDY")
             if error and isinstance(cell, str):
@@ -281,12 +298,27 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
             if values[name] is None and row.values.get(name) in (None, ""):
                 problems.append(_missing(row, name, what, entity))
                 usable = False
-        if values["allotted_units"] is None and not values["unmanaged"]:
+        awaiting = values["request_status"] in (*OPEN_REQUEST_STATUSES, "Denied")
+        if values["allotted_units"] is None and not values["unmanaged"] and not awaiting:
             if row.values.get("allotted_units") in (None, ""):
                 problems.append(
                     _missing(row, "allotted_units", "Allotted Units (or Unmanaged = Y)", entity)
                 )
             usable = False
+        if (values["max_units"] is None) != (values["per"] is None):
+            blank = "per" if values["per"] is None else "max_units"
+            if not any(p.field in ("max_units", "per") for p in found):
+                problems.append(
+                    Problem(
+                        source=row.source,
+                        field=blank,
+                        value=row.values.get(blank),
+                        message="a period limit needs both Max Units and Per (Day, Week or "
+                        "Month); the limit is not applied",
+                        entity=entity,
+                    )
+                )
+            values["max_units"] = values["per"] = None
         start, end = values["start_date"], values["end_date"]
         if start and end and end < start:
             problems.append(
@@ -322,6 +354,8 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
             continue
         if values["unmanaged"]:
             values["allotted_units"] = None
+        elif values["allotted_units"] is None:  # a request not approved yet: nothing to draw
+            values["allotted_units"] = 0
         values = {k: v for k, v in values.items() if v is not None}
         auths.append(Auth(source=row.source, **values))
     return auths

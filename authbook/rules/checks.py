@@ -1,11 +1,24 @@
-"""The Check a biller reads on each note: OK, or the reason the claim would be denied.
+"""The checks a note goes through before billing, and the Check text a biller reads on it.
 
-Each reason names the claim adjustment reason code (CARC) a payer would send back.
+Every check is a plain function ``check_…(draw, context) -> list[Finding]`` kept in ``CHECKS``;
+``run_checks`` runs them all on every Pending and Released note (Draft notes are not checked
+until they are Pending). Each finding names the claim adjustment reason code (CARC) a payer
+would deny the claim with: 197 no auth, 198 units beyond the auth, 15 an Auth # that does not
+fit, 39 denied when requested, 119 period limit reached, and the coding CARCs of
+``authbook.rules.coding``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from authbook.models import Finding
+from authbook.rules import coding
+from authbook.rules.findings import CheckContext, build_context, finding
 from authbook.rules.units import Draw
+from authbook.rules.values import code_key, name_key
+
+__all__ = ["CHECKS", "CheckContext", "build_context", "run_checks", "check_text"]
 
 OK = "OK"
 DRAFT = "DRAFT: not checked until Pending"
@@ -15,38 +28,47 @@ def _span(auth) -> str:
     return f"{auth.start_date:%m/%d/%Y}-{auth.end_date:%m/%d/%Y}"
 
 
-def check_draw(draw: Draw) -> str:
-    """The Check text for a note that has been applied to the auths."""
+def _units(n: int) -> str:
+    return f"{n} unit{'s' if n != 1 else ''}"
+
+
+def check_auth(draw: Draw, context: CheckContext) -> list[Finding]:
+    """The note has an auth that fits its client, code, dates and provider, with units left."""
     note, auth, detail = draw.note, draw.auth, draw.detail
-    code = note.billing_code
-    if draw.reason == "ok":
-        return OK
-    if draw.reason == "draft":
-        return DRAFT
-    if draw.reason == "over":
-        available = draw.available_before or 0
-        return (
-            f"OVER UNITS (CARC 198): {auth.key} had {max(available, 0)} "
-            f"unit{'s' if available != 1 else ''} available for {note.units}"
-        )
-    if draw.reason == "no_auth":
-        return f"NO AUTH (CARC 197): no auth for {code} for this client"
-    if draw.reason == "outside_dates":
-        return f"OUTSIDE DATES (CARC 197): {detail.key} covers {_span(detail)}"
-    if draw.reason == "excluded":
-        return f"EXCLUDED (CARC 197): {detail.key} is excluded from notes"
-    if draw.reason == "provider":
-        return f"PROVIDER NOT ALLOWED (CARC 15): {detail.key} is for {detail.provider} only"
-    if draw.reason == "pin_unknown":
-        return f"AUTH # NOT FOUND (CARC 15): no auth numbered {note.auth_no}"
-    if draw.reason == "pin_mismatch":
-        return f"AUTH # DOES NOT FIT (CARC 15): {detail.key} {_misfit(draw)}"
-    raise ValueError(f"unknown draw reason {draw.reason!r}")  # a bug, not bad input
+    reason = draw.reason
+    if reason in ("ok", "draft"):
+        return []
+    if reason == "over":
+        available = max(draw.available_before or 0, 0)
+        text = f"{auth.key} had {_units(available)} available for {note.units}"
+        return [finding(note, "OVER UNITS", "198", text, auth)]
+    if reason == "no_auth":
+        text = f"no auth for {note.billing_code} for this client"
+        return [finding(note, "NO AUTH", "197", text)]
+    if reason == "outside_dates":
+        text = f"{detail.key} covers {_span(detail)}"
+        return [finding(note, "OUTSIDE DATES", "197", text, detail)]
+    if reason == "excluded":
+        return [finding(note, "EXCLUDED", "197", f"{detail.key} is excluded from notes", detail)]
+    if reason == "not_approved":
+        if detail.request_status == "Denied":
+            text = f"{detail.key} was denied when requested"
+            return [finding(note, "REQUEST DENIED", "39", text, detail)]
+        text = f"{detail.key} is {detail.request_status}, not approved yet"
+        return [finding(note, "NOT APPROVED", "197", text, detail)]
+    if reason == "provider":
+        text = f"{detail.key} is for {detail.provider} only"
+        return [finding(note, "PROVIDER NOT ALLOWED", "15", text, detail)]
+    if reason == "pin_unknown":
+        text = f"no auth numbered {note.auth_no}"
+        return [finding(note, "AUTH # NOT FOUND", "15", text)]
+    if reason == "pin_mismatch":
+        text = f"{detail.key} {_misfit(draw)}"
+        return [finding(note, "AUTH # DOES NOT FIT", "15", text, detail)]
+    raise ValueError(f"unknown draw reason {reason!r}")  # a bug, not bad input
 
 
 def _misfit(draw: Draw) -> str:
-    from authbook.rules.values import code_key, name_key
-
     note, auth = draw.note, draw.detail
     if name_key(auth.client_id) != name_key(note.client_id):
         return "is for another client"
@@ -56,9 +78,83 @@ def _misfit(draw: Draw) -> str:
         return f"covers {_span(auth)}"
     if auth.exclude_from_notes:
         return "is excluded from notes"
+    if not auth.is_approved:
+        return f"is {auth.request_status}, not approved"
     return f"is for {auth.provider} only"
+
+
+def check_period_limit(draw: Draw, context: CheckContext) -> list[Finding]:
+    """The note keeps its auth within Max Units per Day, Week or Month."""
+    excess = context.excesses.get(draw.note.source.row)
+    if excess is None:
+        return []
+    auth = excess.auth
+    period = f"{excess.start:%m/%d/%Y}" + (
+        f"-{excess.end:%m/%d/%Y}" if excess.end != excess.start else ""
+    )
+    text = (
+        f"{auth.key} allows {_units(auth.max_units)} per {auth.per.lower()}; "
+        f"{excess.before} already billed {period}"
+    )
+    return [finding(draw.note, "PERIOD LIMIT", "119", text, auth)]
+
+
+Check = Callable[[Draw, CheckContext], list[Finding]]
+
+
+#: Every check, in the order its findings are listed on a note.
+CHECKS: tuple[Check, ...] = (
+    check_auth,
+    check_period_limit,
+    coding.check_psychotherapy_minutes,
+    coding.check_add_on_has_primary,
+    coding.check_interactive_complexity,
+    coding.check_once_a_day,
+    coding.check_timed_units,
+)
+
+
+def run_checks(
+    draws: list[Draw], context: CheckContext, checks: tuple[Check, ...] = CHECKS
+) -> list[Finding]:
+    """Findings of every check on every Pending or Released note, in sheet-row order."""
+    found: list[Finding] = []
+    for draw in sorted(draws, key=lambda d: d.note.source.row):
+        if draw.note.draws_units:
+            for check in checks:
+                found.extend(check(draw, context))
+    return found
+
+
+def check_text(draw: Draw, findings: list[Finding]) -> str:
+    """The Notes sheet's Check cell: DRAFT, OK, or every finding's text joined by '; '."""
+    if draw.reason == "draft":
+        return DRAFT
+    return "; ".join(f.text for f in findings) or OK
+
+
+def check_draw(draw: Draw) -> str:
+    """The Check text from the auth check alone (no coding or period checks)."""
+    return check_text(draw, check_auth(draw, CheckContext()))
 
 
 def input_problem_check(message: str) -> str:
     """The Check of a note whose own cells could not be read."""
     return f"INPUT PROBLEM: {message}"
+
+
+def input_problem_finding(raw, message: str) -> Finding:
+    """A finding for a note row that could not be read: it cannot be billed as it stands."""
+    values = raw.values
+    return Finding(
+        source=raw.source,
+        note_id=_text(values.get("note_id")),
+        client_id=_text(values.get("client_id")),
+        billing_code=_text(values.get("billing_code")),
+        kind="INPUT PROBLEM",
+        message=message,
+    )
+
+
+def _text(value) -> str | None:
+    return None if value is None or value == "" else str(value).strip()

@@ -7,7 +7,7 @@ and nothing in it is a counter that a second run could count twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from authbook.models import (
@@ -15,6 +15,7 @@ from authbook.models import (
     Alert,
     AuthStatus,
     Book,
+    Finding,
     NoteStatus,
     Problem,
     RawBook,
@@ -23,7 +24,14 @@ from authbook.models import (
 )
 from authbook.rules.alerts import auth_alerts, is_active
 from authbook.rules.book import build_book
-from authbook.rules.checks import check_draw, input_problem_check
+from authbook.rules.checks import (
+    build_context,
+    check_text,
+    input_problem_check,
+    input_problem_finding,
+    run_checks,
+)
+from authbook.rules.limits import period_excesses
 from authbook.rules.numbering import assign_auth_numbers
 from authbook.rules.units import AuthIndex, Draw, Ledger, apply_notes
 from authbook.rules.values import code_key, name_key
@@ -42,6 +50,8 @@ class Refreshed:
     problems: list[Problem]
     ledger: Ledger
     draws: list[Draw]
+    #: Every note check's findings, in Notes sheet order (the Checks sheet).
+    findings: list[Finding] = field(default_factory=list)
 
 
 def resolve_as_of(settings: Settings, override: date | None, today: date) -> date:
@@ -73,6 +83,10 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
     book, problems = build_book(raw)
     day = resolve_as_of(book.settings, as_of, today)
     draws, ledger = apply_notes(book.auths, book.notes)
+    findings = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
+    findings_by_row: dict[int, list[Finding]] = {}
+    for found in findings:
+        findings_by_row.setdefault(found.source.row, []).append(found)
     index = AuthIndex(book.auths)
     clients = {name_key(c.client_id): c for c in book.clients}
     rates = {code_key(c.code): c.rate for c in book.billing_codes}
@@ -111,6 +125,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         draw = draw_by_row.get(row.source.row)
         if draw is None:
             message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+            findings.append(input_problem_finding(row, message))
             note_statuses.append(
                 NoteStatus(
                     source=row.source,
@@ -122,7 +137,8 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
                 )
             )
             continue
-        note_statuses.append(_note_status(draw, clients, rates))
+        check = check_text(draw, findings_by_row.get(row.source.row, []))
+        note_statuses.append(_note_status(draw, clients, rates, check))
 
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (severity[a.kind], a.end_date, a.source.row))
@@ -136,6 +152,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         problems=problems,
         ledger=ledger,
         draws=draws,
+        findings=sorted(findings, key=lambda f: f.source.row),
     )
 
 
@@ -160,7 +177,7 @@ def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
     )
 
 
-def _note_status(draw: Draw, clients, rates) -> NoteStatus:
+def _note_status(draw: Draw, clients, rates, check: str) -> NoteStatus:
     note, auth = draw.note, draw.auth
     client = clients.get(name_key(note.client_id))
     payer = (auth.payer if auth else None) or (client.primary_payer if client else None)
@@ -175,5 +192,5 @@ def _note_status(draw: Draw, clients, rates) -> NoteStatus:
         payer=payer,
         charge=charge,
         inpatient=auth.inpatient if auth else None,
-        check=check_draw(draw),
+        check=check,
     )

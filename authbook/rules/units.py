@@ -29,8 +29,9 @@ class Draw:
     """The outcome of applying one note: the auth it draws from (or None) and why.
 
     ``reason`` is one of: ``ok``, ``over`` (drew beyond the units available), ``no_auth``,
-    ``outside_dates``, ``provider``, ``excluded``, ``pin_unknown``, ``pin_mismatch``,
-    ``draft``. ``detail`` names the auth the reason is about, for the message.
+    ``outside_dates``, ``provider``, ``excluded``, ``not_approved`` (only a request the payer
+    has not approved covers it), ``pin_unknown``, ``pin_mismatch``, ``draft``.
+    ``detail`` names the auth the reason is about, for the message.
     """
 
     note: Note
@@ -91,7 +92,7 @@ class AuthIndex:
         if not auth.auth_group:
             return [auth]
         group = self.by_group[(name_key(auth.client_id), name_key(auth.auth_group))]
-        return [a for a in group if a is auth or a.covers(day)]
+        return [a for a in group if a is auth or (a.covers(day) and a.is_approved)]
 
 
 def can_serve(auth: Auth, client_id: str, code: str, day: date, provider: str | None) -> bool:
@@ -101,6 +102,7 @@ def can_serve(auth: Auth, client_id: str, code: str, day: date, provider: str | 
         and code_key(auth.billing_code) == code_key(code)
         and auth.covers(day)
         and not auth.exclude_from_notes
+        and auth.is_approved
         and auth.allows_provider(provider)
     )
 
@@ -134,7 +136,10 @@ def why_not(auths: list[Auth], day: date, provider: str | None) -> tuple[str, Au
     included = [a for a in in_dates if not a.exclude_from_notes]
     if not included:
         return "excluded", in_dates[0]
-    return "provider", included[0]
+    approved = [a for a in included if a.is_approved]
+    if not approved:
+        return "not_approved", included[0]
+    return "provider", approved[0]
 
 
 def apply_notes(auths: tuple[Auth, ...] | list[Auth], notes) -> tuple[list[Draw], Ledger]:
@@ -166,6 +171,7 @@ def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
             for a in own
             if a.covers(note.service_date)
             and not a.exclude_from_notes
+            and a.is_approved
             and a.allows_provider(note.provider)
         ]
         if not candidates:

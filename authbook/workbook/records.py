@@ -83,7 +83,7 @@ def missing_headers(spec: schema.Sheet, read: SheetRead) -> list[Problem]:
             message=f"the column '{c.header}' is missing from the header row",
         )
         for c in spec.columns
-        if not c.computed and c.field not in positions
+        if not c.computed and not c.optional and c.field not in positions
     ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from authbook.models import NOTE_STATUSES
+from authbook.models import NOTE_STATUSES, PERIODS, REQUEST_STATUSES, UNIT_RULES
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Column:
     #: Health information: never echoed outside the workbook (logs, stderr).
     sensitive: bool = False
     help: str = ""
+    #: A column added after workbooks were in use: a sheet without it is not a problem.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,21 @@ AUTHS = Sheet(
         _c("DOB", "dob", "date", computed=True, sensitive=True, width=11),
         _c("Last Edited Date", "last_edited_date", "date", computed=True, width=11),
         _c("Last Edited By", "last_edited_by", computed=True, width=12),
+        _c("Max Units", "max_units", "int", width=8, optional=True, help="Period limit: units"),
+        _c("Per", "per", "choice", choices=PERIODS, width=8, optional=True, help="Day/Week/Month"),
+        _c(
+            "Request Status",
+            "request_status",
+            "choice",
+            choices=REQUEST_STATUSES,
+            width=11,
+            optional=True,
+            help="Blank, Approved or Partial: the auth serves notes. Others do not.",
+        ),
+        _c("Requested Units", "requested_units", "int", width=9, optional=True),
+        _c("Date Requested", "date_requested", "date", width=11, optional=True),
+        _c("Follow-up Date", "follow_up_date", "date", width=11, optional=True),
+        _c("Owner", "owner", width=14, optional=True, help="Who follows up the request"),
     ),
     help="One row per authorization. Shaded columns are computed by AuthBook on refresh.",
 )
@@ -223,6 +240,48 @@ PROBLEMS = Sheet(
     help="Rebuilt by every refresh: one row per cell AuthBook could not use.",
 )
 
+CHECKS = Sheet(
+    "Checks",
+    (
+        _c("Check", "kind", width=22),
+        _c("CARC", "carc", width=7),
+        _c("Message", "message", width=50),
+        _c("Note ID", "note_id", width=10),
+        _c("Client ID", "client_id", width=11),
+        _c("Service Date", "service_date", "date", width=11),
+        _c("Billing Code", "billing_code", width=11),
+        _c("Auth #", "auth_no", width=13),
+        _c("Cell", "cell", width=10),
+    ),
+    generated=True,
+    help="Rebuilt by every refresh: one row per finding on a Pending or Released note.",
+)
+
+RENEWALS = Sheet(
+    "Renewals",
+    (
+        _c("Reason", "reason", width=11),
+        _c("Message", "message", width=36),
+        _c("Auth #", "auth_no", width=13),
+        _c("Client ID", "client_id", width=11),
+        _c("Billing Code", "billing_code", width=11),
+        _c("Payer", "payer", width=16),
+        _c("End Date", "end_date", "date", width=11),
+        _c("Remaining Units", "remaining_units", "int", width=9),
+        _c("Runs Out", "runs_out", "date", width=11),
+        _c("Request", "request", width=22),
+        _c("Owner", "owner", width=14),
+        _c("Follow-up Date", "follow_up_date", "date", width=11),
+        _c("Cell", "cell", width=10),
+    ),
+    generated=True,
+    help="Rebuilt by every refresh: auths that need a renewal request now, and open requests due "
+    "for a follow-up.",
+)
+
+#: Rebuilt by every refresh: figures and charts (not a table of rows, so not in SHEETS).
+DASHBOARD_SHEET = "Dashboard"
+
 SETTINGS = Sheet(
     "Settings",
     (
@@ -242,7 +301,41 @@ SETTING_ROWS = (
         "MDY",
         "How typed dates like 03/04/2026 are read: MDY (US), DMY or YMD.",
     ),
+    (
+        "Timed Unit Rule",
+        "timed_unit_rule",
+        UNIT_RULES[0],
+        "How minutes become units for 15-minute codes (H0004...): "
+        + ", ".join(UNIT_RULES)
+        + ".",
+    ),
+    (
+        "Forecast Weeks",
+        "forecast_weeks",
+        8,
+        "How many recent weeks of notes set each auth's burn rate for RUNS OUT alerts.",
+    ),
 )
+
+AUDIT_LOG = Sheet(
+    "AuditLog",
+    (
+        _c("Timestamp", "timestamp", "date", width=17),
+        _c("User", "user", width=14),
+        _c("Action", "action", width=13),
+        _c("Sheet", "sheet", width=10),
+        _c("Row", "row", "int", width=6),
+        _c("Auth #", "auth_no", width=13),
+        _c("Client ID", "client_id", width=11),
+        _c("Column", "column", width=16),
+        _c("Old Value", "old_value", width=16),
+        _c("New Value", "new_value", width=16),
+    ),
+    help="One row per input cell AuthBook changed (bulk add, bulk update, new Auth #s). "
+    "AuthBook only appends here; it never rewrites a past row.",
+)
+#: How AuditLog timestamps are shown.
+TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 SHEETS: tuple[Sheet, ...] = (
     CLIENTS,
@@ -255,7 +348,10 @@ SHEETS: tuple[Sheet, ...] = (
     PROVIDERS,
     ALERTS,
     PROBLEMS,
+    CHECKS,
+    RENEWALS,
     SETTINGS,
+    AUDIT_LOG,
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 INPUT_SHEETS = tuple(s for s in SHEETS if not s.generated)

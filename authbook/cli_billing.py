@@ -1,0 +1,86 @@
+"""Billing commands: ``authbook check`` (note checks before claims go out), ``authbook report``
+(the Dashboard's figures in the terminal) and ``authbook renew`` (copy auths forward as
+renewal requests).
+
+``check`` exits 1 when any note would be denied, so a billing script can stop there.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+
+
+def _cli():
+    from authbook import cli
+
+    return cli
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return f"{value:%m/%d/%Y}"
+    return str(value)
+
+
+def print_rows(header: list[str], body: list[list[object]], fmt: str) -> None:
+    """Print rows as an aligned table, CSV or JSON (keys = header names)."""
+    if fmt == "json":
+        out = [
+            {h: (v.isoformat() if isinstance(v, date) else v) for h, v in zip(header, r)}
+            for r in body
+        ]
+        print(json.dumps(out, indent=2))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        for r in body:
+            writer.writerow([v.isoformat() if isinstance(v, date) else v for v in r])
+    else:
+        shown = [[_show(v) for v in r] for r in [header, *body]]
+        widths = [max(len(r[i]) for r in shown) for i in range(len(header))]
+        for r in shown:
+            print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def cmd_check(args) -> int:
+    from authbook import app
+    from authbook.workbook import billingrows
+
+    cli = _cli()
+    computed = app.compute_file(args.path, cli.today(), args.as_of)
+    findings = computed.result.findings
+    rows = billingrows.check_rows(findings, computed.sheets)
+    print_rows(rows[0], rows[1:], args.format)
+    denied = {f.source.row for f in findings if f.denies}
+    if args.format == "table":
+        checked = sum(1 for n in computed.result.book.notes if n.draws_units)
+        print(
+            f"as of {computed.result.as_of:%m/%d/%Y}: {checked} Pending/Released notes checked, "
+            f"{len(findings)} finding{'s' if len(findings) != 1 else ''}, "
+            f"{len(denied)} note{'s' if len(denied) != 1 else ''} would be denied"
+        )
+    return 1 if denied else 0
+
+
+def register(sub) -> None:
+    """Add ``check``, ``report`` and ``renew`` to the ``authbook`` command."""
+    cli = _cli()
+    p = sub.add_parser(
+        "check",
+        help="check Pending and Released notes before billing (exit 1 if any would be denied)",
+        description="List every finding on Pending and Released notes with the denial reason "
+        "code (CARC) a payer would send. Nothing is written; 'authbook refresh' writes the same "
+        "findings to the Notes Check column and the Checks sheet.",
+    )
+    p.add_argument("path")
+    p.add_argument("--as-of", type=cli.cli_date, help="check as of this date (default: Settings)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(run=cmd_check)

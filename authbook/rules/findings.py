@@ -1,0 +1,66 @@
+"""What a note check is given and what it returns: the CheckContext and Finding helpers.
+
+Shared by ``authbook.rules.checks`` (auth and period checks, the list of all checks) and
+``authbook.rules.coding`` (coding checks).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from authbook.models import BillingCode, Finding, Note, Settings
+from authbook.rules.limits import Excess
+from authbook.rules.units import Draw
+from authbook.rules.values import code_key, name_key
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What checks may look at besides the note and its draw.
+
+    ``same_day`` holds each client's Pending and Released notes per service date (sheet order);
+    ``excesses`` the notes that broke a period limit (``authbook.rules.limits``).
+    """
+
+    settings: Settings = Settings()
+    codes: dict[str, BillingCode] = field(default_factory=dict)
+    same_day: dict[tuple[str, date], list[Note]] = field(default_factory=dict)
+    excesses: dict[int, Excess] = field(default_factory=dict)
+
+    def notes_that_day(self, note: Note) -> list[Note]:
+        """The client's Pending and Released notes on the note's service date (itself included)."""
+        return self.same_day.get((name_key(note.client_id), note.service_date), [])
+
+
+def build_context(book, draws: list[Draw], excesses: dict[int, Excess]) -> CheckContext:
+    """The context for checking ``draws`` of a parsed book."""
+    same_day: dict[tuple[str, date], list[Note]] = defaultdict(list)
+    for draw in sorted(draws, key=lambda d: d.note.source.row):
+        if draw.note.draws_units:
+            same_day[(name_key(draw.note.client_id), draw.note.service_date)].append(draw.note)
+    return CheckContext(
+        settings=book.settings,
+        codes={code_key(c.code): c for c in book.billing_codes},
+        same_day=dict(same_day),
+        excesses=excesses,
+    )
+
+
+def finding(
+    note: Note, kind: str, carc: str | None, message: str, auth=None, denies: bool = True
+) -> Finding:
+    """A finding on ``note``; ``auth`` is the auth it is about, if any."""
+    return Finding(
+        source=note.source,
+        note_id=note.note_id,
+        client_id=note.client_id,
+        service_date=note.service_date,
+        billing_code=note.billing_code,
+        kind=kind,
+        carc=carc,
+        message=message,
+        auth_no=auth.auth_no if auth is not None else note.auth_no,
+        denies=denies,
+    )
