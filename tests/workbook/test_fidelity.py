@@ -1,0 +1,397 @@
+"""Workbook fidelity (issue 7): a refresh of a workbook a real spreadsheet program built changes
+the computed cells and generated sheets, and not one byte of anything else; LibreOffice reads
+back what it wrote and, recalculating on its own, agrees with AuthBook's numbers; a refresh
+killed at any moment leaves the old or the new workbook and an intact backup.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from authbook import app
+from authbook.workbook import schema, template
+from authbook.workbook.fastread import read_package, read_sheets
+from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lo_fixtures  # noqa: E402
+from lo_fixtures import lo_helpers, parts  # noqa: E402
+
+TODAY = date(2026, 3, 1)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def col(spec: schema.Sheet, header: str) -> int:
+    return spec.headers.index(header) + 1
+
+
+def letter(spec: schema.Sheet, header: str) -> str:
+    return schema.column_letter(col(spec, header))
+
+
+def refresh(path: Path) -> app.Computed:
+    return app.refresh_store(FastWorkbookFile(path), TODAY, user="tester")
+
+
+def tiny_png(path: Path) -> Path:
+    raw = b"".join(b"\x00" + b"\x20\x60\xc0" * 4 for _ in range(4))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)
+    png = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + png)
+    return path
+
+
+def small_practice() -> dict[str, list[dict]]:
+    auths = [
+        {
+            "auth_no": f"A{i}",
+            "client_id": "C1" if i < 4 else "C2",
+            "billing_code": "90834" if i % 2 else "90837",
+            "start_date": date(2026, 1, 1),
+            "end_date": date(2026, 12, 31) if i != 3 else date(2026, 3, 10),
+            "allotted_units": 6 + i,
+        }
+        for i in range(1, 7)
+    ]
+    notes = [
+        {
+            "note_id": f"N{i}",
+            "client_id": "C1" if i % 3 else "C2",
+            "service_date": date(2026, 1, 2) + timedelta(days=3 * i),
+            "billing_code": "90834" if i % 2 else "90837",
+            "units": 1 + i % 2,
+            "status": ("Released", "Pending", "Draft")[i % 3],
+        }
+        for i in range(1, 16)
+    ]
+    clients = [
+        {"client_id": c, "last_name": "Person", "first_name": c, "active": True}
+        for c in ("C1", "C2")
+    ]
+    return {"Clients": clients, "Auths": auths, "Notes": notes}
+
+
+BUILD_WITH_LIBREOFFICE = r"""
+import sys
+from com.sun.star.awt import Point, Rectangle, Size
+from com.sun.star.lang import Locale
+from com.sun.star.sheet.DataPilotFieldOrientation import DATA, ROW
+from com.sun.star.sheet.GeneralFunction import SUM
+from com.sun.star.table import CellAddress, CellRangeAddress
+
+src, dst, png, units_col, extra_col = sys.argv[1:6]
+units_col, extra_col = int(units_col), int(extra_col)
+doc = load(src)
+sheets = doc.Sheets
+index = {n: i for i, n in enumerate(sheets.ElementNames)}
+auths, notes = sheets.getByName("Auths"), sheets.getByName("Notes")
+cursor = auths.createCursor()
+cursor.gotoEndOfUsedArea(False)
+last_row = cursor.RangeAddress.EndRow
+units_letter = auths.getCellByPosition(units_col, 0).AbsoluteName.split("$")[2]
+
+# an extra user column, right of the Table (one empty column between), with its own formula
+auths.getCellByPosition(extra_col, 0).String = "My Calc"
+for r in range(1, last_row + 1):
+    auths.getCellByPosition(extra_col, r).Formula = "=%s%d*2" % (units_letter, r + 1)
+# a custom number format on an input column
+formats = doc.NumberFormats
+key = formats.queryKey('0.0" u"', Locale(), False)
+if key == -1:
+    key = formats.addNew('0.0" u"', Locale())
+auths.getCellRangeByPosition(units_col, 1, units_col, last_row).NumberFormat = key
+# a comment
+auths.Annotations.insertNew(CellAddress(index["Auths"], 0, 1), "checked by the biller")
+# a chart over the Auths Table
+source = CellRangeAddress(index["Auths"], units_col, 0, units_col, last_row)
+auths.Charts.addNewByName("UnitsChart", Rectangle(1000, 8000, 9000, 6000), (source,), True, False)
+# an image
+image = doc.createInstance("com.sun.star.drawing.GraphicObjectShape")
+image.GraphicURL = file_url(png)
+auths.DrawPage.add(image)
+image.Position, image.Size = Point(12000, 1000), Size(2000, 2000)
+# a pivot table over Notes, on a sheet of its own
+sheets.insertNewByName("Pivot", len(sheets.ElementNames))
+ncursor = notes.createCursor()
+ncursor.gotoEndOfUsedArea(False)
+pivots = sheets.getByName("Pivot").DataPilotTables
+descriptor = pivots.createDataPilotDescriptor()
+descriptor.SourceRange = CellRangeAddress(
+    index["Notes"], 0, 0, ncursor.RangeAddress.EndColumn, ncursor.RangeAddress.EndRow)
+descriptor.DataPilotFields.getByIndex(1).Orientation = ROW
+units = descriptor.DataPilotFields.getByIndex(5)
+units.Orientation, units.Function = DATA, SUM
+pivots.insertNewByName("NotesPivot", CellAddress(len(sheets.ElementNames) - 1, 0, 0), descriptor)
+doc.storeToURL(file_url(dst), props(FilterName="Calc MS Excel 2007 XML"))
+doc.close(True)
+print("ok")
+"""
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    soffice, uno_python = lo_helpers.require_libreoffice()
+    workdir = tmp_path_factory.mktemp("office")
+    with lo_helpers.running_office(soffice, workdir) as running:
+        yield running, uno_python
+
+
+@pytest.fixture(scope="module")
+def built(office, tmp_path_factory):
+    """The small practice, with a chart, pivot, comment, image, user column and custom format
+    added and saved by LibreOffice."""
+    running, uno_python = office
+    folder = tmp_path_factory.mktemp("fidelity")
+    src = template.write_new(folder / "by-authbook.xlsx", small_practice())
+    dst = folder / "by-libreoffice.xlsx"
+    units = col(schema.AUTHS, "Allotted Units") - 1
+    extra = len(schema.AUTHS.columns) + 1  # 0-based: one empty column after the Table
+    lo_helpers.run_uno_script(
+        uno_python, running, BUILD_WITH_LIBREOFFICE, str(src), str(dst),
+        str(tiny_png(folder / "logo.png")), str(units), str(extra),
+    )  # fmt: skip
+    return dst
+
+
+def _user_content(path: Path) -> dict:
+    """Everything a refresh must not change: every input cell, formulas included."""
+    names = [s.name for s in schema.SHEETS if not s.generated]
+    sheets = read_sheets(path, names)
+    out = {}
+    for name, sheet in sheets.items():
+        spec = schema.sheet(name)
+        computed = {c.header for c in spec.columns if c.computed}
+        keep = [i for i, h in enumerate(sheet.headers) if h not in computed]
+        out[name] = {r.row: ([r.values[i] for i in keep], r.formulas) for r in sheet.rows}
+    return out
+
+
+def test_refresh_changes_only_computed_cells_and_generated_sheets(built, tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(built.read_bytes())
+    before = parts(path)
+    user_before = _user_content(path)
+    refresh(path)
+    after = parts(path)
+    assert list(after) == list(before)
+    with __import__("zipfile").ZipFile(path) as zf:
+        package = read_package(zf)
+    written = {s.name for s in schema.SHEETS if s.generated or s.computed}
+    allowed = {"xl/styles.xml"}
+    for name in written & set(package.sheets):
+        allowed.add(package.sheets[name].part)
+        allowed.update(t.part for t in package.sheets[name].tables)
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed <= allowed, changed - allowed
+    for kind in ("chart", "pivot", "media", "comments", "drawing", "sharedStrings", "workbook.xml"):
+        assert any(kind in name for name in before), f"LibreOffice did not write a {kind}"
+    assert _user_content(path) == user_before
+    ws = load_workbook(path)["Auths"]
+    assert ws.cell(2, col(schema.AUTHS, "Allotted Units")).number_format == '0.0" u"'
+    assert ws.cell(2, len(schema.AUTHS.columns) + 2).value.startswith("=")
+
+
+def test_a_second_refresh_leaves_every_part_byte_identical(built, tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(built.read_bytes())
+    refresh(path)
+    first = parts(path)
+    refresh(path)
+    assert parts(path) == first
+
+
+def test_libreoffice_reads_back_the_computed_values(built, office, tmp_path):
+    running, uno_python = office
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(built.read_bytes())
+    refresh(path)
+    ours = read_sheets(path, ["Auths", "Notes"])
+    seen = lo_fixtures.libreoffice_cells(running, uno_python, path, "Auths", "Notes")
+    checked = 0
+    for name, spec in (("Auths", schema.AUTHS), ("Notes", schema.NOTES)):
+        for c in (c for c in spec.columns if c.computed):
+            index = ours[name].headers.index(c.header)
+            for row in ours[name].rows:
+                value = row.values[index]
+                cell = seen[name][row.row - 1][index] if index < len(seen[name][0]) else None
+                if value is None:
+                    assert cell is None, (name, row.row, c.header)
+                elif isinstance(value, str):
+                    assert cell == {"text": value}, (name, row.row, c.header)
+                elif isinstance(value, datetime):
+                    assert cell["value"] == lo_fixtures.excel_serial(value)
+                else:
+                    assert cell["value"] == pytest.approx(value), (name, row.row, c.header)
+                checked += 1
+    assert checked > 50
+
+
+# --- an independent recomputation -------------------------------------------------------
+
+
+def plain_practice(notes: int = 2000, seed: int = 3) -> dict[str, list[dict]]:
+    """Auths without groups or overlaps (one per client and code), notes with explicit units."""
+    rng = random.Random(seed)
+    clients = [f"C{i:03d}" for i in range(60)]
+    codes = ("90832", "90834", "90837")
+    auths = []
+    for c in clients:
+        for code in codes:
+            start = date(2025, 6, 1) + timedelta(days=rng.randrange(120))
+            auths.append(
+                {
+                    "auth_no": f"P{len(auths):05d}",
+                    "client_id": c,
+                    "billing_code": code,
+                    "start_date": start,
+                    "end_date": start + timedelta(days=rng.randrange(90, 300)),
+                    "allotted_units": rng.randrange(5, 40),
+                }
+            )
+    note_rows = [
+        {
+            "note_id": f"N{i:05d}",
+            "client_id": rng.choice(clients),
+            "service_date": date(2025, 6, 1) + timedelta(days=rng.randrange(450)),
+            "billing_code": rng.choice(codes),
+            "units": rng.randrange(1, 4),
+            "status": rng.choice(("Released", "Released", "Pending", "Draft")),
+        }
+        for i in range(notes)
+    ]
+    people = [{"client_id": c, "last_name": "P", "first_name": c, "active": True} for c in clients]
+    return {"Clients": people, "Auths": auths, "Notes": note_rows}
+
+
+RECALCULATE = """
+import json, sys
+doc = load(sys.argv[1])
+doc.calculateAll()
+sheet = doc.Sheets.getByName("Recalc")
+rows = int(sys.argv[2])
+data = sheet.getCellRangeByPosition(0, 0, 1, rows - 1).DataArray
+doc.close(True)
+print(json.dumps([list(r) for r in data]))
+"""
+
+
+def test_libreoffice_recalculating_sumifs_agrees_with_used_and_pending(office, tmp_path):
+    running, uno_python = office
+    path = template.write_new(tmp_path / "plain.xlsx", plain_practice())
+    refresh(path)
+    auths = read_sheets(path, ["Auths"])["Auths"]
+    used_at = auths.headers.index("Used Units")
+    pending_at = auths.headers.index("Pending Units")
+    expected = [[r.values[used_at] or 0, r.values[pending_at] or 0] for r in auths.rows]
+
+    n = {h: letter(schema.NOTES, h) for h in schema.NOTES.headers}
+    a = {h: letter(schema.AUTHS, h) for h in schema.AUTHS.headers}
+
+    def sumifs(row: int, status: str) -> str:
+        def rng(h):
+            return f"Notes!${n[h]}$2:${n[h]}$100000"
+
+        return (
+            f"=SUMIFS({rng('Units')},{rng('Client ID')},Auths!{a['Client ID']}{row},"
+            f"{rng('Billing Code')},Auths!{a['Billing Code']}{row},"
+            f'{rng("Service Date")},">="&Auths!{a["Start Date"]}{row},'
+            f'{rng("Service Date")},"<="&Auths!{a["End Date"]}{row},'
+            f'{rng("Status")},"{status}")'
+        )
+
+    copy = tmp_path / "with-formulas.xlsx"
+    wb = load_workbook(path)
+    ws = wb.create_sheet("Recalc")
+    for i, row in enumerate(auths.rows, start=1):
+        ws.cell(i, 1, sumifs(row.row, "Released"))
+        ws.cell(i, 2, sumifs(row.row, "Pending"))
+    wb.save(copy)
+    result = lo_helpers.run_uno_script(uno_python, running, RECALCULATE, str(copy), str(i))
+    recalculated = __import__("json").loads(result.stdout)
+    assert len(auths.rows) == 180 and sum(u for u, _ in expected) > 100
+    assert recalculated == expected
+
+
+# --- crash safety and locking ---------------------------------------------------------------
+
+DRIVER = """
+import sys
+from datetime import date
+from authbook import app
+from authbook.workbook import xlsxfile
+app.WorkbookFile = getattr(xlsxfile, "FastWorkbookFile", xlsxfile.WorkbookFile)
+app.refresh_file(sys.argv[1], date(2026, 3, 1), user="tester")
+"""
+
+
+def _run_refresh(path: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(path)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_path):
+    original = template.write_new(tmp_path / "original.xlsx", plain_practice(notes=1500))
+    old = original.read_bytes()
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(old)
+    started = time.monotonic()
+    done = _run_refresh(path)
+    assert done.wait(timeout=300) == 0, done.stderr.read().decode()
+    duration = time.monotonic() - started
+    new = path.read_bytes()
+    assert new != old
+    backup = path.with_name(path.name + ".bak")
+    outcomes = {"old": 0, "new": 0}
+    runs = 24
+    for i in range(runs):
+        for leftover in tmp_path.glob(".book.xlsx*"):
+            leftover.unlink()
+        backup.unlink(missing_ok=True)
+        path.write_bytes(old)
+        run = _run_refresh(path)
+        time.sleep(duration * (0.3 + 0.8 * i / runs))
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=60)
+        now = path.read_bytes()
+        assert now in (old, new), f"run {i}: the workbook is neither the old nor the new one"
+        outcomes["old" if now == old else "new"] += 1
+        if backup.exists():
+            assert backup.read_bytes() == old, f"run {i}: the backup is not the old workbook"
+        read_sheets(path, ["Auths"])  # it opens
+    assert outcomes["old"] and outcomes["new"], outcomes  # the kills did land before and after
+    # a lock left by a killed run does not block the next refresh
+    done = _run_refresh(path)
+    assert done.wait(timeout=300) == 0, done.stderr.read().decode()
+    assert path.read_bytes() == new
+
+
+def test_a_second_refresh_at_the_same_time_is_refused(tmp_path):
+    path = template.write_new(tmp_path / "book.xlsx", small_practice())
+    before = path.read_bytes()
+    with RefreshLock(path):
+        with pytest.raises(WorkbookError, match="another AuthBook run"):
+            app.refresh_file(path, TODAY, user="tester")
+        run = _run_refresh(path)
+        assert run.wait(timeout=120) != 0
+        assert b"another AuthBook run" in run.stderr.read()
+    assert path.read_bytes() == before
