@@ -161,3 +161,26 @@ def test_refresh_writes_the_same_findings_to_the_notes_check_column_and_the_chec
     assert checks["N5"].startswith("UNITS BELOW MINUTES:")
     assert checks["N6"].startswith("DRAFT")
     assert list(wb["Checks"].tables) == ["Checks"]
+
+
+def test_eligible_leaves_out_an_auth_at_its_weekly_limit_and_a_period_overrun_is_denied(tmp_path):
+    path = write_book(
+        tmp_path,
+        [
+            auth("A1", "C1", "90834", max_units=1, per="Week"),
+            auth("A2", "C1", "90837"),
+        ],
+        [
+            note("N1", "C1", date(2026, 2, 2), "90834", 45, status="Released"),
+            note("N2", "C1", date(2026, 2, 5), "90834", 45),
+        ],
+    )
+    same_week = run_cli("eligible", str(path), "--client", "C1", "--date", "2026-02-06")
+    assert same_week.stdout.split() == ["90837"]
+    next_week = run_cli("eligible", str(path), "--client", "C1", "--date", "2026-02-09")
+    assert sorted(next_week.stdout.split()) == ["90834", "90837"]
+    done = run_cli("check", str(path), "--as-of", AS_OF, "--format", "json")
+    assert done.returncode == 1
+    assert [(f["Note ID"], f["Check"], f["CARC"]) for f in json.loads(done.stdout)] == [
+        ("N2", "PERIOD LIMIT", "119")
+    ]

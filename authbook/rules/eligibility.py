@@ -1,8 +1,10 @@
 """Which billing codes a clinician may use for a client's session on a date.
 
 A code is eligible when an auth would serve a new 1-unit note that day: same client, service
-date within its dates, not excluded from notes, provider allowed, and units available (or
-unmanaged) after every note already in the ledger. The Default auth's code comes first.
+date within its dates, not excluded from notes, approved (Request Status blank, Approved or
+Partial), provider allowed, units available (or unmanaged) after every note already in the
+ledger, and room left under its period limit (Max Units per Day/Week/Month) in the period of
+that day. The Default auth's code comes first.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from authbook.models import Auth
+from authbook.rules.limits import has_period_room
 from authbook.rules.units import Ledger
 from authbook.rules.values import code_key, name_key
 
@@ -25,8 +28,10 @@ def serving_auths(
         if name_key(a.client_id) == name_key(client_id)
         and a.covers(day)
         and not a.exclude_from_notes
+        and a.is_approved
         and a.allows_provider(provider)
         and ledger.has_units(a, units)
+        and has_period_room(a, ledger, day, units)
     ]
     return sorted(found, key=lambda a: (not a.default, a.end_date, a.source.row))
 
