@@ -191,6 +191,7 @@ class Computed:
 
     result: Refreshed
     problems: list[Problem]
+    sheets: dict[str, SheetRead]
     by_number: dict[str, AuthStatus]
     by_client: dict[str, list[Auth]]
     index: AuthIndex
@@ -219,7 +220,8 @@ def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
         for auth in result.book.auths:
             by_client.setdefault(name_key(auth.client_id), []).append(auth)
         index = AuthIndex(result.book.auths)
-        return Computed(result, structure + result.problems, by_number, by_client, index)
+        problems = structure + result.problems
+        return Computed(result, problems, sheets, by_number, by_client, index)
 
     return _computed_books.get((auth_rows, note_rows, client_rows, day), run)
 
@@ -232,9 +234,10 @@ def _status(computed: Computed, auth_no) -> AuthStatus:
     return status
 
 
-def _units(status: AuthStatus, value: int | None):
-    if status.active is None:  # the row could not be read
-        raise BadArgument(f"{status.auth_no}: {status.alert} (see its row on the Auths sheet)")
+def _units(computed: Computed, status: AuthStatus, value: int | None):
+    if status.active is None:  # the row could not be read: say which cell and why
+        problem = next(p for p in computed.problems if p.source == status.source)
+        raise BadArgument(records.describe_problem(problem, computed.sheets))
     return UNMANAGED if value is None else value
 
 
@@ -274,8 +277,9 @@ def AB_ELIGIBLE_CODES(auths, notes, client_id, service_date, provider=None):
 def AB_REMAINING(auths, notes, auth_no):
     """Remaining units of an auth: Allotted - Prior Units Used - units on Released notes.
     UNMANAGED for auths without a unit limit."""
-    status = _status(_compute(auths, notes), auth_no)
-    return _units(status, status.remaining_units)
+    computed = _compute(auths, notes)
+    status = _status(computed, auth_no)
+    return _units(computed, status, status.remaining_units)
 
 
 @xw.func(category=CATEGORY)
@@ -286,8 +290,9 @@ def AB_REMAINING(auths, notes, auth_no):
 def AB_AVAILABLE(auths, notes, auth_no):
     """Units an auth can still give a new note: Remaining minus units on Pending notes.
     UNMANAGED for auths without a unit limit."""
-    status = _status(_compute(auths, notes), auth_no)
-    return _units(status, status.available_units)
+    computed = _compute(auths, notes)
+    status = _status(computed, auth_no)
+    return _units(computed, status, status.available_units)
 
 
 @xw.func(category=CATEGORY)
