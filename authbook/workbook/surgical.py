@@ -103,40 +103,43 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _prefixed(template: bytes, prefix: bytes) -> bytes:
+    """An XML template with every element name given the namespace prefix."""
+    if not prefix:
+        return template
+    return (
+        template.replace(b"</", b"\0").replace(b"<", b"<" + prefix).replace(b"\0", b"</" + prefix)
+    )
+
+
 class CellWriter:
     """Makes ``<c>`` elements for one worksheet (its namespace prefix, its date system)."""
 
     def __init__(self, prefix: bytes, date1904: bool):
         p = prefix
-        self.c, self.v, self.end_c = (
-            b"<" + p + b"c",
-            (b"<" + p + b"v>", b"</" + p + b"v>"),
-            b"</" + p + b"c>",
-        )
-        self.is_open = b"<" + p + b"is><" + p + b"t"
-        self.is_close = b"</" + p + b"t></" + p + b"is>"
+        self.c = b"<" + p + b"c"
+        self.text_cell = _prefixed(b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>', p)
+        self.value_cell = _prefixed(b'<c r="%s"%s%s><v>%s</v></c>', p)
         self.date1904 = date1904
 
     def cell(self, ref: bytes, style: int, value: object) -> bytes:
-        head = self.c + b' r="' + ref + b'"' + (b' s="%d"' % style if style else b"")
+        s = b' s="%d"' % style if style else b""
+        kind = type(value)
+        if kind is str:
+            space = b' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else b""
+            return self.text_cell % (ref, s, space, _text(value))
+        if kind is int or kind is float:
+            return self.value_cell % (ref, s, b"", _number(value))
         if value is None:
-            return head + b"/>" if style else b""
-        if type(value) is str or isinstance(value, str):
-            text = _text(value)
-            space = b' xml:space="preserve"' if value != value.strip() else b""
-            return (
-                head + b' t="inlineStr">' + self.is_open + space + b">" + text + self.is_close
-                + self.end_c
-            )  # fmt: skip
-        if isinstance(value, bool):
-            return (
-                head + b' t="b">' + self.v[0] + (b"1" if value else b"0") + self.v[1] + self.end_c
-            )
+            return b'%s r="%s"%s/>' % (self.c, ref, s) if style else b""
+        if kind is bool:
+            return self.value_cell % (ref, s, b' t="b"', b"1" if value else b"0")
+        if isinstance(value, str):
+            return self.cell(ref, style, str(value))
         if _is_number(value):
-            return head + b">" + self.v[0] + _number(value) + self.v[1] + self.end_c
+            return self.value_cell % (ref, s, b"", _number(value))
         if isinstance(value, date):
-            serial = _number(excel_serial(value, self.date1904))
-            return head + b">" + self.v[0] + serial + self.v[1] + self.end_c
+            return self.value_cell % (ref, s, b"", _number(excel_serial(value, self.date1904)))
         raise TypeError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
 
 
@@ -575,11 +578,28 @@ class SheetRewriter:
         return tag + b">" + body + self.row_close
 
     def _cells(self, body: bytes, n: int, edits, row_style: int) -> bytes:
-        out, pos = [], 0
-        last_col = None
+        """``body`` (a row's cells) with ``edits`` applied: cells replaced, new ones inserted."""
+        out, pos, size = [], 0, len(body)
+        last_col = 0
+        if body:
+            j = body.rfind(self.cell_open + b" ")
+            m = _ATTR_R.search(body, j, body.find(b">", j)) if j >= 0 else None
+            last_col = column_number(m.group(1)) if m else 16384
+        row_number = b"%d" % n
+        make, fit, last_style = self.cells.cell, self.styles.fit, self.last_style
+        formats = self.formats if n >= 2 else {}
         for col, value in edits:
-            ref = _letters(col) + b"%d" % n
-            i = body.find(self.cell_open + b' r="' + ref + b'"', pos) if body else -1
+            ref = _LETTERS[col] + row_number
+            if col > last_col:  # after every cell of the row: the usual case
+                style = fit(self._new_base(col, n, row_style), value, formats.get(col), False)
+                if n >= 2:
+                    last_style[col] = style
+                if pos < size:
+                    out.append(body[pos:])
+                    pos = size
+                out.append(make(ref, style, value))
+                continue
+            i = body.find(self.cell_open + b' r="' + ref + b'"', pos)
             if i >= 0:
                 tag_end = body.find(b">", i)
                 if body[tag_end - 1 : tag_end] == b"/":
@@ -593,25 +613,19 @@ class SheetRewriter:
                 base = int(m.group(1)) if m else 0
                 style = self._style(base, value, col, n, existing=True)
                 out.append(body[pos:i])
-                out.append(self.cells.cell(ref, style, value))
+                out.append(make(ref, style, value))
                 pos = end
                 continue
-            # A new cell: before the first cell of a later column.
-            if last_col is None:
-                j = body.rfind(self.cell_open + b" ")
-                m = _ATTR_R.search(body, j, body.find(b">", j)) if j >= 0 else None
-                last_col = column_number(m.group(1)) if m else 0
-            ins = len(body)
-            if col < last_col:
-                for m in _CELL.finditer(body, pos):
-                    r = _ATTR_R.search(m.group(1))
-                    if r and column_number(r.group(1)) > col:
-                        ins = m.start()
-                        break
-            base = self._new_base(col, n, row_style)
-            style = self._style(base, value, col, n, existing=False)
+            # A new cell among others: before the first cell of a later column.
+            ins = size
+            for m in _CELL.finditer(body, pos):
+                r = _ATTR_R.search(m.group(1))
+                if r and column_number(r.group(1)) > col:
+                    ins = m.start()
+                    break
+            style = self._style(self._new_base(col, n, row_style), value, col, n, existing=False)
             out.append(body[pos:ins])
-            out.append(self.cells.cell(ref, style, value))
+            out.append(make(ref, style, value))
             pos = ins
         out.append(body[pos:])
         return b"".join(out)
