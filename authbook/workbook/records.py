@@ -123,7 +123,7 @@ def _same(old: object, new: object) -> bool:
         return old.date() == new and old.time() == datetime.min.time()
     if isinstance(old, (int, float)) and isinstance(new, (int, float)):
         return not isinstance(old, bool) and float(old) == float(new)
-    if old == "" and new is None:
+    if old in ("", None) and new in ("", None):  # a blank cell is blank, however written
         return True
     return old == new and type(old) is type(new)
 
