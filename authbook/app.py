@@ -12,7 +12,7 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from authbook.models import Problem
@@ -73,6 +73,7 @@ def refresh_writes(computed: Computed, user: str, today: date) -> dict[str, Shee
         }
         writes[spec.name] = SheetWrite(rows=rows, last_row=len(rows), number_formats=formats)
     writes.update(billing_writes(computed))
+    writes.update(numbering_audit_writes(computed, user))
     return writes
 
 
@@ -106,3 +107,120 @@ def refresh_file(path: Path | str, today: date, as_of: date | None = None, user=
 def compute_file(path: Path | str, today: date, as_of: date | None = None) -> Computed:
     """Read and compute a workbook file without writing anything."""
     return compute(WorkbookFile(path), today, as_of)
+
+
+# --- input-cell changes with an audit trail (issue 3: bulk add / bulk update) -----------------
+
+
+def audit_rows(entries) -> list[dict[str, object]]:
+    """AuditLog rows (field -> value) for ``authbook.rules.audit.AuditEntry`` values."""
+    rows = []
+    for entry in entries:
+        change = entry.change
+        spec = schema.BY_NAME.get(change.source.sheet)
+        column = spec.by_field.get(change.field) if spec else None
+        rows.append(
+            {
+                "timestamp": entry.timestamp,
+                "user": entry.user,
+                "action": entry.action,
+                "sheet": change.source.sheet,
+                "row": change.source.row,
+                "auth_no": change.auth_no,
+                "client_id": change.client_id,
+                "column": column.header if column else change.field,
+                "old_value": change.old,
+                "new_value": change.new,
+            }
+        )
+    return rows
+
+
+def audit_write(sheets: dict[str, SheetRead], entries) -> SheetWrite:
+    """The AuditLog rows for ``entries``, appended below the last logged row."""
+    from authbook.workbook import changes
+
+    return changes.append_rows(
+        schema.AUDIT_LOG,
+        sheets.get(schema.AUDIT_LOG.name),
+        audit_rows(entries),
+        formats={"timestamp": schema.TIMESTAMP_FORMAT},
+    )
+
+
+def numbering_audit_writes(computed: Computed, user: str) -> dict[str, SheetWrite]:
+    """AuditLog rows for the Auth #s a refresh fills in, when the workbook has an AuditLog
+    sheet (a workbook made before the AuditLog existed gets none until a bulk action)."""
+    from authbook.rules.audit import NEW_AUTH_NO, audit_entries, numbering_changes
+
+    sheets, numbers = computed.sheets, computed.result.new_auth_numbers
+    if not numbers or schema.AUDIT_LOG.name not in sheets or schema.AUTHS.name not in sheets:
+        return {}
+    raw_auths = tuple(records.raw_records(schema.AUTHS, sheets[schema.AUTHS.name]))
+    found = numbering_changes(raw_auths, numbers)
+    entries = audit_entries(found, NEW_AUTH_NO, user, datetime.now().replace(microsecond=0))
+    return {schema.AUDIT_LOG.name: audit_write(sheets, entries)}
+
+
+def plan_writes(sheets: dict[str, SheetRead], plan, user: str, now: datetime):
+    """The SheetWrites of a ``authbook.rules.bulk.BulkPlan``: its Auths cells, its Last Edited
+    stamps, and one AuditLog row per changed cell."""
+    from authbook.rules.audit import audit_entries
+    from authbook.workbook import changes
+
+    rows: dict[int, dict[str, object]] = {}
+    for change in (*plan.changes, *plan.stamps):
+        rows.setdefault(change.source.row, {})[change.field] = change.new
+    auths = sheets[schema.AUTHS.name]
+    stamps = frozenset(c.field for c in plan.stamps)
+    return {
+        schema.AUTHS.name: changes.field_cells(schema.AUTHS, auths, rows, optional=stamps),
+        schema.AUDIT_LOG.name: audit_write(
+            sheets, audit_entries(plan.changes, plan.action, user, now)
+        ),
+    }
+
+
+def merge_writes(first: dict[str, SheetWrite], then: dict[str, SheetWrite]):
+    """Two sets of writes as one (cells of ``then`` win where both set the same cell)."""
+    merged = dict(first)
+    for name, write in then.items():
+        old = merged.get(name)
+        if old is None:
+            merged[name] = write
+            continue
+        ends = [r for r in (old.last_row, write.last_row) if r is not None]
+        merged[name] = SheetWrite(
+            cells={**old.cells, **write.cells},
+            rows=write.rows if write.rows is not None else old.rows,
+            last_row=max(ends) if ends else None,
+            number_formats={**old.number_formats, **write.number_formats},
+        )
+    return merged
+
+
+def apply_and_refresh(
+    store,
+    sheets: dict[str, SheetRead],
+    writes: dict[str, SheetWrite],
+    today: date,
+    as_of: date | None = None,
+    user: str | None = None,
+) -> Computed:
+    """Apply input-cell ``writes`` to ``store`` and refresh it, in one save.
+
+    The refresh is computed on the sheets as they will read once ``writes`` are applied, so
+    units, Active, alerts and problems reflect the change. ``sheets`` is what was read from
+    ``store`` to plan the writes. Returns the refreshed Computed.
+    """
+    from authbook.workbook import changes
+
+    patched = dict(sheets)
+    for name, write in writes.items():
+        patched[name] = changes.overlay(sheets.get(name), name, write)
+    raw, structure = records.raw_book(patched)
+    result = refresh(raw, today=today, as_of=as_of)
+    computed = Computed(patched, result, structure + result.problems)
+    store.apply(merge_writes(writes, refresh_writes(computed, current_user(user), today)))
+    store.save()
+    return computed

@@ -29,7 +29,11 @@ MAX_PROBLEM_LINES = 40
 #: Modules that add their own subcommands: each has ``register(subparsers)`` which adds
 #: parsers whose ``run`` default takes the parsed args and returns the exit status.
 #: Errors for the user are raised as UsageError / WorkbookError.
-FEATURE_COMMANDS: tuple[str, ...] = ("authbook.functions.addin", "authbook.cli_billing")
+FEATURE_COMMANDS: tuple[str, ...] = (
+    "authbook.functions.addin",
+    "authbook.cli_billing",
+    "authbook.cli_bulk",
+)
 
 
 class UsageError(Exception):

@@ -1,0 +1,392 @@
+"""Bulk commands (seed 001, "Bulk Add or Update"): ``authbook bulk-add`` puts every code of a
+billing-code group on many clients; ``authbook bulk-update`` changes the auths a filter lists,
+only in the columns named. Both show what they will do and ask before writing (``--yes``
+skips the question), log every changed input cell to the AuditLog sheet, stamp Last Edited
+Date/By, and refresh the workbook in the same save.
+
+Exit status: 0 done; 1 done, and the workbook has data problems (see the Problems sheet);
+2 nothing written (a usage error, a value that cannot be used, or not confirmed).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+SAMPLE_ROWS = 5
+
+VISIBLE_HELP = (
+    "the rows left visible by the AutoFilter saved in the file (filter in Excel, save, then "
+    "run this). Rows hidden by hand count as hidden too: a file does not say why a row is "
+    "hidden"
+)
+WHERE_HELP = (
+    "COLUMN=VALUE: keep rows whose COLUMN holds VALUE; VALUE may be a comma list "
+    "(Payer=Aetna,Cigna) or empty (a blank cell). Repeat to narrow further (conditions are "
+    "ANDed). Column names are matched ignoring case and spacing"
+)
+
+
+def _cli():
+    from authbook import cli
+
+    return cli
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "(blank)"
+    if isinstance(value, datetime):
+        return f"{value:%m/%d/%Y}" if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return f"{value:%m/%d/%Y}"
+    return str(value)
+
+
+def split_assignment(text: str, option: str) -> tuple[str, str]:
+    """``COLUMN=VALUE`` -> (column, value); a missing '=' is a usage error."""
+    column, sep, value = text.partition("=")
+    if not sep or not column.strip():
+        raise _cli().UsageError(f"{option} {text!r}: write it as COLUMN=VALUE")
+    return column.strip(), value.strip()
+
+
+def _values(text: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in text.split(",")) if text.strip() else ("",)
+
+
+def auth_wheres(texts: list[str]):
+    """``--where`` texts for Auths: Auths columns, or the client's Division, Client Group,
+    Primary Therapist or Primary Payer."""
+    from authbook.rules.bulk import CLIENT_FILTER_FIELDS, Where
+    from authbook.workbook import changes, schema
+
+    wheres = []
+    for text in texts:
+        name, value = split_assignment(text, "--where")
+        column = changes.find_column(schema.CLIENTS, name)
+        if column is not None and column.field in CLIENT_FILTER_FIELDS:
+            wheres.append(
+                Where(field=column.field, values=_values(value), on_client=True, label=name)
+            )
+            continue
+        column = changes.find_column(schema.AUTHS, name)
+        if column is None or column.sensitive:
+            usable = [c.header for c in schema.AUTHS.columns if not c.sensitive] + [
+                schema.CLIENTS.column(f).header for f in CLIENT_FILTER_FIELDS
+            ]
+            raise _cli().UsageError(
+                f"--where: '{name}' is not a column auths can be filtered by; use one of: "
+                + ", ".join(dict.fromkeys(usable))
+            )
+        wheres.append(Where(field=column.field, values=_values(value), label=name))
+    return wheres
+
+
+def client_wheres(texts: list[str]):
+    """``--where`` texts for Clients: any Clients column."""
+    from authbook.rules.bulk import Where
+    from authbook.workbook import changes, schema
+
+    wheres = []
+    for text in texts:
+        name, value = split_assignment(text, "--where")
+        column = changes.find_column(schema.CLIENTS, name)
+        if column is None:
+            raise _cli().UsageError(
+                f"--where: the Clients sheet has no column '{name}'; use one of: "
+                + ", ".join(schema.CLIENTS.headers)
+            )
+        wheres.append(Where(field=column.field, values=_values(value), label=name))
+    return wheres
+
+
+def _visible(sheets, spec):
+    from authbook.workbook import changes
+
+    read = sheets.get(spec.name)
+    if read is None:
+        raise _cli().UsageError(f"the workbook has no {spec.name} sheet")
+    if read.filter_ref is None and not read.hidden_rows:
+        raise _cli().UsageError(
+            f"--visible: the {spec.name} sheet has no saved filter and no hidden rows, so every "
+            "row would be taken; filter it in Excel and save, or use --where"
+        )
+    return changes.visible_rows(read)
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    print(f"{question} [y/N] ", end="", flush=True)
+    answer = sys.stdin.readline().strip().casefold()
+    if answer not in ("y", "yes"):
+        raise _cli().UsageError("not confirmed; nothing was changed (--yes skips the question)")
+
+
+def _refuse(plan, sheets) -> int:
+    """Print why a plan cannot be applied (once per distinct reason); nothing is written."""
+    from authbook.workbook import schema
+    from authbook.workbook.records import describe_problem
+
+    seen = set()
+    for problem in plan.problems:
+        spec = schema.BY_NAME.get(problem.source.sheet)
+        column = spec.by_field.get(problem.field) if spec and problem.field else None
+        header = column.header if column else (problem.field or problem.source.sheet)
+        if problem.source.row == 1:  # an option's value, not a cell
+            line = f"{header}: {problem.message}"
+        elif plan.action == "bulk add" and problem.source.row in plan.rows:
+            line = f"new auths ({header}): {problem.message}"
+        else:
+            line = describe_problem(problem, sheets)
+        if line not in seen:
+            seen.add(line)
+            print(f"authbook: {line}", file=sys.stderr)
+    print("authbook: nothing was changed", file=sys.stderr)
+    return 2
+
+
+def _finish(path, store, sheets, plan, args, what: str) -> int:
+    from authbook import app
+
+    cli = _cli()
+    user = app.current_user(args.user)
+    writes = app.plan_writes(sheets, plan, user, datetime.now().replace(microsecond=0))
+    computed = app.apply_and_refresh(store, sheets, writes, cli.today(), args.as_of, user)
+    cli.report_problems(computed)
+    print(f"{what}; {len(plan.changes)} changed cells logged to the AuditLog sheet")
+    print(cli.summary(computed))
+    return 1 if computed.problems else 0
+
+
+def _open(path: Path):
+    from authbook.workbook import records, schema
+    from authbook.workbook.xlsxfile import WorkbookFile
+
+    store = WorkbookFile(path)
+    sheets = store.read_sheets([s.name for s in schema.SHEETS])
+    raw, _ = records.raw_book(sheets)
+    if schema.AUTHS.name not in sheets:
+        raise _cli().UsageError(f"{path.name} has no {schema.AUTHS.name} sheet")
+    return store, sheets, raw
+
+
+# --- bulk-add ---------------------------------------------------------------------------------
+
+
+def cmd_bulk_add(args) -> int:
+    from authbook import app
+    from authbook.rules import bulk
+    from authbook.workbook import changes, schema
+    from authbook.workbook.xlsxfile import RefreshLock
+
+    cli = _cli()
+    path = Path(args.path)
+    with RefreshLock(path):
+        store, sheets, raw = _open(path)
+        if args.clients:
+            ids = [c.strip() for c in args.clients.split(",") if c.strip()]
+            how = "listed"
+        elif args.where:
+            ids, errors = bulk.select_client_ids(raw, client_wheres(args.where))
+            if errors:
+                raise cli.UsageError("--where " + "; ".join(errors))
+            how = "matching --where"
+        else:
+            rows = _visible(sheets, schema.CLIENTS)
+            ids = bulk.client_ids_of_rows(raw, rows)
+            how = "visible"
+        if not ids:
+            raise cli.UsageError(f"no client is {how}; nothing was changed")
+        values = {
+            "start_date": args.start,
+            "end_date": args.end,
+            "allotted_units": args.allotted,
+            "prior_units_used": args.prior,
+            "unit_alert_level": args.unit_alert,
+            "exp_alert_days": args.exp_alert_days,
+            "auth_group": args.auth_group,
+            "unmanaged": args.unmanaged,
+            "payer": args.payer,
+            "provider": args.provider,
+        }
+        user = app.current_user(args.user)
+        plan = bulk.plan_bulk_add(
+            raw,
+            args.code_group,
+            ids,
+            values,
+            user,
+            cli.today(),
+            first_row=changes.last_row(sheets[schema.AUTHS.name]) + 1,
+        )
+        if not plan.ok:
+            return _refuse(plan, sheets)
+        clients = sorted({c.client_id for c in plan.changes}, key=ids.index)
+        count = len(plan.rows)
+        print(
+            f"{count} new auth{'s' if count != 1 else ''}: code group '{args.code_group}' "
+            f"({count // max(len(clients), 1)} codes) for {len(clients)} client"
+            f"{'s' if len(clients) != 1 else ''} ({how}), Auths rows {plan.rows[0]}-{plan.rows[-1]}"
+        )
+        by_row: dict[int, dict[str, object]] = {}
+        for change in plan.changes:
+            by_row.setdefault(change.source.row, {})[change.field] = change.new
+        for row in plan.rows[:SAMPLE_ROWS]:
+            v = by_row[row]
+            print(
+                f"  {v['auth_no']}  {v['client_id']}  {v['billing_code']}  "
+                f"{_show(v.get('start_date'))}-{_show(v.get('end_date'))}  "
+                f"{_show(v.get('allotted_units'))} units"
+                + (f"  group {v['auth_group']}" if v.get("auth_group") else "")
+            )
+        if count > SAMPLE_ROWS:
+            print(f"  ... and {count - SAMPLE_ROWS} more")
+        _confirm(f"Add these {count} auths to {path.name}?", args.yes)
+        return _finish(path, store, sheets, plan, args, f"added {count} auths")
+
+
+# --- bulk-update ------------------------------------------------------------------------------
+
+
+def cmd_bulk_update(args) -> int:
+    from authbook import app
+    from authbook.rules import bulk
+    from authbook.workbook import changes, schema
+    from authbook.workbook.xlsxfile import RefreshLock
+
+    cli = _cli()
+    path = Path(args.path)
+    sets: dict[str, str] = {}
+    for text in args.set:
+        name, value = split_assignment(text, "--set")
+        column = changes.find_column(schema.AUTHS, name)
+        if column is None:
+            raise cli.UsageError(f"--set: the Auths sheet has no column '{name}'")
+        if column.computed:
+            raise cli.UsageError(
+                f"--set: '{column.header}' is computed by AuthBook on every refresh; "
+                "it cannot be set"
+            )
+        if column.field in sets:
+            raise cli.UsageError(f"--set: '{column.header}' is given twice")
+        sets[column.field] = value
+    wheres = auth_wheres(args.where) if args.where else None
+    with RefreshLock(path):
+        store, sheets, raw = _open(path)
+        auth_rows = {r.source.row for r in raw.auths}
+        if wheres is not None:
+            rows, errors = bulk.select_auth_rows(raw, wheres)
+            if errors:
+                raise cli.UsageError("--where " + "; ".join(errors))
+            how = "matching --where"
+        else:
+            rows = [r for r in _visible(sheets, schema.AUTHS) if r in auth_rows]
+            how = "visible"
+        if not rows:
+            raise cli.UsageError(f"no auth is {how}; nothing was changed")
+        user = app.current_user(args.user)
+        plan = bulk.plan_bulk_update(raw, rows, sets, user, cli.today())
+        if not plan.ok:
+            return _refuse(plan, sheets)
+        headers = ", ".join(schema.AUTHS.column(f).header for f in sets)
+        changed = plan.changed_rows
+        print(
+            f"{len(rows)} auth{'s' if len(rows) != 1 else ''} {how}; setting {headers} "
+            f"changes {len(changed)} of them ({len(plan.changes)} cells)"
+        )
+        if not changed:
+            print("nothing to change: every listed auth already holds these values")
+            return 0
+        by_row: dict[int, list] = {}
+        for change in plan.changes:
+            by_row.setdefault(change.source.row, []).append(change)
+        for row in changed[:SAMPLE_ROWS]:
+            first = by_row[row][0]
+            edits = "; ".join(
+                f"{schema.AUTHS.column(c.field).header} {_show(c.old)} -> {_show(c.new)}"
+                for c in by_row[row]
+            )
+            print(f"  row {row}  {first.auth_no or ''}  {first.client_id or ''}  {edits}")
+        if len(changed) > SAMPLE_ROWS:
+            print(f"  ... and {len(changed) - SAMPLE_ROWS} more")
+        _confirm(f"Update these {len(changed)} auths in {path.name}?", args.yes)
+        return _finish(path, store, sheets, plan, args, f"updated {len(changed)} auths")
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def _common(p) -> None:
+    cli = _cli()
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--user",
+        help="name for Last Edited By and the AuditLog (default $AUTHBOOK_USER, "
+        "else the login name)",
+    )
+    p.add_argument("--as-of", type=cli.cli_date, help="refresh as of this date (default: Settings)")
+
+
+def register(sub) -> None:
+    """Add ``bulk-add`` and ``bulk-update`` to the ``authbook`` command."""
+    p = sub.add_parser(
+        "bulk-add",
+        help="add every code of a billing-code group to many clients",
+        description="Add one auth per billing code of a CodeGroups group to each selected "
+        "client, with new Auth #s. Values are checked like typed rows; on any problem nothing "
+        "is written. Shows what it will add and asks first unless --yes. Every new cell is "
+        "logged to the AuditLog sheet, and the workbook is refreshed.",
+    )
+    p.add_argument("path")
+    p.add_argument("--code-group", required=True, metavar="NAME", help="CodeGroups group name")
+    pick = p.add_mutually_exclusive_group(required=True)
+    pick.add_argument("--clients", metavar="ID,ID...", help="Client IDs, comma-separated")
+    pick.add_argument(
+        "--where", action="append", metavar="COLUMN=VALUE", help=WHERE_HELP + " (Clients columns)"
+    )
+    pick.add_argument("--visible", action="store_true", help="Clients: " + VISIBLE_HELP)
+    p.add_argument("--allotted", required=True, metavar="N", help="Allotted Units")
+    p.add_argument("--prior", metavar="N", help="Prior Units Used")
+    p.add_argument("--start", required=True, metavar="DATE", help="Start Date")
+    p.add_argument("--end", required=True, metavar="DATE", help="End Date")
+    p.add_argument("--unit-alert", metavar="N", help="Unit Alert Level")
+    p.add_argument("--exp-alert-days", metavar="N", help="Exp Alert Days")
+    p.add_argument("--auth-group", metavar="NAME", help="Auth Group (from the AuthGroups sheet)")
+    p.add_argument("--unmanaged", action="store_true", help="Unmanaged = Y")
+    p.add_argument("--payer", metavar="P", help="Payer (from the Payers sheet)")
+    p.add_argument("--provider", metavar="P", help="Provider (from the Providers sheet)")
+    _common(p)
+    p.set_defaults(run=cmd_bulk_add)
+
+    p = sub.add_parser(
+        "bulk-update",
+        help="change the auths a filter lists, only in the columns named",
+        description="Set the --set columns on every Auths row the filter lists; other columns "
+        "stay as they are. Values are checked like typed rows; on any problem nothing is "
+        "written. Shows the count and a few rows and asks first unless --yes. Every changed "
+        "cell is logged to the AuditLog sheet, Last Edited Date/By are set on the changed "
+        "rows, and the workbook is refreshed.",
+    )
+    p.add_argument("path")
+    pick = p.add_mutually_exclusive_group(required=True)
+    pick.add_argument(
+        "--where",
+        action="append",
+        metavar="COLUMN=VALUE",
+        help=WHERE_HELP + " (Auths columns, or the client's Division, Client Group, Primary "
+        "Therapist, Primary Payer)",
+    )
+    pick.add_argument("--visible", action="store_true", help="Auths: " + VISIBLE_HELP)
+    p.add_argument(
+        "--set",
+        action="append",
+        required=True,
+        metavar="COLUMN=VALUE",
+        help="a column to change and its new value (empty clears it); repeat for more columns. "
+        "Computed columns cannot be set",
+    )
+    _common(p)
+    p.set_defaults(run=cmd_bulk_update)

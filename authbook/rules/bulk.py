@@ -1,0 +1,481 @@
+"""Bulk add and bulk update of auths (seed 001, "Bulk Add or Update"), as plans.
+
+Nothing here writes: each function takes the workbook as read (a ``RawBook``) and returns a
+``BulkPlan``, the input cells to change plus the problems that stop it. A plan with problems
+has no changes; a shell applies a plan only when ``plan.ok``.
+
+- ``select_auth_rows`` / ``select_client_ids``: the rows a filter (``Where`` conditions, ANDed;
+  each holds one or more accepted values) lists.
+- ``plan_bulk_update``: set the given fields on the selected Auths rows, only the fields given
+  ("add only the data you are changing"). Computed columns cannot be set.
+- ``plan_bulk_add``: one new auth per billing code of a CodeGroups group for each client, with
+  new Auth #s, appended from ``first_row``.
+
+Every plan is validated like typed rows: the changed workbook is parsed and checked again, and
+any problem it has that the workbook did not have before (End Date before Start Date, a payer
+not on the Payers sheet, a duplicate Auth #...) stops the plan.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from functools import partial
+
+from authbook.models import AuthStatus, Problem, RawBook, RawRecord, Record, Source
+from authbook.rules.audit import CellChange
+from authbook.rules.book import _fields, build_book
+from authbook.rules.numbering import next_numbers
+from authbook.rules.refresh import number_new_auths
+from authbook.rules.values import (
+    code_key,
+    name_key,
+    parse_date,
+    parse_text,
+    parse_units,
+    parse_yes_no,
+)
+
+#: Auths fields AuthBook computes: a bulk update may not set them.
+COMPUTED_AUTH_FIELDS = (frozenset(AuthStatus.model_fields) - {"source", "auth_no"}) | {
+    "last_edited_date",
+    "last_edited_by",
+}
+#: The client's fields an Auths filter may use.
+CLIENT_FILTER_FIELDS = ("division", "client_group", "primary_therapist", "primary_payer")
+#: The fields a bulk add fills in from its options.
+ADD_FIELDS = (
+    "start_date",
+    "end_date",
+    "allotted_units",
+    "prior_units_used",
+    "unit_alert_level",
+    "exp_alert_days",
+    "provider",
+    "payer",
+    "auth_group",
+    "unmanaged",
+)
+
+
+class Where(Record):
+    """One filter condition: ``field`` must hold one of ``values`` (as typed; ``""`` = blank).
+
+    ``on_client`` reads the field from the auth's client (Clients row) instead of the row
+    itself. ``label`` is the column as the user named it, for messages.
+    """
+
+    field: str
+    values: tuple[str, ...]
+    on_client: bool = False
+    label: str = ""
+
+
+class BulkPlan(Record):
+    """What a bulk action would do.
+
+    ``rows``: the sheet rows the action is about (selected or added). ``changes``: one entry per
+    input cell that changes (these go to the AuditLog). ``stamps``: Last Edited Date and By of
+    each changed row. ``problems``: why the action cannot be done (then ``changes`` is empty).
+    """
+
+    action: str
+    rows: tuple[int, ...] = ()
+    changes: tuple[CellChange, ...] = ()
+    stamps: tuple[CellChange, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changed_rows(self) -> list[int]:
+        """The rows with at least one changed cell, in order."""
+        return sorted({c.source.row for c in self.changes})
+
+
+# --- reading values the way the sheets are read --------------------------------------------
+
+
+def date_order(raw: RawBook) -> str:
+    """The workbook's Date Order setting (how typed dates are read)."""
+    book, _ = build_book(RawBook(settings=raw.settings))
+    return book.settings.date_order
+
+
+def _parsers(order: str, kind: str) -> dict:
+    parsers = dict(_fields(order)[kind])
+    if kind == "auths":
+        day = partial(parse_date, order=order)
+        parsers.update(
+            {
+                "used_units": parse_units,
+                "pending_units": parse_units,
+                "remaining_units": parse_units,
+                "available_units": parse_units,
+                "active": parse_yes_no,
+                "dob": day,
+                "last_edited_date": day,
+            }
+        )
+    return parsers
+
+
+def _parser(parsers: dict, field: str):
+    return parsers.get(field, parse_text)
+
+
+def _key(field: str, value: object) -> object:
+    """How filter values compare: names ignore case and spacing, codes a leading '+'."""
+    if isinstance(value, str):
+        return code_key(value) if field == "billing_code" else name_key(value)
+    return value
+
+
+def _cell_key(field: str, cell: object, parse) -> object:
+    value, error = parse(cell)
+    if error:  # an unreadable cell still matches its own text
+        return name_key(str(cell))
+    return _key(field, value)
+
+
+def _as_cell(value: object) -> object:
+    """A parsed value as it is written to a cell: Y/N for yes/no, the value otherwise."""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return value
+
+
+# --- selecting rows ---------------------------------------------------------------------------
+
+
+def _wanted(wheres, auth_parsers, client_parsers) -> tuple[list, list[str]]:
+    wanted, errors = [], []
+    for where in wheres:
+        parse = _parser(client_parsers if where.on_client else auth_parsers, where.field)
+        keys = set()
+        for text in where.values:
+            if not str(text).strip():
+                keys.add(None)
+                continue
+            value, error = parse(text)
+            if error:
+                errors.append(f"{where.label or where.field}: {error}")
+            else:
+                keys.add(_key(where.field, value))
+        wanted.append((where, parse, keys))
+    return wanted, errors
+
+
+def _clients_by_id(raw: RawBook) -> dict[str, RawRecord]:
+    clients: dict[str, RawRecord] = {}
+    for row in raw.clients:
+        client_id, _ = parse_text(row.values.get("client_id"))
+        if client_id:
+            clients.setdefault(name_key(client_id), row)
+    return clients
+
+
+def select_auth_rows(raw: RawBook, wheres: list[Where]) -> tuple[list[int], list[str]]:
+    """The Auths rows every condition accepts, in sheet order, and the condition values that
+    could not be read (then no row is selected).
+
+    A condition with ``on_client`` looks at the row's client on the Clients sheet (an auth
+    whose client is not listed has blank client fields).
+    """
+    order = date_order(raw)
+    wanted, errors = _wanted(wheres, _parsers(order, "auths"), _parsers(order, "clients"))
+    if errors:
+        return [], errors
+    clients = _clients_by_id(raw)
+    rows = []
+    for row in raw.auths:
+        client_id, _ = parse_text(row.values.get("client_id"))
+        client = clients.get(name_key(client_id))
+        if all(
+            _cell_key(
+                where.field,
+                (client.values.get(where.field) if client else None)
+                if where.on_client
+                else row.values.get(where.field),
+                parse,
+            )
+            in keys
+            for where, parse, keys in wanted
+        ):
+            rows.append(row.source.row)
+    return rows, []
+
+
+def select_client_ids(raw: RawBook, wheres: list[Where]) -> tuple[list[str], list[str]]:
+    """The Client IDs of the Clients rows every condition accepts, in sheet order, and the
+    condition values that could not be read (then no client is selected)."""
+    parsers = _parsers(date_order(raw), "clients")
+    wanted, errors = _wanted(wheres, parsers, parsers)
+    if errors:
+        return [], errors
+    ids = []
+    for row in raw.clients:
+        client_id, _ = parse_text(row.values.get("client_id"))
+        if client_id and all(
+            _cell_key(where.field, row.values.get(where.field), parse) in keys
+            for where, parse, keys in wanted
+        ):
+            ids.append(client_id)
+    return ids, []
+
+
+def client_ids_of_rows(raw: RawBook, rows: list[int] | set[int]) -> list[str]:
+    """The Client IDs on the given Clients rows (e.g. the rows a filter leaves visible)."""
+    wanted = set(rows)
+    ids = []
+    for row in raw.clients:
+        client_id, _ = parse_text(row.values.get("client_id"))
+        if client_id and row.source.row in wanted:
+            ids.append(client_id)
+    return ids
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _problem_keys(problems: list[Problem]) -> Counter:
+    return Counter((p.source.sheet, p.source.row, p.field, p.message) for p in problems)
+
+
+def _numbered(raw: RawBook) -> RawBook:
+    """The raw book with blank Auth #s filled in, as a refresh would (records need one)."""
+    prefix = build_book(RawBook(settings=raw.settings))[0].settings.auth_prefix
+    return number_new_auths(raw, prefix)[0]
+
+
+def new_problems(before: RawBook, after: RawBook) -> list[Problem]:
+    """Problems ``after`` has that ``before`` did not: what a change would break."""
+    _, old = build_book(_numbered(before))
+    _, found = build_book(_numbered(after))
+    seen = _problem_keys(old)
+    out = []
+    for p in found:
+        key = (p.source.sheet, p.source.row, p.field, p.message)
+        if seen[key]:
+            seen[key] -= 1
+        else:
+            out.append(p)
+    return out
+
+
+def _keys_of(row: RawRecord) -> dict[str, str | None]:
+    return {
+        "auth_no": parse_text(row.values.get("auth_no"))[0],
+        "client_id": parse_text(row.values.get("client_id"))[0],
+    }
+
+
+def _stamps(rows: dict[int, RawRecord], changed: list[int], user: str, today: date) -> list:
+    stamps = []
+    for number in changed:
+        row = rows[number]
+        for field, value in (("last_edited_date", today), ("last_edited_by", user)):
+            stamps.append(
+                CellChange(
+                    source=row.source,
+                    field=field,
+                    old=row.values.get(field),
+                    new=value,
+                    **_keys_of(row),
+                )
+            )
+    return stamps
+
+
+# --- bulk update ------------------------------------------------------------------------------
+
+
+def plan_bulk_update(
+    raw: RawBook, rows: list[int], sets: dict[str, object], user: str, today: date
+) -> BulkPlan:
+    """Set ``sets`` (field -> value as typed) on the Auths ``rows``; other cells stay as they are.
+
+    A value is written the way the sheet reads it (a date as a date, Y/N for yes/no, a number
+    as a number); ``""`` or None clears the cell. A cell that already holds the value is left
+    alone. Problems (a computed field, a value that cannot be read, a change that breaks a row)
+    stop the whole plan.
+    """
+    action = "bulk update"
+    sheet = raw.auths[0].source.sheet if raw.auths else "Auths"
+    parsers = _parsers(date_order(raw), "auths")
+    problems: list[Problem] = []
+    new_values: dict[str, object] = {}
+    for field, typed in sets.items():
+        where = Source(sheet=sheet, row=1)
+        if field in COMPUTED_AUTH_FIELDS:
+            problems.append(
+                Problem(
+                    source=where,
+                    field=field,
+                    value=typed,
+                    message="is computed by AuthBook on every refresh; it cannot be set",
+                )
+            )
+            continue
+        value, error = _parser(parsers, field)(typed)
+        if error:
+            problems.append(Problem(source=where, field=field, value=typed, message=error))
+            continue
+        new_values[field] = value
+    if problems:
+        return BulkPlan(action=action, rows=tuple(rows), problems=tuple(problems))
+
+    by_row = {r.source.row: r for r in raw.auths}
+    changes: list[CellChange] = []
+    updated: dict[int, RawRecord] = {}
+    for number in rows:
+        row = by_row.get(number)
+        if row is None:
+            continue
+        values = dict(row.values)
+        for field, value in new_values.items():
+            old = row.values.get(field)
+            current, error = _parser(parsers, field)(old)
+            if not error and current == value and type(current) is type(value):
+                continue
+            new = _as_cell(value)
+            values[field] = new
+            changes.append(CellChange(source=row.source, field=field, old=old, new=new))
+        if values != row.values:
+            updated[number] = row.model_copy(update={"values": values})
+    changes = [c.model_copy(update=_keys_of(updated[c.source.row])) for c in changes]
+    after = raw.model_copy(update={"auths": tuple(updated.get(r.source.row, r) for r in raw.auths)})
+    broken = new_problems(raw, after) if changes else []
+    if broken:
+        return BulkPlan(action=action, rows=tuple(rows), problems=tuple(broken))
+    changed = sorted(updated)
+    return BulkPlan(
+        action=action,
+        rows=tuple(rows),
+        changes=tuple(changes),
+        stamps=tuple(_stamps(updated, changed, user, today)),
+    )
+
+
+# --- bulk add ---------------------------------------------------------------------------------
+
+
+def plan_bulk_add(
+    raw: RawBook,
+    code_group: str,
+    client_ids: list[str],
+    values: dict[str, object],
+    user: str,
+    today: date,
+    first_row: int,
+) -> BulkPlan:
+    """One new auth per billing code of the CodeGroups group ``code_group`` for each client
+    in ``client_ids`` (clients in the order given, codes in the group's order), on the Auths
+    rows from ``first_row`` down.
+
+    ``values`` holds the options as typed (field -> value; fields in ADD_FIELDS). Each new
+    auth gets the next Auth # of the workbook's series and is checked like a typed row: an
+    unknown code group, client or auth group, End Date before Start Date, negative units...
+    stop the plan.
+    """
+    action = "bulk add"
+    sheet = raw.auths[0].source.sheet if raw.auths else "Auths"
+    book, _ = build_book(_numbered(raw))
+    parsers = _parsers(book.settings.date_order, "auths")
+    problems: list[Problem] = []
+    header = Source(sheet=sheet, row=1)
+
+    codes = [
+        m.billing_code for m in book.code_groups if name_key(m.group_name) == name_key(code_group)
+    ]
+    if not codes:
+        listed = sorted({m.group_name for m in book.code_groups})
+        problems.append(
+            Problem(
+                source=Source(sheet="CodeGroups", row=1),
+                field="group_name",
+                value=code_group,
+                message=f"code group '{code_group}' is not on the CodeGroups sheet"
+                + (f" (it lists: {', '.join(listed)})" if listed else ""),
+            )
+        )
+    known_clients = {name_key(c.client_id): c.client_id for c in book.clients}
+    clients: list[str] = []
+    for client_id in client_ids:
+        found = known_clients.get(name_key(client_id))
+        if found is None:
+            problems.append(
+                Problem(
+                    source=Source(sheet="Clients", row=1),
+                    field="client_id",
+                    value=client_id,
+                    message=f"client '{client_id}' is not on the Clients sheet",
+                    entity=client_id,
+                )
+            )
+        elif found not in clients:
+            clients.append(found)
+    if not client_ids:
+        problems.append(Problem(source=header, field="client_id", message="no client was selected"))
+
+    cells: dict[str, object] = {}
+    for field in ADD_FIELDS:
+        typed = values.get(field)
+        if typed is None or typed == "" or typed is False:
+            continue
+        value, error = _parser(parsers, field)(typed)
+        if error:
+            problems.append(Problem(source=header, field=field, value=typed, message=error))
+        elif value is not None:
+            cells[field] = _as_cell(value)
+    group = cells.get("auth_group")
+    if group and name_key(str(group)) not in {name_key(g.group_name) for g in book.auth_groups}:
+        problems.append(
+            Problem(
+                source=header,
+                field="auth_group",
+                value=group,
+                message=f"auth group '{group}' is not on the AuthGroups sheet",
+            )
+        )
+    if problems:
+        return BulkPlan(action=action, problems=tuple(problems))
+
+    taken = [parse_text(r.values.get("auth_no"))[0] for r in raw.auths]
+    numbers = next_numbers(taken, book.settings.auth_prefix, len(clients) * len(codes))
+    new_rows: list[RawRecord] = []
+    changes: list[CellChange] = []
+    for i, (client_id, code) in enumerate((c, k) for c in clients for k in codes):
+        source = Source(sheet=sheet, row=first_row + i)
+        row_values = {
+            "auth_no": numbers[i],
+            "client_id": client_id,
+            "billing_code": code,
+            **cells,
+        }
+        new_rows.append(RawRecord(source=source, values=row_values))
+        for field, value in row_values.items():
+            changes.append(
+                CellChange(
+                    source=source,
+                    field=field,
+                    old=None,
+                    new=value,
+                    auth_no=numbers[i],
+                    client_id=client_id,
+                )
+            )
+    after = raw.model_copy(update={"auths": (*raw.auths, *new_rows)})
+    broken = new_problems(raw, after)
+    if broken:
+        rows = tuple(r.source.row for r in new_rows)
+        return BulkPlan(action=action, rows=rows, problems=tuple(broken))
+    added = {r.source.row: r for r in new_rows}
+    return BulkPlan(
+        action=action,
+        rows=tuple(added),
+        changes=tuple(changes),
+        stamps=tuple(_stamps(added, sorted(added), user, today)),
+    )

@@ -1,0 +1,140 @@
+"""Input-cell changes and appended rows, as SheetWrites; no decisions, only cell positions.
+
+- ``find_column(spec, text)``: the schema column a user names (matched like headers are).
+- ``visible_rows(read)``: the rows of a sheet the file does not mark hidden.
+- ``field_cells(spec, read, rows)``: cells to set, by field, on existing or new rows.
+- ``append_rows(spec, read, rows)``: rows added after the last one (the AuditLog): cells at new
+  rows only, so rows already there are never rewritten.
+- ``overlay(read, write)``: what a sheet will read like once ``write`` is applied, so a refresh
+  can be computed on the changed workbook before anything is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from authbook.workbook import schema
+from authbook.workbook.records import DATE_FORMAT
+from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite
+from authbook.workbook.xlsxfile import WorkbookError
+
+
+def find_column(spec: schema.Sheet, text: str) -> schema.Column | None:
+    """The column of ``spec`` whose header is ``text`` (case and spacing ignored), or None."""
+    wanted = schema.header_key(text)
+    return next((c for c in spec.columns if schema.header_key(c.header) == wanted), None)
+
+
+def visible_rows(read: SheetRead) -> list[int]:
+    """The non-empty rows under the header that the file does not mark hidden.
+
+    Rows hidden by an AutoFilter and rows hidden by hand are both hidden: a file does not
+    record which is which.
+    """
+    return [r.row for r in read.rows if r.row not in read.hidden_rows]
+
+
+def last_row(read: SheetRead | None) -> int:
+    """The last non-empty row of a sheet (1, the header, when it has no rows)."""
+    if read is None:
+        return 1
+    return max([r.row for r in read.rows] + [1])
+
+
+def _formats(spec: schema.Sheet, positions: dict[str, int], extra: dict[str, str]) -> dict:
+    formats = {}
+    for column in spec.columns:
+        if column.field in positions and column.kind == "date":
+            formats[positions[column.field] + 1] = DATE_FORMAT
+    for name, code in extra.items():
+        if name in positions:
+            formats[positions[name] + 1] = code
+    return formats
+
+
+def field_cells(
+    spec: schema.Sheet,
+    read: SheetRead,
+    rows: dict[int, dict[str, object]],
+    optional: frozenset[str] = frozenset(),
+) -> SheetWrite:
+    """Cells to set for ``rows`` (sheet row -> field -> value), on existing or new rows.
+
+    A field whose column the sheet lacks is an error (``WorkbookError`` naming the sheet and
+    column), unless it is in ``optional`` (then it is skipped). The sheet's Table is re-fitted
+    to the last row written or read.
+    """
+    positions = schema.map_headers(spec, read.headers)
+    cells: dict[tuple[int, int], object] = {}
+    for row, values in rows.items():
+        for name, value in values.items():
+            if name not in positions:
+                if name in optional:
+                    continue
+                raise WorkbookError(
+                    f"the {read.name} sheet has no '{spec.column(name).header}' column; "
+                    "add it to the header row (row 1) and run again"
+                )
+            cells[(row, positions[name] + 1)] = value
+    end = max([last_row(read), *rows]) if rows else last_row(read)
+    return SheetWrite(cells=cells, last_row=end, number_formats=_formats(spec, positions, {}))
+
+
+def append_rows(
+    spec: schema.Sheet,
+    read: SheetRead | None,
+    rows: list[dict[str, object]],
+    formats: dict[str, str] | None = None,
+) -> SheetWrite:
+    """``rows`` (field -> value) written below the sheet's last non-empty row.
+
+    Only cells of new rows are set (plus, for a sheet without its header, the header cells of
+    row 1), so what the sheet already holds is never rewritten. ``formats`` gives number
+    formats by field (dates get the date format anyway).
+    """
+    headers = list(read.headers) if read is not None else []
+    positions = schema.map_headers(spec, headers)
+    cells: dict[tuple[int, int], object] = {}
+    for column in spec.columns:
+        if column.field not in positions:
+            headers.append(column.header)
+            positions[column.field] = len(headers) - 1
+            cells[(1, len(headers))] = column.header
+    start = last_row(read) + 1
+    for offset, values in enumerate(rows):
+        for name, value in values.items():
+            if value is not None:
+                cells[(start + offset, positions[name] + 1)] = value
+    return SheetWrite(
+        cells=cells,
+        last_row=start + len(rows) - 1 if rows else last_row(read),
+        number_formats=_formats(spec, positions, formats or {}),
+    )
+
+
+def overlay(read: SheetRead | None, name: str, write: SheetWrite) -> SheetRead:
+    """``read`` as it will read once ``write``'s cells are applied (``rows`` writes are not
+    supported here: they replace generated sheets, which nothing reads back)."""
+    base = read or SheetRead(name=name, headers=[], rows=[])
+    headers = list(base.headers)
+    by_row = {r.row: list(r.values) for r in base.rows}
+    formulas = {r.row: r.formulas for r in base.rows}
+    for (row, col), value in write.cells.items():
+        if row == 1:
+            headers.extend([""] * (col - len(headers)))
+            headers[col - 1] = "" if value is None else str(value).strip()
+            continue
+        by_row.setdefault(row, [])
+    width = len(headers)
+    for values in by_row.values():
+        values.extend([None] * (width - len(values)))
+    for (row, col), value in write.cells.items():
+        if row > 1 and col <= width:
+            by_row[row][col - 1] = value
+            formulas[row] = formulas.get(row, frozenset()) - {col}
+    rows = [
+        RowRead(row, values, formulas.get(row, frozenset()))
+        for row, values in sorted(by_row.items())
+        if any(v is not None and v != "" for v in values)
+    ]
+    return replace(base, headers=headers, rows=rows)
