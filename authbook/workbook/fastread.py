@@ -279,17 +279,27 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     return scan
 
 
-def plain(value: object) -> object:
-    """A calamine value as openpyxl would give it."""
+def plain(value: object, seen: dict | None = None) -> object:
+    """A calamine value as openpyxl would give it.
+
+    ``seen`` shares equal text and dates between cells (a large sheet repeats them a lot).
+    """
     kind = type(value)
     if kind is float:
         if value.is_integer() and -_MAX_EXACT_INT < value < _MAX_EXACT_INT:
             return int(value)
         return value
     if kind is str:
-        return value or None
+        if not value:
+            return None
+        return value if seen is None else seen.setdefault(value, value)
     if kind is date:
-        return datetime(value.year, value.month, value.day)
+        if seen is not None and value in seen:
+            return seen[value]
+        moment = datetime(value.year, value.month, value.day)
+        if seen is not None:
+            seen[value] = moment
+        return moment
     return value
 
 
@@ -310,6 +320,7 @@ def _read_sheet(zf: zipfile.ZipFile, book: CalamineWorkbook, sheet: SheetPart) -
     rows: list[RowRead] = []
     width = 0
     formulas, errors = scan.formulas, scan.errors
+    seen: dict = {}
     for index, raw in enumerate(grid):
         row = row_offset + index + 1
         if row == 1:
@@ -320,7 +331,7 @@ def _read_sheet(zf: zipfile.ZipFile, book: CalamineWorkbook, sheet: SheetPart) -
             continue
         if row < 1 or not width:
             continue
-        values = [plain(v) for v in (pad + raw)[:width]] if pad else [plain(v) for v in raw[:width]]
+        values = [plain(v, seen) for v in ((pad + raw) if pad else raw)[:width]]
         if len(values) < width:
             values.extend([None] * (width - len(values)))
         for col, text in errors.get(row, {}).items() if errors else ():
