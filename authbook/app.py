@@ -78,15 +78,10 @@ def refresh_writes(computed: Computed, user: str, today: date) -> dict[str, Shee
 
 
 def billing_writes(computed: Computed) -> dict[str, SheetWrite]:
-    """The generated sheets of the billing checks (issue 5): Checks."""
-    from authbook.workbook import billingrows
+    """The generated sheets of the billing features (issue 5): Checks, Renewals, Dashboard."""
+    from authbook import app_billing
 
-    result, sheets = computed.result, computed.sheets
-    return {
-        schema.CHECKS.name: billingrows.generated_write(
-            schema.CHECKS, billingrows.check_rows(result.findings, sheets)
-        ),
-    }
+    return app_billing.billing_writes(computed)
 
 
 def refresh_store(store, today: date, as_of: date | None = None, user: str | None = None):

@@ -252,4 +252,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the package's module, not this __main__ copy, so the errors feature modules raise
+    # (authbook.cli.UsageError) are the ones main() catches under `python -m authbook.cli`.
+    from authbook.cli import main as package_main
+
+    sys.exit(package_main())

@@ -70,6 +70,36 @@ def cmd_check(args) -> int:
     return 1 if denied else 0
 
 
+# --- renew ---------------------------------------------------------------------------------
+
+
+def cmd_renew(args) -> int:
+    from authbook import app, app_billing
+
+    cli = _cli()
+    if args.units is not None and args.units < 0:
+        raise cli.UsageError("--units must be 0 or more")
+    try:
+        numbers, computed = app_billing.renew_file(
+            args.path,
+            args.auth_numbers,
+            cli.today(),
+            start=args.start,
+            units=args.units,
+            user=app.current_user(args.user),
+            force=args.force,
+        )
+    except app_billing.RenewError as exc:
+        raise cli.UsageError(str(exc)) from None
+    by_number = {a.auth_no: a for a in computed.result.book.auths}
+    for old, new in zip(args.auth_numbers, numbers):
+        auth = by_number.get(new)
+        span = f" {auth.start_date:%m/%d/%Y}-{auth.end_date:%m/%d/%Y}" if auth else ""
+        print(f"{old} -> {new}{span} Requested")
+    cli.report_problems(computed)
+    return 1 if computed.problems else 0
+
+
 def register(sub) -> None:
     """Add ``check``, ``report`` and ``renew`` to the ``authbook`` command."""
     cli = _cli()
@@ -84,3 +114,20 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=cli.cli_date, help="check as of this date (default: Settings)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser(
+        "renew",
+        help="copy auths forward into the next period as Requested auths",
+        description="Add one Requested auth per AUTH#: same client, code, group, provider and "
+        "payer; Start Date the day after the old End Date (or --start), as many days; "
+        "Requested Units = the old Allotted Units (or --units); Date Requested today, "
+        "Follow-up Date in two weeks. Logged in the AuditLog sheet when the workbook has one; "
+        "the workbook is then refreshed.",
+    )
+    p.add_argument("path")
+    p.add_argument("auth_numbers", nargs="+", metavar="AUTH#")
+    p.add_argument("--start", type=cli.cli_date, help="Start Date of the new auths")
+    p.add_argument("--units", type=int, help="Requested Units (default: old Allotted Units)")
+    p.add_argument("--user", help="who makes the request (default $AUTHBOOK_USER)")
+    p.add_argument("--force", action="store_true", help="even if a renewal is already on file")
+    p.set_defaults(run=cmd_renew)

@@ -45,6 +45,7 @@ THERAPY_GROUP = ("90832", "90834", "90837", "90853")
 def demo_rows(as_of: date, clients: int = 300, seed: int = 7) -> dict[str, list[dict]]:
     """Rows for every input sheet of a demo practice, built around ``as_of``."""
     rng = random.Random(seed)
+    requests = random.Random(seed + 1)  # request outcomes: kept apart so the rest stays the same
     rows: dict[str, list[dict]] = {
         "Providers": [{"provider": n, "credentials": c, "active": True} for n, c in PROVIDERS],
         "Payers": [{"payer": p, "payer_id": i, "active": True} for p, i in PAYERS],
@@ -82,6 +83,12 @@ def demo_rows(as_of: date, clients: int = 300, seed: int = 7) -> dict[str, list[
             "payer": extra.pop("payer", client["primary_payer"]),
             **extra,
         }
+        if allotted and not row.get("unmanaged") and "request_status" not in row:
+            outcome = requests.random()
+            if outcome < 0.15:  # the payer approved fewer units than asked
+                row.update(request_status="Partial", requested_units=allotted + allotted // 2)
+            elif outcome < 0.85:
+                row.update(request_status="Approved", requested_units=allotted)
         rows["Auths"].append(row)
         return row
 
@@ -233,3 +240,50 @@ def _showcase(rows, as_of, auth, note) -> None:
     note(c, as_of - timedelta(days=14), "90837", PROVIDERS[1][0])
     note(c, as_of - timedelta(days=7), "90846", PROVIDERS[2][0])
     note(c, as_of - timedelta(days=2), "90837", PROVIDERS[2][0])
+    # The request pipeline: a renewal submitted and due for a follow-up, and one denied.
+    c = client(6, payer="Summit Care PPO")
+    old = auth(c, "90834", as_of - timedelta(days=80), as_of + timedelta(days=9), 12)
+    note(c, as_of - timedelta(days=6), "90834", provider, minutes=45)
+    auth(
+        c,
+        "90834",
+        as_of + timedelta(days=10),
+        as_of + timedelta(days=99),
+        None,
+        request_status="Submitted",
+        requested_units=12,
+        date_requested=as_of - timedelta(days=20),
+        follow_up_date=as_of - timedelta(days=3),
+        owner="Front Desk",
+        prior=None,
+    )
+    old["owner"] = "Front Desk"
+    c = client(7, payer="Evergreen HMO")
+    auth(c, "90837", as_of - timedelta(days=40), as_of + timedelta(days=50), 10)
+    auth(
+        c,
+        "90847",
+        as_of - timedelta(days=40),
+        as_of + timedelta(days=50),
+        None,
+        request_status="Denied",
+        requested_units=6,
+        date_requested=as_of - timedelta(days=45),
+        prior=None,
+    )
+    # Coding and period limits: 90837 billed for a 45-minute session; two sessions in a week
+    # on an auth limited to one a week.
+    note(c, as_of - timedelta(days=20), "90837", provider, minutes=45)
+    c = client(8, payer="State Medicaid")
+    monday = as_of - timedelta(days=as_of.weekday() + 7)
+    auth(
+        c,
+        "90834",
+        monday - timedelta(days=30),
+        monday + timedelta(days=150),
+        24,
+        max_units=1,
+        per="Week",
+    )
+    note(c, monday, "90834", provider, minutes=45)
+    note(c, monday + timedelta(days=2), "90834", provider, minutes=45)

@@ -245,7 +245,7 @@ class NoteStatus(Record):
     check: str
 
 
-ALERT_KINDS = ("OVER", "EXHAUSTED", "LOW", "EXPIRING", "EXPIRED")
+ALERT_KINDS = ("OVER", "EXHAUSTED", "LOW", "RUNS OUT", "EXPIRING", "EXPIRED")
 
 
 class Finding(Record):
@@ -288,6 +288,28 @@ class Alert(Record):
     remaining_units: int | None
     provider: str | None = None
     payer: str | None = None
+
+
+class Renewal(Record):
+    """An auth that needs a renewal request now (``reason`` LOW, EXHAUSTED, RUNS OUT, EXPIRING,
+    EXPIRED) or an open request due for a follow-up (``reason`` FOLLOW UP).
+
+    ``request`` describes the request already on file for it ("none" when there is none).
+    """
+
+    source: Source
+    reason: str
+    message: str
+    auth_no: str | None
+    client_id: str
+    billing_code: str
+    payer: str | None = None
+    end_date: date
+    remaining_units: int | None = None
+    runs_out: date | None = None
+    request: str = "none"
+    owner: str | None = None
+    follow_up_date: date | None = None
 
 
 class RawBook(Record):

@@ -184,3 +184,88 @@ def test_eligible_leaves_out_an_auth_at_its_weekly_limit_and_a_period_overrun_is
     assert [(f["Note ID"], f["Check"], f["CARC"]) for f in json.loads(done.stdout)] == [
         ("N2", "PERIOD LIMIT", "119")
     ]
+
+
+def rows_by_header(path, sheet: str) -> list[dict[str, object]]:
+    ws = load_workbook(path)[sheet]
+    headers = [c.value for c in ws[1]]
+    return [
+        dict(zip(headers, row))
+        for row in ws.iter_rows(min_row=2, values_only=True)
+        if any(v is not None for v in row)
+    ]
+
+
+@pytest.fixture
+def expiring_book(tmp_path):
+    return write_book(
+        tmp_path,
+        [
+            auth(
+                "A1",
+                "C1",
+                "90834",
+                12,
+                end_date=date(2026, 3, 10),
+                exp_alert_days=21,
+                auth_group="Group 1",
+                payer="Self Pay",
+                owner="Kim",
+            )
+        ],
+        [note("N1", "C1", date(2026, 2, 2), "90834", 45, status="Released")],
+    )
+
+
+def test_refresh_lists_an_expiring_auth_on_the_renewals_sheet(expiring_book):
+    app.refresh_file(expiring_book, date(2026, 3, 1), date(2026, 3, 1), user="test")
+    rows = rows_by_header(expiring_book, "Renewals")
+    assert [(r["Reason"], r["Auth #"], r["Request"], r["Owner"]) for r in rows] == [
+        ("EXPIRING", "A1", "none", "Kim")
+    ]
+
+
+def test_renew_adds_a_requested_auth_for_the_next_period_and_logs_it(expiring_book):
+    done = run_cli("renew", str(expiring_book), "A1", "--units", "10", "--user", "kim")
+    assert done.returncode == 0, done.stderr
+    auths = rows_by_header(expiring_book, "Auths")
+    assert len(auths) == 2
+    new = auths[1]
+    assert new["Auth #"] == "AB000001"
+    assert (new["Client ID"], new["Billing Code"], new["Auth Group"], new["Payer"]) == (
+        "C1",
+        "90834",
+        "Group 1",
+        "Self Pay",
+    )
+    assert (new["Start Date"].date(), new["End Date"].date()) == (
+        date(2026, 3, 11),
+        date(2026, 5, 18),
+    )
+    assert (new["Request Status"], new["Requested Units"], new["Allotted Units"]) == (
+        "Requested",
+        10,
+        None,
+    )
+    assert new["Owner"] == "Kim"
+    assert done.stdout.startswith("A1 -> AB000001 03/11/2026-05/18/2026 Requested")
+    log = rows_by_header(expiring_book, "AuditLog")
+    assert {r["Action"] for r in log} == {"renew"}
+    assert {r["Column"] for r in log} >= {"Auth #", "Start Date", "Request Status"}
+    assert all(r["Row"] == 3 and r["Auth #"] == "AB000001" and r["User"] == "kim" for r in log)
+    # Once a renewal is on file, the old auth needs no request.
+    assert rows_by_header(expiring_book, "Renewals") == []
+
+
+def test_renew_twice_is_refused_unless_forced_and_unknown_numbers_change_nothing(expiring_book):
+    assert run_cli("renew", str(expiring_book), "A1").returncode == 0
+    before = expiring_book.read_bytes()
+    again = run_cli("renew", str(expiring_book), "A1")
+    assert again.returncode == 2
+    assert "already has a renewal on file: AB000001" in again.stderr
+    unknown = run_cli("renew", str(expiring_book), "A9")
+    assert unknown.returncode == 2 and "no auth numbered A9" in unknown.stderr
+    assert expiring_book.read_bytes() == before
+    forced = run_cli("renew", str(expiring_book), "A1", "--force", "--start", "2026-04-01")
+    assert forced.returncode == 0, forced.stderr
+    assert rows_by_header(expiring_book, "Auths")[2]["Start Date"].date() == date(2026, 4, 1)

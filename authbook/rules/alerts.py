@@ -24,14 +24,15 @@ from authbook.rules.values import name_key
 
 
 def is_active(auth: Auth, remaining: int | None, as_of: date) -> bool:
-    """Active as of a date: inside its dates and (unmanaged or units remaining)."""
-    return auth.covers(as_of) and (remaining is None or remaining > 0)
+    """Active as of a date: approved, inside its dates and (unmanaged or units remaining)."""
+    return auth.is_approved and auth.covers(as_of) and (remaining is None or remaining > 0)
 
 
 def has_successor(auth: Auth, index: AuthIndex) -> bool:
-    """True when the client has another auth for the same code ending after this one."""
+    """True when the client has another auth for the same code ending after this one (a
+    Denied request does not count)."""
     return any(
-        other is not auth and other.end_date > auth.end_date
+        other is not auth and other.end_date > auth.end_date and other.request_status != "Denied"
         for other in index.for_client_code(auth.client_id, auth.billing_code)
     )
 
@@ -43,8 +44,9 @@ def auth_alerts(
     clients: dict[str, Client],
     as_of: date,
 ) -> list[Alert]:
-    """The alerts one auth raises as of a date, most urgent first."""
-    if auth.suspend_alerts:
+    """The alerts one auth raises as of a date, most urgent first (none for a request the
+    payer has not approved: the Renewals sheet follows those up)."""
+    if auth.suspend_alerts or not auth.is_approved:
         return []
     remaining = ledger.remaining(auth)
     ended = auth.end_date < as_of

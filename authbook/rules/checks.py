@@ -122,8 +122,15 @@ def run_checks(
     for draw in sorted(draws, key=lambda d: d.note.source.row):
         if draw.note.draws_units:
             for check in checks:
-                found.extend(check(draw, context))
+                found.extend(_with_auth(f, draw) for f in check(draw, context))
     return found
+
+
+def _with_auth(found: Finding, draw: Draw) -> Finding:
+    """A finding names the auth the note draws from when it names none itself."""
+    if found.auth_no or draw.auth is None:
+        return found
+    return found.model_copy(update={"auth_no": draw.auth.auth_no})
 
 
 def check_text(draw: Draw, findings: list[Finding]) -> str:

@@ -20,6 +20,7 @@ from authbook.models import (
     Problem,
     RawBook,
     RawRecord,
+    Renewal,
     Settings,
 )
 from authbook.rules.alerts import auth_alerts, is_active
@@ -33,6 +34,7 @@ from authbook.rules.checks import (
 )
 from authbook.rules.limits import period_excesses
 from authbook.rules.numbering import assign_auth_numbers
+from authbook.rules.renewals import renewals, runs_out_alert
 from authbook.rules.units import AuthIndex, Draw, Ledger, apply_notes
 from authbook.rules.values import code_key, name_key
 
@@ -52,6 +54,8 @@ class Refreshed:
     draws: list[Draw]
     #: Every note check's findings, in Notes sheet order (the Checks sheet).
     findings: list[Finding] = field(default_factory=list)
+    #: Auths needing a renewal request now and open requests due (the Renewals sheet).
+    renewals: list[Renewal] = field(default_factory=list)
 
 
 def resolve_as_of(settings: Settings, override: date | None, today: date) -> date:
@@ -101,6 +105,9 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
             auth_statuses.append(_unusable_auth(row, first_problem))
             continue
         found = auth_alerts(auth, ledger, index, clients, day)
+        running_out = runs_out_alert(auth, ledger, day, book.settings.forecast_weeks)
+        if running_out is not None:
+            found.append(running_out)
         alerts.extend(found)
         client = clients.get(name_key(auth.client_id))
         remaining = ledger.remaining(auth)
@@ -153,6 +160,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         ledger=ledger,
         draws=draws,
         findings=sorted(findings, key=lambda f: f.source.row),
+        renewals=renewals(book, ledger, alerts, day, index),
     )
 
 

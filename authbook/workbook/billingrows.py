@@ -43,3 +43,73 @@ def generated_write(spec: schema.Sheet, rows: list[list[object]]) -> SheetWrite:
     """A SheetWrite replacing a generated sheet with ``rows`` (header first), dates formatted."""
     formats = {i: DATE_FORMAT for i, c in enumerate(spec.columns, 1) if c.kind == "date"}
     return SheetWrite(rows=rows, last_row=len(rows), number_formats=formats)
+
+
+def renewal_rows(renewals, sheets: dict[str, SheetRead]) -> list[list[object]]:
+    """The Renewals sheet: header, then one row per Renewal (Cell points at the auth's Alert)."""
+    rows: list[list[object]] = [schema.RENEWALS.headers]
+    for r in renewals:
+        rows.append(
+            [
+                r.reason,
+                r.message,
+                r.auth_no,
+                r.client_id,
+                r.billing_code,
+                r.payer,
+                r.end_date,
+                r.remaining_units,
+                r.runs_out,
+                r.request,
+                r.owner,
+                r.follow_up_date,
+                cell_in(sheets, schema.AUTHS, "alert", r.source.row),
+            ]
+        )
+    return rows
+
+
+def last_row(read: SheetRead | None) -> int:
+    """The last non-empty row of a sheet (1, the header row, when it has none)."""
+    return max([r.row for r in read.rows] + [1]) if read is not None else 1
+
+
+def append_records(
+    spec: schema.Sheet,
+    read: SheetRead | None,
+    records: list[dict[str, object]],
+    formats: dict[str, str] | None = None,
+) -> SheetWrite:
+    """Cells for ``records`` (field -> value) on new rows below the last one of a sheet.
+
+    Columns the sheet lacks are added after its last header (so nothing asked for is lost);
+    rows already there are never touched. A missing sheet gets its header row first.
+    """
+    headers = list(read.headers) if read is not None else []
+    cells: dict[tuple[int, int], object] = {}
+    if read is None:
+        headers = spec.headers
+        cells.update({(1, i): h for i, h in enumerate(headers, start=1)})
+    positions = schema.map_headers(spec, headers)
+    wanted = {name for record in records for name in record}
+    for column in spec.columns:
+        if column.field in wanted and column.field not in positions:
+            headers.append(column.header)
+            positions[column.field] = len(headers) - 1
+            cells[(1, len(headers))] = column.header
+    number_formats = {}
+    for column in spec.columns:
+        if column.field in positions:
+            code = (formats or {}).get(column.field) or (
+                DATE_FORMAT if column.kind == "date" else None
+            )
+            if code:
+                number_formats[positions[column.field] + 1] = code
+    first = last_row(read) + 1
+    for offset, record in enumerate(records):
+        for name, value in record.items():
+            if value is not None and name in positions:
+                cells[(first + offset, positions[name] + 1)] = (
+                    ("Y" if value else "N") if isinstance(value, bool) else value
+                )
+    return SheetWrite(cells=cells, last_row=first + len(records) - 1, number_formats=number_formats)
