@@ -34,6 +34,7 @@ from authbook.rules.values import parse_date, parse_text
 from authbook.workbook import records, schema
 from authbook.workbook.live import LiveWorkbook, LiveWorkbookError
 from authbook.workbook.records import NotAnAuthBook
+from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsxfile import WorkbookError
 
 TITLE = "AuthBook"
@@ -168,32 +169,211 @@ def _note_facts(computed: app.Computed, row: int):
     return client, day, provider
 
 
+# --- bulk actions: input from the AuthBook Form sheet --------------------------------------
+
+UPDATE_COLUMN, ADD_COLUMN = "Update Visible", "Add to Selected"
+CODE_GROUP = "Code Group"
+
+
+def _has_bulk() -> bool:
+    return importlib.util.find_spec("authbook.rules.bulk") is not None
+
+
 def _needs_bulk(book, action: str) -> None:
     tell(
         book,
         f"{action} needs AuthBook's bulk module (authbook.rules.bulk), which this "
-        "installation does not have yet. Use Refresh after editing the rows by hand, or "
-        "update AuthBook.",
+        "installation does not have yet. Edit the rows by hand and click Refresh, or update "
+        "AuthBook.",
     )
+
+
+def _form_rows() -> list[list[object]]:
+    """The AuthBook Form sheet: one row per Auths column a bulk action can fill in."""
+    from authbook.rules.bulk import ADD_FIELDS
+
+    rows: list[list[object]] = [["Field", UPDATE_COLUMN, ADD_COLUMN, "Help"]]
+    rows.append(
+        [
+            CODE_GROUP,
+            None,
+            None,
+            "Add to Selected: the CodeGroups group whose codes each client gets",
+        ]
+    )
+    for column in schema.AUTHS.columns:
+        if column.computed or column.field in ("auth_no", "client_id"):
+            continue
+        adds = column.field in ADD_FIELDS
+        rows.append(
+            [
+                column.header,
+                None,
+                None,
+                "blank = unchanged" + ("; also used by Add to Selected" if adds else ""),
+            ]
+        )
+    return rows
+
+
+def _form(book, store: LiveWorkbook, sheets, which: str) -> dict[str, object] | None:
+    """The values filled in the form's ``which`` column, by Auths field (and "code_group").
+
+    The first time, creates the form, shows it and returns None."""
+    read = sheets.get(FORM_SHEET)
+    if read is None:
+        store.apply({FORM_SHEET: SheetWrite(rows=_form_rows())})
+        book.sheets[FORM_SHEET].activate()
+        tell(
+            book,
+            f"Fill in the '{which}' column of the {FORM_SHEET} sheet (only the fields to set), "
+            "then click the button again.",
+        )
+        return None
+    position = {schema.header_key(h): i for i, h in enumerate(read.headers)}
+    index = position.get(schema.header_key(which))
+    if index is None:
+        raise LiveWorkbookError(
+            f"the {FORM_SHEET} sheet has no '{which}' column; delete the sheet and click again"
+        )
+    values: dict[str, object] = {}
+    for row in read.rows:
+        label, value = row.values[0], row.values[index] if index < len(row.values) else None
+        if value is None or value == "":
+            continue
+        if schema.header_key(label) == schema.header_key(CODE_GROUP):
+            values["code_group"] = value
+            continue
+        column = next(
+            (
+                c
+                for c in schema.AUTHS.columns
+                if schema.header_key(c.header) == schema.header_key(label)
+            ),
+            None,
+        )
+        if column is not None:
+            values[column.field] = value
+    return values
+
+
+def _refusal(plan, sheets) -> str:
+    lines = []
+    for problem in plan.problems:
+        line = (
+            problem.message
+            if problem.source.row == 1
+            else records.describe_problem(problem, sheets)
+        )
+        if problem.source.row == 1 and problem.field:
+            spec = schema.BY_NAME.get(problem.source.sheet)
+            column = spec.by_field.get(problem.field) if spec else None
+            line = f"{column.header if column else problem.field}: {line}"
+        if line not in lines:
+            lines.append(line)
+    return "Nothing was changed:\n\n" + "\n".join(lines[:LISTED])
+
+
+def _apply_plan(book, store, sheets, plan, user: str, what: str):
+    from datetime import datetime
+
+    writes = app.plan_writes(sheets, plan, user, datetime.now().replace(microsecond=0))
+    computed = app.apply_and_refresh(store, sheets, writes, today(), None, user)
+    tell(
+        book,
+        f"{what}; {len(plan.changes)} changed cells logged on the AuditLog sheet.\n\n"
+        + summary(computed),
+    )
+    return computed
+
+
+def _read_for_bulk(book):
+    store = LiveWorkbook(book)
+    sheets = store.read_sheets([s.name for s in schema.SHEETS] + [FORM_SHEET])
+    raw, _ = records.raw_book(sheets)
+    return store, sheets, raw
 
 
 @button
 def bulk_update_visible(book=None):
-    """Update Visible: set the fields filled in on the AuthBook Form sheet on every Auths row
-    the filter shows, after a confirmation; then refresh."""
-    if importlib.util.find_spec("authbook.rules.bulk") is None:
-        _needs_bulk(book, "Bulk update")
+    """Update Visible: set the fields filled in the 'Update Visible' column of the AuthBook
+    Form sheet on every Auths row the filter shows, after a confirmation; then refresh."""
+    if not _has_bulk():
+        return _needs_bulk(book, "Bulk update")
+    from authbook.rules import bulk
+
+    store, sheets, raw = _read_for_bulk(book)
+    sets = _form(book, store, sheets, UPDATE_COLUMN)
+    if sets is None:
         return None
-    _needs_bulk(book, "Bulk update from Excel")
-    return None
+    sets.pop("code_group", None)
+    if not sets:
+        return tell(
+            book,
+            f"Fill in at least one value in the '{UPDATE_COLUMN}' column of the "
+            f"{FORM_SHEET} sheet first.",
+        )
+    if schema.AUTHS.name in store.hidden_rows_unknown:
+        return tell(
+            book,
+            "AuthBook cannot see which rows the filter hides in this Excel "
+            "(it needs Excel for Windows); use 'authbook bulk-update' instead.",
+        )
+    sheets.pop(FORM_SHEET, None)
+    auths = sheets[schema.AUTHS.name]
+    listed = {r.source.row for r in raw.auths}
+    rows = [r.row for r in auths.rows if r.row not in auths.hidden_rows and r.row in listed]
+    user = app.current_user()
+    plan = bulk.plan_bulk_update(raw, rows, sets, user, today())
+    if not plan.ok:
+        return tell(book, _refusal(plan, sheets))
+    changed = plan.changed_rows
+    if not changed:
+        return tell(book, "Nothing to change: every visible auth already holds these values.")
+    headers = ", ".join(schema.AUTHS.column(f).header for f in sets)
+    question = (
+        f"Set {headers} on {len(changed)} of the {len(rows)} auths the filter shows "
+        f"({len(plan.changes)} cells)?"
+    )
+    if tell(book, question, buttons="ok_cancel") != "ok":
+        return tell(book, "Nothing was changed.")
+    return _apply_plan(book, store, sheets, plan, user, f"Updated {len(changed)} auths")
 
 
 @button
 def bulk_add_selected(book=None):
-    """Add to Selected: add the codes of the billing-code group named on the AuthBook Form
-    sheet as new auths for each selected Clients row, after a confirmation; then refresh."""
-    if importlib.util.find_spec("authbook.rules.bulk") is None:
-        _needs_bulk(book, "Bulk add")
+    """Add to Selected: for each selected (visible) Clients row, add one auth per code of the
+    group named in the 'Add to Selected' column of the AuthBook Form sheet, with the values
+    filled in there, after a confirmation; then refresh."""
+    if not _has_bulk():
+        return _needs_bulk(book, "Bulk add")
+    from authbook.rules import bulk
+    from authbook.workbook import changes
+
+    selection = book.app.selection
+    if selection is None or selection.sheet.name != schema.CLIENTS.name:
+        return tell(book, "Select the clients' rows on the Clients sheet first.")
+    store, sheets, raw = _read_for_bulk(book)
+    values = _form(book, store, sheets, ADD_COLUMN)
+    if values is None:
         return None
-    _needs_bulk(book, "Bulk add from Excel")
-    return None
+    sheets.pop(FORM_SHEET, None)
+    hidden = sheets[schema.CLIENTS.name].hidden_rows
+    rows = [r for r in range(selection.row, selection.last_cell.row + 1) if r not in hidden]
+    ids = bulk.client_ids_of_rows(raw, rows)
+    if not ids:
+        return tell(book, "The selection holds no client rows.")
+    user = app.current_user()
+    first_row = changes.last_row(sheets[schema.AUTHS.name]) + 1
+    group = values.pop("code_group", "")
+    plan = bulk.plan_bulk_add(raw, str(group), ids, values, user, today(), first_row)
+    if not plan.ok:
+        return tell(book, _refusal(plan, sheets))
+    count = len(plan.rows)
+    question = (
+        f"Add {count} auths (code group '{group}') for {len(ids)} clients, "
+        f"Auths rows {plan.rows[0]}-{plan.rows[-1]}?"
+    )
+    if tell(book, question, buttons="ok_cancel") != "ok":
+        return tell(book, "Nothing was changed.")
+    return _apply_plan(book, store, sheets, plan, user, f"Added {count} auths")

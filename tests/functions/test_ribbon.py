@@ -4,7 +4,10 @@ makes of the same workbook."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+from datetime import date
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -52,7 +55,10 @@ def test_refresh_button_writes_what_authbook_refresh_writes(files):
     path, refreshed = files
     book = StandinBook.from_xlsx(path)
     ribbon.refresh(book)
-    for name in COMPARED:
+    names = load_workbook(refreshed).sheetnames
+    assert set(COMPARED) <= set(names)
+    assert {s.name for s in book.sheets} == set(names)
+    for name in names:
         assert trim(book.sheets[name].rows()) == file_sheet(refreshed, name), name
     tables = {s.name: s.tables[0].range.address.replace("$", "") for s in book.sheets if s.tables}
     ws_tables = {
@@ -235,13 +241,144 @@ def test_eligible_codes_ask_for_a_notes_row(files):
 
 
 @pytest.mark.parametrize("button", [ribbon.bulk_update_visible, ribbon.bulk_add_selected])
-def test_bulk_buttons_change_nothing_without_the_bulk_module(files, button):
+def test_bulk_buttons_without_the_bulk_module_say_so_and_change_nothing(files, button, monkeypatch):
     path, _ = files
+    monkeypatch.setattr(ribbon, "_has_bulk", lambda: False)
     book = StandinBook.from_xlsx(path)
+    book.select("Clients", 2)
     before = {s.name: s.rows() for s in book.sheets}
     button(book)
-    if "bulk module" in book.alerts[-1]:
-        assert {s.name: s.rows() for s in book.sheets} == before
+    assert "needs AuthBook's bulk module" in book.alerts[-1]
+    assert {s.name: s.rows() for s in book.sheets} == before
+
+
+needs_bulk = pytest.mark.skipif(
+    importlib.util.find_spec("authbook.rules.bulk") is None, reason="no bulk module yet"
+)
+
+
+def filtered_book(tmp_path) -> Path:
+    """The practice workbook with its Auths table filtered: rows 3, 5 and 6 hidden."""
+    path = make_book(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Auths"]
+    ws.auto_filter.ref = ws.tables["Auths"].ref
+    for row in (3, 5, 6):
+        ws.row_dimensions[row].hidden = True
+    wb.save(path)
+    return path
+
+
+def fill_form(book: StandinBook, column: str, values: dict[str, object]) -> None:
+    """What the user does: type values in one column of the AuthBook Form sheet."""
+    sheet = book.sheets[ribbon.FORM_SHEET]
+    headers = [sheet.cells.get((1, c)) for c in range(1, 6)]
+    col = headers.index(column) + 1
+    labels = {sheet.cells.get((r, 1)): r for r in range(2, 60)}
+    for label, value in values.items():
+        sheet.cells[(labels[label], col)] = held(value)
+
+
+def without_timestamps(rows: list[list[object]]) -> list[list[object]]:
+    return [row[1:] for row in rows]
+
+
+@needs_bulk
+def test_update_visible_first_shows_the_form_and_changes_nothing(tmp_path):
+    book = StandinBook.from_xlsx(filtered_book(tmp_path))
+    before = {s.name: s.rows() for s in book.sheets}
+    ribbon.bulk_update_visible(book)
+    assert book.sheets[ribbon.FORM_SHEET].active
+    assert "Update Visible" in book.alerts[-1]
+    assert {s.name: s.rows() for s in book.sheets if s.name in before} == before
+
+
+@needs_bulk
+def test_update_visible_changes_what_bulk_update_visible_changes(tmp_path):
+    path = filtered_book(tmp_path)
+    by_cli = tmp_path / "cli.xlsx"
+    shutil.copy(path, by_cli)
+    argv = ["bulk-update", str(by_cli), "--visible", "--set", "End Date=2026-12-31"]
+    assert main(argv + ["--set", "Payer=Self Pay", "--yes"]) in (0, 1)
+
+    book = StandinBook.from_xlsx(path)
+    ribbon.bulk_update_visible(book)  # creates the form
+    fill_form(book, "Update Visible", {"End Date": date(2026, 12, 31), "Payer": "Self Pay"})
+    book.answers.append("ok")
+    ribbon.bulk_update_visible(book)
+    assert "Set End Date, Payer on" in book.alerts[-2]
+    assert book.alerts[-1].startswith("Updated ")
+    assert trim(book.sheets["Auths"].rows()) == file_sheet(by_cli, "Auths")
+    original = StandinBook.from_xlsx(path).sheets["Auths"].rows()
+    end_date = original[0].index("End Date")
+    for hidden in (3, 5, 6):
+        assert book.sheets["Auths"].rows()[hidden - 1][end_date] == original[hidden - 1][end_date]
+    assert without_timestamps(trim(book.sheets["AuditLog"].rows())) == without_timestamps(
+        file_sheet(by_cli, "AuditLog")
+    )
+
+
+@needs_bulk
+def test_update_visible_cancelled_changes_nothing(tmp_path):
+    book = StandinBook.from_xlsx(filtered_book(tmp_path))
+    ribbon.bulk_update_visible(book)
+    fill_form(book, "Update Visible", {"End Date": date(2026, 12, 31)})
+    before = {s.name: s.rows() for s in book.sheets}
+    book.answers.append("cancel")
+    ribbon.bulk_update_visible(book)
+    assert book.alerts[-1] == "Nothing was changed."
+    assert {s.name: s.rows() for s in book.sheets} == before
+
+
+@needs_bulk
+def test_update_visible_with_a_bad_value_says_why_and_changes_nothing(tmp_path):
+    book = StandinBook.from_xlsx(filtered_book(tmp_path))
+    ribbon.bulk_update_visible(book)
+    fill_form(book, "Update Visible", {"Allotted Units": "lots"})
+    before = {s.name: s.rows() for s in book.sheets}
+    ribbon.bulk_update_visible(book)
+    assert book.alerts[-1].startswith("Nothing was changed")
+    assert "Allotted Units" in book.alerts[-1] and "lots" in book.alerts[-1]
+    assert {s.name: s.rows() for s in book.sheets} == before
+
+
+@needs_bulk
+def test_add_to_selected_adds_what_bulk_add_adds(tmp_path):
+    path = make_book(tmp_path)
+    by_cli = tmp_path / "cli.xlsx"
+    shutil.copy(path, by_cli)
+    argv = ["bulk-add", str(by_cli), "--code-group", "Outpatient Therapy", "--clients", "C1,C2"]
+    argv += ["--allotted", "20", "--start", "2026-04-01", "--end", "2026-09-30"]
+    assert main(argv + ["--auth-group", "Group 2", "--yes"]) in (0, 1)
+
+    book = StandinBook.from_xlsx(path)
+    book.select("Clients", 2, 3)
+    ribbon.bulk_add_selected(book)  # creates the form
+    fill_form(
+        book,
+        "Add to Selected",
+        {
+            "Code Group": "Outpatient Therapy",
+            "Allotted Units": 20,
+            "Start Date": date(2026, 4, 1),
+            "End Date": date(2026, 9, 30),
+            "Auth Group": "Group 2",
+        },
+    )
+    book.answers.append("ok")
+    ribbon.bulk_add_selected(book)
+    assert book.alerts[-1].startswith("Added 8 auths")
+    assert trim(book.sheets["Auths"].rows()) == file_sheet(by_cli, "Auths")
+    table = book.sheets["Auths"].tables[0].range.address.replace("$", "")
+    assert table == next(iter(load_workbook(by_cli)["Auths"].tables.values())).ref
+
+
+@needs_bulk
+def test_add_to_selected_asks_for_clients_rows(tmp_path):
+    book = StandinBook.from_xlsx(make_book(tmp_path))
+    book.select("Auths", 2)
+    ribbon.bulk_add_selected(book)
+    assert book.alerts[-1] == "Select the clients' rows on the Clients sheet first."
 
 
 # --- adapter pieces -------------------------------------------------------------------------
