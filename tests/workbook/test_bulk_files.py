@@ -4,13 +4,23 @@ only the rows the filter lists change."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import FilterColumn, Filters
 
+from authbook import app
 from authbook.cli import main
+from authbook.rules import bulk
+from authbook.workbook import records, schema
+from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookFile
 from tests.bulk_fixtures import (
     AS_OF,
+    audit_log,
     input_cells,
     make_book,
     same_cell,
@@ -63,3 +73,53 @@ def test_applying_the_logged_changes_in_reverse_restores_the_inputs(
     restored = input_cells(undone)
     assert set(restored) == set(original)
     assert all(same_cell(restored[k], original[k]) for k in original)
+
+
+@pytest.mark.parametrize("adapter", [WorkbookFile, FastWorkbookFile])
+def test_the_python_api_works_through_either_file_adapter(tmp_path, adapter):
+    """What the ribbon will call: select, plan, write and refresh, in one save."""
+    path = make_book(tmp_path)
+    original = input_cells(path)
+    store = adapter(path)
+    sheets = store.read_sheets([s.name for s in schema.SHEETS])
+    raw, _ = records.raw_book(sheets)
+    rows, errors = bulk.select_auth_rows(raw, [bulk.Where(field="payer", values=("Aetna",))])
+    plan = bulk.plan_bulk_update(raw, rows, {"end_date": "12/31/2026"}, "pat", AS_OF)
+    assert errors == [] and plan.ok
+    writes = app.plan_writes(sheets, plan, "pat", datetime(2026, 3, 1, 9, 30))
+    app.apply_and_refresh(store, sheets, writes, AS_OF, AS_OF, "pat")
+    assert path.with_name(path.name + ".bak").exists()
+    log = audit_log(path)
+    assert [(e["Row"], e["Column"]) for e in log] == [
+        (2, "End Date"),
+        (3, "End Date"),
+        (5, "End Date"),
+        (9, "Auth #"),
+    ]
+    assert sheet_rows(path, "Auths")[5]["Active"] == "Y"  # refreshed: no longer expired
+    undo_from_log(path, tmp_path / "undone.xlsx")
+    restored = input_cells(tmp_path / "undone.xlsx")
+    assert set(restored) == set(original)
+    assert all(same_cell(restored[k], original[k]) for k in original)
+
+
+def test_a_sheet_autofilter_without_a_table_is_read_like_excel_saves_it(tmp_path, monkeypatch):
+    """Excel's plain-range AutoFilter: <autoFilter> in the sheet with a filterColumn, rows
+    hidden, the sheet in filterMode."""
+    monkeypatch.setenv("AUTHBOOK_USER", "pat")
+    path = make_book(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Auths"]
+    del ws.tables["Auths"]
+    ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
+    ws.auto_filter.filterColumn.append(FilterColumn(colId=1, filters=Filters(filter=["C4"])))
+    ws.sheet_properties.filterMode = True
+    for row in range(2, ws.max_row + 1):
+        ws.row_dimensions[row].hidden = ws.cell(row, 2).value != "C4"
+    wb.save(path)
+    before = sheet_rows(path, "Auths")
+    args = ["bulk-update", str(path), "--visible", "--set", "Exp Alert Days=30", "--yes"]
+    assert main([*args, "--as-of", AS_OF.isoformat()]) == 0
+    after = sheet_rows(path, "Auths")
+    changed = {r for r in before if before[r]["Exp Alert Days"] != after[r]["Exp Alert Days"]}
+    assert changed == {6, 7}
