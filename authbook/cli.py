@@ -33,6 +33,7 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "authbook.functions.addin",
     "authbook.cli_billing",
     "authbook.cli_bulk",
+    "authbook.cli_migrate",
 )
 
 
@@ -162,8 +163,10 @@ def cmd_alerts(args) -> int:
     elif args.format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(header)
+        from authbook.rules.cells import csv_text  # formula-looking text behind a quote
+
         for r in body:
-            writer.writerow([v.isoformat() if isinstance(v, date) else v for v in r])
+            writer.writerow([csv_text(v) for v in r])
     else:
         shown = [[_show(v) for v in r] for r in rows]
         widths = [max(len(r[i]) for r in shown) for i in range(len(header))]

@@ -81,6 +81,13 @@ CLIENTS = Sheet(
         _c("Division", "division"),
         _c("Client Group", "client_group"),
         _c("Active", "active", "yn", choices=YN, width=8),
+        _c(
+            "Member ID",
+            "member_id",
+            sensitive=True,
+            optional=True,
+            help="The payer's member number (from an imported tracker; matches re-imports).",
+        ),
     ),
     help="One row per client. Client ID is the key the other sheets use.",
 )
@@ -337,6 +344,28 @@ AUDIT_LOG = Sheet(
 #: How AuditLog timestamps are shown.
 TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
+#: Rows 'authbook import' could not import, appended by each import and never rebuilt by
+#: refresh. The rejected row's cells follow Reason, one per source column: "Cell 1",
+#: "Cell 2"... (headers past "Cell 1" are added as a wider row needs them).
+IMPORT_REJECTS = Sheet(
+    "Import Rejects",
+    (
+        _c("Source File", "source_file", width=24),
+        _c("Source Row", "source_row", "int", width=8),
+        _c("Reason", "reason", width=50),
+        _c("Cell 1", "cell_1", width=14),
+    ),
+    generated=True,
+    help="Rows an import could not use, whole and unchanged (as text), with the reason. "
+    "Fix the row in the source file and import it again; refresh leaves this sheet alone.",
+)
+
+
+def reject_cell_header(number: int) -> str:
+    """Header of the Import Rejects column holding a rejected row's ``number``-th cell."""
+    return f"Cell {number}"
+
+
 SHEETS: tuple[Sheet, ...] = (
     CLIENTS,
     AUTHS,
@@ -352,6 +381,7 @@ SHEETS: tuple[Sheet, ...] = (
     RENEWALS,
     SETTINGS,
     AUDIT_LOG,
+    IMPORT_REJECTS,
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 INPUT_SHEETS = tuple(s for s in SHEETS if not s.generated)

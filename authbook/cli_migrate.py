@@ -1,0 +1,456 @@
+"""Moving in and out: ``authbook import`` (a spreadsheet tracker into the workbook) and
+``authbook export`` (every table of the workbook as CSV files).
+
+Import reads an .xlsx/.xlsm or .csv tracker, finds its header row, maps its columns, converts
+every cell with the workbook's own parsers, and — after showing what it will do and asking —
+appends the new rows, updates changed cells of rows it imported before, copies every row it
+cannot use to the Import Rejects sheet, saves atomically (``PATH.bak`` kept) and refreshes.
+Every source row is accounted for: ``imported + rejected + skipped = rows read``.
+
+No client name, date of birth or member number is printed: they go into the workbook only.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from authbook.rules import importing
+from authbook.rules.cells import csv_text
+
+MAX_REJECT_LINES = 20
+MAX_CHANGE_LINES = 40
+
+
+def _cli():
+    from authbook import cli
+
+    return cli
+
+
+# --- what the import may fill, from the schema -------------------------------------------------
+
+
+def layout_for(kind: str) -> importing.Layout:
+    """The columns an import of ``kind`` may fill: the record sheet's and the Clients sheet's."""
+    from authbook.workbook import schema
+
+    spec = {"auths": schema.AUTHS, "clients": schema.CLIENTS, "notes": schema.NOTES}[kind]
+
+    def targets(sheet) -> tuple[importing.Target, ...]:
+        return tuple(importing.Target(c.field, c.header, c.computed) for c in sheet.columns)
+
+    return importing.Layout(kind, targets(spec), targets(schema.CLIENTS))
+
+
+def record_sheet(kind: str):
+    from authbook.workbook import schema
+
+    return {"auths": schema.AUTHS, "clients": schema.CLIENTS, "notes": schema.NOTES}[kind]
+
+
+# --- mapping files ------------------------------------------------------------------------------
+
+
+def read_map(path: Path) -> dict:
+    """A mapping file: ``kind``, ``sheet``, ``header_row``, ``date_order`` and a ``[columns]``
+    table of "source header" = "field" ("" leaves a column out)."""
+    import tomllib
+
+    cli = _cli()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise cli.UsageError(f"mapping file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise cli.UsageError(f"mapping file {path.name} is not valid TOML: {exc}") from None
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise cli.UsageError(
+            f'mapping file {path.name}: [columns] must hold lines like "Header" = "field"'
+        )
+    order = data.get("date_order")
+    if order is not None and order not in ("MDY", "DMY", "YMD"):
+        raise cli.UsageError(f"mapping file {path.name}: date_order must be MDY, DMY or YMD")
+    kind = data.get("kind")
+    if kind is not None and kind not in importing.KINDS:
+        raise cli.UsageError(f"mapping file {path.name}: kind must be auths, clients or notes")
+    header_row = data.get("header_row")
+    if header_row is not None and not (isinstance(header_row, int) and header_row >= 1):
+        raise cli.UsageError(f"mapping file {path.name}: header_row must be a row number")
+    return data
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'
+
+
+def starter_map(plan: importing.ImportPlan, layout: importing.Layout, source) -> str:
+    """The text of a mapping file that does what this import would do, to edit."""
+    lines = [
+        f"# How 'authbook import' reads {source.file_name}. Edit it, then import with",
+        f"#   authbook import {source.file_name} --into PATH --map THIS_FILE",
+        f"kind = {_toml_string(plan.kind)}",
+    ]
+    if source.sheet:
+        lines.append(f"sheet = {_toml_string(source.sheet)}")
+    if plan.header_row:
+        lines.append(f"header_row = {plan.header_row}")
+    lines += [
+        f"date_order = {_toml_string(plan.date_order)}  # MDY (US), DMY (day first) or YMD",
+        "",
+        '# "Source header" = "AuthBook field"; "" leaves the column out. Fields:',
+    ]
+    names = layout.fields()
+    for i in range(0, len(names), 6):
+        lines.append("#   " + ", ".join(names[i : i + 6]))
+    lines += ["", "[columns]"]
+    for column in plan.columns:
+        if column.field:
+            lines.append(f"{_toml_string(column.header)} = {_toml_string(column.field)}")
+        elif column.how == "computed by AuthBook":
+            lines.append(f'{_toml_string(column.header)} = ""  # computed by AuthBook')
+        else:
+            note = "kept in Comments" if plan.kind == "auths" else "left out"
+            lines.append(
+                f'# {_toml_string(column.header)} = ""  # {column.how}: {note}; '
+                "name a field to import it"
+            )
+    return "\n".join(lines) + "\n"
+
+
+# --- printing -----------------------------------------------------------------------------------
+
+
+def _redact(reason: str) -> str:
+    """A reason without the quoted cell values (they may be names or dates of birth)."""
+    return re.sub(r"'[^']*'", "a value", reason)
+
+
+def print_mapping(plan: importing.ImportPlan, layout: importing.Layout, source) -> None:
+    where = f"sheet '{source.sheet}' of {source.file_name}" if source.sheet else source.file_name
+    if source.is_csv:
+        delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}[source.delimiter]
+        where += f" ({source.encoding}, {delimiter}-separated)"
+    print(f"reading {where}")
+    if plan.header_row is None:
+        print("no header row found in the first rows: name the columns in a --map file")
+        return
+    titles = sum(1 for o in plan.outcomes if o.status == "title")
+    extra = f" ({titles} title row{'s' if titles != 1 else ''} above it)" if titles else ""
+    print(f"header: row {plan.header_row}{extra}; columns:")
+    width = max((len(c.header) for c in plan.columns), default=0)
+    from authbook.workbook.schema import column_letter
+
+    for c in plan.columns:
+        letter = column_letter(c.index + 1)
+        if c.field:
+            target = layout.header_of(c.field)
+            print(f"  {letter:>2} {c.header:<{width}} -> {target} ({c.how})")
+        elif c.how == "not recognised" and plan.kind == "auths":
+            print(f"  {letter:>2} {c.header:<{width}} -> kept in Comments (not recognised)")
+        else:
+            print(f"  {letter:>2} {c.header:<{width}} -> not imported ({c.how})")
+    print(f"dates read as {plan.date_order} ({plan.date_order_reason})")
+
+
+def print_plan(plan: importing.ImportPlan, spec, new_rejects: int) -> None:
+    counts = plan.counts
+    print(
+        f"to write: {len(plan.new_records)} new {spec.name} row(s), "
+        f"{len(plan.changes)} changed cell(s) in {counts['updated']} row(s), "
+        f"{len(plan.new_clients)} new client(s), "
+        f"{len(plan.new_payers)} new payer(s), {len(plan.new_providers)} new provider(s), "
+        f"{new_rejects} row(s) to Import Rejects"
+    )
+    rejected = [o for o in plan.outcomes if o.status == "rejected"]
+    for o in rejected[:MAX_REJECT_LINES]:
+        print(f"  rejected row {o.row}: {_redact(o.reason or '')}")
+    if len(rejected) > MAX_REJECT_LINES:
+        print(f"  ... and {len(rejected) - MAX_REJECT_LINES} more (see Import Rejects)")
+
+
+def accounting(plan: importing.ImportPlan) -> str:
+    """The closing line: every source row accounted for."""
+    c = plan.counts
+    imported = ", ".join(f"{s} {c[s]}" for s in importing.IMPORTED if c[s])
+    skipped = ", ".join(f"{s} {c[s]}" for s in importing.SKIPPED if c[s])
+    return (
+        f"rows read {plan.rows_read} = imported {plan.imported}"
+        + (f" ({imported})" if imported else "")
+        + f" + rejected {plan.rejected} + skipped {plan.skipped}"
+        + (f" ({skipped})" if skipped else "")
+    )
+
+
+def print_changes(plan: importing.ImportPlan, spec, logged: bool) -> None:
+    if not plan.changes:
+        return
+    if logged:
+        print(f"{len(plan.changes)} changed cell(s) logged in the AuditLog sheet")
+        return
+    print("changed cells:")
+    for ch in plan.changes[:MAX_CHANGE_LINES]:
+        column = spec.by_field[ch.field]
+        if column.sensitive:
+            what = "changed"
+        else:
+            what = f"{_show(ch.old)} -> {_show(ch.new)}"
+        print(f"  {spec.name} row {ch.row} [{ch.key}] {column.header}: {what}")
+    if len(plan.changes) > MAX_CHANGE_LINES:
+        print(f"  ... and {len(plan.changes) - MAX_CHANGE_LINES} more")
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "(blank)"
+    if hasattr(value, "strftime"):
+        return f"{value:%m/%d/%Y}"
+    return str(value)
+
+
+def confirm(question: str) -> bool:
+    """Ask on the terminal; no answer (stdin closed) is a usage error."""
+    cli = _cli()
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        raise cli.UsageError(
+            "no answer to the confirmation (stdin is closed); add --yes to write without asking"
+        ) from None
+    return answer.strip().casefold() in ("y", "yes")
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+def build_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, int]:
+    """The SheetWrites of an import plan, and how many rows go to Import Rejects."""
+    from authbook.workbook import importrows, schema
+
+    spec = record_sheet(plan.kind)
+    writes: dict = {}
+
+    def add(name: str, write) -> None:
+        if write is None or not write.cells:
+            return
+        merged = importrows.merge(writes.get(name), write)
+        if merged is not None:
+            writes[name] = merged
+
+    changes = [(ch.row, ch.field, ch.new) for ch in plan.changes]
+    records = [values for _, values in plan.new_records]
+    if plan.kind == "clients":
+        add(spec.name, importrows.append_rows(spec, sheets.get(spec.name), records, changes))
+    else:
+        clients = sheets.get(schema.CLIENTS.name)
+        if plan.new_clients:
+            add(
+                schema.CLIENTS.name,
+                importrows.append_rows(schema.CLIENTS, clients, plan.new_clients),
+            )
+        add(spec.name, importrows.append_rows(spec, sheets.get(spec.name), records, changes))
+    for listing, names, key in (
+        (schema.PAYERS, plan.new_payers, "payer"),
+        (schema.PROVIDERS, plan.new_providers, "provider"),
+    ):
+        if names:
+            rows = [{key: n, "active": True} for n in names]
+            add(listing.name, importrows.append_rows(listing, sheets.get(listing.name), rows))
+    rejects = [(r.row, r.reason, r.cells) for r in plan.rejects]
+    reject_write, new_rejects = importrows.reject_writes(
+        sheets.get(schema.IMPORT_REJECTS.name), source.file_name, rejects
+    )
+    if reject_write is not None:
+        add(schema.IMPORT_REJECTS.name, reject_write)
+    if plan.changes and importrows.has_audit_log():
+        audit = getattr(schema, "AUDIT_LOG", None) or schema.AUDITLOG
+        entries = [
+            {
+                "timestamp": now,
+                "user": user,
+                "action": "import",
+                "sheet": spec.name,
+                "row": ch.row,
+                "auth_no": ch.auth_no,
+                "client_id": ch.client_id,
+                "column": spec.by_field[ch.field].header,
+                "old_value": ch.old,
+                "new_value": ch.new,
+            }
+            for ch in plan.changes
+        ]
+        add(audit.name, importrows.audit_writes(sheets.get(audit.name), entries))
+    return writes, new_rejects
+
+
+def cmd_import(args) -> int:
+    from authbook import app
+    from authbook.workbook import importrows, records, schema, sources
+    from authbook.workbook.xlsxfile import RefreshLock, WorkbookFile
+
+    cli = _cli()
+    src, into = Path(args.src), Path(args.into)
+    mapping = read_map(Path(args.map)) if args.map and Path(args.map).exists() else {}
+    if args.map and not mapping and not args.dry_run:
+        raise cli.UsageError(
+            f"mapping file {args.map} does not exist (--dry-run writes a starter one)"
+        )
+    kind = args.kind or mapping.get("kind") or "auths"
+    try:
+        source = sources.read_source(src, args.sheet or mapping.get("sheet"))
+    except sources.SourceError as exc:
+        raise cli.UsageError(str(exc)) from None
+    if not into.exists():
+        raise cli.UsageError(f"{into} does not exist; create it first with 'authbook new {into}'")
+    layout = layout_for(kind)
+    spec = record_sheet(kind)
+    user = app.current_user(args.user)
+    with RefreshLock(into):
+        store = WorkbookFile(into)
+        sheets = store.read_sheets([s.name for s in schema.SHEETS])
+        raw, _ = records.raw_book(sheets)
+        plan = importing.plan_import(
+            source.rows,
+            layout,
+            raw,
+            from_csv=source.is_csv,
+            overrides=mapping.get("columns"),
+            header_row=mapping.get("header_row"),
+            date_order=mapping.get("date_order"),
+        )
+        print_mapping(plan, layout, source)
+        writes, new_rejects = build_writes(plan, sheets, source, user, datetime.now())
+        print_plan(plan, spec, new_rejects)
+        if args.dry_run:
+            _write_starter_map(args, src, plan, layout, source)
+            print("dry run: nothing written")
+            print(accounting(plan))
+            return 0
+        if not writes:
+            print(f"nothing to change in {into.name}")
+            print(accounting(plan))
+            return 1 if plan.rejected else 0
+        if not args.yes and not confirm(f"write these changes to {into.name}?"):
+            print("nothing written")
+            return 0
+        store.apply(writes)
+        computed = app.refresh_store(store, cli.today(), user=user)
+    print(f"imported into {into} (previous version kept as {into.name}.bak)")
+    print_changes(plan, spec, logged=importrows.has_audit_log())
+    print(cli.summary(computed))
+    print(accounting(plan))
+    return 1 if plan.rejected or computed.problems else 0
+
+
+def _write_starter_map(args, src: Path, plan, layout, source) -> None:
+    target = Path(args.map) if args.map else src.with_name(src.stem + ".map.toml")
+    if target.exists():
+        print(f"mapping file {target} exists: kept as it is")
+        return
+    target.write_text(starter_map(plan, layout, source), encoding="utf-8")
+    print(f"wrote the mapping it chose to {target}: edit it and import with --map {target}")
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def write_csv(path: Path, rows: list[list[object]]) -> None:
+    """One CSV file, UTF-8 with its header row, every cell through ``csv_text`` (formula-
+    looking text behind a single quote), written beside the target and moved into place."""
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            for row in rows:
+                writer.writerow([csv_text(v) for v in row])
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cmd_export(args) -> int:
+    from authbook.workbook import importrows, schema
+    from authbook.workbook.xlsxfile import WorkbookFile
+
+    cli = _cli()
+    store = WorkbookFile(Path(args.path))
+    sheets = store.read_sheets([s.name for s in schema.SHEETS])
+    target = Path(args.to)
+    if target.exists() and not target.is_dir():
+        raise cli.UsageError(f"{target} is a file; --to needs a folder")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        written = []
+        for spec in schema.SHEETS:
+            read = sheets.get(spec.name)
+            if read is None:
+                continue
+            rows = importrows.export_rows(read)
+            name = f"{spec.table}.csv"
+            write_csv(target / name, rows)
+            written.append(f"{name} ({len(rows) - 1})")
+    except OSError as exc:
+        raise cli.UsageError(f"could not write to {target}: {exc.strerror or exc}") from None
+    print(f"exported {len(written)} tables to {target}: " + ", ".join(written))
+    return 0
+
+
+def register(sub) -> None:
+    """Add ``import`` and ``export`` to the ``authbook`` command."""
+    p = sub.add_parser(
+        "import",
+        help="import a spreadsheet tracker (.xlsx, .csv) into the workbook",
+        description="Import an existing tracker: finds the header row (even below title rows), "
+        "maps the columns by name and common synonyms, converts dates and units like the "
+        "workbook does, creates missing clients, payers and providers, and copies rows it "
+        "cannot use to the Import Rejects sheet. Importing the same file again changes "
+        "nothing; a newer version updates the changed cells. Shows what it will do and asks "
+        "first unless --yes; saves atomically (PATH.bak kept), then refreshes.",
+    )
+    p.add_argument("src", help="the tracker: .xlsx, .xlsm or .csv (any common encoding)")
+    p.add_argument("--into", required=True, metavar="PATH", help="the AuthBook workbook")
+    p.add_argument(
+        "--kind",
+        choices=importing.KINDS,
+        help="what each row is: an auth (default), a client or a note (session)",
+    )
+    p.add_argument("--sheet", help="which sheet of an .xlsx tracker (default: the first)")
+    p.add_argument(
+        "--map",
+        metavar="MAP.toml",
+        help="a mapping file (source header = field) that overrides the detected mapping",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would happen and write a starter mapping file (SRC.map.toml, or "
+        "--map's path when it does not exist yet); the workbook is not changed",
+    )
+    p.add_argument("--yes", action="store_true", help="write without asking")
+    p.add_argument("--user", help="name recorded for changes (default $AUTHBOOK_USER)")
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser(
+        "export",
+        help="write every table of the workbook as CSV files (UTF-8, with header)",
+        description="Write each sheet (Clients, Auths, Notes, ...) to DIR/<Table>.csv, UTF-8 "
+        "with a header row; dates as YYYY-MM-DD. Text starting with = + - @, a tab or a "
+        "carriage return gets a leading single quote so no spreadsheet runs it as a formula "
+        "(text starting with a quote gets one more); 'authbook import' removes that quote.",
+    )
+    p.add_argument("path")
+    p.add_argument("--to", required=True, metavar="DIR", help="folder for the CSV files")
+    p.set_defaults(run=cmd_export)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_cli().main())

@@ -1,0 +1,893 @@
+"""Moving in from a spreadsheet tracker: which row is the header, which column is which field,
+which rows are data, and what each data row adds to or changes in the workbook.
+
+Everything here is pure: the shell reads the source file and the workbook, hands over plain
+rows (``(row number, [cell, ...])``) and a RawBook, and gets back an :class:`ImportPlan` saying
+what to append, what to change and what to reject, row by row. Values are read with the very
+parsers the workbook uses (``authbook.rules.values`` through ``book._fields``), so an imported
+cell means what it would mean typed into the workbook.
+
+Every source row below the header ends up in exactly one of: imported (new, updated or
+unchanged), rejected (with a reason; the shell copies the row whole to Import Rejects) or
+skipped (blank, totals, a repeated header, an exact duplicate of an earlier row). Title rows
+above the header are counted as skipped too, so ``imported + rejected + skipped = rows read``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from authbook.models import OPEN_REQUEST_STATUSES, RawBook, RawRecord
+from authbook.rules.book import _fields, parse_settings
+from authbook.rules.cells import from_csv_text
+from authbook.rules.values import code_key, is_blank, name_key, parse_text
+
+KINDS = ("auths", "clients", "notes")
+#: How far down a header row is looked for.
+HEADER_SCAN_ROWS = 30
+#: A field that names the client in a record row (auths or notes) or a client row.
+CLIENT_FIELDS = (
+    "client_id",
+    "client_name",
+    "last_name",
+    "first_name",
+    "dob",
+    "member_id",
+    "primary_therapist",
+    "primary_payer",
+    "secondary_payer",
+    "division",
+    "client_group",
+    "active",
+)
+#: Fields that identify a client; a record row needs at least one of them.
+CLIENT_KEYS = ("client_id", "member_id", "client_name", "last_name")
+#: Fields the import reads that are not a column of their own: a full name ("Doe, Jane").
+PSEUDO_FIELDS = {"client_name": "Client Name"}
+
+#: Tracker headers people use for each field, besides AuthBook's own header. Matching ignores
+#: case, spacing and punctuation, and reads '#', 'No' and 'Number' alike ("Auth #" = "Auth No.").
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "auth_no": (
+        "Auth Number",
+        "Authorization #",
+        "Authorization Number",
+        "Auth ID",
+        "Prior Auth #",
+        "PA #",
+        "Auth",
+        "Authorization",
+        "Auth Code",
+        "Approval #",
+        "Reference #",
+    ),
+    "client_id": (
+        "Client #",
+        "Patient ID",
+        "Patient #",
+        "MRN",
+        "Chart #",
+        "Chart",
+        "Account #",
+        "Acct #",
+        "Client Number",
+    ),
+    "member_id": (
+        "Member #",
+        "Member Number",
+        "Subscriber ID",
+        "Subscriber #",
+        "Insurance ID",
+        "Ins ID",
+        "Policy #",
+        "Policy Number",
+        "Medicaid ID",
+        "Medicaid #",
+        "Member",
+    ),
+    "client_name": ("Patient", "Client", "Patient Name", "Client Name", "Name", "Full Name"),
+    "last_name": ("Last", "Surname", "Patient Last Name", "Client Last Name", "LName"),
+    "first_name": ("First", "Given Name", "Patient First Name", "Client First Name", "FName"),
+    "dob": ("Date of Birth", "Birth Date", "Birthdate", "Birthday", "Patient DOB"),
+    "billing_code": (
+        "CPT",
+        "CPT Code",
+        "CPT Codes",
+        "Code",
+        "Service Code",
+        "Procedure Code",
+        "Proc Code",
+        "HCPCS",
+        "Service",
+        "Billing Codes",
+    ),
+    "diagnosis": ("Dx", "Dx Code", "ICD", "ICD10", "ICD-10", "ICD Code", "Diagnosis Code"),
+    "start_date": (
+        "Start",
+        "From",
+        "From Date",
+        "Begin",
+        "Begin Date",
+        "Effective",
+        "Effective Date",
+        "Eff Date",
+        "Auth Start",
+        "Valid From",
+        "Start Of Auth",
+    ),
+    "end_date": (
+        "End",
+        "To",
+        "To Date",
+        "Thru",
+        "Through",
+        "Exp",
+        "Exp Date",
+        "Expiration",
+        "Expiration Date",
+        "Expires",
+        "Auth End",
+        "Auth Exp",
+        "Valid To",
+        "End Of Auth",
+    ),
+    "allotted_units": (
+        "Visits Approved",
+        "Approved Visits",
+        "Approved Units",
+        "Units Approved",
+        "Authorized Units",
+        "Units Authorized",
+        "Visits Authorized",
+        "Authorized Visits",
+        "Sessions Approved",
+        "Approved Sessions",
+        "Approved",
+        "Total Visits",
+        "Allowed Visits",
+        "Units",
+        "Visits",
+        "Sessions",
+    ),
+    "prior_units_used": (
+        "Visits Used",
+        "Units Used",
+        "Sessions Used",
+        "Used Visits",
+        "Used",
+        "Visits To Date",
+    ),
+    "requested_units": ("Units Requested", "Visits Requested", "Requested"),
+    "unit_alert_level": ("Alert At", "Alert Level", "Unit Alert"),
+    "exp_alert_days": ("Alert Days", "Expiration Alert Days", "Exp Alert"),
+    "provider": ("Specific Provider", "Rendering Provider", "Auth Provider"),
+    "primary_therapist": ("Therapist", "Clinician", "Counselor", "Assigned Therapist"),
+    "payer": (
+        "Insurance",
+        "Insurance Company",
+        "Insurance Name",
+        "Ins",
+        "Payor",
+        "Plan",
+        "Health Plan",
+        "Carrier",
+        "Insurer",
+    ),
+    "primary_payer": (
+        "Insurance",
+        "Primary Insurance",
+        "Insurance Company",
+        "Payer",
+        "Payor",
+        "Plan",
+        "Carrier",
+    ),
+    "secondary_payer": ("Secondary Insurance", "Secondary Payor"),
+    "division": ("Location", "Site", "Office", "Clinic"),
+    "client_group": ("Program", "Group"),
+    "auth_group": ("Shared Pool", "Group Pool"),
+    "sliding_scale_pct": ("Sliding Scale", "Sliding Fee", "Sliding Fee %"),
+    "request_status": ("Approval Status", "Determination", "Request Outcome"),
+    "date_requested": (
+        "Requested On",
+        "Request Date",
+        "Date Submitted",
+        "Submitted",
+        "Submitted On",
+        "Submission Date",
+    ),
+    "follow_up_date": ("Follow Up", "Follow-up", "Follow Up Date", "F/U Date", "Next Follow Up"),
+    "owner": ("Assigned To", "Follow-up Owner", "Responsible", "Staff"),
+    "comments": ("Notes", "Note", "Remarks", "Memo", "Comment"),
+    "note_id": ("Note #", "Session ID", "Visit ID", "Session #"),
+    "service_date": ("Date of Service", "DOS", "Session Date", "Visit Date", "Date"),
+    "minutes": ("Duration", "Mins", "Session Minutes"),
+    "status": ("Note Status",),
+}
+
+_TOTALS = re.compile(r"^\s*(grand\s+|sub\s*)?(totals?|sum|count)\b", re.I)
+_DMY_TEXT = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
+
+
+def header_key(text: object) -> str:
+    """How a source header is compared: case, spacing and punctuation ignored; '#', 'No' and
+    'Number' read alike; '%' reads as 'pct'. ``"Auth #"``, ``"auth no."`` and ``"AUTH NUMBER"``
+    give the same key."""
+    words = re.sub(r"#", " no ", str(text or "").casefold()).replace("%", " pct ")
+    words = re.sub(r"[^a-z0-9]+", " ", words).split()
+    return "".join("no" if w in ("number", "num", "nbr") else w for w in words)
+
+
+@dataclass(frozen=True)
+class Target:
+    """An AuthBook column an import can fill: its field, its header in the workbook, and
+    whether AuthBook computes it (recognised in a source, never imported)."""
+
+    field: str
+    header: str
+    computed: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the import reads from each sheet: the record sheet's columns and the Clients
+    sheet's columns (given by the shell from the schema)."""
+
+    kind: str
+    record: tuple[Target, ...]
+    clients: tuple[Target, ...] = ()
+
+    def fields(self) -> list[str]:
+        """Every field a source column may map to, for this kind, record fields first."""
+        out = [t.field for t in self.record if not t.computed]
+        if self.kind != "clients":
+            # A record's Active is its own (computed for auths): never the client's.
+            out += [t.field for t in self.clients if t.field not in out and t.field != "active"]
+        if "client_name" not in out:
+            out.append("client_name")
+        return out
+
+    def header_of(self, name: str) -> str:
+        for t in (*self.record, *self.clients):
+            if t.field == name and not t.computed:
+                return t.header
+        return PSEUDO_FIELDS.get(name, name)
+
+    def record_fields(self) -> list[str]:
+        return [t.field for t in self.record if not t.computed]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One source column and the field it was mapped to (None: not imported)."""
+
+    index: int
+    header: str
+    field: str | None
+    how: str  # "name", "synonym", "map file", "computed by AuthBook", "not recognised", ...
+
+
+def _match_table(layout: Layout) -> dict[str, str]:
+    """Header key -> field: AuthBook's own headers first, then synonyms; computed headers
+    map to '' (recognised, not imported)."""
+    table: dict[str, str] = {}
+    fields = layout.fields()
+    if layout.kind == "notes":  # on a session, the therapist is the note's provider
+        for synonym in ("Therapist", "Clinician", "Counselor", "Rendering Provider"):
+            table[header_key(synonym)] = "provider"
+    for name in fields:
+        table.setdefault(header_key(layout.header_of(name)), name)
+    for t in layout.record:
+        if t.computed:
+            table.setdefault(header_key(t.header), "")
+    for name in fields:
+        for synonym in SYNONYMS.get(name, ()):
+            table.setdefault(header_key(synonym), name)
+    return table
+
+
+def map_columns(
+    headers: list[object], layout: Layout, overrides: dict[str, str] | None = None
+) -> list[Column]:
+    """Map each non-blank source header to a field (first one wins when two map alike).
+
+    ``overrides`` (from a mapping file) maps a source header to a field name, or to "" to
+    leave the column out; it is matched with the same insensitivity as the headers.
+    """
+    table = _match_table(layout)
+    fields = set(layout.fields())
+    chosen: dict[str, str] = {}
+    wanted = {header_key(k): v for k, v in (overrides or {}).items()}
+    columns: list[Column] = []
+    for index, cell in enumerate(headers):
+        text = "" if cell is None else str(cell).strip()
+        if not text:
+            continue
+        key = header_key(text)
+        if key in wanted:
+            name, how = (wanted[key] or None), "map file"
+            if name is not None and name not in fields:
+                name, how = None, f"map file names '{wanted[key]}', which is not a field"
+        elif key in table:
+            name = table[key] or None
+            how = "computed by AuthBook" if name is None else "name"
+            if name and key != header_key(layout.header_of(name)):
+                how = "synonym"
+        else:
+            name, how = None, "not recognised"
+        if name and name in chosen:
+            name, how = None, f"'{chosen[name]}' already maps to {layout.header_of(name)}"
+        if name:
+            chosen[name] = text
+        columns.append(Column(index, text, name, how))
+    return columns
+
+
+def find_header(rows: list[tuple[int, list[object]]], layout: Layout) -> int | None:
+    """Index into ``rows`` of the header row: among the first rows, the one whose text cells
+    name the most distinct fields (at least two); the earliest wins a tie. None if none does."""
+    table = _match_table(layout)
+    best, best_score = None, 1
+    for i, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        names = {
+            table.get(header_key(c))
+            for c in cells
+            if isinstance(c, str) and c.strip() and table.get(header_key(c))
+        }
+        if len(names) > best_score:
+            best, best_score = i, len(names)
+    return best
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """A source cell as text, for the Import Rejects sheet: dates as ISO, whole numbers without
+    '.0', everything else as it was."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.time() == datetime.min.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)
+
+
+def is_blank_row(cells: list[object]) -> bool:
+    return all(is_blank(c) for c in cells)
+
+
+def is_totals_row(cells: list[object], dates: list[object]) -> bool:
+    """A row that sums the ones above: a cell reads Total / Totals / Grand Total / Sum / Count,
+    and the row has no readable date where the data rows have theirs."""
+    if not any(isinstance(c, str) and _TOTALS.match(c) for c in cells):
+        return False
+    return not any(isinstance(d, date) for d in dates)
+
+
+def infer_date_order(texts: list[str], default: str) -> tuple[str, str]:
+    """The date order of a file's typed dates, and why: day-first (DMY) when some dates can
+    only be day-first (14/03/2026) and none can only be month-first (03/14/2026); otherwise
+    ``default`` (the Settings Date Order). Never guessed from ambiguous dates alone."""
+    day_first = month_first = 0
+    for text in texts:
+        match = _DMY_TEXT.match(text)
+        if not match:
+            continue
+        a, b = int(match.group(1)), int(match.group(2))
+        day_first += a > 12 >= b
+        month_first += b > 12 >= a
+    if day_first and not month_first and default != "DMY":
+        return "DMY", f"{day_first} typed date(s) can only be day-first"
+    if month_first and not day_first and default != "MDY":
+        return "MDY", f"{month_first} typed date(s) can only be month-first"
+    return default, "the workbook's Settings Date Order"
+
+
+def split_name(full: str | None) -> tuple[str | None, str | None]:
+    """(last, first) from "Doe, Jane" or "Jane Doe"; one word is a last name."""
+    if not full:
+        return None, None
+    if "," in full:
+        last, _, first = full.partition(",")
+        return last.strip() or None, first.strip() or None
+    words = full.split()
+    if len(words) == 1:
+        return words[0], None
+    return words[-1], " ".join(words[:-1])
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one source row: ``status`` is new, updated, unchanged (imported),
+    rejected, or blank, totals, title, header, duplicate (skipped)."""
+
+    row: int
+    status: str
+    reason: str | None = None
+
+
+IMPORTED = ("new", "updated", "unchanged")
+SKIPPED = ("blank", "totals", "title", "header", "duplicate")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One existing cell an import changes: record sheet row, field, old cell, new value."""
+
+    row: int
+    field: str
+    old: object
+    new: object
+    source_row: int
+    key: str
+    client_id: str | None = None
+    auth_no: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A source row that cannot be imported, its reason, and its cells as text."""
+
+    row: int
+    reason: str
+    cells: tuple[str, ...]
+
+
+@dataclass
+class ImportPlan:
+    """Everything an import will do; nothing is written until the shell applies it.
+
+    ``new_clients`` and ``new_records`` are rows to append ({field: value}, values as a cell
+    takes them: text, int, date, "Y"/"N"); ``changes`` are existing cells to update.
+    """
+
+    kind: str
+    header_row: int | None
+    columns: list[Column]
+    date_order: str
+    date_order_reason: str
+    new_clients: list[dict[str, object]] = field(default_factory=list)
+    new_records: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    new_payers: list[str] = field(default_factory=list)
+    new_providers: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(o.status for o in self.outcomes)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def imported(self) -> int:
+        return sum(self.counts[s] for s in IMPORTED)
+
+    @property
+    def rejected(self) -> int:
+        return self.counts["rejected"]
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.counts[s] for s in SKIPPED)
+
+    @property
+    def unmapped(self) -> list[Column]:
+        return [c for c in self.columns if c.field is None]
+
+    @property
+    def writes_anything(self) -> bool:
+        return bool(
+            self.new_clients
+            or self.new_records
+            or self.changes
+            or self.rejects
+            or self.new_payers
+            or self.new_providers
+        )
+
+
+def _parsers(kind: str, order: str, layout: Layout) -> dict:
+    """field -> parser: the workbook's parsers for the record and client fields, text else."""
+    specs = _fields(order)
+    own = {"auths": "auths", "notes": "notes", "clients": "clients"}[kind]
+    out = {name: parse_text for name in layout.fields()}
+    out.update({k: v for k, v in specs["clients"].items() if k in out})
+    out.update({k: v for k, v in specs[own].items() if k in out})
+    return out
+
+
+def _date_fields(kind: str, order: str) -> set[str]:
+    probe = _fields(order)
+    names = set()
+    for group in (kind, "clients"):
+        for name, parse in probe[group].items():
+            if getattr(parse, "func", None) is not None and "order" in parse.keywords:
+                names.add(name)
+    return names
+
+
+class _Clients:
+    """The workbook's clients and the ones this import adds: finds or makes a Client ID."""
+
+    def __init__(self, raw: tuple[RawRecord, ...], order: str):
+        parse = _fields(order)["clients"]
+        self.ids: dict[str, str] = {}
+        self.by_member: dict[str, str] = {}
+        self.by_name: dict[tuple, str] = {}
+        self.new: list[dict[str, object]] = []
+        for record in raw:
+            client_id, _ = parse_text(record.values.get("client_id"))
+            if not client_id:
+                continue
+            self.ids[name_key(client_id)] = client_id
+            member, _ = parse_text(record.values.get("member_id"))
+            if member:
+                self.by_member.setdefault(name_key(member), client_id)
+            last, _ = parse["last_name"](record.values.get("last_name"))
+            first, _ = parse["first_name"](record.values.get("first_name"))
+            dob, _ = parse["dob"](record.values.get("dob"))
+            if last:
+                self.by_name.setdefault((name_key(last), name_key(first), dob), client_id)
+
+    def _next_id(self) -> str:
+        numbers = [int(m.group(1)) for k in self.ids if (m := re.fullmatch(r"c(\d+)", k))]
+        return f"C{max(numbers, default=0) + 1:04d}"
+
+    def resolve(self, values: dict[str, object]) -> tuple[str, dict[str, object] | None]:
+        """The Client ID for a row's client fields, and the client row to add if it is new."""
+        last, first = values.get("last_name"), values.get("first_name")
+        if not last and values.get("client_name"):
+            last, first = split_name(str(values["client_name"]))
+        name = (name_key(last), name_key(first), values.get("dob")) if last else None
+        member = values.get("member_id")
+        client_id = values.get("client_id")
+        if client_id:
+            found = self.ids.get(name_key(str(client_id)))
+        else:
+            found = (member and self.by_member.get(name_key(str(member)))) or (
+                name and self.by_name.get(name)
+            )
+            client_id = found or self._next_id()
+        if found:
+            return found, None
+        row = {
+            "client_id": client_id,
+            "last_name": last,
+            "first_name": first,
+            **{
+                k: values.get(k)
+                for k in CLIENT_FIELDS
+                if k not in ("client_id", "client_name", "last_name", "first_name")
+            },
+        }
+        if row.get("primary_payer") is None and values.get("payer"):
+            row["primary_payer"] = values["payer"]
+        if row.get("active") is None:
+            row["active"] = True
+        self.ids[name_key(str(client_id))] = str(client_id)
+        if member:
+            self.by_member[name_key(str(member))] = str(client_id)
+        if name:
+            self.by_name[name] = str(client_id)
+        row = {k: v for k, v in row.items() if v is not None}
+        self.new.append(row)
+        return str(client_id), row
+
+
+def _record_key(kind: str, values: dict[str, object]) -> tuple:
+    """How a row is matched to an existing one: its Auth # (Note ID, Client ID) when it has
+    one, else client + code + start date (for notes: client + date + code + provider)."""
+    if kind == "auths":
+        if values.get("auth_no"):
+            return ("auth_no", name_key(str(values["auth_no"])))
+        return (
+            "client+code+start",
+            name_key(str(values.get("client_id"))),
+            code_key(values.get("billing_code")),
+            values.get("start_date"),
+        )
+    if kind == "notes":
+        if values.get("note_id"):
+            return ("note_id", name_key(str(values["note_id"])))
+        return (
+            "client+date+code+provider",
+            name_key(str(values.get("client_id"))),
+            values.get("service_date"),
+            code_key(values.get("billing_code")),
+            name_key(values.get("provider")),
+        )
+    return ("client_id", name_key(str(values.get("client_id"))))
+
+
+def _same(old: object, new: object) -> bool:
+    if isinstance(old, bool) or isinstance(new, bool):
+        return old == new
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        return float(old) == float(new)
+    if isinstance(old, str) and isinstance(new, str):
+        return old == new
+    return old == new
+
+
+def _cell(value: object) -> object:
+    """A parsed value as a cell takes it: booleans as Y/N."""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return value
+
+
+def _missing(kind: str, values: dict[str, object], layout: Layout) -> list[str]:
+    """Required facts the row lacks, by header."""
+    need: list[str] = []
+    if kind != "clients" and not any(values.get(k) for k in CLIENT_KEYS):
+        need.append("the client (a Client ID, Member ID or name column)")
+    if kind == "clients" and not any(values.get(k) for k in CLIENT_KEYS):
+        need.append("a Client ID or a name")
+    if kind == "auths":
+        for name in ("billing_code", "start_date", "end_date"):
+            if values.get(name) is None:
+                need.append(layout.header_of(name))
+        open_request = values.get("request_status") in (*OPEN_REQUEST_STATUSES, "Denied")
+        if values.get("allotted_units") is None and not values.get("unmanaged"):
+            if not open_request:
+                need.append(layout.header_of("allotted_units"))
+    if kind == "notes":
+        for name in ("service_date", "billing_code"):
+            if values.get(name) is None:
+                need.append(layout.header_of(name))
+    return need
+
+
+def plan_import(
+    rows: list[tuple[int, list[object]]],
+    layout: Layout,
+    existing: RawBook,
+    *,
+    from_csv: bool = False,
+    overrides: dict[str, str] | None = None,
+    header_row: int | None = None,
+    date_order: str | None = None,
+) -> ImportPlan:
+    """What importing ``rows`` (the source's non-empty and blank rows, in order, with their row
+    numbers) into a workbook holding ``existing`` would do.
+
+    ``overrides`` maps source headers to fields (a mapping file); ``header_row`` and
+    ``date_order`` override what is detected. Raises nothing: a source with no header gives a
+    plan whose ``header_row`` is None and whose rows are all rejected.
+    """
+    kind = layout.kind
+    settings, _ = parse_settings(existing.settings)
+    position = None
+    if header_row is not None:
+        position = next((i for i, (r, _) in enumerate(rows) if r == header_row), None)
+    else:
+        position = find_header(rows, layout)
+    if position is None:
+        plan = ImportPlan(kind, None, [], settings.date_order, "the workbook's Settings")
+        for r, cells in rows:
+            if is_blank_row(cells):
+                plan.outcomes.append(Outcome(r, "blank"))
+            else:
+                reason = "no header row was found above it"
+                plan.outcomes.append(Outcome(r, "rejected", reason))
+                plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+        return plan
+
+    header_number, header_cells = rows[position]
+    columns = map_columns(header_cells, layout, overrides)
+    mapped = [c for c in columns if c.field]
+    unmapped_extra = [c for c in columns if c.field is None and c.how == "not recognised"]
+    keep_extras = kind == "auths" and "comments" in layout.record_fields()
+    body = rows[position + 1 :]
+
+    def cell(cells: list[object], index: int) -> object:
+        value = cells[index] if index < len(cells) else None
+        if from_csv:
+            value = from_csv_text(value)
+        return value
+
+    date_fields = _date_fields(kind, settings.date_order)
+    texts = [
+        str(cell(cells, c.index)).strip()
+        for _, cells in body
+        for c in mapped
+        if c.field in date_fields and isinstance(cell(cells, c.index), str)
+    ]
+    if date_order:
+        order, why = date_order, "the mapping file"
+    else:
+        order, why = infer_date_order(texts, settings.date_order)
+    plan = ImportPlan(kind, header_number, columns, order, why)
+    for r, _ in rows[:position]:
+        plan.outcomes.append(Outcome(r, "title", "above the header row"))
+
+    parsers = _parsers(kind, order, layout)
+    record_fields = set(layout.record_fields())
+    clients = _Clients(existing.clients, order)
+    existing_records = _existing(kind, existing, order, layout)
+    seen: dict[tuple, tuple[int, dict[str, object]]] = {}
+    payers = {name_key(p.values.get("payer")) for p in existing.payers}
+    providers = {name_key(p.values.get("provider")) for p in existing.providers}
+    header_keys = {c.index: header_key(c.header) for c in mapped}
+
+    for r, cells in body:
+        if is_blank_row(cells):
+            plan.outcomes.append(Outcome(r, "blank"))
+            continue
+        values: dict[str, object] = {}
+        errors: list[str] = []
+        for c in mapped:
+            raw = cell(cells, c.index)
+            if c.field in date_fields and isinstance(raw, str) and re.fullmatch(r"\d{5}", raw):
+                raw = int(raw)  # an Excel date serial saved as text
+            value, error = parsers[c.field](raw)
+            if error:
+                errors.append(f"{c.header}: {error}")
+            values[c.field] = value
+        if is_totals_row(cells, [values.get(f) for f in date_fields if f in values]):
+            plan.outcomes.append(Outcome(r, "totals"))
+            continue
+        if mapped and all(
+            isinstance(cell(cells, c.index), str)
+            and header_key(cell(cells, c.index)) == header_keys[c.index]
+            for c in mapped
+        ):
+            plan.outcomes.append(Outcome(r, "header", "the header repeated"))
+            continue
+        if keep_extras:
+            extras = [
+                f"{c.header}: {cell_text(cell(cells, c.index)).strip()}"
+                for c in unmapped_extra
+                if not is_blank(cell(cells, c.index))
+            ]
+            if extras:
+                values["comments"] = "; ".join(
+                    [str(values["comments"])] * bool(values.get("comments")) + extras
+                )
+        missing = _missing(kind, values, layout)
+        if missing:
+            errors.append("missing " + ", ".join(missing))
+        start, end = values.get("start_date"), values.get("end_date")
+        if kind == "auths" and isinstance(start, date) and isinstance(end, date) and end < start:
+            errors.append(f"{layout.header_of('end_date')} is before the start date")
+        if errors:
+            reason = "; ".join(errors)
+            plan.outcomes.append(Outcome(r, "rejected", reason))
+            plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+            continue
+
+        client_new = None
+        if kind == "clients":
+            if not values.get("client_id"):
+                client_id, client_new = clients.resolve(values)
+                values["client_id"] = client_id
+        else:
+            values["client_id"], client_new = clients.resolve(values)
+        record = {k: _cell(v) for k, v in values.items() if k in record_fields and v is not None}
+        if kind == "clients":
+            last, first = values.get("last_name"), values.get("first_name")
+            if not last and values.get("client_name"):
+                last, first = split_name(str(values["client_name"]))
+            record.update({k: v for k, v in (("last_name", last), ("first_name", first)) if v})
+        key = _record_key(kind, values)
+        if key in seen:
+            first_row, first_record = seen[key]
+            if first_record == record:
+                plan.outcomes.append(Outcome(r, "duplicate", f"the same as row {first_row}"))
+            else:
+                reason = f"the same {_key_words(key)} as row {first_row}, with different values"
+                plan.outcomes.append(Outcome(r, "rejected", reason))
+                plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+            continue
+        seen[key] = (r, record)
+        if client_new is not None and kind != "clients":
+            plan.new_clients.append(client_new)
+        for name, known, out in (
+            ("payer", payers, plan.new_payers),
+            ("primary_payer", payers, plan.new_payers),
+            ("secondary_payer", payers, plan.new_payers),
+            ("provider", providers, plan.new_providers),
+            ("primary_therapist", providers, plan.new_providers),
+        ):
+            value = values.get(name)
+            if value and name_key(str(value)) not in known:
+                known.add(name_key(str(value)))
+                out.append(str(value))
+
+        match = existing_records.find(key, values)
+        if match is None:
+            plan.new_records.append((r, record))
+            plan.outcomes.append(Outcome(r, "new"))
+            continue
+        changes = []
+        for name, new in record.items():
+            old_parsed = match.parsed.get(name)
+            if name in ("client_id",) and old_parsed and name_key(old_parsed) == name_key(new):
+                continue
+            if not _same(_cell(old_parsed), new):
+                changes.append(
+                    Change(
+                        row=match.row,
+                        field=name,
+                        old=match.raw.get(name),
+                        new=new,
+                        source_row=r,
+                        key=match.key,
+                        client_id=str(values.get("client_id")),
+                        auth_no=match.parsed.get("auth_no"),
+                    )
+                )
+        plan.changes.extend(changes)
+        plan.outcomes.append(Outcome(r, "updated" if changes else "unchanged"))
+    return plan
+
+
+def _key_words(key: tuple) -> str:
+    return {
+        "auth_no": "Auth #",
+        "note_id": "Note ID",
+        "client_id": "Client ID",
+        "client+code+start": "client, code and start date",
+        "client+date+code+provider": "client, date, code and provider",
+    }[key[0]]
+
+
+@dataclass(frozen=True)
+class _Existing:
+    row: int
+    key: str
+    raw: dict[str, object]
+    parsed: dict[str, object]
+
+
+class _ExistingRecords:
+    """The workbook's rows of the kind being imported, findable by the import's keys."""
+
+    def __init__(self, kind: str, items: list[_Existing]):
+        self.kind = kind
+        self.by_key: dict[tuple, _Existing] = {}
+        for item in items:
+            values = item.parsed
+            keys = [_record_key(kind, values)]
+            if kind == "auths" and values.get("auth_no"):
+                keys.append(_record_key(kind, {**values, "auth_no": None}))
+            if kind == "notes" and values.get("note_id"):
+                keys.append(_record_key(kind, {**values, "note_id": None}))
+            for k in keys:
+                self.by_key.setdefault(k, item)
+
+    def find(self, key: tuple, values: dict[str, object]) -> _Existing | None:
+        return self.by_key.get(key)
+
+
+def _existing(kind: str, raw: RawBook, order: str, layout: Layout) -> _ExistingRecords:
+    records = {"auths": raw.auths, "notes": raw.notes, "clients": raw.clients}[kind]
+    parsers = _parsers(kind, order, layout)
+    items = []
+    for record in records:
+        parsed = {}
+        for name in layout.record_fields():
+            parse = parsers.get(name, parse_text)
+            value, error = parse(record.values.get(name))
+            parsed[name] = None if error else value
+        key = parsed.get("auth_no") or parsed.get("note_id") or parsed.get("client_id") or ""
+        items.append(_Existing(record.source.row, str(key), dict(record.values), parsed))
+    return _ExistingRecords(kind, items)

@@ -1,0 +1,197 @@
+"""Cells an import writes, and the rows an export reads: by the schema, no decisions.
+
+An import only ever *appends* rows after a sheet's last row and sets the single cells it was
+told to change; it never rewrites other rows. Text is written as text (``SheetWrite`` cells go
+through ``xlsxfile.set_cell``), so a cell reading ``=HYPERLINK(...)`` stays what was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from authbook.workbook import schema
+from authbook.workbook.records import DATE_FORMAT, MONEY_FORMAT, cell_value
+from authbook.workbook.sheetdata import SheetRead, SheetWrite
+
+
+def last_row(read: SheetRead | None) -> int:
+    """The sheet's last non-empty row (1 = only the header)."""
+    if read is None:
+        return 1
+    return max([r.row for r in read.rows] + [1])
+
+
+def _formats(spec: schema.Sheet, positions: dict[str, int]) -> dict[int, str]:
+    out = {}
+    for column in spec.columns:
+        if column.field in positions and column.kind in ("date", "money"):
+            out[positions[column.field] + 1] = (
+                DATE_FORMAT if column.kind == "date" else MONEY_FORMAT
+            )
+    return out
+
+
+def _positions(spec: schema.Sheet, read: SheetRead | None, write: SheetWrite, needed) -> dict:
+    """Field -> 0-based column; input columns the sheet lacks but ``needed`` are added at the
+    right of the header (a header cell in row 1)."""
+    headers = list(read.headers) if read is not None else []
+    if read is None:  # a sheet the file does not have: write the whole header
+        for i, column in enumerate(spec.columns, start=1):
+            write.cells[(1, i)] = column.header
+        headers = list(spec.headers)
+    positions = schema.map_headers(spec, headers)
+    for name in needed:
+        if name not in positions and name in spec.by_field:
+            positions[name] = len(headers)
+            headers.append(spec.by_field[name].header)
+            write.cells[(1, len(headers))] = spec.by_field[name].header
+    return positions
+
+
+def append_rows(
+    spec: schema.Sheet,
+    read: SheetRead | None,
+    rows: list[dict[str, object]],
+    changes: list[tuple[int, str, object]] = (),
+) -> SheetWrite:
+    """Append ``rows`` ({field: value}) after the sheet's last row and set ``changes``
+    ((row, field, value)) in existing rows. Only the cells named are written."""
+    write = SheetWrite()
+    needed = {k for r in rows for k, v in r.items() if v is not None}
+    needed |= {name for _, name, _ in changes}
+    positions = _positions(spec, read, write, needed)
+    row = last_row(read)
+    for values in rows:
+        row += 1
+        for name, value in values.items():
+            if value is not None and name in positions:
+                write.cells[(row, positions[name] + 1)] = cell_value(value)
+    for at, name, value in changes:
+        if name in positions:
+            write.cells[(at, positions[name] + 1)] = cell_value(value)
+    write.last_row = row
+    write.number_formats = _formats(spec, positions)
+    return write
+
+
+def reject_writes(
+    read: SheetRead | None, file_name: str, rejects: list[tuple[int, str, tuple[str, ...]]]
+) -> tuple[SheetWrite | None, int]:
+    """Rows appended to Import Rejects: source file, source row, reason, then the row's
+    cells as text. A reject already listed for the same file and row, with the same cells
+    and reason, is not listed again (so importing a file twice adds nothing). Returns the
+    write (None when nothing is new) and how many rows it adds."""
+    spec = schema.IMPORT_REJECTS
+    existing: set[tuple] = set()
+    width = 0
+    if read is not None:
+        positions = schema.map_headers(spec, read.headers)
+        first = positions.get("cell_1", len(read.headers))
+        for r in read.rows:
+            cells = [_text(v) for v in r.values[first:]]
+            while cells and cells[-1] == "":
+                cells.pop()
+            existing.add(
+                (
+                    _text(_at(r.values, positions.get("source_file"))),
+                    _text(_at(r.values, positions.get("source_row"))),
+                    _text(_at(r.values, positions.get("reason"))),
+                    tuple(cells),
+                )
+            )
+        width = len(read.headers)
+    new = []
+    for row, reason, cells in rejects:
+        trimmed = list(cells)
+        while trimmed and trimmed[-1] == "":
+            trimmed.pop()
+        if (file_name, str(row), reason, tuple(trimmed)) not in existing:
+            new.append((row, reason, trimmed))
+    if not new:
+        return None, 0
+    write = SheetWrite()
+    positions = _positions(spec, read, write, ("source_file", "source_row", "reason", "cell_1"))
+    headers = list(read.headers) if read is not None else list(spec.headers)
+    width = max(width, len(headers))
+    first = positions["cell_1"]
+    widest = max(len(c) for _, _, c in new)
+    for k in range(1, widest + 1):
+        column = first + k  # 1-based column of "Cell k"
+        if column > width:
+            write.cells[(1, column)] = schema.reject_cell_header(k)
+    at = last_row(read)
+    for row, reason, cells in new:
+        at += 1
+        write.cells[(at, positions["source_file"] + 1)] = file_name
+        write.cells[(at, positions["source_row"] + 1)] = row
+        write.cells[(at, positions["reason"] + 1)] = reason
+        for k, text in enumerate(cells):
+            if text != "":
+                write.cells[(at, first + 1 + k)] = text
+    write.last_row = at
+    return write, len(new)
+
+
+def audit_writes(read: SheetRead | None, entries: list[dict[str, object]]) -> SheetWrite | None:
+    """Rows appended to the AuditLog sheet ({field: value} per entry), when the schema has
+    one; None otherwise (the shell then prints the changes)."""
+    spec = getattr(schema, "AUDIT_LOG", None) or getattr(schema, "AUDITLOG", None)
+    if spec is None or not entries:
+        return None
+    write = SheetWrite()
+    positions = _positions(spec, read, write, ())
+    at = last_row(read)
+    for entry in entries:
+        at += 1
+        for name, value in entry.items():
+            if name in positions:
+                write.cells[(at, positions[name] + 1)] = cell_value(value)
+    write.last_row = at
+    write.number_formats = _formats(spec, positions)
+    stamp = getattr(schema, "TIMESTAMP_FORMAT", None)
+    if stamp and "timestamp" in positions:
+        write.number_formats[positions["timestamp"] + 1] = stamp
+    return write
+
+
+def has_audit_log() -> bool:
+    return bool(getattr(schema, "AUDIT_LOG", None) or getattr(schema, "AUDITLOG", None))
+
+
+def merge(a: SheetWrite | None, b: SheetWrite | None) -> SheetWrite | None:
+    """One SheetWrite doing both (``b``'s cells win where both set the same cell)."""
+    if a is None or b is None:
+        return a or b
+    return SheetWrite(
+        cells={**a.cells, **b.cells},
+        last_row=max(x for x in (a.last_row, b.last_row, 1) if x is not None),
+        number_formats={**a.number_formats, **b.number_formats},
+    )
+
+
+def export_rows(read: SheetRead) -> list[list[object]]:
+    """A sheet as rows for a CSV file: its header, then every non-empty row (cells as read)."""
+    width = len(read.headers)
+    out: list[list[object]] = [list(read.headers)]
+    for r in read.rows:
+        values = list(r.values[:width]) + [None] * (width - len(r.values))
+        out.append(values)
+    return out
+
+
+def _at(values: list[object], index: int | None) -> object:
+    if index is None or index >= len(values):
+        return None
+    return values[index]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
