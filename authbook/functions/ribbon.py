@@ -12,9 +12,14 @@ Besides the adapter's calls, the ribbon uses ``book.app.alert(text, title, butto
 messages and confirmations, ``book.app.selection`` (``.sheet.name``, ``.row``,
 ``.last_cell.row``) and ``book.sheets[name].activate()``.
 
-Bulk actions (*Update Visible*, *Add to Selected*) take their input from a sheet named
-"AuthBook Form" (field in column A, value in column B), which the first click creates and
-explains; they change nothing before the user confirms.
+Bulk actions take their input from a sheet named "AuthBook Form", which the first click of
+either button creates and shows: one row per Auths column (plus "Code Group"), a column
+"Update Visible" and a column "Add to Selected"; the user fills in only the fields to set
+(blank = unchanged). *Update Visible* changes the Auths rows the AutoFilter shows;
+*Add to Selected* adds the code group's auths for the selected (visible) Clients rows. Both
+show what they will do and change nothing unless the user clicks OK; then the changes are
+written, logged on the AuditLog sheet and the workbook is refreshed, exactly as
+``authbook bulk-update --visible`` and ``authbook bulk-add`` do on a file.
 """
 
 from __future__ import annotations
@@ -109,20 +114,25 @@ def show_alerts(book=None):
 
 @button
 def check_notes(book=None):
-    """Check Notes: refresh (which writes each note's Check) and list the notes a payer would
-    deny, by row."""
+    """Check Notes: refresh (which writes each note's Check and the Checks sheet, as
+    ``authbook check`` lists them), open the Checks sheet and list the denials by row."""
     computed = app.refresh_store(LiveWorkbook(book), today())
-    denied = [
-        n for n in computed.result.notes if n.check != "OK" and not n.check.startswith("DRAFT")
-    ]
-    if not denied:
-        tell(book, "Every Pending and Released note is covered by an auth.")
-        return computed
-    lines = [f"row {n.source.row}: {n.check}" for n in denied[:LISTED]]
-    if len(denied) > LISTED:
-        lines.append(f"... and {len(denied) - LISTED} more (see the Check column)")
-    tell(book, f"{len(denied)} notes would be denied:\n\n" + "\n".join(lines))
-    book.sheets[schema.NOTES.name].activate()
+    findings = computed.result.findings
+    denials = [f for f in findings if f.denies]
+    rows = sorted({f.source.row for f in denials})
+    lines = [f"row {f.source.row}: {f.text}" for f in denials[:LISTED]]
+    if len(denials) > LISTED:
+        lines.append(f"... and {len(denials) - LISTED} more (see the Checks sheet)")
+    warnings = len(findings) - len(denials)
+    head = (
+        f"{len(rows)} notes would be denied"
+        if rows
+        else "No Pending or Released note would be denied"
+    )
+    if warnings:
+        head += f" ({warnings} warnings more on the Checks sheet)"
+    book.sheets[schema.CHECKS.name].activate()
+    tell(book, head + (":\n\n" + "\n".join(lines) if lines else "."))
     return computed
 
 

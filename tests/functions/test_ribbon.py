@@ -4,7 +4,9 @@ makes of the same workbook."""
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import shutil
 from datetime import date
 from pathlib import Path
@@ -193,22 +195,22 @@ def test_show_alerts_refreshes_and_opens_the_alerts_sheet(files):
     assert book.alerts[-1].startswith(f"{count} alerts as of {AS_OF:%m/%d/%Y}")
 
 
-def test_check_notes_lists_the_rows_whose_check_is_a_denial(files):
+def test_check_notes_lists_the_denials_authbook_check_lists(files, capsys):
     path, refreshed = files
     book = StandinBook.from_xlsx(path)
     ribbon.check_notes(book)
-    notes = file_sheet(refreshed, "Notes")
-    check = notes[0].index("Check")
-    denied = [
-        (row, values[check])
-        for row, values in enumerate(notes[1:], start=2)
-        if values[check] != "OK" and not str(values[check]).startswith("DRAFT")
-    ]
+    assert main(["check", str(path), "--format", "csv"]) == 1
+    found = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert found, "the practice workbook has notes a payer would deny"
     message = book.alerts[-1]
-    assert message.startswith(f"{len(denied)} notes would be denied")
-    for row, text in denied:
-        assert f"row {row}: {text}" in message
-    assert book.sheets["Notes"].active
+    denied_rows = {
+        int(f["Cell"].split("!")[-1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for f in found
+    }
+    assert message.startswith(f"{len(denied_rows)} notes would be denied")
+    for f in found:
+        assert f["Message"] in message
+    assert book.sheets["Checks"].active
+    assert trim(book.sheets["Checks"].rows()) == file_sheet(refreshed, "Checks")
 
 
 def test_eligible_codes_for_the_selected_notes_row_equal_authbook_eligible(files, capsys):
