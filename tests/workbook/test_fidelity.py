@@ -369,7 +369,7 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_p
         backup.unlink(missing_ok=True)
         path.write_bytes(old)
         run = _run_refresh(path)
-        time.sleep(duration * (0.3 + 0.8 * i / runs))
+        time.sleep(duration * (0.2 + 1.8 * i / runs))  # the last ones finish
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=60)
         now = path.read_bytes()
