@@ -19,7 +19,7 @@ from authbook.models import Problem
 from authbook.rules.refresh import Refreshed, refresh
 from authbook.workbook import records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
-from authbook.workbook.xlsxfile import RefreshLock, WorkbookFile
+from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
 
 def current_user(explicit: str | None = None) -> str:
@@ -96,12 +96,12 @@ def refresh_file(path: Path | str, today: date, as_of: date | None = None, user=
     """Refresh a workbook file: atomic save, ``PATH.bak`` kept, concurrent runs refused."""
     path = Path(path)
     with RefreshLock(path):
-        return refresh_store(WorkbookFile(path), today, as_of, user)
+        return refresh_store(FastWorkbookFile(path), today, as_of, user)
 
 
 def compute_file(path: Path | str, today: date, as_of: date | None = None) -> Computed:
     """Read and compute a workbook file without writing anything."""
-    return compute(WorkbookFile(path), today, as_of)
+    return compute(FastWorkbookFile(path), today, as_of)
 
 
 # --- input-cell changes with an audit trail (issue 3: bulk add / bulk update) -----------------
