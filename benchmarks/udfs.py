@@ -24,6 +24,11 @@ from datetime import date, datetime, timedelta
 from authbook.functions import udfs
 from authbook.workbook import schema
 
+try:
+    import resource  # Unix only: peak memory
+except ImportError:  # Windows
+    resource = None
+
 CODES = ("90832", "90834", "90837", "90853", "H0004")
 START = date(2026, 1, 1)
 
@@ -97,10 +102,12 @@ def run(auth_count: int, note_count: int, calls: int = 2000) -> None:
         spent += time.perf_counter() - start
         assert not str(value).startswith(udfs.ERROR), value
     cache = udfs._computed_books
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024 if resource else 0
     print(
         f"{auth_count:>6} auths / {note_count:>6} notes: first call {cold:6.2f} s; "
         f"{calls} calls {spent:6.2f} s = {spent / calls * 1000:7.2f} ms per call "
-        f"(cache hits {cache.hits}, misses {cache.misses})",
+        f"(cache hits {cache.hits}, misses {cache.misses}; peak memory {peak:.1f} GB "
+        "including the test tables)",
         flush=True,
     )
 

@@ -43,8 +43,9 @@ from authbook.workbook.sheetdata import RowRead, SheetRead
 CATEGORY = "AuthBook"
 ERROR = "#AUTHBOOK: "
 UNMANAGED = "UNMANAGED"
-#: How many computed workbooks (and parsed code lists) the cache keeps.
-CACHE_SIZE = 8
+#: How many computed workbooks the cache keeps: one per combination of tables and date in
+#: use (a 500k-note workbook takes a few GB, so keep this small).
+CACHE_SIZE = 4
 
 AUTHS_DOC = "The Auths table with its header row: Auths[#All]"
 NOTES_DOC = "The Notes table with its header row: Notes[#All]"
@@ -182,7 +183,7 @@ class ContentCache:
 
 
 _computed_books = ContentCache()
-_code_lists = ContentCache()
+_code_lists = ContentCache(size=16)
 
 
 @dataclass(frozen=True)
