@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from dateutil import parser as dateparser
 
@@ -44,7 +45,14 @@ def parse_date(value: object, order: str = "MDY") -> tuple[date | None, str | No
     means. A date that does not exist (2/30/2026) or lacks a day, month or year is an error,
     never a guess.
     """
-    if is_blank(value):
+    kind = type(value)
+    if kind is datetime:
+        return value.date(), None
+    if kind is date:
+        return value, None
+    if kind is str:
+        return _parse_date_text(value, order)
+    if value is None:
         return None, None
     if isinstance(value, datetime):
         return value.date(), None
@@ -56,7 +64,15 @@ def parse_date(value: object, order: str = "MDY") -> tuple[date | None, str | No
         if not SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
             return None, f"{value} is not a date (as an Excel date number it is out of range)"
         return excel_serial_to_date(value), None
-    text = str(value).strip()
+    return _parse_date_text(str(value), order)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(value: str, order: str) -> tuple[date | None, str | None]:
+    """Typed date text (cached: a sheet repeats the same dates many times)."""
+    text = value.strip()
+    if not text:
+        return None, None
     if _ISO.match(text):
         order = "YMD"
     try:
@@ -83,6 +99,8 @@ _UNITS = re.compile(
 
 def parse_units(value: object) -> tuple[int | None, str | None]:
     """A whole number of units, 0 or more: 12, 12.0, "12", "12 visits", "12 units"."""
+    if type(value) is int and value >= 0:
+        return value, None
     if is_blank(value):
         return None, None
     if isinstance(value, bool):
@@ -111,12 +129,17 @@ def parse_count(value: object) -> tuple[int | None, str | None]:
 
 _TRUE = {"y", "yes", "true", "x", "1", "t"}
 _FALSE = {"n", "no", "false", "0", "f", ""}
+_YES_NO = {"Y": True, "N": False, "y": True, "n": False}
 
 
 def parse_yes_no(value: object) -> tuple[bool | None, str | None]:
     """Y/Yes/True/X/1 -> True; N/No/False/0 -> False; blank -> None (the caller's default)."""
     if value is None:
         return None, None
+    if type(value) is str:
+        known = _YES_NO.get(value)
+        if known is not None:
+            return known, None
     if isinstance(value, bool):
         return value, None
     if isinstance(value, (int, float)) and value in (0, 1):
@@ -172,7 +195,10 @@ def parse_money(value: object) -> tuple[float | None, str | None]:
 def parse_text(value: object) -> tuple[str | None, str | None]:
     """Text with surrounding spaces removed; a whole number typed as a number (90834,
     90834.0) reads as its digits, so codes and IDs match however Excel stored them."""
-    if is_blank(value):
+    if type(value) is str:
+        text = value.strip()
+        return (text or None), None
+    if value is None:
         return None, None
     if isinstance(value, bool):
         return ("Y" if value else "N"), None
@@ -194,12 +220,14 @@ def parse_choice(value: object, choices: tuple[str, ...]) -> tuple[str | None, s
     return None, f"'{text}' is not one of {', '.join(choices)}"
 
 
+@lru_cache(maxsize=65536)
 def code_key(code: str | None) -> str:
     """How billing codes are compared: case and spaces ignored, a leading '+' of an add-on
     code dropped (+90785 and 90785 are the same code)."""
     return (code or "").strip().lstrip("+").upper()
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str | None) -> str:
     """How names (providers, payers, groups, IDs) are compared: case and spacing ignored."""
     return " ".join((name or "").split()).casefold()

@@ -11,6 +11,7 @@ Column kinds tell readers how to parse a cell and the template how to format it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from authbook.models import NOTE_STATUSES, PERIODS, REQUEST_STATUSES, UNIT_RULES
 
@@ -405,13 +406,18 @@ def map_headers(spec: Sheet, headers: list[str]) -> dict[str, int]:
     Columns the schema does not know are left out (they stay untouched in the file).
     If a header appears twice, the first one counts.
     """
+    return dict(_map_headers(spec, tuple(headers)))
+
+
+@lru_cache(maxsize=256)
+def _map_headers(spec: Sheet, headers: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     wanted = {header_key(c.header): c.field for c in spec.columns}
     found: dict[str, int] = {}
     for index, text in enumerate(headers):
         name = wanted.get(header_key(text))
         if name and name not in found:
             found[name] = index
-    return found
+    return tuple(found.items())
 
 
 def column_letter(index: int) -> str:
