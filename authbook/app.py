@@ -45,7 +45,7 @@ class Computed:
 
 def compute(store, today: date, as_of: date | None = None) -> Computed:
     """Read every AuthBook sheet from ``store`` and run the refresh rules on it."""
-    sheets = store.read_sheets([s.name for s in schema.SHEETS])
+    sheets = store.read_sheets([s.name for s in schema.SHEETS] + [schema.DASHBOARD_SHEET])
     raw, structure = records.raw_book(sheets)
     result = refresh(raw, today=today, as_of=as_of)
     return Computed(sheets, result, structure + result.problems)
@@ -88,7 +88,9 @@ def refresh_store(store, today: date, as_of: date | None = None, user: str | Non
     """Refresh a store in place (read, compute, write, save). Returns the Computed."""
     computed = compute(store, today, as_of)
     store.apply(refresh_writes(computed, current_user(user), today))
-    store.save()
+    from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
+
+    app_billing.save_with_dashboard(store, computed)
     return computed
 
 

@@ -23,9 +23,16 @@ class RenewError(Exception):
 
 
 def billing_writes(computed) -> dict[str, SheetWrite]:
-    """The generated sheets of the billing features: Checks and Renewals."""
+    """The generated sheets of the billing features: Checks, Renewals, and the Dashboard's
+    values (``draw_dashboard`` adds its charts where the store can take them)."""
+    from authbook.workbook import dashboard
+
     result, sheets = computed.result, computed.sheets
+    heading, panels = dashboard_panels(computed)
     return {
+        schema.DASHBOARD_SHEET: dashboard.dashboard_write(
+            heading, panels, sheets.get(schema.DASHBOARD_SHEET)
+        ),
         schema.CHECKS.name: billingrows.generated_write(
             schema.CHECKS, billingrows.check_rows(result.findings, sheets)
         ),
@@ -33,6 +40,68 @@ def billing_writes(computed) -> dict[str, SheetWrite]:
             schema.RENEWALS, billingrows.renewal_rows(result.renewals, sheets)
         ),
     }
+
+
+def dashboard_panels(computed):
+    """The Dashboard's heading lines and panels (tables with their charts) for a Computed."""
+    from authbook.rules.dashboard import dashboard
+    from authbook.workbook.dashboard import MONEY, PERCENT, Panel
+
+    figures = dashboard(computed.result)
+    heading = [
+        "AuthBook dashboard",
+        f"As of {figures.as_of:%m/%d/%Y}. Rebuilt by every refresh: do not type here.",
+    ]
+
+    def units(title: str, uses, label: str) -> Panel:
+        return Panel(
+            title,
+            [label, "Allotted", "Used", "Pending", "Remaining"],
+            [[u.name, u.allotted, u.used, u.pending, u.remaining] for u in uses],
+            chart="bar",
+            charted=(2, 4),
+        )
+
+    at_risk_title = (
+        f"Notes at risk: {figures.at_risk_notes} notes, "
+        f"${figures.at_risk_charge:,.2f} (would be denied)"
+    )
+    panels = [
+        Panel("Alerts by kind", ["Alert", "Auths"], [list(a) for a in figures.alerts]),
+        Panel("Auths expiring", ["Ends within", "Auths"], [list(e) for e in figures.expiring]),
+        units("Units by payer (current auths)", figures.units_by_payer, "Payer"),
+        units("Units by program (auth group)", figures.units_by_group, "Auth Group"),
+        Panel(
+            at_risk_title,
+            ["Check", "Notes", "Charge"],
+            [[r.kind, r.notes, r.charge] for r in figures.at_risk],
+            chart="bar",
+            charted=(3, 3),
+            formats={3: MONEY},
+            chart_title="Notes at risk: charge",
+        ),
+        Panel(
+            "Renewal requests by payer",
+            ["Payer", "Requested", "Approved", "Decided", "Approval Rate"],
+            [
+                [p.payer, p.requested_units, p.approved_units, p.decided, p.approval_rate]
+                for p in figures.approvals
+            ],
+            charted=(5, 5),
+            formats={5: PERCENT},
+        ),
+    ]
+    return heading, panels
+
+
+def save_with_dashboard(store, computed) -> None:
+    """Save a refreshed store, drawing the Dashboard's charts where the store can take them
+    and its layout changed (``authbook.workbook.dashboard.save_with_dashboard``)."""
+    from authbook.workbook import dashboard
+
+    heading, panels = dashboard_panels(computed)
+    read = computed.sheets.get(schema.DASHBOARD_SHEET)
+    dashboard.save_with_dashboard(store, schema.DASHBOARD_SHEET, heading, panels, read)
 
 
 def renew_store(

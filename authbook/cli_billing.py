@@ -70,6 +70,44 @@ def cmd_check(args) -> int:
     return 1 if denied else 0
 
 
+# --- report --------------------------------------------------------------------------------
+
+
+def _figure(value: object, code: str | None) -> object:
+    if value is None:
+        return "-"
+    if code == "0%":
+        return f"{value:.0%}"
+    if code == "#,##0.00":
+        return f"${value:,.2f}"
+    return value
+
+
+def cmd_report(args) -> int:
+    from authbook import app, app_billing
+
+    cli = _cli()
+    computed = app.compute_file(args.path, cli.today(), args.as_of)
+    heading, panels = app_billing.dashboard_panels(computed)
+    if args.format == "json":
+        out = {p.title: [{h: v for h, v in zip(p.headers, row)} for row in p.rows] for p in panels}
+        print(json.dumps({"as_of": computed.result.as_of.isoformat(), "panels": out}, indent=2))
+        return 0
+    print(heading[1].split(".")[0])
+    for panel in panels:
+        print()
+        print(panel.title)
+        body = [
+            [_figure(v, panel.formats.get(i)) for i, v in enumerate(row, start=1)]
+            for row in panel.rows
+        ]
+        if body:
+            print_rows(panel.headers, body, "table")
+        else:
+            print("  (none)")
+    return 0
+
+
 # --- renew ---------------------------------------------------------------------------------
 
 
@@ -114,6 +152,16 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=cli.cli_date, help="check as of this date (default: Settings)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser(
+        "report",
+        help="print the Dashboard's figures: alerts, expiring auths, units, notes at risk, "
+        "approval rates",
+    )
+    p.add_argument("path")
+    p.add_argument("--as-of", type=cli.cli_date, help="report as of this date (default: Settings)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=cmd_report)
 
     p = sub.add_parser(
         "renew",

@@ -1,0 +1,133 @@
+"""The figures of the Dashboard sheet and ``authbook report``, from a refreshed workbook.
+
+- alerts by kind (every kind, zeros included);
+- approved auths ending within 0-30, 31-60 and 61-90 days of as_of;
+- units of current auths (approved, managed, dates containing as_of) by payer and by Auth
+  Group: Allotted, Used (Prior Units Used + Released) and Pending. Auths of one client and
+  group with the same dates share one pool, so the pool is counted once;
+- notes at risk: Pending and Released notes with a finding a payer would deny, per kind, with
+  the charge at stake (a note with two kinds counts under both; the total counts it once);
+- requested versus approved units and approval rate per payer (``rules.renewals``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from authbook.models import ALERT_KINDS, Auth
+from authbook.rules.renewals import PayerRequests, payer_of, payer_requests
+from authbook.rules.values import name_key
+
+EXPIRY_WINDOWS = ((0, 30), (31, 60), (61, 90))
+NO_GROUP = "(no group)"
+
+
+@dataclass(frozen=True)
+class UnitUse:
+    """Units of a set of current auths: ``name`` is the payer or group."""
+
+    name: str
+    allotted: int
+    used: int
+    pending: int
+
+    @property
+    def remaining(self) -> int:
+        return self.allotted - self.used
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """Notes a payer would deny for one kind of finding, and their charges."""
+
+    kind: str
+    notes: int
+    charge: float
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    as_of: date
+    alerts: list[tuple[str, int]]
+    expiring: list[tuple[str, int]]
+    units_by_payer: list[UnitUse]
+    units_by_group: list[UnitUse]
+    at_risk: list[AtRisk]
+    at_risk_notes: int
+    at_risk_charge: float
+    approvals: list[PayerRequests]
+
+
+def dashboard(result) -> Dashboard:
+    """The dashboard figures of a ``Refreshed`` result."""
+    book, ledger, as_of = result.book, result.ledger, result.as_of
+    counts = dict.fromkeys(ALERT_KINDS, 0)
+    for alert in result.alerts:
+        counts[alert.kind] = counts.get(alert.kind, 0) + 1
+    expiring = []
+    for low, high in EXPIRY_WINDOWS:
+        first, last = as_of + timedelta(days=low), as_of + timedelta(days=high)
+        number = sum(1 for a in book.auths if a.is_approved and first <= a.end_date <= last)
+        expiring.append((f"{low}-{high} days", number))
+
+    clients = {name_key(c.client_id): c for c in book.clients}
+    by_payer: dict[str, list[int]] = {}
+    by_group: dict[str, list[int]] = {}
+    pools: set[tuple] = set()
+    for auth in book.auths:
+        if not _current(auth, as_of):
+            continue
+        if auth.auth_group:
+            pool = (
+                name_key(auth.client_id),
+                name_key(auth.auth_group),
+                auth.start_date,
+                auth.end_date,
+            )
+            if pool in pools:
+                continue
+            pools.add(pool)
+        row = auth.source.row
+        figures = (
+            auth.allotted_units or 0,
+            auth.prior_units_used + ledger.used[row],
+            ledger.pending[row],
+        )
+        for totals, key in (
+            (by_payer, payer_of(auth, clients)),
+            (by_group, auth.auth_group or NO_GROUP),
+        ):
+            sums = totals.setdefault(key, [0, 0, 0])
+            for i, value in enumerate(figures):
+                sums[i] += value
+
+    charges = {s.source.row: s.charge or 0.0 for s in result.notes}
+    kinds: dict[str, set[int]] = {}
+    for found in result.findings:
+        if found.denies:
+            kinds.setdefault(found.kind, set()).add(found.source.row)
+    risky = set().union(*kinds.values()) if kinds else set()
+    at_risk = [
+        AtRisk(kind, len(rows), round(sum(charges.get(r, 0.0) for r in rows), 2))
+        for kind, rows in sorted(kinds.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+    return Dashboard(
+        as_of=as_of,
+        alerts=list(counts.items()),
+        expiring=expiring,
+        units_by_payer=_uses(by_payer),
+        units_by_group=_uses(by_group),
+        at_risk=at_risk,
+        at_risk_notes=len(risky),
+        at_risk_charge=round(sum(charges.get(r, 0.0) for r in risky), 2),
+        approvals=payer_requests(book),
+    )
+
+
+def _current(auth: Auth, as_of: date) -> bool:
+    return auth.is_approved and not auth.unmanaged and auth.covers(as_of)
+
+
+def _uses(totals: dict[str, list[int]]) -> list[UnitUse]:
+    return [UnitUse(name, *sums) for name, sums in sorted(totals.items())]
