@@ -247,6 +247,11 @@ def build_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, 
 
     changes = [(ch.row, ch.field, ch.new) for ch in plan.changes]
     records = [values for _, values in plan.new_records]
+    if plan.kind == "auths":  # Last Edited Date / By on every auth row the import writes
+        stamp = {"last_edited_date": now.date(), "last_edited_by": user}
+        records = [{**values, **stamp} for values in records]
+        for row in sorted({ch.row for ch in plan.changes}):
+            changes += [(row, name, value) for name, value in stamp.items()]
     if plan.kind == "clients":
         add(spec.name, importrows.append_rows(spec, sheets.get(spec.name), records, changes))
     else:

@@ -154,7 +154,7 @@ def test_newer_tracker_updates_only_the_changed_cells_and_logs_them(tmp_path, ca
     merges = ("A4:A5", "B4:B5", "C4:C5")
     src = write_tracker(tmp_path / "tracker.xlsx", TRACKER_1, merges=merges)
     book = fresh_book(tmp_path / "practice.xlsx")
-    run_import(capsys, src, book)
+    run_import(capsys, src, book, "--user", "first import")
     newer = [list(r) for r in TRACKER_1]
     newer[3][7] = "5 visits"  # PA-1: two more visits used
     newer[6][9] = "8/31/2026"  # C-77: extended
@@ -176,7 +176,9 @@ def test_newer_tracker_updates_only_the_changed_cells_and_logs_them(tmp_path, ca
         ],
     )
     write_tracker(src, newer, merges=merges)
-    status, out, (read, imported, rejected, skipped) = run_import(capsys, src, book)
+    status, out, (read, imported, rejected, skipped) = run_import(
+        capsys, src, book, "--user", "migrator"
+    )
     assert status == 0, out
     assert (read, imported, rejected) == (9, 4, 0)
     assert "(new 1, updated 2, unchanged 1)" in out
@@ -185,6 +187,8 @@ def test_newer_tracker_updates_only_the_changed_cells_and_logs_them(tmp_path, ca
     assert by(auths, "Auth #", "PA-1")["Prior Units Used"] == 5
     assert by(auths, "Auth #", "C-77")["End Date"] == date(2026, 8, 31)
     assert by(auths, "Auth #", "PA-2")["Prior Units Used"] == 0
+    assert by(auths, "Auth #", "PA-1")["Last Edited By"] == "migrator"
+    assert by(auths, "Auth #", "PA-2")["Last Edited By"] == "first import"  # untouched
     assert len(sheet_rows(book, "Clients")) == 2  # Rick was matched, not added again
     if hasattr(schema, "AUDIT_LOG"):
         log = [r for r in sheet_rows(book, schema.AUDIT_LOG.name) if r.get("Action") == "import"]
