@@ -45,7 +45,7 @@ class Computed:
 
 def compute(store, today: date, as_of: date | None = None) -> Computed:
     """Read every AuthBook sheet from ``store`` and run the refresh rules on it."""
-    sheets = store.read_sheets([s.name for s in schema.SHEETS] + [schema.DASHBOARD_SHEET])
+    sheets = store.read_sheets([s.name for s in schema.SHEETS])
     raw, structure = records.raw_book(sheets)
     result = refresh(raw, today=today, as_of=as_of)
     return Computed(sheets, result, structure + result.problems)

@@ -30,9 +30,7 @@ def billing_writes(computed) -> dict[str, SheetWrite]:
     result, sheets = computed.result, computed.sheets
     heading, panels = dashboard_panels(computed)
     return {
-        schema.DASHBOARD_SHEET: dashboard.dashboard_write(
-            heading, panels, sheets.get(schema.DASHBOARD_SHEET)
-        ),
+        schema.DASHBOARD_SHEET: dashboard.dashboard_write(heading, panels),
         schema.CHECKS.name: billingrows.generated_write(
             schema.CHECKS, billingrows.check_rows(result.findings, sheets)
         ),
@@ -100,8 +98,7 @@ def save_with_dashboard(store, computed) -> None:
     from authbook.workbook import dashboard
 
     heading, panels = dashboard_panels(computed)
-    read = computed.sheets.get(schema.DASHBOARD_SHEET)
-    dashboard.save_with_dashboard(store, schema.DASHBOARD_SHEET, heading, panels, read)
+    dashboard.save_with_dashboard(store, schema.DASHBOARD_SHEET, heading, panels)
 
 
 def renew_store(

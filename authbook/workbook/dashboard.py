@@ -4,28 +4,29 @@ A ``Panel`` is one table (a title, a header row, rows of a label and numbers) an
 it. ``layout`` places panels one under the other, each block tall enough for its chart, so the
 values and the charts always agree on where things are.
 
-Charts point at cell ranges, so they stay right as long as the panels keep their shape
-(same titles, same number of rows and columns). Each refresh writes the values as a plain
-SheetWrite, which every store takes (the fast surgical writer, live Excel). The charts are
-drawn with openpyxl only when the shape changed since they were last drawn: a layout
-signature in a cell of row 1 (``MARKER_COLUMN``) records which shape they were drawn for.
-``save_with_dashboard`` does that: on the openpyxl adapter it draws in memory before saving;
-on the fast file adapter it saves, then, if the shape changed, reopens the saved file with
-openpyxl, draws and saves it again (atomically, keeping the ``.bak`` of the refresh).
+Charts point at cell ranges, so they stay right as long as the panels keep their shape (same
+number of rows and columns). Each refresh writes the values as a plain SheetWrite, which every
+store takes (the fast surgical writer, live Excel). ``save_with_dashboard`` adds the charts:
+on the openpyxl adapter it draws them in memory before saving; on the fast file adapter it
+saves, then compares the ranges the file's charts point at with the ones this layout needs,
+and only when they differ (first refresh, a payer or a kind of denial added...) reopens the
+saved file with openpyxl, draws and saves again (atomically, keeping the refresh's ``.bak``).
 """
 
 from __future__ import annotations
 
-import hashlib
+import html
+import re
+import zipfile
 from dataclasses import dataclass, field
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import NumFmt
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
 
-from authbook.workbook.sheetdata import SheetRead, SheetWrite
+from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsxfile import WorkbookError, WorkbookFile, save_atomically, set_cell
 
 MONEY = "#,##0.00"
@@ -38,9 +39,6 @@ FIRST_ROW = 4
 CHART_COLUMN = "G"
 #: Printed columns: the tables and the charts beside them.
 PRINT_LAST_COLUMN = "P"
-#: Row 1 cell holding the signature of the layout the charts were drawn for.
-MARKER_COLUMN = 26
-MARKER_PREFIX = "charts:"
 TITLE_FONT = Font(bold=True, size=12, color="1F4E78")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -76,34 +74,13 @@ def layout(panels: list[Panel]) -> list[int]:
     return rows
 
 
-def signature(panels: list[Panel]) -> str:
-    """What the charts depend on: each panel's chart, chart title and table shape."""
-    shape = [
-        (p.chart, p.chart_title or p.title, len(p.headers), len(p.rows), p.charted) for p in panels
-    ]
-    return MARKER_PREFIX + hashlib.sha1(repr(shape).encode()).hexdigest()[:12]
-
-
-def drawn_signature(read: SheetRead | None) -> str | None:
-    """The layout signature the sheet's charts were drawn for (None: no charts drawn)."""
-    if read is None or len(read.headers) < MARKER_COLUMN:
-        return None
-    value = read.headers[MARKER_COLUMN - 1]
-    return value if isinstance(value, str) and value.startswith(MARKER_PREFIX) else None
-
-
-def dashboard_rows(
-    heading: list[str], panels: list[Panel], marker: str | None = None
-) -> list[list[object]]:
-    """The whole sheet as rows of values (row 1 first), as ``layout`` places the panels;
-    ``marker`` goes in row 1's MARKER_COLUMN."""
+def dashboard_rows(heading: list[str], panels: list[Panel]) -> list[list[object]]:
+    """The whole sheet as rows of values (row 1 first), as ``layout`` places the panels."""
     starts = layout(panels)
     height = (starts[-1] + len(panels[-1].rows) + 2) if panels else len(heading)
     rows: list[list[object]] = [[] for _ in range(height)]
     for i, text in enumerate(heading):
         rows[i] = [text]
-    if marker:
-        rows[0] = rows[0] + [None] * (MARKER_COLUMN - 1 - len(rows[0])) + [marker]
     for start, panel in zip(starts, panels):
         rows[start - 1] = [panel.title]
         rows[start] = list(panel.headers)
@@ -112,14 +89,9 @@ def dashboard_rows(
     return rows
 
 
-def dashboard_write(
-    heading: list[str], panels: list[Panel], read: SheetRead | None = None
-) -> SheetWrite:
-    """The Dashboard's values as a SheetWrite. The signature cell is kept only when the charts
-    already in the sheet (``read``) were drawn for this same layout."""
-    current = signature(panels)
-    marker = current if drawn_signature(read) == current else None
-    return SheetWrite(rows=dashboard_rows(heading, panels, marker))
+def dashboard_write(heading: list[str], panels: list[Panel]) -> SheetWrite:
+    """The Dashboard's values as a SheetWrite (every store takes it; charts are separate)."""
+    return SheetWrite(rows=dashboard_rows(heading, panels))
 
 
 def can_draw(store) -> bool:
@@ -127,21 +99,49 @@ def can_draw(store) -> bool:
     return type(store) is WorkbookFile
 
 
-def save_with_dashboard(
-    store, name: str, heading: list[str], panels: list[Panel], read: SheetRead | None
-) -> None:
+def save_with_dashboard(store, name: str, heading: list[str], panels: list[Panel]) -> None:
     """Save ``store`` with the Dashboard's charts drawn where needed (see the module help).
-
-    ``read`` is the Dashboard sheet as read before this refresh. Stores that are not workbook
-    files (live Excel) keep the values only.
-    """
+    Stores that are not workbook files (live Excel) keep the values only."""
     if can_draw(store):
         draw(store.wb, name, heading, panels)
         store.save()
         return
     store.save()
-    if isinstance(store, WorkbookFile) and drawn_signature(read) != signature(panels):
+    if isinstance(store, WorkbookFile) and saved_chart_refs(store.path, name) != chart_refs(
+        name, panels
+    ):
         redraw_file(store.path, name, heading, panels)
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f>([^<]*)</(?:\w+:)?f>")
+
+
+def saved_chart_refs(path, name: str) -> set[str]:
+    """The cell ranges on sheet ``name`` that the charts saved in a workbook file point at."""
+    refs: set[str] = set()
+    with zipfile.ZipFile(path) as package:
+        for part in package.namelist():
+            if part.startswith("xl/charts/") and part.endswith(".xml"):
+                for match in _FORMULA.finditer(package.read(part)):
+                    text = html.unescape(match.group(1).decode("utf-8", "replace"))
+                    if text.lstrip("'").startswith(name):
+                        refs.add(text)
+    return refs
+
+
+def chart_refs(name: str, panels: list[Panel]) -> set[str]:
+    """The cell ranges the Dashboard's charts point at for this layout."""
+    ws = Workbook().active
+    ws.title = name
+    refs: set[str] = set()
+    for start, panel in zip(layout(panels), panels):
+        if panel.chart and panel.rows:
+            for series in _chart(ws, start, panel).series:
+                for ref in (series.val.numRef, series.cat.numRef or series.cat.strRef):
+                    refs.add(ref.f)
+                if series.tx is not None and series.tx.strRef is not None:
+                    refs.add(series.tx.strRef.f)
+    return refs
 
 
 def redraw_file(path, name: str, heading: list[str], panels: list[Panel]) -> None:
@@ -169,14 +169,13 @@ def draw(wb, name: str, heading: list[str], panels: list[Panel]) -> None:
     ws.column_dimensions["A"].width = 26
     for letter in "BCDE":
         ws.column_dimensions[letter].width = 14
-    for r, values in enumerate(dashboard_rows(heading, panels, signature(panels)), start=1):
+    for r, values in enumerate(dashboard_rows(heading, panels), start=1):
         for c, value in enumerate(values, start=1):
             set_cell(ws.cell(r, c), value)
     ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
-    ws.cell(1, MARKER_COLUMN).font = Font(color="FFFFFF", size=8)
     starts = layout(panels)
     last = (starts[-1] + BLOCK_ROWS) if starts else len(heading)
-    ws.print_area = f"A1:{PRINT_LAST_COLUMN}{last}"  # leaves out the signature cell
+    ws.print_area = f"A1:{PRINT_LAST_COLUMN}{last}"
     for later in starts[PANELS_PER_PAGE::PANELS_PER_PAGE]:
         ws.row_breaks.append(Break(id=later - 1))
     for start, panel in zip(starts, panels):
