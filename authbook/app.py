@@ -51,8 +51,11 @@ def compute(store, today: date, as_of: date | None = None) -> Computed:
     return Computed(sheets, result, structure + result.problems)
 
 
-def refresh_writes(computed: Computed, user: str, today: date) -> dict[str, SheetWrite]:
-    """The cells a refresh writes: computed columns, new Auth #s, Alerts and Problems sheets."""
+def refresh_writes(
+    computed: Computed, user: str, today: date, now: datetime | None = None
+) -> dict[str, SheetWrite]:
+    """The cells a refresh writes: computed columns, new Auth #s (logged to the AuditLog, dated
+    ``now`` if given, else ``today``), Alerts and Problems sheets."""
     sheets, result = computed.sheets, computed.result
     writes: dict[str, SheetWrite] = {}
     if schema.AUTHS.name in sheets:
@@ -73,7 +76,7 @@ def refresh_writes(computed: Computed, user: str, today: date) -> dict[str, Shee
         }
         writes[spec.name] = SheetWrite(rows=rows, last_row=len(rows), number_formats=formats)
     writes.update(billing_writes(computed))
-    writes.update(numbering_audit_writes(computed, user))
+    writes.update(numbering_audit_writes(computed, user, now or today))
     return writes
 
 
@@ -137,17 +140,24 @@ def audit_write(sheets: dict[str, SheetRead], entries) -> SheetWrite:
     """The AuditLog rows for ``entries``, appended below the last logged row."""
     from authbook.workbook import changes
 
+    timed = any(isinstance(e.timestamp, datetime) for e in entries)
     return changes.append_rows(
         schema.AUDIT_LOG,
         sheets.get(schema.AUDIT_LOG.name),
         audit_rows(entries),
-        formats={"timestamp": schema.TIMESTAMP_FORMAT},
+        formats={"timestamp": schema.TIMESTAMP_FORMAT if timed else records.DATE_FORMAT},
     )
 
 
-def numbering_audit_writes(computed: Computed, user: str) -> dict[str, SheetWrite]:
+def numbering_audit_writes(
+    computed: Computed, user: str, when: date | datetime
+) -> dict[str, SheetWrite]:
     """AuditLog rows for the Auth #s a refresh fills in, when the workbook has an AuditLog
-    sheet (a workbook made before the AuditLog existed gets none until a bulk action)."""
+    sheet (a workbook made before the AuditLog existed gets none until a bulk action).
+
+    ``when`` is the log's Timestamp: a plain refresh logs its date only, so refreshing the same
+    workbook on the same day always writes the same bytes; a bulk action passes its time.
+    """
     from authbook.rules.audit import NEW_AUTH_NO, audit_entries, numbering_changes
 
     sheets, numbers = computed.sheets, computed.result.new_auth_numbers
@@ -155,7 +165,7 @@ def numbering_audit_writes(computed: Computed, user: str) -> dict[str, SheetWrit
         return {}
     raw_auths = tuple(records.raw_records(schema.AUTHS, sheets[schema.AUTHS.name]))
     found = numbering_changes(raw_auths, numbers)
-    entries = audit_entries(found, NEW_AUTH_NO, user, datetime.now().replace(microsecond=0))
+    entries = audit_entries(found, NEW_AUTH_NO, user, when)
     return {schema.AUDIT_LOG.name: audit_write(sheets, entries)}
 
 
@@ -203,12 +213,14 @@ def apply_and_refresh(
     today: date,
     as_of: date | None = None,
     user: str | None = None,
+    now: datetime | None = None,
 ) -> Computed:
     """Apply input-cell ``writes`` to ``store`` and refresh it, in one save.
 
     The refresh is computed on the sheets as they will read once ``writes`` are applied, so
     units, Active, alerts and problems reflect the change. ``sheets`` is what was read from
-    ``store`` to plan the writes. Returns the refreshed Computed.
+    ``store`` to plan the writes; ``now`` stamps the AuditLog rows of Auth #s the refresh
+    fills in (default: now). Returns the refreshed Computed.
     """
     from authbook.workbook import changes
 
@@ -218,6 +230,7 @@ def apply_and_refresh(
     raw, structure = records.raw_book(patched)
     result = refresh(raw, today=today, as_of=as_of)
     computed = Computed(patched, result, structure + result.problems)
-    store.apply(merge_writes(writes, refresh_writes(computed, current_user(user), today)))
+    now = now or datetime.now().replace(microsecond=0)
+    store.apply(merge_writes(writes, refresh_writes(computed, current_user(user), today, now)))
     store.save()
     return computed

@@ -493,3 +493,18 @@ def test_dates_are_passed_as_dates_not_text(book):
     )
     assert sheet_rows(book, "Auths")[4]["End Date"] == NEW_END
     assert date(2026, 12, 31) == NEW_END.date()
+
+
+def test_a_refresh_logs_the_auth_numbers_it_fills_in_dated_so_it_stays_repeatable(book, tmp_path):
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(book.read_bytes())
+    assert main(["refresh", str(book), "--as-of", AS_OF.isoformat()]) == 0
+    assert main(["refresh", str(copy), "--as-of", AS_OF.isoformat()]) == 0
+    log = audit_log(book)
+    assert [(e["Action"], e["Row"], e["Column"], e["Old Value"], e["New Value"]) for e in log] == [
+        ("new Auth #", 9, "Auth #", None, "AB000010")
+    ]
+    assert log[0]["Timestamp"] == datetime.combine(date.today(), datetime.min.time())
+    assert audit_log(copy) == log
+    assert main(["refresh", str(book), "--as-of", AS_OF.isoformat()]) == 0
+    assert audit_log(book) == log  # nothing new to number, nothing logged

@@ -7,7 +7,7 @@ before and after. Entries are only ever appended to the log, so applying them in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from authbook.models import RawRecord, Record, Source
@@ -36,16 +36,20 @@ class CellChange(Record):
 
 
 class AuditEntry(Record):
-    """One row of the AuditLog sheet."""
+    """One row of the AuditLog sheet. ``timestamp`` is a date alone for the Auth #s a plain
+    refresh fills in (so a refresh stays repeatable), the time of the action otherwise."""
 
-    timestamp: datetime
+    timestamp: datetime | date
     user: str
     action: str
     change: CellChange
 
 
 def audit_entries(
-    changes: list[CellChange] | tuple[CellChange, ...], action: str, user: str, now: datetime
+    changes: list[CellChange] | tuple[CellChange, ...],
+    action: str,
+    user: str,
+    now: datetime | date,
 ) -> list[AuditEntry]:
     """The log entries for ``changes``, in the order given, all stamped ``now`` by ``user``."""
     return [AuditEntry(timestamp=now, user=user, action=action, change=c) for c in changes]
