@@ -153,8 +153,9 @@ def _finish(path, store, sheets, plan, args, what: str) -> int:
 
     cli = _cli()
     user = app.current_user(args.user)
-    writes = app.plan_writes(sheets, plan, user, datetime.now().replace(microsecond=0))
-    computed = app.apply_and_refresh(store, sheets, writes, cli.today(), args.as_of, user)
+    now = datetime.now().replace(microsecond=0)
+    writes = app.plan_writes(sheets, plan, user, now)
+    computed = app.apply_and_refresh(store, sheets, writes, cli.today(), args.as_of, user, now)
     cli.report_problems(computed)
     print(f"{what}; {len(plan.changes)} changed cells logged to the AuditLog sheet")
     print(cli.summary(computed))
