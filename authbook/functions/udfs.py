@@ -6,9 +6,14 @@ tables go through the same reading (``authbook.workbook.records``) and the same 
 (``authbook.rules.refresh``) as ``authbook refresh``, so a formula shows exactly what a refresh
 writes into the sheet.
 
-Import them with the xlwings add-in: the workbook's ``xlwings.conf`` sheet names this module
-under ``UDF Modules``; click *Import Functions* on the xlwings tab. They appear in Excel's
-Insert Function dialog under the category *AuthBook*.
+Import them with the xlwings add-in (Excel for Windows): the workbook's ``xlwings.conf`` sheet
+names this module under ``UDF Modules``; click *Import Functions* on the xlwings tab (Excel must
+trust access to the VBA project object model). They appear in Excel's Insert Function dialog
+under the category *AuthBook*. Import Functions writes a small VBA module into the workbook, so
+a workbook that keeps these formulas is saved as .xlsm.
+
+``AB_ELIGIBLE_CODES`` returns a column that spills below the formula in Excel 365/2021
+(dynamic arrays); in older Excel, select a column of cells and enter it as an array formula.
 
 A bad argument gives a readable ``#AUTHBOOK: …`` text in the cell, never a Python traceback.
 

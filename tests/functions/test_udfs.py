@@ -382,5 +382,6 @@ def test_the_template_names_this_module_for_import_functions(tmp_path):
     path = tmp_path / "t.xlsx"
     template.write_new(path)
     ws = load_workbook(path)["xlwings.conf"]
-    config = {row[0]: row[1] for row in ws.iter_rows(values_only=True)}
-    assert config["UDF Modules"] == "authbook.functions.udfs"
+    rows = list(ws.iter_rows(values_only=True))
+    # xlwings reads the settings from A1 down (key, value), without a header row
+    assert rows[0] == ("UDF Modules", "authbook.functions.udfs")
