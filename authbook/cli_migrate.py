@@ -60,7 +60,10 @@ def record_sheet(kind: str):
 def read_map(path: Path) -> dict:
     """A mapping file: ``kind``, ``sheet``, ``header_row``, ``date_order`` and a ``[columns]``
     table of "source header" = "field" ("" leaves a column out)."""
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     cli = _cli()
     try:

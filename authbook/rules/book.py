@@ -49,7 +49,7 @@ Parser = Callable[[object], tuple[object, str | None]]
 DATE_ORDERS = ("MDY", "DMY", "YMD")
 
 
-def _fields(order: str) -> dict[str, dict[str, Parser]]:
+def field_parsers(order: str) -> dict[str, dict[str, Parser]]:
     """How each field of each record is read (the date parser depends on the date order)."""
     day = partial(parse_date, order=order)
     return {
@@ -188,7 +188,7 @@ def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
     codes, auth groups, providers and payers that the workbook does not list.
     """
     settings, problems = parse_settings(raw.settings)
-    spec = _fields(settings.date_order)
+    spec = field_parsers(settings.date_order)
 
     codes = _build_list(raw.billing_codes, spec["billing_codes"], "code", BillingCode, problems)
     groups = _build_list(raw.auth_groups, spec["auth_groups"], "group_name", AuthGroup, problems)

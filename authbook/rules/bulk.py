@@ -24,7 +24,7 @@ from functools import partial
 
 from authbook.models import AuthStatus, Problem, RawBook, RawRecord, Record, Source
 from authbook.rules.audit import CellChange
-from authbook.rules.book import _fields, build_book
+from authbook.rules.book import build_book, field_parsers
 from authbook.rules.numbering import next_numbers
 from authbook.rules.refresh import number_new_auths
 from authbook.rules.values import (
@@ -105,7 +105,7 @@ def date_order(raw: RawBook) -> str:
 
 
 def _parsers(order: str, kind: str) -> dict:
-    parsers = dict(_fields(order)[kind])
+    parsers = dict(field_parsers(order)[kind])
     if kind == "auths":
         day = partial(parse_date, order=order)
         parsers.update(

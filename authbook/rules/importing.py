@@ -4,7 +4,7 @@ which rows are data, and what each data row adds to or changes in the workbook.
 Everything here is pure: the shell reads the source file and the workbook, hands over plain
 rows (``(row number, [cell, ...])``) and a RawBook, and gets back an :class:`ImportPlan` saying
 what to append, what to change and what to reject, row by row. Values are read with the very
-parsers the workbook uses (``authbook.rules.values`` through ``book._fields``), so an imported
+parsers the workbook uses (``authbook.rules.values`` through ``book.field_parsers``), so an imported
 cell means what it would mean typed into the workbook.
 
 Every source row below the header ends up in exactly one of: imported (new, updated or
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from authbook.models import OPEN_REQUEST_STATUSES, RawBook, RawRecord
-from authbook.rules.book import _fields, parse_settings
+from authbook.rules.book import field_parsers, parse_settings
 from authbook.rules.cells import from_csv_text
 from authbook.rules.values import code_key, is_blank, name_key, parse_text
 
@@ -506,7 +506,7 @@ class ImportPlan:
 
 def _parsers(kind: str, order: str, layout: Layout) -> dict:
     """field -> parser: the workbook's parsers for the record and client fields, text else."""
-    specs = _fields(order)
+    specs = field_parsers(order)
     own = {"auths": "auths", "notes": "notes", "clients": "clients"}[kind]
     out = {name: parse_text for name in layout.fields()}
     out.update({k: v for k, v in specs["clients"].items() if k in out})
@@ -515,7 +515,7 @@ def _parsers(kind: str, order: str, layout: Layout) -> dict:
 
 
 def _date_fields(kind: str, order: str) -> set[str]:
-    probe = _fields(order)
+    probe = field_parsers(order)
     names = set()
     for group in (kind, "clients"):
         for name, parse in probe[group].items():
@@ -528,7 +528,7 @@ class _Clients:
     """The workbook's clients and the ones this import adds: finds or makes a Client ID."""
 
     def __init__(self, raw: tuple[RawRecord, ...], order: str):
-        parse = _fields(order)["clients"]
+        parse = field_parsers(order)["clients"]
         self.ids: dict[str, str] = {}
         self.by_member: dict[str, str] = {}
         self.by_name: dict[tuple, str] = {}
