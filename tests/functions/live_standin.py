@@ -296,7 +296,7 @@ class StandinBook:
     def from_xlsx(cls, path: Path | str) -> StandinBook:
         """The workbook as Excel would hold it after opening the file."""
         book = cls()
-        wb = load_workbook(path)
+        wb = load_workbook(path, data_only=True)  # a formula cell holds its last result
         for ws in wb.worksheets:
             sheet = book.sheets.add(
                 ws.title, after=list(book.sheets)[-1] if len(book.sheets) else None
