@@ -41,55 +41,60 @@ def billing_writes(computed) -> dict[str, SheetWrite]:
 
 
 def dashboard_panels(computed):
-    """The Dashboard's heading lines and panels (tables with their charts) for a Computed."""
-    from authbook.rules.dashboard import dashboard
-    from authbook.workbook.dashboard import MONEY, PERCENT, Panel
+    """The Dashboard's heading lines and panels (figures in the workbook's fixed shapes)."""
+    from authbook.rules.dashboard import UnitUse, dashboard
+    from authbook.workbook.dashboard import LIST_ROWS, panel
 
     figures = dashboard(computed.result)
     heading = [
         "AuthBook dashboard",
-        f"As of {figures.as_of:%m/%d/%Y}. Rebuilt by every refresh: do not type here.",
+        f"As of {figures.as_of:%m/%d/%Y}. Filled in by every refresh: do not type here.",
     ]
 
-    def units(title: str, uses, label: str) -> Panel:
-        return Panel(
-            title,
-            [label, "Allotted", "Used", "Pending", "Remaining"],
-            [[u.name, u.allotted, u.used, u.pending, u.remaining] for u in uses],
-            chart="bar",
-            charted=(2, 4),
-        )
+    def units(uses: list[UnitUse]) -> list[list[object]]:
+        if len(uses) > LIST_ROWS:  # the biggest ones, the rest as Other
+            uses = sorted(uses, key=lambda u: (-u.allotted, u.name))
+            rest = uses[LIST_ROWS - 1 :]
+            other = UnitUse(
+                "Other",
+                sum(u.allotted for u in rest),
+                sum(u.used for u in rest),
+                sum(u.pending for u in rest),
+            )
+            uses = [*sorted(uses[: LIST_ROWS - 1], key=lambda u: u.name), other]
+        return [[u.name, u.allotted, u.used, u.pending, u.remaining] for u in uses]
 
+    approvals = figures.approvals
+    if len(approvals) > LIST_ROWS:
+        approvals = sorted(approvals, key=lambda p: (-p.decided, p.payer))
+        rest = approvals[LIST_ROWS - 1 :]
+        other = type(rest[0])(
+            "Other",
+            *(sum(getattr(p, f) for p in rest) for f in _REQUEST_FIELDS),
+        )
+        approvals = [*sorted(approvals[: LIST_ROWS - 1], key=lambda p: p.payer), other]
     at_risk_title = (
         f"Notes at risk: {figures.at_risk_notes} notes, "
         f"${figures.at_risk_charge:,.2f} (would be denied)"
     )
     panels = [
-        Panel("Alerts by kind", ["Alert", "Auths"], [list(a) for a in figures.alerts]),
-        Panel("Auths expiring", ["Ends within", "Auths"], [list(e) for e in figures.expiring]),
-        units("Units by payer (current auths)", figures.units_by_payer, "Payer"),
-        units("Units by program (auth group)", figures.units_by_group, "Auth Group"),
-        Panel(
-            at_risk_title,
-            ["Check", "Notes", "Charge"],
-            [[r.kind, r.notes, r.charge] for r in figures.at_risk],
-            chart="bar",
-            charted=(3, 3),
-            formats={3: MONEY},
-            chart_title="Notes at risk: charge",
-        ),
-        Panel(
-            "Renewal requests by payer",
-            ["Payer", "Requested", "Approved", "Decided", "Approval Rate"],
+        panel("alerts", [list(a) for a in figures.alerts]),
+        panel("expiring", [list(e) for e in figures.expiring]),
+        panel("payers", units(figures.units_by_payer)),
+        panel("groups", units(figures.units_by_group)),
+        panel("at_risk", [[r.kind, r.notes, r.charge] for r in figures.at_risk], at_risk_title),
+        panel(
+            "approvals",
             [
                 [p.payer, p.requested_units, p.approved_units, p.decided, p.approval_rate]
-                for p in figures.approvals
+                for p in approvals
             ],
-            charted=(5, 5),
-            formats={5: PERCENT},
         ),
     ]
     return heading, panels
+
+
+_REQUEST_FIELDS = ("requested_units", "approved_units", "approved", "partial", "denied", "open")
 
 
 def save_with_dashboard(store, computed) -> None:

@@ -90,7 +90,7 @@ def cmd_report(args) -> int:
     computed = app.compute_file(args.path, cli.today(), args.as_of)
     heading, panels = app_billing.dashboard_panels(computed)
     if args.format == "json":
-        out = {p.title: [{h: v for h, v in zip(p.headers, row)} for row in p.rows] for p in panels}
+        out = {p.title: [dict(zip(p.shape.headers, row)) for row in p.rows] for p in panels}
         print(json.dumps({"as_of": computed.result.as_of.isoformat(), "panels": out}, indent=2))
         return 0
     print(heading[1].split(".")[0])
@@ -98,11 +98,11 @@ def cmd_report(args) -> int:
         print()
         print(panel.title)
         body = [
-            [_figure(v, panel.formats.get(i)) for i, v in enumerate(row, start=1)]
+            [_figure(v, panel.shape.formats.get(i)) for i, v in enumerate(row, start=1)]
             for row in panel.rows
         ]
         if body:
-            print_rows(panel.headers, body, "table")
+            print_rows(list(panel.shape.headers), body, "table")
         else:
             print("  (none)")
     return 0

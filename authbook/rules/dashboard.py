@@ -5,8 +5,9 @@
 - units of current auths (approved, managed, dates containing as_of) by payer and by Auth
   Group: Allotted, Used (Prior Units Used + Released) and Pending. Auths of one client and
   group with the same dates share one pool, so the pool is counted once;
-- notes at risk: Pending and Released notes with a finding a payer would deny, per kind, with
-  the charge at stake (a note with two kinds counts under both; the total counts it once);
+- notes at risk: Pending and Released notes with a finding a payer would deny, per reason
+  (``RISK_REASONS``: the kinds of finding grouped by what fixes them), with the charge at
+  stake (a note with two reasons counts under both; the total counts it once);
 - requested versus approved units and approval rate per payer (``rules.renewals``).
 """
 
@@ -20,6 +21,31 @@ from authbook.rules.renewals import PayerRequests, payer_of, payer_requests
 from authbook.rules.values import name_key
 
 EXPIRY_WINDOWS = ((0, 30), (31, 60), (61, 90))
+#: Reasons notes are at risk, each the kinds of finding it covers (see rules.checks, coding).
+RISK_REASONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "No auth for the date (197/39)",
+        ("NO AUTH", "OUTSIDE DATES", "EXCLUDED", "NOT APPROVED", "REQUEST DENIED"),
+    ),
+    ("Units beyond the auth (198)", ("OVER UNITS",)),
+    (
+        "Auth # or provider (15)",
+        ("AUTH # NOT FOUND", "AUTH # DOES NOT FIT", "PROVIDER NOT ALLOWED"),
+    ),
+    ("Period limit (119)", ("PERIOD LIMIT",)),
+    (
+        "Coding (150/151/236/B15)",
+        (
+            "TIME DOES NOT FIT CODE",
+            "ADD-ON WITHOUT PRIMARY",
+            "CODES DO NOT GO TOGETHER",
+            "ONCE A DAY",
+            "UNITS EXCEED MINUTES",
+        ),
+    ),
+    ("Unreadable note", ("INPUT PROBLEM",)),
+)
+OTHER_REASON = "Other"
 NO_GROUP = "(no group)"
 
 
@@ -39,7 +65,7 @@ class UnitUse:
 
 @dataclass(frozen=True)
 class AtRisk:
-    """Notes a payer would deny for one kind of finding, and their charges."""
+    """Notes a payer would deny for one reason (``RISK_REASONS``), and their charges."""
 
     kind: str
     notes: int
@@ -103,14 +129,16 @@ def dashboard(result) -> Dashboard:
                 sums[i] += value
 
     charges = {s.source.row: s.charge or 0.0 for s in result.notes}
-    kinds: dict[str, set[int]] = {}
+    reason_of = {kind: label for label, kinds in RISK_REASONS for kind in kinds}
+    reasons: dict[str, set[int]] = {label: set() for label, _ in RISK_REASONS}
     for found in result.findings:
         if found.denies:
-            kinds.setdefault(found.kind, set()).add(found.source.row)
-    risky = set().union(*kinds.values()) if kinds else set()
+            label = reason_of.get(found.kind, OTHER_REASON)
+            reasons.setdefault(label, set()).add(found.source.row)
+    risky = set().union(*reasons.values())
     at_risk = [
-        AtRisk(kind, len(rows), round(sum(charges.get(r, 0.0) for r in rows), 2))
-        for kind, rows in sorted(kinds.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        AtRisk(label, len(rows), round(sum(charges.get(r, 0.0) for r in rows), 2))
+        for label, rows in reasons.items()
     ]
     return Dashboard(
         as_of=as_of,

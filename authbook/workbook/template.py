@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from authbook.workbook import schema
+from authbook.workbook import dashboard, schema
 from authbook.workbook.records import DATE_FORMAT, MONEY_FORMAT, cell_value
 from authbook.workbook.xlsxfile import save_atomically, set_cell
 
@@ -161,6 +161,8 @@ def new_workbook(rows: dict[str, list[dict[str, object]]] | None = None) -> Work
     filled = {**STARTER_ROWS, **(rows or {})}
     for spec in schema.SHEETS:
         build_sheet(wb, spec, filled.get(spec.name, []))
+    # The Dashboard with its charts already drawn: refreshes only fill in its cells.
+    dashboard.draw(wb, schema.DASHBOARD_SHEET, dashboard.EMPTY_HEADING, dashboard.empty_panels())
     add_xlwings_conf(wb)
     return wb
 

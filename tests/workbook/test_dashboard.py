@@ -126,9 +126,12 @@ HAND_FIGURES = {
     ],
     # N7 90791 has no auth ($180), N6 only a Denied request ($110), N3 45 minutes as 90837 ($150).
     "Notes at risk: 3 notes, $440.00 (would be denied)": [
-        ["NO AUTH", 1, 180.0],
-        ["REQUEST DENIED", 1, 110.0],
-        ["TIME DOES NOT FIT CODE", 1, 150.0],
+        ["No auth for the date (197/39)", 2, 290.0],
+        ["Units beyond the auth (198)", 0, 0],
+        ["Auth # or provider (15)", 0, 0],
+        ["Period limit (119)", 0, 0],
+        ["Coding (150/151/236/B15)", 1, 150.0],
+        ["Unreadable note", 0, 0],
     ],
     # Medicaid: asked 10 + 8, got 10 + 4, both approved (one in part). Blue Plan: 5 asked, denied.
     "Renewal requests by payer": [
@@ -200,13 +203,14 @@ def test_report_prints_the_same_figures_as_the_dashboard(hand_book):
     assert "Medicaid   18         14        2        100%" in table.stdout
 
 
-def test_dashboard_carries_native_charts_and_each_refresh_rebuilds_it(hand_book):
+def test_dashboard_keeps_its_native_charts_and_styles_through_refreshes(hand_book):
     app.refresh_file(hand_book, AS_OF, AS_OF, user="test")
     app.refresh_file(hand_book, AS_OF, AS_OF, user="test")
     wb = load_workbook(hand_book)
     ws = wb["Dashboard"]
     assert len(ws._charts) == 6  # one per panel, not doubled by the second refresh
     assert wb.sheetnames.count("Dashboard") == 1
+    assert ws["A5"].fill.fgColor.rgb.endswith("1F4E78")  # header style kept by the fast save
     assert dashboard_tables(hand_book) == HAND_FIGURES
 
 
@@ -327,7 +331,7 @@ def chart_ranges(path: Path) -> list[str]:
     return [chart.series[-1].val.numRef.f for chart in ws._charts]
 
 
-def test_charts_are_redrawn_only_when_the_dashboard_changes_shape(hand_book, monkeypatch):
+def test_charts_are_drawn_once_for_a_workbook_made_before_the_dashboard(hand_book, monkeypatch):
     from authbook.workbook import dashboard
 
     drawn = []
@@ -336,22 +340,35 @@ def test_charts_are_redrawn_only_when_the_dashboard_changes_shape(hand_book, mon
         dashboard, "redraw_file", lambda *a, **k: (drawn.append(1), original(*a, **k))
     )
     app.refresh_file(hand_book, AS_OF, AS_OF, user="test")
-    assert len(drawn) == 1  # first refresh: no charts yet
-    app.refresh_file(hand_book, AS_OF, AS_OF, user="test")
-    assert len(drawn) == 1  # same shape: values only, the charts stay
+    assert drawn == []  # the template ships the Dashboard drawn: refresh fills in cells only
     before = chart_ranges(hand_book)
-    assert len(before) == 6
 
-    # A note for a code with no auth adds no row; one with an unknown Auth # adds a kind.
     wb = load_workbook(hand_book)
-    notes = wb["Notes"]
-    notes.append(["N8", "C2", date(2026, 2, 24), None, "90834", 1, 45, "Pending", "ZZ9"])
+    del wb["Dashboard"]
     wb.save(hand_book)
     app.refresh_file(hand_book, AS_OF, AS_OF, user="test")
-    assert len(drawn) == 2
-    after = chart_ranges(hand_book)
-    assert after[4] != before[4]  # the at-risk chart covers its new row
-    tables = dashboard_tables(hand_book)
-    assert ["AUTH # NOT FOUND", 1, 110.0] in tables[
-        "Notes at risk: 4 notes, $550.00 (would be denied)"
-    ]
+    assert drawn == [1]
+    app.refresh_file(hand_book, AS_OF, AS_OF, user="test")
+    assert drawn == [1]
+    assert chart_ranges(hand_book) == before
+    assert dashboard_tables(hand_book) == HAND_FIGURES
+
+
+def test_more_payers_than_rows_are_summed_as_other(tmp_path):
+    book = {
+        **HAND_BOOK,
+        "Payers": [{"payer": f"P{i}", "active": True} for i in range(10)],
+        "Clients": [{"client_id": "C1", "primary_payer": "P0", "active": True}],
+        "Auths": [
+            auth(f"A{i}", "C1", "90834", date(2026, 1, 1), date(2026, 6, 30), 10 + i, payer=f"P{i}")
+            for i in range(10)
+        ],
+        "Notes": [],
+    }
+    path = tmp_path / "many.xlsx"
+    template.write_new(path, book)
+    app.refresh_file(path, AS_OF, AS_OF, user="test")
+    rows = dashboard_tables(path)["Units by payer (current auths)"]
+    # The 7 with the most units (P3..P9, 13..19), then P0+P1+P2 = 10+11+12.
+    assert [r[0] for r in rows] == [f"P{i}" for i in range(3, 10)] + ["Other"]
+    assert rows[-1] == ["Other", 33, 0, 0, 33]
