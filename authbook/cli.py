@@ -87,7 +87,7 @@ def summary(computed: app.Computed) -> str:
     kinds: dict[str, int] = {}
     for alert in result.alerts:
         kinds[alert.kind] = kinds.get(alert.kind, 0) + 1
-    denied = sum(1 for n in result.notes if n.check not in ("OK",) and "DRAFT" not in n.check)
+    denied = len({f.source.row for f in result.findings if f.denies})
     lines = [
         f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths, "
         f"{len(result.book.notes)} notes, {len(result.book.clients)} clients",
