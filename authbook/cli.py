@@ -8,9 +8,7 @@ set AUTHBOOK_DEBUG=1 to see one.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
-import json
 import os
 import sys
 import traceback
@@ -18,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from authbook import app
+from authbook.output import NoAnswer, print_rows
 from authbook.rules.eligibility import eligible_codes
 from authbook.rules.values import name_key, parse_date
 from authbook.workbook import records, template
@@ -151,37 +150,10 @@ def cmd_alerts(args) -> int:
     computed = app.compute_file(args.path, today(), args.as_of)
     rows = records.alert_rows(computed.result.alerts, computed.sheets)
     header, body = rows[0], rows[1:]
-    if args.format == "json":
-        out = [
-            {
-                f: (v.isoformat() if isinstance(v, date) else v)
-                for f, v in zip(ALERT_FIELDS, r, strict=False)
-            }
-            for r in body
-        ]
-        print(json.dumps(out, indent=2))
-    elif args.format == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        from authbook.rules.cells import csv_text  # formula-looking text behind a quote
-
-        for r in body:
-            writer.writerow([csv_text(v) for v in r])
-    else:
-        shown = [[_show(v) for v in r] for r in rows]
-        widths = [max(len(r[i]) for r in shown) for i in range(len(header))]
-        for r in shown:
-            print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip())
+    print_rows(header, body, args.format, keys=list(ALERT_FIELDS))
+    if args.format == "table":
         print(f"{len(body)} alert{'s' if len(body) != 1 else ''}")
     return 0
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return f"{value:%m/%d/%Y}"
-    return str(value)
 
 
 # --- parser -------------------------------------------------------------------------------
@@ -237,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (UsageError, WorkbookError, NotAnAuthBook) as exc:
+    except (UsageError, WorkbookError, NotAnAuthBook, NoAnswer) as exc:
         print(f"authbook: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

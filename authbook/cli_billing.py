@@ -7,44 +7,15 @@ renewal requests).
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
-from datetime import date
+
+from authbook.output import print_rows
 
 
 def _cli():
     from authbook import cli
 
     return cli
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return f"{value:%m/%d/%Y}"
-    return str(value)
-
-
-def print_rows(header: list[str], body: list[list[object]], fmt: str) -> None:
-    """Print rows as an aligned table, CSV or JSON (keys = header names)."""
-    if fmt == "json":
-        out = [
-            {h: (v.isoformat() if isinstance(v, date) else v) for h, v in zip(header, r)}
-            for r in body
-        ]
-        print(json.dumps(out, indent=2))
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        for r in body:
-            writer.writerow([v.isoformat() if isinstance(v, date) else v for v in r])
-    else:
-        shown = [[_show(v) for v in r] for r in [header, *body]]
-        widths = [max(len(r[i]) for r in shown) for i in range(len(header))]
-        for r in shown:
-            print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
 
 
 # --- check ---------------------------------------------------------------------------------

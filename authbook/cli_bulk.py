@@ -11,8 +11,10 @@ Exit status: 0 done; 1 done, and the workbook has data problems (see the Problem
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
+
+from authbook.output import confirm, show
 
 SAMPLE_ROWS = 5
 
@@ -35,13 +37,7 @@ def _cli():
 
 
 def _show(value: object) -> str:
-    if value is None or value == "":
-        return "(blank)"
-    if isinstance(value, datetime):
-        return f"{value:%m/%d/%Y}" if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return f"{value:%m/%d/%Y}"
-    return str(value)
+    return show(value, "(blank)")
 
 
 def split_assignment(text: str, option: str) -> tuple[str, str]:
@@ -119,9 +115,7 @@ def _visible(sheets, spec):
 def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
-    print(f"{question} [y/N] ", end="", flush=True)
-    answer = sys.stdin.readline().strip().casefold()
-    if answer not in ("y", "yes"):
+    if not confirm(question):
         raise _cli().UsageError("not confirmed; nothing was changed (--yes skips the question)")
 
 

@@ -20,6 +20,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from authbook.output import confirm, show
 from authbook.rules import importing
 from authbook.rules.cells import csv_text
 
@@ -212,23 +213,7 @@ def print_changes(plan: importing.ImportPlan, spec, logged: bool) -> None:
 
 
 def _show(value: object) -> str:
-    if value is None or value == "":
-        return "(blank)"
-    if hasattr(value, "strftime"):
-        return f"{value:%m/%d/%Y}"
-    return str(value)
-
-
-def confirm(question: str) -> bool:
-    """Ask on the terminal; no answer (stdin closed) is a usage error."""
-    cli = _cli()
-    try:
-        answer = input(f"{question} [y/N] ")
-    except EOFError:
-        raise cli.UsageError(
-            "no answer to the confirmation (stdin is closed); add --yes to write without asking"
-        ) from None
-    return answer.strip().casefold() in ("y", "yes")
+    return show(value, "(blank)")
 
 
 # --- import -------------------------------------------------------------------------------------
