@@ -15,21 +15,32 @@ and text starting with ``=`` is text, never a formula. Worksheets are streamed (
 are in order in files Excel, LibreOffice and openpyxl write); no DOM is built. The output is
 deterministic: the same input gives byte-identical entries, timestamps and order.
 
-What cannot be done this way (a sheet that is not in the package, a cell holding the master
-of a shared formula, a formula removed from a workbook with a calculation chain) raises
-``NeedsFullRewrite``; the caller then falls back to the openpyxl adapter.
+A sheet the package lacks (a generated sheet added by a newer AuthBook) is added: a worksheet
+part, its entry in workbook.xml, the workbook's relationships and [Content_Types].xml, and,
+when its write re-fits a Table (``last_row``), a Table over its header named like the sheet.
+Nothing else of the package changes.
+
+What cannot be done this way (a cell holding the master of a shared formula, a formula
+removed from a workbook with a calculation chain, a package whose workbook part is not laid
+out as Excel writes it) raises ``NeedsFullRewrite``; the caller then falls back to the openpyxl
+adapter.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import math
+import posixpath
 import re
 import shutil
 import struct
 import tempfile
 import zipfile
+from bisect import bisect_left
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
@@ -38,6 +49,8 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from authbook.workbook.fastread import (
+    MAIN_NS,
+    REL_NS,
     SheetPart,
     TablePart,
     _relationships,
@@ -378,15 +391,86 @@ def _cell_text(attrs: bytes, inner: bytes | None, strings: SharedStrings) -> str
     return text
 
 
+class RowEdits:
+    """The cells of one SheetWrite, handed out row by row in row order.
+
+    Nothing is copied per cell up front: the write's ``cells`` keys are put in row order
+    (they usually are already: AuthBook writes row after row) and a row's sorted
+    ``(column, value)`` list is made only when the writer reaches that row, then dropped.
+    ``SheetWrite.rows`` (a replaced sheet) are read in place, with ``cells`` on top of them.
+    """
+
+    def __init__(self, write: SheetWrite):
+        self.write = write
+        keys = list(write.cells)
+        cell_rows, starts = self._group(keys)
+        if any(a >= b for a, b in zip(cell_rows, cell_rows[1:])):
+            keys.sort(key=itemgetter(0))
+            cell_rows, starts = self._group(keys)
+        self.keys, self.cell_rows, self.starts = keys, cell_rows, starts
+        if write.rows is not None:
+            self.rows = sorted(set(range(1, len(write.rows) + 1)).union(cell_rows))
+        else:
+            self.rows = cell_rows
+
+    @staticmethod
+    def _group(keys: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+        """The distinct rows of ``keys`` (in their order) and where each one's keys start."""
+        rows, starts, at = [], [], 0
+        for row, same in groupby(keys, itemgetter(0)):
+            rows.append(row)
+            starts.append(at)
+            at += len(list(same))
+        starts.append(at)
+        return rows, starts
+
+    def of_row(self, n: int) -> list[tuple[int, object]]:
+        """Row ``n``'s cells to write, ``(column, value)`` by column."""
+        rows = self.write.rows
+        cols = {}
+        if rows is not None and 1 <= n <= len(rows):
+            cols = {c: v for c, v in enumerate(rows[n - 1], start=1) if v is not None}
+        i = bisect_left(self.cell_rows, n)
+        if i < len(self.cell_rows) and self.cell_rows[i] == n:
+            cells = self.write.cells
+            for key in self.keys[self.starts[i] : self.starts[i + 1]]:
+                cols[key[1]] = cells[key]
+        return sorted(cols.items(), key=itemgetter(0))
+
+    def bounds(self) -> tuple[int, int, int, int] | None:
+        """(first column, first row, last column, last row) of the values written (not
+        None), or None when there are none."""
+        lo_c = lo_r = 1 << 30
+        hi_c = hi_r = 0
+        for r, values in enumerate(self.write.rows or (), start=1):
+            for c, v in enumerate(values, start=1):
+                if v is not None:
+                    lo_c, hi_c = min(lo_c, c), max(hi_c, c)
+                    lo_r, hi_r = min(lo_r, r), max(hi_r, r)
+        for (r, c), v in self.write.cells.items():
+            if v is not None:
+                if c < lo_c:
+                    lo_c = c
+                if c > hi_c:
+                    hi_c = c
+                if r < lo_r:
+                    lo_r = r
+                if r > hi_r:
+                    hi_r = r
+        return None if hi_r == 0 else (lo_c, lo_r, hi_c, hi_r)
+
+
 class SheetRewriter:
     """Rewrites one worksheet part, streaming, into a temporary file."""
 
     def __init__(self, zin, sheet: SheetPart, write: SheetWrite, styles: Styles, strings,
-                 date1904: bool, has_calc_chain: bool):  # fmt: skip
+                 date1904: bool, has_calc_chain: bool, source: bytes | None = None):  # fmt: skip
         self.zin, self.sheet, self.write = zin, sheet, write
         self.styles, self.strings = styles, strings
         self.has_calc_chain = has_calc_chain
-        self.p = p = namespace_prefix(zin, sheet.part)
+        #: The worksheet XML to start from when the sheet is not in the package yet.
+        self.source = source
+        self.p = p = b"" if source is not None else namespace_prefix(zin, sheet.part)
         self.cells = CellWriter(p, date1904)
         self.row_open = b"<" + p + b"row"
         self.row_close = b"</" + p + b"row>"
@@ -399,27 +483,17 @@ class SheetRewriter:
         self.header: dict[int, str] = {}
         self.replace = write.rows is not None
         self.old_styles: dict[int, dict[int, int]] = {1: {}, 2: {}}
-        self.edits = self._edits()
-        self.edit_rows = sorted(self.edits)
+        self.edits = RowEdits(write)
+        self.edit_rows = self.edits.rows
         self.next_edit = 0
-
-    def _edits(self) -> dict[int, list[tuple[int, object]]]:
-        by_row: dict[int, dict[int, object]] = {}
-        if self.write.rows is not None:
-            for r, values in enumerate(self.write.rows, start=1):
-                by_row[r] = {c: v for c, v in enumerate(values, start=1) if v is not None}
-        for (r, c), value in self.write.cells.items():
-            by_row.setdefault(r, {})[c] = value
-        return {r: sorted(cols.items(), key=lambda cv: cv[0]) for r, cols in by_row.items()}
 
     # The dimension is the old one widened by every cell written (or exact when replaced).
     def _dimension(self, old: str | None) -> str | None:
-        cols = [c for row in self.edits.values() for c, v in row if v is not None]
-        rows = [r for r, row in self.edits.items() if any(v is not None for _, v in row)]
+        bounds = self.edits.bounds()
         if self.replace:
-            if not rows:
+            if bounds is None:
                 return "A1"
-            return f"A1:{get_column_letter(max(cols))}{max(rows)}"
+            return f"A1:{get_column_letter(bounds[2])}{bounds[3]}"
         if old is None:
             return None
         try:
@@ -428,9 +502,9 @@ class SheetRewriter:
             return old
         if min_row is None or max_row is None:
             return old
-        if rows:
-            min_col, max_col = min(min_col, min(cols)), max(max_col, max(cols))
-            min_row, max_row = min(min_row, min(rows)), max(max_row, max(rows))
+        if bounds is not None:
+            min_col, max_col = min(min_col, bounds[0]), max(max_col, bounds[2])
+            min_row, max_row = min(min_row, bounds[1]), max(max_row, bounds[3])
         first = f"{get_column_letter(min_col)}{min_row}"
         last = f"{get_column_letter(max_col)}{max_row}"
         return first if first == last else f"{first}:{last}"
@@ -453,18 +527,19 @@ class SheetRewriter:
         return head
 
     def run(self, out: IO[bytes]) -> None:
-        with self.zin.open(self.sheet.part) as stream:
+        opened = io.BytesIO(self.source) if self.source is not None else None
+        with opened or self.zin.open(self.sheet.part) as stream:
             for kind, data in iter_row_chunks(stream, self.p):
                 if kind == "head":
                     out.write(self._head(data))
                 elif kind == "empty":  # <sheetData/>
                     out.write(data[:-2] + b">")
-                    out.write(self._remaining_rows())
+                    self._remaining_rows(out)
                     out.write(b"</" + self.p + b"sheetData>")
                 elif kind == "rows":
                     out.write(self._old_styles(data) if self.replace else self._rows(data))
                 else:
-                    out.write(self._remaining_rows())
+                    self._remaining_rows(out)
                     out.write(data)
 
     def _row_number(self, tag: bytes) -> int:
@@ -538,13 +613,16 @@ class SheetRewriter:
                 text = _cell_text(cell.group(1), cell.group(2), self.strings)
                 self.header[column_number(ref.group(1))] = text
 
-    def _remaining_rows(self) -> bytes:
-        rows = self.edit_rows[self.next_edit :]
-        self.next_edit = len(self.edit_rows)
-        return b"".join(self._new_row(n) for n in rows)
+    def _remaining_rows(self, out: IO[bytes]) -> None:
+        """Write the rows still to come after the last row of the sheet, a batch at a time."""
+        rows = self.edit_rows
+        while self.next_edit < len(rows):
+            batch = rows[self.next_edit : self.next_edit + 1024]
+            self.next_edit += len(batch)
+            out.write(b"".join(self._new_row(n) for n in batch))
 
     def _new_row(self, n: int) -> bytes:
-        body = self._cells(b"", n, self.edits[n], 0)
+        body = self._cells(b"", n, self.edits.of_row(n), 0)
         if not body:
             return b""
         return self.row_open + b' r="%d">' % n + body + self.row_close
@@ -558,7 +636,7 @@ class SheetRewriter:
         if re.search(rb'\bcustomFormat="(?:1|true)"', tag):
             m = _ATTR_S.search(tag)
             row_style = int(m.group(1)) if m else 0
-        edits = self.edits[n]
+        edits = self.edits.of_row(n)
         body = self._cells(body, n, edits, row_style)
         spans = re.search(rb'\bspans="(\d+):(\d+)"', tag)
         if spans:
@@ -843,9 +921,7 @@ def write_sheets(src: Path | str, dst: Path | str, writes: dict[str, SheetWrite]
 def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
     with zipfile.ZipFile(src) as zin:
         package = read_package(zin)
-        missing = [name for name in writes if name not in package.sheets]
-        if missing:
-            raise NeedsFullRewrite(f"sheet {missing[0]!r} is not in the workbook")
+        added = _new_sheets(zin, package, writes)
         styles_part = _part_of_type(zin, package.workbook_part, "/styles")
         styles = Styles(zin.read(styles_part) if styles_part else None, styles_part)
         strings = SharedStrings(zin, _part_of_type(zin, package.workbook_part, "/sharedStrings"))
@@ -866,6 +942,18 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
                     replaced[sheet.part] = body
                 if write.last_row is not None and sheet.tables:
                     _refit(zin, sheet.tables[0], rewriter, write, replaced)
+            new_entries: list[tuple[str, object]] = []
+            for new in added:  # then the sheets added, in the order of ``writes``
+                write = writes[new.name]
+                rewriter = SheetRewriter(zin, new.sheet, write, styles, strings,
+                                         package.date1904, calc_chain, new.source)  # fmt: skip
+                body = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
+                spooled.append(body)
+                rewriter.run(body)
+                new_entries.append((new.sheet.part, body))
+                new_entries.extend(new.parts(write))
+            if added:
+                replaced.update(_register_sheets(zin, package.workbook_part, added))
             if styles.changed:
                 replaced[styles.part] = styles.to_bytes()
             with open(src, "rb") as raw, zipfile.ZipFile(dst, "w") as zout:
@@ -874,6 +962,8 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
                         _write_new(zout, info, replaced[info.filename])
                     else:
                         _copy_raw(zout, raw, info)
+                for name, content in new_entries:
+                    _write_new(zout, _new_entry(name), content)
                 zout.comment = zin.comment
         finally:
             for body in spooled:
@@ -904,3 +994,247 @@ def _read_sheet_header(zin, rewriter: SheetRewriter) -> dict[int, str]:
                         header[c] = "" if v is None else str(v)
                 return header
     return {}
+
+
+# --- sheets the package lacks ------------------------------------------------------------
+
+WORKSHEET_REL = REL_NS + "/worksheet"
+TABLE_REL = REL_NS + "/table"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+TABLE_STYLE = "TableStyleLight9"
+#: The time stamp of the entries added (fixed, so the same write gives the same bytes).
+NEW_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+_BAD_SHEET_NAME = re.compile(r"[\\/?*\[\]:]")
+
+
+class NewSheet:
+    """A sheet to add to the package: its parts, its starting XML and its Table (if any)."""
+
+    def __init__(self, name: str, part: str, table_part: str | None, table_id: int,
+                 table_name: str | None, names: list[str] | None):  # fmt: skip
+        self.name = name
+        self.sheet = SheetPart(name, part, _rels_path(part))
+        self.table_part, self.table_id, self.table_name = table_part, table_id, table_name
+        self.names = names
+        self.source = _worksheet_xml(table_part is not None)
+
+    def parts(self, write: SheetWrite) -> list[tuple[str, bytes]]:
+        """The entries besides the worksheet itself: its relationships and its Table."""
+        if self.table_part is None:
+            return []
+        target = posixpath.relpath(self.table_part, posixpath.dirname(self.sheet.part))
+        rels = (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="%s" Target="%s"/></Relationships>'
+        ) % (TABLE_REL.encode(), _attr(target))
+        return [
+            (self.sheet.rels_part, rels),
+            (
+                self.table_part,
+                _table_xml(self.table_id, self.table_name, self.names, write.last_row or 2),
+            ),
+        ]
+
+
+def _rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _attr(text: str) -> bytes:
+    return html.escape(text, quote=True).encode("utf-8")
+
+
+def _worksheet_xml(with_table: bool) -> bytes:
+    """An empty worksheet (a frozen header row when it holds a Table)."""
+    view = (
+        b'<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+        b' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView>'
+        if with_table
+        else b'<sheetView workbookViewId="0"/>'
+    )
+    tables = b'<tableParts count="1"><tablePart r:id="rId1"/></tableParts>' if with_table else b""
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<worksheet xmlns="%s" xmlns:r="%s"><dimension ref="A1"/><sheetViews>%s</sheetViews>'
+        b'<sheetFormatPr defaultRowHeight="15"/><sheetData/>%s</worksheet>'
+    ) % (MAIN_NS.encode(), REL_NS.encode(), view, tables)
+
+
+def _table_xml(table_id: int, name: str, names: list[str], last_row: int) -> bytes:
+    """A Table over ``names`` (the header, from A1) down to ``last_row``."""
+    empty = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<table xmlns="%s" id="%d" name="%s" displayName="%s" ref="A1:A2">'
+        b'<autoFilter ref="A1:A2"/><tableColumns count="0"></tableColumns>'
+        b'<tableStyleInfo name="%s" showFirstColumn="0" showLastColumn="0" showRowStripes="1"'
+        b' showColumnStripes="0"/></table>'
+    ) % (MAIN_NS.encode(), table_id, _attr(name), _attr(name), TABLE_STYLE.encode())
+    return refit_table(empty, names, last_row)
+
+
+def _new_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=NEW_ENTRY_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 0
+    return info
+
+
+def _table_name(sheet: str, taken: set[str]) -> str:
+    """A Table name from a sheet name (letters, digits, ``_`` and ``.``), unique in the book."""
+    base = re.sub(r"[^\w.]", "", sheet) or "Table"
+    if not (base[0].isalpha() or base[0] == "_"):
+        base = "_" + base
+    name, n = base, 2
+    while name.casefold() in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def _header_names(write: SheetWrite) -> list[str] | None:
+    """The Table columns of a new sheet's header, or None when it cannot carry a Table
+    (a header cell that is not text, a repeated or blank name)."""
+    values = list(write.rows[0]) if write.rows else []
+    for (r, c), v in write.cells.items():
+        if r == 1:
+            values.extend([None] * (c - len(values)))
+            values[c - 1] = v
+    while values and values[-1] in (None, ""):
+        values.pop()
+    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+        return None
+    names = [v.strip() for v in values]
+    if len({n.casefold() for n in names}) != len(names):
+        return None
+    return names
+
+
+def _new_sheets(zin: zipfile.ZipFile, package, writes: dict[str, SheetWrite]) -> list[NewSheet]:
+    """The sheets of ``writes`` that the package lacks and that have something to write."""
+    wanted = [
+        name
+        for name, write in writes.items()
+        if name not in package.sheets and (write.rows is not None or write.cells)
+    ]
+    if not wanted:
+        return []
+    taken_parts = {n.casefold() for n in zin.NameToInfo}
+    folders = [posixpath.dirname(s.part) for s in package.sheets.values()]
+    folder = (
+        folders[0]
+        if folders
+        else posixpath.join(posixpath.dirname(package.workbook_part), "worksheets")
+    )
+    table_folder = posixpath.join(posixpath.dirname(folder), "tables")
+    tables = [t for s in package.sheets.values() for t in s.tables]
+    taken_names = {t.name.casefold() for t in tables} | _defined_names(zin, package.workbook_part)
+    next_table_id = 1 + max((_table_id(zin.read(t.part)) for t in tables), default=0)
+    existing_sheets = {n.casefold() for n in package.sheets}
+
+    def free(pattern: str) -> str:
+        n = 1
+        while pattern.format(n).casefold() in taken_parts:
+            n += 1
+        taken_parts.add(pattern.format(n).casefold())
+        return pattern.format(n)
+
+    added = []
+    for name in wanted:
+        if not name or len(name) > 31 or _BAD_SHEET_NAME.search(name):
+            raise NeedsFullRewrite(f"{name!r} cannot be the name of a new sheet")
+        if name.casefold() in existing_sheets:
+            raise NeedsFullRewrite(f"sheet {name!r} differs only in case from one in the book")
+        existing_sheets.add(name.casefold())
+        part = free(posixpath.join(folder, "sheet{}.xml"))
+        write = writes[name]
+        names = _header_names(write) if write.last_row is not None else None
+        table_part = table_name = None
+        if names:
+            table_part = free(posixpath.join(table_folder, "table{}.xml"))
+            table_name = _table_name(name, taken_names)
+            taken_names.add(table_name.casefold())
+        added.append(NewSheet(name, part, table_part, next_table_id, table_name, names))
+        if names:
+            next_table_id += 1
+    return added
+
+
+def _table_id(xml: bytes) -> int:
+    root = re.search(rb"<(?:\w+:)?table\b[^>]*>", xml)
+    ident = re.search(rb'\sid="(\d+)"', root.group(0)) if root else None
+    return int(ident.group(1)) if ident else 0
+
+
+def _defined_names(zin: zipfile.ZipFile, workbook_part: str) -> set[str]:
+    names = re.findall(rb'<(?:\w+:)?definedName\b[^>]*?\bname="([^"]*)"', zin.read(workbook_part))
+    return {html.unescape(n.decode("utf-8")).casefold() for n in names}
+
+
+def _insert_before(xml: bytes, closing: bytes, item: bytes, what: str) -> bytes:
+    """``item`` inserted before the last ``</prefix:closing>`` of ``xml``."""
+    found = list(re.finditer(rb"</(?:\w+:)?" + closing + rb">", xml))
+    if not found:
+        raise NeedsFullRewrite(f"{what} has no {closing.decode()} element")
+    at = found[-1].start()
+    return xml[:at] + item + xml[at:]
+
+
+def _prefix_of(xml: bytes, local: bytes) -> bytes:
+    m = re.search(rb"<(\w+:)?" + local + rb"\b", xml)
+    return (m.group(1) or b"") if m else b""
+
+
+def _register_sheets(zin: zipfile.ZipFile, workbook_part: str, added: list[NewSheet]):
+    """workbook.xml, its relationships and [Content_Types].xml with the new sheets listed."""
+    workbook = zin.read(workbook_part)
+    rels_part = _rels_path(workbook_part)
+    try:
+        rels = zin.read(rels_part)
+        types = zin.read("[Content_Types].xml")
+    except KeyError as exc:
+        raise NeedsFullRewrite(f"the package lacks {exc}") from None
+    used_ids = set(re.findall(rb'\bId="([^"]*)"', rels))
+    sheet_ids = [int(i) for i in re.findall(rb'<(?:\w+:)?sheet\b[^>]*?\bsheetId="(\d+)"', workbook)]
+    next_sheet_id = max(sheet_ids, default=0) + 1
+    p = _prefix_of(workbook, b"sheets")
+    declared = re.search(rb'xmlns:(\w+)="' + re.escape(REL_NS.encode()) + rb'"', workbook)
+    r_prefix = declared.group(1) if declared else b"r"
+    local_ns = b"" if declared else b' xmlns:r="%s"' % REL_NS.encode()
+    rp = _prefix_of(rels, b"Relationships")
+    tp = _prefix_of(types, b"Types")
+    base = posixpath.dirname(workbook_part)
+    sheets, relationships, overrides = [], [], []
+    n = 1
+    for new in added:
+        while b"rId%d" % n in used_ids:
+            n += 1
+        rid = b"rId%d" % n
+        used_ids.add(rid)
+        sheets.append(
+            b'<%ssheet name="%s" sheetId="%d" %s:id="%s"%s/>'
+            % (p, _attr(new.name), next_sheet_id, r_prefix, rid, local_ns)
+        )
+        next_sheet_id += 1
+        target = posixpath.relpath(new.sheet.part, base) if base else new.sheet.part
+        relationships.append(
+            b'<%sRelationship Id="%s" Type="%s" Target="%s"/>'
+            % (rp, rid, WORKSHEET_REL.encode(), _attr(target))
+        )
+        overrides.append(
+            b'<%sOverride PartName="/%s" ContentType="%s"/>'
+            % (tp, _attr(new.sheet.part), WORKSHEET_TYPE.encode())
+        )
+        if new.table_part:
+            overrides.append(
+                b'<%sOverride PartName="/%s" ContentType="%s"/>'
+                % (tp, _attr(new.table_part), TABLE_TYPE.encode())
+            )
+    return {
+        workbook_part: _insert_before(workbook, b"sheets", b"".join(sheets), workbook_part),
+        rels_part: _insert_before(rels, b"Relationships", b"".join(relationships), rels_part),
+        "[Content_Types].xml": _insert_before(
+            types, b"Types", b"".join(overrides), "[Content_Types].xml"
+        ),
+    }

@@ -148,10 +148,56 @@ def test_the_table_grows_to_the_last_row_and_to_a_new_header(sample, tmp_path):
     assert len({c.id for c in table.tableColumns}) == 8
 
 
-def test_a_sheet_missing_from_the_package_needs_a_full_rewrite(sample, tmp_path):
+NEW_SHEETS = {
+    "Checks": SheetWrite(
+        rows=[["Note ID", "Check", "Since"], ["N2", "=not a formula", date(2026, 3, 1)]],
+        last_row=2,
+        number_formats={3: "mm/dd/yyyy"},
+    ),
+    "Dash board": SheetWrite(rows=[["Figures"], [], ["Auths", 12]]),
+}
+
+
+def test_a_sheet_missing_from_the_package_is_added_with_its_table(sample, tmp_path):
+    out = tmp_path / "out.xlsx"
+    write_sheets(sample, out, NEW_SHEETS)
+    old, new = parts(sample), parts(out)
+    changed = {n for n in old if old[n] != new[n]}
+    listing = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+    assert listing <= changed <= listing | {"xl/styles.xml"}  # styles: a date format added
+    assert list(new)[: len(old)] == list(old)  # the old entries first, in their order
+    read = read_sheets(out, ["Checks", "Dash board", "Auths"])
+    checks = read["Checks"]
+    assert checks.headers == ["Note ID", "Check", "Since"]
+    assert checks.rows[0].values == ["N2", "=not a formula", datetime(2026, 3, 1)]
+    assert (checks.table_name, checks.table_ref, checks.filter_ref) == ("Checks", "A1:C2", "A1:C2")
+    assert read["Dash board"].table_name is None and read["Dash board"].rows[0].row == 3
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Auths", "Notes", "Alerts", "Checks", "Dash board"]
+    assert wb["Checks"]["C2"].number_format == "mm/dd/yyyy"
+    assert [c.name for c in wb["Checks"].tables["Checks"].tableColumns] == checks.headers
+    soffice, uno_python = lo_helpers.require_libreoffice()
+    with lo_helpers.running_office(soffice, tmp_path) as office:
+        seen = lo_fixtures.libreoffice_cells(office, uno_python, out, "Checks", "Dash board")
+    assert seen["Checks"][1][1] == {"text": "=not a formula"}
+    assert seen["Checks"][1][2]["value"] == lo_fixtures.excel_serial(date(2026, 3, 1))
+    assert seen["Dash board"][2][1]["value"] == 12
+
+
+def test_adding_a_sheet_twice_gives_the_same_bytes_and_a_second_write_changes_nothing(
+    sample, tmp_path
+):
+    write_sheets(sample, tmp_path / "one.xlsx", NEW_SHEETS)
+    write_sheets(sample, tmp_path / "two.xlsx", NEW_SHEETS)
+    assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "two.xlsx").read_bytes()
+    write_sheets(tmp_path / "one.xlsx", tmp_path / "three.xlsx", NEW_SHEETS)
+    assert changed_parts(tmp_path / "one.xlsx", tmp_path / "three.xlsx") == set()
+
+
+def test_a_sheet_name_excel_refuses_needs_a_full_rewrite(sample, tmp_path):
     out = tmp_path / "out.xlsx"
     with pytest.raises(NeedsFullRewrite):
-        write_sheets(sample, out, {"Problems": SheetWrite(rows=[["Sheet"]])})
+        write_sheets(sample, out, {"Bad/Name": SheetWrite(rows=[["Sheet"]])})
     assert not out.exists()
 
 
