@@ -9,6 +9,8 @@ live-Excel adapter.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import getpass
 import os
 from dataclasses import dataclass
@@ -43,12 +45,30 @@ class Computed:
     problems: list[Problem]
 
 
+@contextlib.contextmanager
+def many_objects():
+    """Pause Python's cyclic garbage collector while a refresh builds its records.
+
+    A large workbook makes millions of small objects that live until the refresh ends and
+    hold no reference cycles; without the pause the collector re-scans them again and again
+    (a third of the time of a refresh, measured). Reference counting still frees everything.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def compute(store, today: date, as_of: date | None = None) -> Computed:
     """Read every AuthBook sheet from ``store`` and run the refresh rules on it."""
-    sheets = store.read_sheets([s.name for s in schema.SHEETS])
-    raw, structure = records.raw_book(sheets)
-    result = refresh(raw, today=today, as_of=as_of)
-    return Computed(sheets, result, structure + result.problems)
+    with many_objects():
+        sheets = store.read_sheets([s.name for s in schema.SHEETS])
+        raw, structure = records.raw_book(sheets)
+        result = refresh(raw, today=today, as_of=as_of)
+        return Computed(sheets, result, structure + result.problems)
 
 
 def refresh_writes(
@@ -89,11 +109,12 @@ def billing_writes(computed: Computed) -> dict[str, SheetWrite]:
 
 def refresh_store(store, today: date, as_of: date | None = None, user: str | None = None):
     """Refresh a store in place (read, compute, write, save). Returns the Computed."""
-    computed = compute(store, today, as_of)
-    store.apply(refresh_writes(computed, current_user(user), today))
     from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
 
-    app_billing.save_with_dashboard(store, computed)
+    with many_objects():
+        computed = compute(store, today, as_of)
+        store.apply(refresh_writes(computed, current_user(user), today))
+        app_billing.save_with_dashboard(store, computed)
     return computed
 
 

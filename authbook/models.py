@@ -103,7 +103,7 @@ class Auth(Record):
     def is_approved(self) -> bool:
         """True when the payer approved it (Approved, Partial) or no status was recorded:
         only such auths serve notes."""
-        return self.request_status in (None, *APPROVED_STATUSES)
+        return self.request_status is None or self.request_status in APPROVED_STATUSES
 
     @property
     def key(self) -> str:

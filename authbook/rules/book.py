@@ -129,8 +129,12 @@ def parse_row(
     """Parse the fields of one raw row; unreadable cells become problems and read as blank."""
     values: dict[str, object] = {}
     problems: list[Problem] = []
+    cells = raw.values
     for name, parse in parsers.items():
-        cell = raw.values.get(name)
+        cell = cells.get(name)
+        if cell is None:  # every parser reads a blank cell as (None, None)
+            values[name] = None
+            continue
         value, error = parse(cell)
         if error:
             problems.append(
@@ -255,18 +259,18 @@ class _Known:
         self.groups = {name_key(g.group_name) for g in groups}
         self.payers = {name_key(p.payer) for p in payers}
         self.providers = {name_key(p.provider) for p in providers}
-
-    def unknown(self, row: RawRecord, values: dict, entity: str | None) -> list[Problem]:
-        """Problems for names in ``values`` that the workbook's lists do not hold."""
-        checks = (
+        self.checks = (
             ("client_id", self.clients, name_key, "Clients"),
             ("billing_code", self.codes, code_key, "BillingCodes"),
             ("auth_group", self.groups, name_key, "AuthGroups"),
             ("payer", self.payers, name_key, "Payers"),
             ("provider", self.providers, name_key, "Providers"),
         )
+
+    def unknown(self, row: RawRecord, values: dict, entity: str | None) -> list[Problem]:
+        """Problems for names in ``values`` that the workbook's lists do not hold."""
         found = []
-        for name, names, key, listed_in in checks:
+        for name, names, key, listed_in in self.checks:
             value = values.get(name)
             if value and names and key(value) not in names:
                 found.append(
