@@ -62,7 +62,9 @@ from authbook.workbook.fastread import (
 from authbook.workbook.sheetdata import SheetWrite
 
 DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
-COMPRESS_LEVEL = 6
+#: zlib level of the parts rewritten: 2 deflates a large worksheet about 4x faster than 6
+#: for about 20% more bytes (measured on a 30 MB Notes sheet: 0.09 s, 3.5 MB vs 0.37 s, 2.8 MB).
+COMPRESS_LEVEL = 2
 SPOOL_BYTES = 32 << 20
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH_1900 = datetime(1899, 12, 30)
