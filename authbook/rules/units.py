@@ -24,7 +24,7 @@ from authbook.models import Auth, Note
 from authbook.rules.values import code_key, name_key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Draw:
     """The outcome of applying one note: the auth it draws from (or None) and why.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)  # one per row of a sheet: no per-object __dict__
 class RowRead:
     """One non-empty row under the header.
 
