@@ -173,8 +173,41 @@ def save_with_dashboard(store, name: str, heading, panels: list[Panel]) -> None:
         store.save()
         return
     store.save()
-    if isinstance(store, WorkbookFile) and saved_chart_refs(store.path, name) != chart_refs(name):
+    if (
+        isinstance(store, WorkbookFile)
+        and saved_chart_refs(store.path, name) != chart_refs(name)
+        and not openpyxl_would_drop(store.path)
+    ):
         redraw_file(store.path, name, heading, panels)
+
+
+#: Package parts openpyxl does not carry over when it re-saves a workbook it did not make.
+FRAGILE_PARTS = (
+    "xl/charts/",
+    "xl/drawings/",
+    "xl/media/",
+    "xl/pivotTables/",
+    "xl/pivotCache/",
+    "xl/slicers/",
+    "xl/slicerCaches/",
+    "xl/embeddings/",
+    "xl/ctrlProps/",
+    "xl/model/",
+    "xl/timelines/",
+    "customXml/",
+)
+
+
+def openpyxl_would_drop(path) -> bool:
+    """True when the workbook holds parts an openpyxl re-save could lose (charts, pictures,
+    pivot tables, slicers, embedded objects, custom XML). Such a workbook keeps a Dashboard
+    of values only: its charts are never drawn at the price of the user's own parts.
+    Comments' legacy drawings (.vml) do not count: openpyxl writes those again."""
+    with zipfile.ZipFile(path) as package:
+        return any(
+            part.startswith(FRAGILE_PARTS) and not part.endswith((".vml", ".rels"))
+            for part in package.namelist()
+        )
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f>([^<]*)</(?:\w+:)?f>")

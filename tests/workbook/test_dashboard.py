@@ -372,3 +372,27 @@ def test_more_payers_than_rows_are_summed_as_other(tmp_path):
     # The 7 with the most units (P3..P9, 13..19), then P0+P1+P2 = 10+11+12.
     assert [r[0] for r in rows] == [f"P{i}" for i in range(3, 10)] + ["Other"]
     assert rows[-1] == ["Other", 33, 0, 0, 33]
+
+
+def test_dashboard_charts_are_never_redrawn_at_the_cost_of_the_users_own_parts(
+    hand_book, monkeypatch
+):
+    """A workbook without the Dashboard that holds parts openpyxl cannot keep (here a picture)
+    gets the Dashboard's values only; the picture survives byte for byte."""
+    import zipfile
+
+    from authbook.workbook import dashboard
+
+    wb = load_workbook(hand_book)
+    del wb["Dashboard"]
+    wb.save(hand_book)
+    picture = b"\x89PNG\r\n\x1a\n not really a picture"
+    with zipfile.ZipFile(hand_book, "a") as package:
+        package.writestr("xl/media/image1.png", picture)
+    drawn = []
+    monkeypatch.setattr(dashboard, "redraw_file", lambda *a, **k: drawn.append(1))
+    app.refresh_file(hand_book, AS_OF, AS_OF, user="test")
+    assert drawn == []
+    with zipfile.ZipFile(hand_book) as package:
+        assert package.read("xl/media/image1.png") == picture
+    assert dashboard_tables(hand_book) == HAND_FIGURES
