@@ -13,10 +13,8 @@ No client name, date of birth or member number is printed: they go into the work
 from __future__ import annotations
 
 import csv
-import os
 import re
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -358,16 +356,15 @@ def _write_starter_map(args, src: Path, plan, layout, source) -> None:
 def write_csv(path: Path, rows: list[list[object]]) -> None:
     """One CSV file, UTF-8 with its header row, every cell through ``csv_text`` (formula-
     looking text behind a single quote), written beside the target and moved into place."""
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+    from authbook.workbook.xlsxfile import replace_atomically
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             for row in rows:
                 writer.writerow([csv_text(v) for v in row])
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    replace_atomically(path, write, backup=False)
 
 
 def cmd_export(args) -> int:

@@ -251,17 +251,18 @@ def refit_table(ws, last_row: int) -> None:
         table.autoFilter.ref = ref
 
 
-def save_atomically(wb: Workbook, path: Path, backup: bool = True) -> None:
-    """Write ``wb`` to a temporary file beside ``path``, then replace ``path`` with it.
+def replace_atomically(path: Path, write, backup: bool = True) -> None:
+    """Have ``write(tmp)`` write the new file beside ``path``, then replace ``path`` with it.
 
     The old file is first copied to ``PATH.bak`` (itself replaced atomically), so at every
-    moment both the workbook and its backup are complete files.
+    moment both the workbook and its backup are complete files. A failed write leaves
+    ``path`` and its backup as they were.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         if backup and path.exists():
@@ -274,7 +275,13 @@ def save_atomically(wb: Workbook, path: Path, backup: bool = True) -> None:
             os.unlink(tmp)
 
 
+def save_atomically(wb: Workbook, path: Path, backup: bool = True) -> None:
+    """Save an openpyxl workbook to ``path`` atomically, keeping ``PATH.bak``."""
+    replace_atomically(path, wb.save, backup=backup)
+
+
 def copy_atomically(src: Path, dst: Path) -> None:
+    """Copy ``src`` over ``dst`` in one step (a reader never sees half a copy)."""
     fd, tmp = tempfile.mkstemp(prefix="." + dst.name + ".", suffix=".tmp", dir=dst.parent)
     os.close(fd)
     try:
@@ -355,25 +362,14 @@ class FastWorkbookFile(WorkbookFile):
         """Write the changes beside the original, keep ``PATH.bak``, then replace ``PATH``."""
         from authbook.workbook import surgical
 
-        path = self.path
-        fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
+        def write(tmp: str) -> None:
             try:
-                surgical.write_sheets(path, tmp, self._writes)
+                surgical.write_sheets(self.path, tmp, self._writes)
             except surgical.NeedsFullRewrite:
-                super().apply(self._writes)
+                super(FastWorkbookFile, self).apply(self._writes)
                 self.wb.save(tmp)
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            if backup and path.exists():
-                copy_atomically(path, path.with_name(path.name + ".bak"))
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise WorkbookError(f"could not save {path.name}: {exc.strerror or exc}") from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+
+        replace_atomically(self.path, write, backup=backup)
         self._writes = {}
 
 
