@@ -27,13 +27,13 @@ def is_formula_like(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
-def csv_text(value: object) -> str:
-    """A cell value as one CSV field: blank for None, ISO dates (``2026-03-31``), whole numbers
-    without ``.0``, Y/N for booleans, and formula-looking text behind a single quote."""
+def cell_text(value: object, yes: str = "TRUE", no: str = "FALSE") -> str:
+    """A cell value as plain text: blank for None, ISO dates (``2026-03-31``, with the time
+    only when there is one), whole numbers without ``.0``, booleans as ``yes``/``no``."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "Y" if value else "N"
+        return yes if value else no
     if isinstance(value, datetime):
         if value.time() == datetime.min.time():
             return value.date().isoformat()
@@ -42,12 +42,15 @@ def csv_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, (int, float)):
-        return str(value)
-    text = str(value)
-    if is_formula_like(text) or text.startswith(QUOTE):
-        return QUOTE + text
-    return text
+    return str(value)
+
+
+def csv_text(value: object) -> str:
+    """A cell value as one CSV field: :func:`cell_text` with Y/N for booleans, and
+    formula-looking text behind a single quote."""
+    if isinstance(value, str):
+        return QUOTE + value if is_formula_like(value) or value.startswith(QUOTE) else value
+    return cell_text(value, "Y", "N")
 
 
 def from_csv_text(text: object) -> object:

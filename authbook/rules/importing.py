@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from authbook.models import OPEN_REQUEST_STATUSES, RawBook, RawRecord
 from authbook.rules.book import field_parsers, parse_settings
-from authbook.rules.cells import from_csv_text
+from authbook.rules.cells import cell_text, from_csv_text
 from authbook.rules.values import code_key, is_blank, name_key, parse_text
 
 KINDS = ("auths", "clients", "notes")
@@ -343,24 +343,6 @@ def find_header(rows: list[tuple[int, list[object]]], layout: Layout) -> int | N
 
 
 # --- rows -----------------------------------------------------------------------------------
-
-
-def cell_text(value: object) -> str:
-    """A source cell as text, for the Import Rejects sheet: dates as ISO, whole numbers without
-    '.0', everything else as it was."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.time() == datetime.min.time():
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return str(value)
 
 
 def is_blank_row(cells: list[object]) -> bool:
