@@ -39,7 +39,8 @@ class RefreshLock:
     """An exclusive lock beside the workbook so two AuthBook runs never write it at once."""
 
     def __init__(self, path: Path):
-        self.path = path.with_name("." + path.name + ".authbook-lock")
+        self.workbook = Path(path)
+        self.path = self.workbook.with_name("." + self.workbook.name + ".authbook-lock")
         self.held = False
 
     def __enter__(self) -> RefreshLock:
@@ -50,7 +51,7 @@ class RefreshLock:
                 self.path.unlink(missing_ok=True)
                 return self.__enter__()
             raise WorkbookError(
-                f"{self.path.name[1:-15]} is being changed by another AuthBook run "
+                f"{self.workbook.name} is being changed by another AuthBook run "
                 f"(lock file {self.path.name}); try again when it has finished"
             ) from None
         with os.fdopen(fd, "w") as f:
@@ -265,6 +266,7 @@ def replace_atomically(path: Path, write, backup: bool = True) -> None:
         write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+        keep_permissions(path, tmp)
         if backup and path.exists():
             copy_atomically(path, path.with_name(path.name + ".bak"))
         os.replace(tmp, path)
@@ -273,6 +275,17 @@ def replace_atomically(path: Path, write, backup: bool = True) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def keep_permissions(path: Path, tmp: str) -> None:
+    """Give the new file the old one's permission bits (a new file: what the umask allows), so
+    colleagues who could open the workbook still can after a save."""
+    if path.exists():
+        shutil.copymode(path, tmp)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
 
 
 def save_atomically(wb: Workbook, path: Path, backup: bool = True) -> None:

@@ -326,3 +326,26 @@ def test_refreshing_a_file_twice_leaves_it_as_the_first_refresh_did(tmp_path, au
     first = {s: values_by_header(path, s) for s in schema.BY_NAME}
     app.refresh_file(path, today=AS_OF)
     assert {s: values_by_header(path, s) for s in schema.BY_NAME} == first
+
+
+def test_a_refresh_keeps_the_workbooks_permissions(tmp_path):
+    path = make_book(tmp_path)
+    os.chmod(path, 0o664)
+    app.refresh_file(path, today=AS_OF)
+    assert os.stat(path).st_mode & 0o777 == 0o664
+
+
+def test_a_new_workbook_follows_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = template.write_new(tmp_path / "new.xlsx")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+def test_a_refused_concurrent_refresh_names_the_workbook(tmp_path):
+    path = make_book(tmp_path, name="conc.xlsx")
+    with RefreshLock(path):
+        with pytest.raises(WorkbookError, match=r"^conc\.xlsx is being changed"):
+            app.refresh_file(path, today=AS_OF)
