@@ -8,6 +8,7 @@ set AUTHBOOK_DEBUG=1 to see one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -24,6 +25,11 @@ from authbook.workbook.records import NotAnAuthBook, describe_problem
 from authbook.workbook.xlsxfile import WorkbookError
 
 MAX_PROBLEM_LINES = 40
+NEVER_HALF_WRITTEN = (
+    "The workbook is as it was, or as AuthBook last saved it whole; never half-written."
+)
+#: Like other command-line tools when the program reading their output stops (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 #: Modules that add their own subcommands: each has ``register(subparsers)`` which adds
 #: parsers whose ``run`` default takes the parsed args and returns the exit status.
@@ -125,10 +131,18 @@ def cmd_eligible(args) -> int:
     book = computed.result.book
     if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
         raise UsageError(f"client {args.client} is not on the Clients sheet")
-    for code in eligible_codes(
+    codes = eligible_codes(
         book.auths, computed.result.ledger, args.client, args.date, args.provider
-    ):
+    )
+    for code in codes:
         print(code)
+    if not codes:  # said on stderr, so a script reading one code per line gets none
+        who = f" for {args.provider}" if args.provider else ""
+        print(
+            f"no eligible codes for client {args.client} on {args.date:%m/%d/%Y}{who}: "
+            "no auth covers that day with units left (see `authbook alerts`)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -213,13 +227,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"authbook: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("authbook: interrupted; the workbook was not changed", file=sys.stderr)
+        print(f"authbook: interrupted. {NEVER_HALF_WRITTEN}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of our output went away (`authbook alerts … | head`): not an error of
+        # ours; stay quiet like other command-line tools, and keep Python from complaining
+        # again when it flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: say so plainly, keep the traceback for AUTHBOOK_DEBUG
         if os.environ.get("AUTHBOOK_DEBUG"):
             traceback.print_exc()
         print(
-            f"authbook: internal error ({type(exc).__name__}); the workbook was not changed. "
+            f"authbook: internal error ({type(exc).__name__}). {NEVER_HALF_WRITTEN} "
             "Run again with AUTHBOOK_DEBUG=1 for details and report it.",
             file=sys.stderr,
         )

@@ -184,3 +184,22 @@ def test_new_refuses_to_overwrite_an_existing_workbook(book):
     done = run_cli("new", str(book))
     assert done.returncode == 2
     assert "already exists" in done.stderr
+
+
+def test_eligible_says_so_when_no_code_is_eligible(book):
+    done = run_cli("eligible", str(book), "--client", "C1", "--date", "2027-01-05")
+    assert done.returncode == 0
+    assert done.stdout == ""
+    assert "no eligible codes for client C1 on 01/05/2027" in done.stderr
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error(book, monkeypatch, capsys):
+    """`authbook alerts … | head`: the reader stopping is not reported as an internal error."""
+    import authbook.cli as cli
+
+    def reader_gone(*args, **kwargs):
+        raise BrokenPipeError
+
+    monkeypatch.setattr(cli, "print_rows", reader_gone)
+    assert cli.main(["alerts", str(book), "--as-of", AS_OF]) == cli.EXIT_BROKEN_PIPE
+    assert "internal error" not in capsys.readouterr().err
