@@ -669,3 +669,41 @@ def test_formula_looking_text_written_by_a_refresh_stays_text(tmp_path, text):
     assert "f" not in cell_types(book, "Alerts").values()
     # (XML turns a carriage return into a line feed; it is still text, never a formula)
     assert sheet_rows(book, "Clients")[0]["Last Name"].replace("\n", "\r") == text
+
+
+# --- a session log names clients the workbook already has ---------------------------------------
+
+
+def test_session_log_uses_the_one_client_of_that_name_and_never_invents_clients(tmp_path, capsys):
+    book = fresh_book(
+        tmp_path / "practice.xlsx",
+        {
+            "Clients": [
+                {"client_id": "C0001", "last_name": "Doe", "first_name": "Jane", "active": "Y"},
+                {"client_id": "C0002", "last_name": "Zed", "first_name": "Al", "active": "Y"},
+                {"client_id": "C0003", "last_name": "Zed", "first_name": "Al", "active": "Y"},
+            ]
+        },
+    )
+    src = write_csv(
+        tmp_path / "sessions.csv",
+        [
+            ["Patient", "Date of Service", "CPT", "Therapist"],
+            ["Doe, Jane", "03/02/2026", "90834", "Lee"],
+            ["Jane Doe", "03/09/2026", "90834", "Lee"],
+            ["Zed, Al", "03/09/2026", "90834", "Lee"],
+            ["Quill, Max", "03/09/2026", "90834", "Lee"],
+        ],
+        "utf-8",
+    )
+    status, out, counts = run_import(capsys, src, book, "--kind", "notes")
+    assert counts == (4, 2, 2, 0)
+    notes = sheet_rows(book, "Notes")
+    assert [n["Client ID"] for n in notes] == ["C0001", "C0001"]
+    assert len(sheet_rows(book, "Clients")) == 3
+    reasons = [r["Reason"] for r in rejects_of(book)]
+    assert reasons[0].startswith("ambiguous: 2 clients") and "Zed" in reasons[0]
+    assert reasons[1].startswith("no client named") and "Quill" in reasons[1]
+    for name in ("Doe", "Jane", "Zed", "Quill"):
+        assert name not in out
+    assert status == 1

@@ -507,13 +507,19 @@ def _date_fields(kind: str, order: str) -> set[str]:
 
 
 class _Clients:
-    """The workbook's clients and the ones this import adds: finds or makes a Client ID."""
+    """The workbook's clients and the ones this import adds: finds or makes a Client ID.
 
-    def __init__(self, raw: tuple[RawRecord, ...], order: str):
+    A row names its client by Client ID, Member ID or name. A name with a DOB must match a
+    client's name and DOB; a name without one must match exactly one client by name alone.
+    A session log (``kind`` notes) never adds a client: an unknown client is a reject."""
+
+    def __init__(self, raw: tuple[RawRecord, ...], order: str, kind: str = "auths"):
         parse = field_parsers(order)["clients"]
+        self.kind = kind
         self.ids: dict[str, str] = {}
         self.by_member: dict[str, str] = {}
         self.by_name: dict[tuple, str] = {}
+        self.by_plain_name: dict[tuple, list[str]] = {}
         self.new: list[dict[str, object]] = []
         for record in raw:
             client_id, _ = parse_text(record.values.get("client_id"))
@@ -527,29 +533,53 @@ class _Clients:
             first, _ = parse["first_name"](record.values.get("first_name"))
             dob, _ = parse["dob"](record.values.get("dob"))
             if last:
-                self.by_name.setdefault((name_key(last), name_key(first), dob), client_id)
+                self._add_name(last, first, dob, client_id)
+
+    def _add_name(self, last: object, first: object, dob: object, client_id: str) -> None:
+        plain = (name_key(str(last)), name_key(str(first or "")))
+        self.by_name.setdefault((*plain, dob), client_id)
+        ids = self.by_plain_name.setdefault(plain, [])
+        if client_id not in ids:
+            ids.append(client_id)
 
     def _next_id(self) -> str:
         numbers = [int(m.group(1)) for k in self.ids if (m := re.fullmatch(r"c(\d+)", k))]
         return f"C{max(numbers, default=0) + 1:04d}"
 
-    def resolve(self, values: dict[str, object]) -> tuple[str, dict[str, object] | None]:
-        """The Client ID for a row's client fields, and the client row to add if it is new."""
+    def resolve(
+        self, values: dict[str, object]
+    ) -> tuple[str | None, dict[str, object] | None, str | None]:
+        """(Client ID, the client row to add if it is new, None), or (None, None, reason)
+        when the row's client cannot be told: several clients share its name, or (for a
+        session log) no client has its name or Client ID. Names in a reason are quoted, so
+        the terminal can leave them out."""
         last, first = values.get("last_name"), values.get("first_name")
         if not last and values.get("client_name"):
             last, first = split_name(str(values["client_name"]))
         name = (name_key(last), name_key(first), values.get("dob")) if last else None
+        shown = f"{last}, {first}" if first else str(last)
         member = values.get("member_id")
         client_id = values.get("client_id")
         if client_id:
             found = self.ids.get(name_key(str(client_id)))
+            if not found and self.kind == "notes":
+                return None, None, f"Client ID '{client_id}' is not on the Clients sheet"
         else:
-            found = (member and self.by_member.get(name_key(str(member)))) or (
-                name and self.by_name.get(name)
-            )
+            found = member and self.by_member.get(name_key(str(member)))
+            if not found and name and values.get("dob") is not None:
+                found = self.by_name.get(name)
+            elif not found and name:
+                ids = self.by_plain_name.get(name[:2], [])
+                if len(ids) > 1:
+                    return None, None, f"ambiguous: {len(ids)} clients named '{shown}'"
+                found = ids[0] if ids else None
+            if not found and self.kind == "notes":
+                if name:
+                    return None, None, f"no client named '{shown}' on the Clients sheet"
+                return None, None, "the client is not on the Clients sheet"
             client_id = found or self._next_id()
         if found:
-            return found, None
+            return found, None, None
         row = {
             "client_id": client_id,
             "last_name": last,
@@ -567,11 +597,11 @@ class _Clients:
         self.ids[name_key(str(client_id))] = str(client_id)
         if member:
             self.by_member[name_key(str(member))] = str(client_id)
-        if name:
-            self.by_name[name] = str(client_id)
+        if last:
+            self._add_name(last, first, values.get("dob"), str(client_id))
         row = {k: v for k, v in row.items() if v is not None}
         self.new.append(row)
-        return str(client_id), row
+        return str(client_id), row, None
 
 
 def _record_key(kind: str, values: dict[str, object]) -> tuple:
@@ -703,7 +733,7 @@ def plan_import(
 
     parsers = _parsers(kind, order, layout)
     record_fields = set(layout.record_fields())
-    clients = _Clients(existing.clients, order)
+    clients = _Clients(existing.clients, order, kind)
     existing_records = _existing(kind, existing, order, layout)
     seen: dict[tuple, tuple[int, dict[str, object]]] = {}
     payers = {name_key(p.values.get("payer")) for p in existing.payers}
@@ -756,13 +786,14 @@ def plan_import(
             plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
             continue
 
-        client_new = None
-        if kind == "clients":
-            if not values.get("client_id"):
-                client_id, client_new = clients.resolve(values)
-                values["client_id"] = client_id
-        else:
-            values["client_id"], client_new = clients.resolve(values)
+        client_new, unknown = None, None
+        if kind != "clients" or not values.get("client_id"):
+            client_id, client_new, unknown = clients.resolve(values)
+            values["client_id"] = client_id
+        if unknown:
+            plan.outcomes.append(Outcome(r, "rejected", unknown))
+            plan.rejects.append(Reject(r, unknown, tuple(cell_text(c) for c in cells)))
+            continue
         record = {k: _cell(v) for k, v in values.items() if k in record_fields and v is not None}
         if kind == "clients":
             last, first = values.get("last_name"), values.get("first_name")

@@ -242,3 +242,66 @@ def test_csv_text_undoes_exactly(value):
     if isinstance(value, str):  # numbers stay numbers (-1); text never reads as a formula
         assert not is_formula_like(text)
         assert from_csv_text(text) == value
+
+
+NOTES = importing.Layout(
+    "notes",
+    (
+        importing.Target("note_id", "Note ID"),
+        importing.Target("client_id", "Client ID"),
+        importing.Target("service_date", "Service Date"),
+        importing.Target("provider", "Provider"),
+        importing.Target("billing_code", "Billing Code"),
+        importing.Target("units", "Units"),
+    ),
+    AUTHS.clients,
+)
+
+
+def _with_clients(*names):
+    return RawBook(
+        clients=tuple(
+            RawRecord(
+                source=Source(sheet="Clients", row=i),
+                values={"client_id": f"K{i}", "last_name": last, "first_name": first},
+            )
+            for i, (last, first) in enumerate(names, start=2)
+        )
+    )
+
+
+def _session(*patients, kind=NOTES, book=None):
+    lines = [["Patient", "DOS", "CPT", "Therapist"]]
+    lines += [[p, f"3/{day}/2026", "90834", "Lee"] for day, p in enumerate(patients, start=2)]
+    return importing.plan_import(rows(*lines), kind, book or _with_clients(("Doe", "Jane")))
+
+
+def test_name_without_dob_matching_one_client_uses_that_client_and_a_session_log_invents_none():
+    plan = _session("Doe, Jane", "Jane Doe", "doe,  JANE")
+    assert plan.new_clients == []
+    assert [values["client_id"] for _, values in plan.new_records] == ["K2", "K2", "K2"]
+
+    plan = _session("Roe, Rick")
+    assert plan.new_clients == [] and plan.new_records == []
+    (reject,) = plan.rejects
+    assert reject.row == 2 and reject.reason.startswith("no client named")
+
+    two = _with_clients(("Doe", "Jane"), ("Doe", "Jane"))
+    plan = _session("Doe, Jane", book=two)
+    assert plan.new_records == [] and plan.rejects[0].reason.startswith("ambiguous: 2 clients")
+
+    plan = importing.plan_import(
+        rows(["Client ID", "DOS", "CPT"], ["K9", "3/2/2026", "90834"]),
+        NOTES,
+        _with_clients(("Doe", "Jane")),
+    )
+    assert plan.new_clients == [] and "not on the Clients sheet" in plan.rejects[0].reason
+
+    # an auths import may still add a client nobody has heard of
+    head = ["Patient", "CPT", "Start", "End", "Visits"]
+    plan = importing.plan_import(
+        rows(head, ["Roe, Rick", "90834", "1/5/2026", "6/30/2026", "12"]),
+        AUTHS,
+        _with_clients(("Doe", "Jane")),
+    )
+    assert [c["last_name"] for c in plan.new_clients] == ["Roe"] and not plan.rejects
