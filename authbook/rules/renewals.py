@@ -80,7 +80,8 @@ def runs_out_alert(
     if found.runs_out >= deadline:
         return None
     message = (
-        f"RUNS OUT {found.runs_out:%m/%d/%Y}: {found.available} units available at "
+        f"RUNS OUT {found.runs_out:%m/%d/%Y}: {found.available} "
+        f"unit{'' if found.available == 1 else 's'} available at "
         f"{found.per_week:.1f}/week, End Date {auth.end_date:%m/%d/%Y}"
     )
     return Alert(
