@@ -303,6 +303,11 @@ def cmd_import(args) -> int:
         raise cli.UsageError(f"{into} does not exist; create it first with 'authbook new {into}'")
     layout = layout_for(kind)
     spec = record_sheet(kind)
+    wrong = importing.check_map(
+        source.rows, layout, mapping.get("columns"), mapping.get("header_row")
+    )
+    if wrong:
+        raise cli.UsageError(f"mapping file {Path(args.map).name}: {wrong}")
     user = app.current_user(args.user)
     with RefreshLock(into):
         store = WorkbookFile(into)

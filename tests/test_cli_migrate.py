@@ -707,3 +707,40 @@ def test_session_log_uses_the_one_client_of_that_name_and_never_invents_clients(
     for name in ("Doe", "Jane", "Zed", "Quill"):
         assert name not in out
     assert status == 1
+
+
+# --- a mapping file that no longer fits the tracker ---------------------------------------------
+
+
+def _map_for_tracker_1(tmp_path, capsys):
+    src = write_tracker(tmp_path / "tracker.xlsx", TRACKER_1)
+    book = fresh_book(tmp_path / "practice.xlsx")
+    assert main(["import", str(src), "--into", str(book), "--dry-run"]) == 0
+    capsys.readouterr()
+    mapping = tmp_path / "tracker.map.toml"
+    assert "header_row = 3" in mapping.read_text()
+    return book, mapping
+
+
+def test_map_header_row_that_no_longer_holds_the_header_is_a_usage_error(tmp_path, capsys):
+    book, mapping = _map_for_tracker_1(tmp_path, capsys)
+    before = book.read_bytes()
+    for extra in ([["Second title"]], [[None]]):  # the header moved down; row 3 is blank
+        src = write_tracker(tmp_path / "tracker.xlsx", TRACKER_1[:2] + extra + TRACKER_1[2:])
+        status = main(["import", str(src), "--into", str(book), "--yes", "--map", str(mapping)])
+        err = capsys.readouterr().err
+        assert status == 2, err
+        assert "header_row 3" in err and "'Patient'" in err and "internal error" not in err
+        assert book.read_bytes() == before
+
+
+def test_map_field_that_is_not_a_field_is_a_usage_error_listing_the_fields(tmp_path, capsys):
+    book, mapping = _map_for_tracker_1(tmp_path, capsys)
+    before = book.read_bytes()
+    mapping.write_text(mapping.read_text().replace('= "comments"', '= "commentz"'))
+    src = tmp_path / "tracker.xlsx"
+    status = main(["import", str(src), "--into", str(book), "--yes", "--map", str(mapping)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "'commentz' is not a field" in err and "comments" in err and "prior_units_used" in err
+    assert book.read_bytes() == before

@@ -326,6 +326,38 @@ def map_columns(
     return columns
 
 
+def check_map(
+    rows: list[tuple[int, list[object]]],
+    layout: Layout,
+    overrides: dict[str, str] | None,
+    header_row: int | None,
+) -> str | None:
+    """What is wrong with a mapping file for this source, as a sentence, or None.
+
+    A field name that is not a field of ``layout`` is wrong (the sentence lists the valid
+    ones); so is a ``header_row`` that is blank, past the end, or lacks a header the map
+    names a field for (the tracker grew title rows since the map was written)."""
+    fields = layout.fields()
+    wrong = [f for f in (overrides or {}).values() if f and f not in fields]
+    if wrong:
+        return (
+            f"'{wrong[0]}' is not a field of a {layout.kind} import; the fields are: "
+            + ", ".join(fields)
+        )
+    if header_row is None:
+        return None
+    cells = next((c for r, c in rows if r == header_row), None)
+    expected = [h for h, f in (overrides or {}).items() if f]
+    if cells is None or is_blank_row(cells):
+        first = f" (expected the header '{expected[0]}' there)" if expected else ""
+        return f"header_row {header_row} is blank{first}"
+    present = {header_key(c) for c in cells if c is not None}
+    absent = [h for h in expected if header_key(h) not in present]
+    if absent:
+        return f"header_row {header_row} does not hold the header '{absent[0]}'"
+    return None
+
+
 def find_header(rows: list[tuple[int, list[object]]], layout: Layout) -> int | None:
     """Index into ``rows`` of the header row: among the first rows, the one whose text cells
     name the most distinct fields (at least two); the earliest wins a tie. None if none does."""
@@ -771,9 +803,8 @@ def plan_import(
                 if not is_blank(cell(cells, c.index))
             ]
             if extras:
-                values["comments"] = "; ".join(
-                    [str(values["comments"])] * bool(values.get("comments")) + extras
-                )
+                own = values.get("comments")
+                values["comments"] = "; ".join([str(own)] * bool(own) + extras)
         missing = _missing(kind, values, layout)
         if missing:
             errors.append("missing " + ", ".join(missing))

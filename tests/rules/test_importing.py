@@ -305,3 +305,16 @@ def test_name_without_dob_matching_one_client_uses_that_client_and_a_session_log
         _with_clients(("Doe", "Jane")),
     )
     assert [c["last_name"] for c in plan.new_clients] == ["Roe"] and not plan.rejects
+
+
+def test_unmapped_tracker_column_is_kept_in_comments_when_no_column_maps_to_comments():
+    plan = importing.plan_import(
+        rows(
+            ["Patient", "CPT", "Start", "End", "Visits", "Fax"],
+            ["Roe, Rick", "90834", "1/5/2026", "6/30/2026", "12", "555-1234"],
+        ),
+        AUTHS,
+        _with_clients(("Doe", "Jane")),
+    )
+    ((_, record),) = plan.new_records
+    assert record["comments"] == "Fax: 555-1234"
