@@ -145,14 +145,25 @@ def parse_row(
     return values, problems
 
 
-def _missing(raw: RawRecord, name: str, what: str, entity: str | None) -> Problem:
+def _missing(
+    raw: RawRecord, name: str, entity: str | None, message: str = "required: this cell is blank"
+) -> Problem:
+    """A required cell left blank (the shell names the column from ``name``)."""
     return Problem(
-        source=raw.source,
-        field=name,
-        value=raw.values.get(name),
-        message=f"{what} is required",
-        entity=entity,
+        source=raw.source, field=name, value=raw.values.get(name), message=message, entity=entity
     )
+
+
+def _required(
+    row: RawRecord, values: dict, names: tuple[str, ...], entity: str | None
+) -> list[Problem]:
+    """Problems for the required fields of ``names`` that the row leaves blank (a cell that
+    holds something unreadable already has its own problem)."""
+    return [
+        _missing(row, name, entity)
+        for name in names
+        if values[name] is None and row.values.get(name) in (None, "")
+    ]
 
 
 def parse_settings(rows: tuple[RawRecord, ...]) -> tuple[Settings, list[Problem]]:
@@ -231,7 +242,7 @@ def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list
         problems.extend(found)
         name = values[key]
         if not name:
-            problems.append(_missing(row, key, "this cell", None))
+            problems.append(_missing(row, key, None))
             continue
         if name_key(name) in seen:
             problems.append(
@@ -293,20 +304,16 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         entity = values["auth_no"] or values["client_id"]
         problems.extend(p.model_copy(update={"entity": entity}) for p in found)
         usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
-        for name, what in (
-            ("client_id", "Client ID"),
-            ("billing_code", "Billing Code"),
-            ("start_date", "Start Date"),
-            ("end_date", "End Date"),
-        ):
-            if values[name] is None and row.values.get(name) in (None, ""):
-                problems.append(_missing(row, name, what, entity))
-                usable = False
+        blank = _required(
+            row, values, ("client_id", "billing_code", "start_date", "end_date"), entity
+        )
+        problems.extend(blank)
+        usable = usable and not blank
         awaiting = values["request_status"] in (*OPEN_REQUEST_STATUSES, "Denied")
         if values["allotted_units"] is None and not values["unmanaged"] and not awaiting:
             if row.values.get("allotted_units") in (None, ""):
                 problems.append(
-                    _missing(row, "allotted_units", "Allotted Units (or Unmanaged = Y)", entity)
+                    _missing(row, "allotted_units", entity, "required unless the auth is unmanaged")
                 )
             usable = False
         if (values["max_units"] is None) != (values["per"] is None):
@@ -372,14 +379,9 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         entity = values["note_id"] or values["client_id"]
         problems.extend(p.model_copy(update={"entity": entity}) for p in found)
         usable = not any(p.field in ("units", "service_date", "status") for p in found)
-        for name, what in (
-            ("client_id", "Client ID"),
-            ("billing_code", "Billing Code"),
-            ("service_date", "Service Date"),
-        ):
-            if values[name] is None and row.values.get(name) in (None, ""):
-                problems.append(_missing(row, name, what, entity))
-                usable = False
+        blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
+        problems.extend(blank)
+        usable = usable and not blank
         problems.extend(
             p
             for p in known.unknown(row, values, entity)
