@@ -744,3 +744,24 @@ def test_map_field_that_is_not_a_field_is_a_usage_error_listing_the_fields(tmp_p
     assert status == 2
     assert "'commentz' is not a field" in err and "comments" in err and "prior_units_used" in err
     assert book.read_bytes() == before
+
+
+def test_semicolon_cp1252_csv_with_a_title_row_imports_every_auth(tmp_path, capsys):
+    src = write_csv(
+        tmp_path / "tracker.csv",
+        [
+            ["Praxis Nord, Genehmigungen 2026 – Stand März"],
+            ["Patient", "CPT", "Auth Number", "Visits Approved", "Start", "Exp Date", "Notes"],
+            ["Doe, Jane", "90834", "PA-1", "12", "15/01/2026", "30/06/2026", "Rückruf"],
+            ["Roe, Rick", "90837", "PA-2", "6", "05/01/2026", "31/07/2026", None],
+        ],
+        "cp1252",
+        delimiter=";",
+    )
+    book = fresh_book(tmp_path / "practice.xlsx")
+    status, out, counts = run_import(capsys, src, book)
+    assert "semicolon-separated" in out
+    assert counts == (3, 2, 0, 1), out  # the title row is skipped
+    pa1 = by(sheet_rows(book, "Auths"), "Auth #", "PA-1")
+    assert pa1["Start Date"] == date(2026, 1, 15) and pa1["Comments"] == "Rückruf"
+    assert status == 0, out

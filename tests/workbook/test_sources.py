@@ -95,3 +95,20 @@ def test_every_openpyxl_cell_value_is_set_through_set_cell():
                             if path.name != "live.py":  # live Excel: values go via excel_text
                                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def test_delimiter_is_chosen_from_the_table_lines_not_a_title_row_above_them(tmp_path):
+    path = tmp_path / "t.csv"
+    text = (
+        "Sunrise Counseling, Auth Tracker 2026\r\n"
+        "Patient;DOB;CPT;Auth Number;Visits Approved;Start;Exp Date;Notes\r\n"
+        "Doe, Jane;02.01.1980;90834;PA-1;12;05.01.2026;30.06.2026;“ok” – €5\r\n"
+        "Roe, Rick;03.04.1975;90837;PA-2;6;05.01.2026;30.06.2026;\r\n"
+    )
+    path.write_bytes(text.encode("cp1252"))
+    table = sources.read_source(path)
+    assert table.encoding == "cp1252" and table.delimiter == ";"
+    assert table.rows[2] == (
+        3,
+        ["Doe, Jane", "02.01.1980", "90834", "PA-1", "12", "05.01.2026", "30.06.2026", "“ok” – €5"],
+    )
