@@ -261,24 +261,39 @@ def build_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, 
     )
     if reject_write is not None:
         add(schema.IMPORT_REJECTS.name, reject_write)
-    if plan.changes and importrows.has_audit_log():
+    if importrows.has_audit_log():
         audit = getattr(schema, "AUDIT_LOG", None) or schema.AUDITLOG
-        entries = [
-            {
+
+        def entry(sheet, row, name, old, new, values) -> dict:
+            return {
                 "timestamp": now,
                 "user": user,
                 "action": "import",
-                "sheet": spec.name,
-                "row": ch.row,
-                "auth_no": ch.auth_no,
-                "client_id": ch.client_id,
-                "column": spec.by_field[ch.field].header,
-                "old_value": ch.old,
-                "new_value": ch.new,
+                "sheet": sheet.name,
+                "row": row,
+                "auth_no": values.get("auth_no"),
+                "client_id": values.get("client_id"),
+                "column": sheet.by_field[name].header,
+                "old_value": old,
+                "new_value": new,
             }
-            for ch in plan.changes
-        ]
-        add(audit.name, importrows.audit_writes(sheets.get(audit.name), entries))
+
+        # one entry per input cell of each new row (as bulk add logs), then per changed cell
+        entries = []
+        added = [(spec, [values for _, values in plan.new_records])]
+        if plan.kind != "clients":
+            added.insert(0, (schema.CLIENTS, plan.new_clients))
+        for sheet, rows in added:
+            first = importrows.last_row(sheets.get(sheet.name)) + 1
+            for at, values in enumerate(rows, start=first):
+                for name, value in values.items():
+                    if value is not None and name in sheet.by_field:
+                        entries.append(entry(sheet, at, name, None, value, values))
+        for ch in plan.changes:
+            values = {"auth_no": ch.auth_no, "client_id": ch.client_id}
+            entries.append(entry(spec, ch.row, ch.field, ch.old, ch.new, values))
+        if entries:
+            add(audit.name, importrows.audit_writes(sheets.get(audit.name), entries))
     return writes, new_rejects
 
 

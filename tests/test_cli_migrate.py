@@ -191,7 +191,12 @@ def test_newer_tracker_updates_only_the_changed_cells_and_logs_them(tmp_path, ca
     assert by(auths, "Auth #", "PA-2")["Last Edited By"] == "first import"  # untouched
     assert len(sheet_rows(book, "Clients")) == 2  # Rick was matched, not added again
     if hasattr(schema, "AUDIT_LOG"):
-        log = [r for r in sheet_rows(book, schema.AUDIT_LOG.name) if r.get("Action") == "import"]
+        log = [r for r in sheet_rows(book, schema.AUDIT_LOG.name) if r.get("User") == "migrator"]
+        assert {r["Action"] for r in log} == {"import"}
+        assert ("C-78", "Allotted Units", None, 1) in {  # the new row's cells are logged too
+            (r["Auth #"], r["Column"], r["Old Value"], r["New Value"]) for r in log
+        }
+        log = [r for r in log if r["Auth #"] != "C-78"]
         assert {(r["Auth #"], r["Column"], r["Old Value"], r["New Value"]) for r in log} == {
             ("PA-1", "Prior Units Used", 3, 5),
             ("C-77", "End Date", date(2026, 7, 31), date(2026, 8, 31)),
@@ -765,3 +770,27 @@ def test_semicolon_cp1252_csv_with_a_title_row_imports_every_auth(tmp_path, caps
     pa1 = by(sheet_rows(book, "Auths"), "Auth #", "PA-1")
     assert pa1["Start Date"] == date(2026, 1, 15) and pa1["Comments"] == "Rückruf"
     assert status == 0, out
+
+
+def test_import_logs_every_input_cell_of_each_new_row_in_the_audit_log(tmp_path, capsys):
+    src = write_tracker(tmp_path / "tracker.xlsx", TRACKER_1, merges=("A4:A5", "B4:B5", "C4:C5"))
+    book = fresh_book(tmp_path / "practice.xlsx")
+    status, out, _ = run_import(capsys, src, book)
+    assert status == 0, out
+    logged = [e for e in sheet_rows(book, "AuditLog") if e["Action"] == "import"]
+    stamps = {"last_edited_date", "last_edited_by"}
+    for spec in (schema.AUTHS, schema.CLIENTS):
+        filled = {
+            (row, c.header)
+            for row, values in enumerate(sheet_rows(book, spec.name), start=2)
+            for c in spec.columns
+            if not c.computed and c.field not in stamps and values.get(c.header) is not None
+        }
+        assert filled and {(e["Row"], e["Column"]) for e in logged if e["Sheet"] == spec.name} == (
+            filled
+        )
+    pa1 = [e for e in logged if e["Auth #"] == "PA-1" and e["Column"] == "Allotted Units"]
+    assert [(e["Old Value"], e["New Value"], e["Sheet"]) for e in pa1] == [(None, 12, "Auths")]
+    # importing the same file again adds nothing to the log
+    run_import(capsys, src, book)
+    assert len([e for e in sheet_rows(book, "AuditLog") if e["Action"] == "import"]) == len(logged)
