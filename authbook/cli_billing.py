@@ -47,7 +47,7 @@ def cmd_check(args) -> int:
 def _figure(value: object, code: str | None) -> object:
     if value is None:
         return "-"
-    if code == "0%":  # one decimal: 99.5% approved is not "100%" when a request was denied
+    if code == "0.0%":
         return f"{value:.1%}"
     if code == "#,##0.00":
         return f"${value:,.2f}"

@@ -30,7 +30,7 @@ from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsxfile import WorkbookError, WorkbookFile, save_atomically, set_cell
 
 MONEY = "#,##0.00"
-PERCENT = "0%"
+PERCENT = "0.0%"  # one decimal: 99.5% approved is not "100%" when a request was denied
 #: Rows each panel block takes (a chart 7.5 cm high spans about 15 rows).
 BLOCK_ROWS = 18
 FIRST_ROW = 4

@@ -200,7 +200,7 @@ def test_report_prints_the_same_figures_as_the_dashboard(hand_book):
         text=True,
     )
     assert "Notes at risk: 3 notes, $440.00" in table.stdout
-    assert "Medicaid   18         14        2        100%" in table.stdout
+    assert "Medicaid   18         14        2        100.0%" in table.stdout
 
 
 def test_dashboard_keeps_its_native_charts_and_styles_through_refreshes(hand_book):
