@@ -313,9 +313,7 @@ SETTING_ROWS = (
         "Timed Unit Rule",
         "timed_unit_rule",
         UNIT_RULES[0],
-        "How minutes become units for 15-minute codes (H0004...): "
-        + ", ".join(UNIT_RULES)
-        + ".",
+        "How minutes become units for 15-minute codes (H0004...): " + ", ".join(UNIT_RULES) + ".",
     ),
     (
         "Forecast Weeks",
