@@ -7,17 +7,57 @@ sheet and header names users see live in ``authbook.workbook.schema`` only.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.dataclasses import dataclass as _pydantic_dataclass
 
 
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class Source(Record):
+def row_record(cls):
+    """Make ``cls`` a row record: a frozen pydantic dataclass with ``__slots__``.
+
+    Records that a workbook holds one of per row (sources, raw rows, clients, auths, notes,
+    their statuses and findings) are slotted dataclasses rather than ``BaseModel``: a large
+    practice's workbook has hundreds of thousands of notes, and a slotted record takes about a
+    tenth of a model's memory. Constructing one validates its fields like a model does;
+    ``cls.trusted(**fields)`` builds one from values a parser in ``authbook.rules`` has already
+    checked, without validating them again (the refresh builds its records that way).
+    Change a record with ``dataclasses.replace(record, field=value)``.
+    """
+    cls = _pydantic_dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    cls.trusted = staticmethod(_trusted_constructor(cls))
+    return cls
+
+
+def _trusted_constructor(cls):
+    """A keyword constructor for ``cls`` that sets its fields without validating them."""
+    fields = dataclasses.fields(cls)
+    defaults = {}
+    params, sets = [], []
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            defaults[f.name] = f.default
+            params.append(f"{f.name}=_defaults[{f.name!r}]")
+        else:
+            params.append(f.name)
+        sets.append(f"    _set(obj, {f.name!r}, {f.name})")
+    source = (
+        f"def trusted(*, {', '.join(params)}):\n"
+        "    obj = _new(_cls)\n" + "\n".join(sets) + "\n    return obj\n"
+    )
+    scope = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_defaults": defaults}
+    exec(source, scope)  # noqa: S102 - built from the dataclass's own field names
+    return scope["trusted"]
+
+
+@row_record
+class Source:
     """Where a record came from: a sheet name and an Excel row number (1-based)."""
 
     sheet: str
@@ -27,7 +67,8 @@ class Source(Record):
         return f"{self.sheet}!{self.row}"
 
 
-class RawRecord(Record):
+@row_record
+class RawRecord:
     """One row as read, before any parsing: field name -> cell value as the file holds it."""
 
     source: Source
@@ -49,7 +90,8 @@ class Problem(Record):
     entity: str | None = None
 
 
-class Client(Record):
+@row_record
+class Client:
     source: Source
     client_id: str
     last_name: str | None = None
@@ -63,7 +105,8 @@ class Client(Record):
     active: bool = True
 
 
-class Auth(Record):
+@row_record
+class Auth:
     """A payer's approval: units of one billing code for one client between two dates.
 
     ``allotted_units`` is ``None`` only for unmanaged auths (no unit limit).
@@ -136,7 +179,8 @@ OPEN_REQUEST_STATUSES = ("Requested", "Submitted", "Pended")
 UNIT_RULES = ("8 Minutes", "Any Minute", "Full 15")
 
 
-class Note(Record):
+@row_record
+class Note:
     source: Source
     note_id: str | None = None
     client_id: str
@@ -219,7 +263,8 @@ class Book(Record):
     settings: Settings = Settings()
 
 
-class AuthStatus(Record):
+@row_record
+class AuthStatus:
     """What a refresh computes for one auth (the Auths sheet's computed columns)."""
 
     source: Source
@@ -234,7 +279,8 @@ class AuthStatus(Record):
     dob: date | None = None
 
 
-class NoteStatus(Record):
+@row_record
+class NoteStatus:
     """What a refresh computes for one note (the Notes sheet's computed columns)."""
 
     source: Source
@@ -248,7 +294,8 @@ class NoteStatus(Record):
 ALERT_KINDS = ("OVER", "EXHAUSTED", "LOW", "RUNS OUT", "EXPIRING", "EXPIRED")
 
 
-class Finding(Record):
+@row_record
+class Finding:
     """One thing a biller must look at on a Pending or Released note before the claim goes out.
 
     ``kind`` is a short label (``NO AUTH``, ``TIME DOES NOT FIT CODE``...), ``carc`` the claim
@@ -275,7 +322,8 @@ class Finding(Record):
         return f"{self.kind}{carc}: {self.message}"
 
 
-class Alert(Record):
+@row_record
+class Alert:
     """One alert on one auth: ``kind`` is one of ALERT_KINDS, ``message`` the readable text."""
 
     source: Source

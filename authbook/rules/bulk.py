@@ -19,6 +19,7 @@ not on the Payers sheet, a duplicate Auth #...) stops the plan.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import fields, replace
 from datetime import date
 from functools import partial
 
@@ -37,7 +38,7 @@ from authbook.rules.values import (
 )
 
 #: Auths fields AuthBook computes: a bulk update may not set them.
-COMPUTED_AUTH_FIELDS = (frozenset(AuthStatus.model_fields) - {"source", "auth_no"}) | {
+COMPUTED_AUTH_FIELDS = (frozenset(f.name for f in fields(AuthStatus)) - {"source", "auth_no"}) | {
     "last_edited_date",
     "last_edited_by",
 }
@@ -344,7 +345,7 @@ def plan_bulk_update(
             values[field] = new
             changes.append(CellChange(source=row.source, field=field, old=old, new=new))
         if values != row.values:
-            updated[number] = row.model_copy(update={"values": values})
+            updated[number] = replace(row, values=values)
     changes = [c.model_copy(update=_keys_of(updated[c.source.row])) for c in changes]
     after = raw.model_copy(update={"auths": tuple(updated.get(r.source.row, r) for r in raw.auths)})
     broken = new_problems(raw, after) if changes else []

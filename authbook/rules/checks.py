@@ -11,6 +11,7 @@ fit, 39 denied when requested, 119 period limit reached, and the coding CARCs of
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from authbook.models import Finding
 from authbook.rules import coding
@@ -130,7 +131,7 @@ def _with_auth(found: Finding, draw: Draw) -> Finding:
     """A finding names the auth the note draws from when it names none itself."""
     if found.auth_no or draw.auth is None:
         return found
-    return found.model_copy(update={"auth_no": draw.auth.auth_no})
+    return replace(found, auth_no=draw.auth.auth_no)
 
 
 def check_text(draw: Draw, findings: list[Finding]) -> str:

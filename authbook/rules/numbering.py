@@ -8,6 +8,7 @@ numbers are never reused while the rows that carry them exist.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from authbook.models import Auth, RawRecord
 from authbook.rules.values import parse_text
@@ -48,6 +49,6 @@ def assign_auth_numbers(rows: tuple[RawRecord, ...], prefix: str) -> dict[int, s
 def with_numbers(auths: tuple[Auth, ...], numbers: dict[int, str]) -> tuple[Auth, ...]:
     """The auths with their newly assigned numbers filled in."""
     return tuple(
-        a.model_copy(update={"auth_no": numbers[a.source.row]}) if a.source.row in numbers else a
+        replace(a, auth_no=numbers[a.source.row]) if a.source.row in numbers else a
         for a in auths
     )

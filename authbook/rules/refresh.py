@@ -7,7 +7,7 @@ and nothing in it is a counter that a second run could count twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from authbook.models import (
@@ -69,7 +69,7 @@ def number_new_auths(raw: RawBook, prefix: str) -> tuple[RawBook, dict[int, str]
     if not numbers:
         return raw, numbers
     auths = tuple(
-        r.model_copy(update={"values": {**r.values, "auth_no": numbers[r.source.row]}})
+        replace(r, values={**r.values, "auth_no": numbers[r.source.row]})
         if r.source.row in numbers
         else r
         for r in raw.auths

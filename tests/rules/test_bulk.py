@@ -3,6 +3,7 @@ what stops a plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from hypothesis import given, settings
@@ -206,7 +207,7 @@ def test_bulk_update_touches_only_the_rows_and_fields_it_should(rows, sets):
         again = RAW.model_copy(
             update={
                 "auths": tuple(
-                    r.model_copy(update={"values": applied[r.source.row]}) for r in RAW.auths
+                    replace(r, values=applied[r.source.row]) for r in RAW.auths
                 )
             }
         )
