@@ -85,8 +85,8 @@ def refresh_writes(
             schema.AUTHS, sheets[schema.AUTHS.name], rows
         )
     if schema.NOTES.name in sheets:
-        writes[schema.NOTES.name] = records.column_writes(
-            schema.NOTES, sheets[schema.NOTES.name], records.note_rows(result.notes)
+        writes[schema.NOTES.name] = records.record_writes(
+            schema.NOTES, sheets[schema.NOTES.name], result.notes, records.NOTE_COMPUTED
         )
     for spec, rows in (
         (schema.ALERTS, records.alert_rows(result.alerts, sheets)),

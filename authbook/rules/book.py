@@ -372,27 +372,48 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     return auths
 
 
+#: The lists a note's names must be on (an auth's are in ``_Known.checks``).
+NOTE_REFERENCES = ("client_id", "billing_code", "provider")
+
+
 def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[Note]:
+    """Notes from their raw rows. A workbook can hold hundreds of thousands of notes, so this
+    loop does per note only what a note needs: one pass of the parsers, the reference checks
+    of its client, code and provider (answers remembered per name), one record."""
     notes: list[Note] = []
+    make = Note.trusted
+    reference_checks = [c for c in known.checks if c[0] in NOTE_REFERENCES]
+    listed: dict[tuple[str, str], bool] = {}
     for row in rows:
         values, found = parse_row(row, parsers)
-        entity = values["note_id"] or values["client_id"]
-        problems.extend(p.model_copy(update={"entity": entity}) for p in found)
-        usable = not any(p.field in ("units", "service_date", "status") for p in found)
-        blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
-        problems.extend(blank)
-        usable = usable and not blank
-        problems.extend(
-            p
-            for p in known.unknown(row, values, entity)
-            if p.field in ("client_id", "billing_code", "provider")
-        )
+        usable = True
+        if found:
+            entity = values["note_id"] or values["client_id"]
+            problems.extend(p.model_copy(update={"entity": entity}) for p in found)
+            usable = not any(p.field in ("units", "service_date", "status") for p in found)
+        if (
+            values["client_id"] is None
+            or values["billing_code"] is None
+            or (values["service_date"] is None)
+        ):
+            entity = values["note_id"] or values["client_id"]
+            blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
+            problems.extend(blank)
+            usable = usable and not blank
+        for name, names, key, _ in reference_checks:
+            value = values[name]
+            if value and names:
+                ok = listed.get((name, value))
+                if ok is None:
+                    ok = listed[(name, value)] = key(value) in names
+                if not ok:
+                    entity = values["note_id"] or values["client_id"]
+                    problems.extend(known.unknown(row, {name: value}, entity))
         if not usable:
             continue
         if values["units"] is None:
             values["units"] = 1
         if values["status"] is None:
             values["status"] = "Draft"
-        values = {k: v for k, v in values.items() if v is not None}
-        notes.append(Note(source=row.source, **values))
+        notes.append(make(source=row.source, **values))
     return notes

@@ -52,7 +52,7 @@ def finding(
     note: Note, kind: str, carc: str | None, message: str, auth=None, denies: bool = True
 ) -> Finding:
     """A finding on ``note``; ``auth`` is the auth it is about, if any."""
-    return Finding(
+    return Finding.trusted(
         source=note.source,
         note_id=note.note_id,
         client_id=note.client_id,

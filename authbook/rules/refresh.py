@@ -112,7 +112,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         client = clients.get(name_key(auth.client_id))
         remaining = ledger.remaining(auth)
         auth_statuses.append(
-            AuthStatus(
+            AuthStatus.trusted(
                 source=auth.source,
                 auth_no=auth.auth_no,
                 used_units=ledger.used[auth.source.row],
@@ -128,6 +128,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
 
     draw_by_row = {d.note.source.row: d for d in draws}
     note_statuses = []
+    no_findings: list[Finding] = []
     for row in raw.notes:
         draw = draw_by_row.get(row.source.row)
         if draw is None:
@@ -144,7 +145,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
                 )
             )
             continue
-        check = check_text(draw, findings_by_row.get(row.source.row, []))
+        check = check_text(draw, findings_by_row.get(row.source.row, no_findings))
         note_statuses.append(_note_status(draw, clients, rates, check))
 
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
@@ -194,7 +195,7 @@ def _note_status(draw: Draw, clients, rates, check: str) -> NoteStatus:
     if rate is not None:
         pct = auth.sliding_scale_pct if auth and auth.sliding_scale_pct is not None else 100.0
         charge = round(rate * note.units * pct / 100, 2)
-    return NoteStatus(
+    return NoteStatus.trusted(
         source=note.source,
         applied_auth_no=auth.auth_no if auth else None,
         payer=payer,

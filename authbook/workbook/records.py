@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date, datetime
+from operator import attrgetter, itemgetter
 
 from authbook.models import (
     Alert,
@@ -45,16 +46,22 @@ class NotAnAuthBook(Exception):
 def raw_records(spec: schema.Sheet, read: SheetRead) -> list[RawRecord]:
     """The rows of one sheet as RawRecords keyed by field name (unknown columns left out)."""
     positions = schema.map_headers(spec, read.headers)
-    fields = list(positions.items())
+    names = tuple(positions)
+    pick = itemgetter(*positions.values()) if len(positions) > 1 else None
     width = max(positions.values(), default=-1) + 1
+    sheet, record, source = read.name, RawRecord.trusted, Source.trusted
     records = []
     for row in read.rows:
         cells = row.values
         if len(cells) < width:
             cells = cells + [None] * (width - len(cells))
-        values = {name: cells[index] for name, index in fields}
-        if any(v is not None and v != "" for v in values.values()):
-            records.append(RawRecord(source=Source(sheet=read.name, row=row.row), values=values))
+        if pick is None:
+            picked = tuple(cells[i] for i in positions.values())
+        else:
+            picked = pick(cells)
+        if any(v is not None and v != "" for v in picked):
+            values = dict(zip(names, picked))
+            records.append(record(source=source(sheet=sheet, row=row.row), values=values))
     return records
 
 
@@ -159,14 +166,48 @@ def column_writes(
             index = positions.get(name)
             if index is None:
                 continue
-            new = cell_value(value)
-            old = old_row[index] if index < width else None
-            if old == new and type(old) is type(new):  # unchanged (``_same``'s usual case)
-                continue
-            if not _same(old, new):
-                cells[(row, index + 1)] = new
-    last_row = max([r.row for r in read.rows] + [1])
-    return SheetWrite(cells=cells, last_row=last_row, number_formats=_formats(spec, positions))
+            _set_if_changed(cells, row, index, old_row, width, cell_value(value))
+    formats = _formats(spec, positions)
+    return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
+
+
+def record_writes(
+    spec: schema.Sheet, read: SheetRead, statuses, names: tuple[str, ...]
+) -> SheetWrite:
+    """Cells to set for the ``names`` fields of ``statuses`` (records with a ``source``, one
+    per sheet row), skipping cells already equal: ``column_writes`` for a refresh's hundreds
+    of thousands of statuses, without a dict per row."""
+    positions = schema.map_headers(spec, read.headers)
+    present = [(name, positions[name]) for name in names if name in positions]
+    current = {r.row: r.values for r in read.rows}
+    cells: dict[tuple[int, int], object] = {}
+    if present:
+        get = attrgetter(*(name for name, _ in present))
+        indexes = [index for _, index in present]
+        single = len(present) == 1
+        for status in statuses:
+            row = status.source.row
+            old_row = current.get(row, ())
+            width = len(old_row)
+            values = (get(status),) if single else get(status)
+            for index, value in zip(indexes, values):
+                if type(value) is bool:
+                    value = "Y" if value else "N"
+                _set_if_changed(cells, row, index, old_row, width, value)
+    formats = _formats(spec, positions)
+    return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
+
+
+def _set_if_changed(cells, row: int, index: int, old_row, width: int, new: object) -> None:
+    old = old_row[index] if index < width else None
+    if old == new and type(old) is type(new):  # unchanged (``_same``'s usual case)
+        return
+    if not _same(old, new):
+        cells[(row, index + 1)] = new
+
+
+def _last_row(read: SheetRead) -> int:
+    return max(max((r.row for r in read.rows), default=1), 1)
 
 
 def auth_rows(
@@ -187,8 +228,8 @@ def auth_rows(
     return rows
 
 
-def note_rows(statuses: list[NoteStatus]) -> dict[int, dict[str, object]]:
-    return {s.source.row: _computed_fields(s, ("source",)) for s in statuses}
+#: The Notes sheet's computed fields, as a refresh writes them from each NoteStatus.
+NOTE_COMPUTED = tuple(f.name for f in fields(NoteStatus) if f.name != "source")
 
 
 def _computed_fields(status, leave_out: tuple[str, ...]) -> dict[str, object]:
