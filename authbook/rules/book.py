@@ -9,6 +9,7 @@ its problems say why. Optional cells that cannot be read count as blank.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import partial
 
 from authbook.models import (
@@ -134,6 +135,9 @@ def parse_row(
         cell = cells.get(name)
         if cell is None:  # every parser reads a blank cell as (None, None)
             values[name] = None
+            continue
+        if parse is parse_text and type(cell) is str:  # parse_text's first case, inlined
+            values[name] = cell.strip() or None
             continue
         value, error = parse(cell)
         if error:
@@ -375,42 +379,99 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
 #: The lists a note's names must be on (an auth's are in ``_Known.checks``).
 NOTE_REFERENCES = ("client_id", "billing_code", "provider")
 
+#: Cell types whose parse is remembered per value (text, dates): a Notes sheet repeats the same
+#: statuses, dates and codes hundreds of thousands of times. Numbers are parsed every time
+#: (1, 1.0 and True are equal as dict keys but do not read the same).
+_REMEMBERED_TYPES = (str, datetime, date)
+
+
+def parse_column(cells: list, parse: Parser) -> tuple[list, dict[int, str]]:
+    """``parse`` applied to every cell of a column: the values (None where blank or
+    unreadable) and, by position, the error of each unreadable cell."""
+    if parse is parse_text:  # never an error; text is only stripped
+        return [
+            (c.strip() or None) if type(c) is str else (None if c is None else parse_text(c)[0])
+            for c in cells
+        ], {}
+    values: list = []
+    errors: dict[int, str] = {}
+    memo: dict[object, tuple[object, str | None]] = {}
+    for position, cell in enumerate(cells):
+        if cell is None:
+            values.append(None)
+            continue
+        if type(cell) in _REMEMBERED_TYPES:
+            parsed = memo.get(cell)
+            if parsed is None:
+                parsed = memo[cell] = parse(cell)
+        else:
+            parsed = parse(cell)
+        value, error = parsed
+        if error:
+            errors[position] = error
+            value = None
+        values.append(value)
+    return values, errors
+
 
 def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[Note]:
-    """Notes from their raw rows. A workbook can hold hundreds of thousands of notes, so this
-    loop does per note only what a note needs: one pass of the parsers, the reference checks
-    of its client, code and provider (answers remembered per name), one record."""
-    notes: list[Note] = []
-    make = Note.trusted
-    reference_checks = [c for c in known.checks if c[0] in NOTE_REFERENCES]
+    """Notes from their raw rows, with the problems of each row in row order and, within a
+    row, in field order (the same problems ``parse_row`` would give).
+
+    A workbook can hold hundreds of thousands of notes, so the cells are parsed a column at a
+    time (each distinct date or status text once) and a note's record is made from the
+    parsed columns; reference checks remember their answer per name."""
+    names = tuple(parsers)
+    columns, errors = [], []
+    for name in names:
+        values, found = parse_column([r.values.get(name) for r in rows], parsers[name])
+        columns.append(values)
+        errors.append(found)
+    failed = set().union(*errors) if any(errors) else set()
+    at = {name: i for i, name in enumerate(names)}
+    client, code, day = at["client_id"], at["billing_code"], at["service_date"]
+    reference_checks = [(at[c[0]], c) for c in known.checks if c[0] in NOTE_REFERENCES]
     listed: dict[tuple[str, str], bool] = {}
-    for row in rows:
-        values, found = parse_row(row, parsers)
+    make = Note.trusted
+    notes: list[Note] = []
+    for position, (row, *cells) in enumerate(zip(rows, *columns)):
         usable = True
-        if found:
-            entity = values["note_id"] or values["client_id"]
-            problems.extend(p.model_copy(update={"entity": entity}) for p in found)
-            usable = not any(p.field in ("units", "service_date", "status") for p in found)
         if (
-            values["client_id"] is None
-            or values["billing_code"] is None
-            or (values["service_date"] is None)
+            position in failed
+            or cells[client] is None
+            or cells[code] is None
+            or (cells[day] is None)
         ):
+            values = dict(zip(names, cells))
             entity = values["note_id"] or values["client_id"]
+            for name, found in zip(names, errors):
+                if position in found:
+                    problems.append(
+                        Problem(
+                            source=row.source,
+                            field=name,
+                            value=row.values.get(name),
+                            message=found[position],
+                            entity=entity,
+                        )
+                    )
+                    if name in ("units", "service_date", "status"):
+                        usable = False
             blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
             problems.extend(blank)
             usable = usable and not blank
-        for name, names, key, _ in reference_checks:
-            value = values[name]
-            if value and names:
+        for index, (name, names_listed, key, _) in reference_checks:
+            value = cells[index]
+            if value and names_listed:
                 ok = listed.get((name, value))
                 if ok is None:
-                    ok = listed[(name, value)] = key(value) in names
+                    ok = listed[(name, value)] = key(value) in names_listed
                 if not ok:
-                    entity = values["note_id"] or values["client_id"]
+                    entity = cells[at["note_id"]] or cells[client]
                     problems.extend(known.unknown(row, {name: value}, entity))
         if not usable:
             continue
+        values = dict(zip(names, cells))
         if values["units"] is None:
             values["units"] = 1
         if values["status"] is None:

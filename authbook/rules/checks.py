@@ -121,9 +121,11 @@ def run_checks(
     """Findings of every check on every Pending or Released note, in sheet-row order."""
     found: list[Finding] = []
     for draw in sorted(draws, key=lambda d: d.note.source.row):
-        if draw.note.draws_units:
+        if draw.note.status in ("Pending", "Released"):  # Note.draws_units, inlined
             for check in checks:
-                found.extend(_with_auth(f, draw) for f in check(draw, context))
+                result = check(draw, context)
+                if result:
+                    found.extend(_with_auth(f, draw) for f in result)
     return found
 
 

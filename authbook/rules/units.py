@@ -19,19 +19,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from authbook.models import Auth, Note
 from authbook.rules.values import code_key, name_key
 
 
-@dataclass(frozen=True, slots=True)
-class Draw:
+class Draw(NamedTuple):
     """The outcome of applying one note: the auth it draws from (or None) and why.
 
     ``reason`` is one of: ``ok``, ``over`` (drew beyond the units available), ``no_auth``,
     ``outside_dates``, ``provider``, ``excluded``, ``not_approved`` (only a request the payer
     has not approved covers it), ``pin_unknown``, ``pin_mismatch``, ``draft``.
     ``detail`` names the auth the reason is about, for the message.
+    (A named tuple: immutable, and the cheapest record to make once per note.)
     """
 
     note: Note
@@ -74,6 +75,8 @@ class AuthIndex:
         self.by_client_code: dict[tuple[str, str], list[Auth]] = defaultdict(list)
         self.by_number: dict[str, Auth] = {}
         self.by_group: dict[tuple[str, str], list[Auth]] = defaultdict(list)
+        #: (client, code) -> the auths that may serve notes at all (not excluded, approved)
+        self.servable: dict[tuple[str, str], list[Auth]] = {}
         for auth in self.auths:
             self.by_client_code[(name_key(auth.client_id), code_key(auth.billing_code))].append(
                 auth
@@ -82,6 +85,8 @@ class AuthIndex:
                 self.by_number.setdefault(name_key(auth.auth_no), auth)
             if auth.auth_group:
                 self.by_group[(name_key(auth.client_id), name_key(auth.auth_group))].append(auth)
+        for key, own in self.by_client_code.items():
+            self.servable[key] = [a for a in own if not a.exclude_from_notes and a.is_approved]
 
     def for_client_code(self, client_id: str, code: str) -> list[Auth]:
         return self.by_client_code.get((name_key(client_id), code_key(code)), [])
@@ -147,43 +152,60 @@ def apply_notes(auths: tuple[Auth, ...] | list[Auth], notes) -> tuple[list[Draw]
     order given) and the Ledger of units per auth."""
     index = AuthIndex(auths)
     ledger = Ledger()
-    draws: dict[int, Draw] = {}
-    ordered = sorted(enumerate(notes), key=lambda p: (p[1].service_date, p[1].source.row))
-    for position, note in ordered:
-        draws[position] = _apply_one(note, index, ledger)
-    return [draws[i] for i in range(len(notes))], ledger
+    notes = list(notes)
+    draws: list[Draw | None] = [None] * len(notes)
+    order = sorted(range(len(notes)), key=lambda i: (notes[i].service_date, notes[i].source.row))
+    for position in order:
+        draws[position] = _apply_one(notes[position], index, ledger)
+    return draws, ledger
+
+
+DRAWING_STATUSES = ("Pending", "Released")
 
 
 def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
-    if not note.draws_units:
+    """One note's draw (the rules are in the module's docstring). This runs once per note of a
+    workbook that may hold hundreds of thousands, so it inlines what the helpers above say:
+    ``can_serve``, ``pick_auth`` and ``Ledger.available``."""
+    status = note.status
+    if status not in DRAWING_STATUSES:
         return Draw(note, None, "draft")
+    day, units = note.service_date, note.units
     if note.auth_no:
         auth = index.by_number.get(name_key(note.auth_no))
         if auth is None:
             return Draw(note, None, "pin_unknown")
-        if not can_serve(auth, note.client_id, note.billing_code, note.service_date, note.provider):
+        if not can_serve(auth, note.client_id, note.billing_code, day, note.provider):
             return Draw(note, None, "pin_mismatch", detail=auth)
-        has_units = ledger.has_units(auth, note.units)
+        available = ledger.available(auth)
+        has_units = available is None or available >= units
     else:
-        own = index.for_client_code(note.client_id, note.billing_code)
+        key = (name_key(note.client_id), code_key(note.billing_code))
         candidates = [
             a
-            for a in own
-            if a.covers(note.service_date)
-            and not a.exclude_from_notes
-            and a.is_approved
-            and a.allows_provider(note.provider)
+            for a in index.servable.get(key, ())
+            if a.start_date <= day <= a.end_date
+            and (not a.provider or a.allows_provider(note.provider))
         ]
         if not candidates:
-            reason, detail = why_not(own, note.service_date, note.provider)
+            reason, detail = why_not(index.by_client_code.get(key, []), day, note.provider)
             return Draw(note, None, reason, detail=detail)
-        auth, has_units = pick_auth(candidates, ledger, note.units)
-    available = ledger.available(auth)
-    for counted in index.sharing_pool(auth, note.service_date):
-        row = counted.source.row
-        if note.status == "Released":
-            ledger.used[row] += note.units
+        if len(candidates) == 1:
+            auth = candidates[0]
+            available = ledger.available(auth)
+            has_units = available is None or available >= units
         else:
-            ledger.pending[row] += note.units
-        ledger.counted[row].append(note)
+            auth, has_units = pick_auth(candidates, ledger, units)
+            available = ledger.available(auth)
+    counts = ledger.used if status == "Released" else ledger.pending
+    counted = ledger.counted
+    if auth.auth_group:
+        for shared in index.sharing_pool(auth, day):
+            row = shared.source.row
+            counts[row] += units
+            counted[row].append(note)
+    else:
+        row = auth.source.row
+        counts[row] += units
+        counted[row].append(note)
     return Draw(note, auth, "ok" if has_units else "over", available_before=available)

@@ -47,6 +47,7 @@ def raw_records(spec: schema.Sheet, read: SheetRead) -> list[RawRecord]:
     """The rows of one sheet as RawRecords keyed by field name (unknown columns left out)."""
     positions = schema.map_headers(spec, read.headers)
     names = tuple(positions)
+    count = len(names)
     pick = itemgetter(*positions.values()) if len(positions) > 1 else None
     width = max(positions.values(), default=-1) + 1
     sheet, record, source = read.name, RawRecord.trusted, Source.trusted
@@ -59,7 +60,7 @@ def raw_records(spec: schema.Sheet, read: SheetRead) -> list[RawRecord]:
             picked = tuple(cells[i] for i in positions.values())
         else:
             picked = pick(cells)
-        if any(v is not None and v != "" for v in picked):
+        if picked.count(None) + picked.count("") < count:  # not all blank
             values = dict(zip(names, picked))
             records.append(record(source=source(sheet=sheet, row=row.row), values=values))
     return records
@@ -193,7 +194,11 @@ def record_writes(
             for index, value in zip(indexes, values):
                 if type(value) is bool:
                     value = "Y" if value else "N"
-                _set_if_changed(cells, row, index, old_row, width, value)
+                old = old_row[index] if index < width else None
+                if old == value and type(old) is type(value):  # unchanged: the usual case
+                    continue
+                if not _same(old, value):
+                    cells[(row, index + 1)] = value
     formats = _formats(spec, positions)
     return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
 

@@ -33,7 +33,7 @@ class Column:
     optional: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per sheet
 class Sheet:
     name: str
     columns: tuple[Column, ...]
