@@ -205,11 +205,7 @@ def test_bulk_update_touches_only_the_rows_and_fields_it_should(rows, sets):
             for r in RAW.auths
         }
         again = RAW.model_copy(
-            update={
-                "auths": tuple(
-                    replace(r, values=applied[r.source.row]) for r in RAW.auths
-                )
-            }
+            update={"auths": tuple(replace(r, values=applied[r.source.row]) for r in RAW.auths)}
         )
         # Applied once, the same update changes nothing more.
         second = plan_bulk_update(again, rows, sets, "pat", TODAY)
