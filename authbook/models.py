@@ -8,6 +8,7 @@ sheet and header names users see live in ``authbook.workbook.schema`` only.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -73,6 +74,59 @@ class RawRecord:
 
     source: Source
     values: dict[str, Any]
+
+
+class RawRows(Sequence):
+    """The raw rows of one sheet, held compactly: ``fields`` names the columns read, and each
+    row is its Excel row number (``rows``) and a tuple of its cells in ``fields`` order
+    (``cells``). It reads as a sequence of RawRecord, made when asked for, so code that loops
+    over raw rows works unchanged; code that reads whole columns uses ``columns()``.
+
+    A Notes sheet of 500,000 rows kept as RawRecords needs a dict per row (hundreds of MB);
+    kept as RawRows it needs one tuple per row.
+    """
+
+    __slots__ = ("sheet", "fields", "rows", "cells")
+
+    def __init__(
+        self, sheet: str, fields: tuple[str, ...], rows: list[int], cells: list[tuple]
+    ) -> None:
+        self.sheet, self.fields, self.rows, self.cells = sheet, tuple(fields), rows, cells
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        return self.record(position)
+
+    def __iter__(self):
+        return map(self.record, range(len(self.rows)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # mutable-looking contents: not hashable, like a list
+
+    def __repr__(self) -> str:
+        return f"RawRows({self.sheet!r}, {len(self)} rows)"
+
+    def record(self, position: int) -> RawRecord:
+        """The RawRecord of the row at ``position`` (0-based, in sheet order)."""
+        return RawRecord.trusted(
+            source=Source.trusted(sheet=self.sheet, row=self.rows[position]),
+            values=dict(zip(self.fields, self.cells[position])),
+        )
+
+    def columns(self, names: Iterable[str]) -> list[Sequence]:
+        """The cells of each field of ``names``, one sequence per field, in row order (all
+        None for a field the sheet has no column for)."""
+        by_field = dict(zip(self.fields, zip(*self.cells))) if self.cells else {}
+        blank = (None,) * len(self.rows)
+        return [by_field.get(name, blank) for name in names]
 
 
 class Problem(Record):
@@ -367,9 +421,12 @@ class RawBook(Record):
     ``missing`` names input sheets the file does not have (their lists stay empty).
     """
 
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
     clients: tuple[RawRecord, ...] = ()
     auths: tuple[RawRecord, ...] = ()
-    notes: tuple[RawRecord, ...] = ()
+    #: RawRows when read from a workbook (see RawRows); any sequence of RawRecord otherwise.
+    notes: RawRows | tuple[RawRecord, ...] = ()
     billing_codes: tuple[RawRecord, ...] = ()
     auth_groups: tuple[RawRecord, ...] = ()
     code_groups: tuple[RawRecord, ...] = ()

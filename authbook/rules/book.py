@@ -30,7 +30,9 @@ from authbook.models import (
     Provider,
     RawBook,
     RawRecord,
+    RawRows,
     Settings,
+    Source,
 )
 from authbook.rules.values import (
     code_key,
@@ -415,26 +417,35 @@ def parse_column(cells: list, parse: Parser) -> tuple[list, dict[int, str]]:
 
 
 def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[Note]:
-    """Notes from their raw rows, with the problems of each row in row order and, within a
-    row, in field order (the same problems ``parse_row`` would give).
+    """Notes from their raw rows (RawRows, or any sequence of RawRecord), with the problems of
+    each row in row order and, within a row, in field order (as ``parse_row`` gives them).
 
     A workbook can hold hundreds of thousands of notes, so the cells are parsed a column at a
     time (each distinct date or status text once) and a note's record is made from the
-    parsed columns; reference checks remember their answer per name."""
+    parsed columns; reference checks remember their answer per name. RawRecords are made
+    only for rows that have a problem to report."""
     names = tuple(parsers)
+    if not isinstance(rows, RawRows):
+        rows = _as_raw_rows(rows, names)
+    sheet, row_numbers = rows.sheet, rows.rows
     columns, errors = [], []
-    for name in names:
-        values, found = parse_column([r.values.get(name) for r in rows], parsers[name])
+    for name, cells in zip(names, rows.columns(names)):
+        values, found = parse_column(cells, parsers[name])
         columns.append(values)
         errors.append(found)
     failed = set().union(*errors) if any(errors) else set()
     at = {name: i for i, name in enumerate(names)}
-    client, code, day = at["client_id"], at["billing_code"], at["service_date"]
+    client, code, day, note_id = (
+        at["client_id"],
+        at["billing_code"],
+        at["service_date"],
+        at["note_id"],
+    )
     reference_checks = [(at[c[0]], c) for c in known.checks if c[0] in NOTE_REFERENCES]
     listed: dict[tuple[str, str], bool] = {}
-    make = Note.trusted
+    make, source = Note.trusted, Source.trusted
     notes: list[Note] = []
-    for position, (row, *cells) in enumerate(zip(rows, *columns)):
+    for position, cells in enumerate(zip(*columns)):
         usable = True
         if (
             position in failed
@@ -442,6 +453,7 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
             or cells[code] is None
             or (cells[day] is None)
         ):
+            row = rows.record(position)
             values = dict(zip(names, cells))
             entity = values["note_id"] or values["client_id"]
             for name, found in zip(names, errors):
@@ -467,8 +479,8 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
                 if ok is None:
                     ok = listed[(name, value)] = key(value) in names_listed
                 if not ok:
-                    entity = cells[at["note_id"]] or cells[client]
-                    problems.extend(known.unknown(row, {name: value}, entity))
+                    entity = cells[note_id] or cells[client]
+                    problems.extend(known.unknown(rows.record(position), {name: value}, entity))
         if not usable:
             continue
         values = dict(zip(names, cells))
@@ -476,5 +488,17 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
             values["units"] = 1
         if values["status"] is None:
             values["status"] = "Draft"
-        notes.append(make(source=row.source, **values))
+        notes.append(make(source=source(sheet=sheet, row=row_numbers[position]), **values))
     return notes
+
+
+def _as_raw_rows(records, names: tuple[str, ...]) -> RawRows:
+    """RawRecords (all of one sheet) as RawRows of the fields ``names``."""
+    records = list(records)
+    sheet = records[0].source.sheet if records else ""
+    return RawRows(
+        sheet,
+        names,
+        [r.source.row for r in records],
+        [tuple(r.values.get(name) for name in names) for r in records],
+    )

@@ -20,6 +20,7 @@ from authbook.models import (
     Problem,
     RawBook,
     RawRecord,
+    RawRows,
     Renewal,
     Settings,
 )
@@ -126,12 +127,19 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
             )
         )
 
-    draw_by_row = {d.note.source.row: d for d in draws}
     note_statuses = []
     no_findings: list[Finding] = []
-    for row in raw.notes:
-        draw = draw_by_row.get(row.source.row)
+    # ``draws`` follow ``book.notes``: the rows of ``raw.notes`` that could be read, in order.
+    usable = iter(draws)
+    upcoming = next(usable, None)
+    rows = raw.notes
+    row_numbers = rows.rows if isinstance(rows, RawRows) else [r.source.row for r in rows]
+    for position, number in enumerate(row_numbers):
+        draw = None
+        if upcoming is not None and upcoming.note.source.row == number:
+            draw, upcoming = upcoming, next(usable, None)
         if draw is None:
+            row = rows[position]
             message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
             findings.append(input_problem_finding(row, message))
             note_statuses.append(
@@ -145,7 +153,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
                 )
             )
             continue
-        check = check_text(draw, findings_by_row.get(row.source.row, no_findings))
+        check = check_text(draw, findings_by_row.get(number, no_findings))
         note_statuses.append(_note_status(draw, clients, rates, check))
 
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}

@@ -18,6 +18,7 @@ from authbook.models import (
     Problem,
     RawBook,
     RawRecord,
+    RawRows,
     Source,
 )
 from authbook.workbook import schema
@@ -43,27 +44,39 @@ class NotAnAuthBook(Exception):
     """The file has none of the sheets an AuthBook workbook must have."""
 
 
-def raw_records(spec: schema.Sheet, read: SheetRead) -> list[RawRecord]:
-    """The rows of one sheet as RawRecords keyed by field name (unknown columns left out)."""
+def raw_rows(spec: schema.Sheet, read: SheetRead) -> RawRows:
+    """The non-blank rows of one sheet as RawRows (unknown columns left out)."""
     positions = schema.map_headers(spec, read.headers)
     names = tuple(positions)
     count = len(names)
-    pick = itemgetter(*positions.values()) if len(positions) > 1 else None
-    width = max(positions.values(), default=-1) + 1
-    sheet, record, source = read.name, RawRecord.trusted, Source.trusted
-    records = []
+    indexes = tuple(positions.values())
+    width = max(indexes, default=-1) + 1
+    if count == 1:
+        only = indexes[0]
+        pick = lambda cells: (cells[only],)  # noqa: E731
+    else:
+        pick = itemgetter(*indexes)
+    rows: list[int] = []
+    kept: list[tuple] = []
     for row in read.rows:
         cells = row.values
         if len(cells) < width:
             cells = cells + [None] * (width - len(cells))
-        if pick is None:
-            picked = tuple(cells[i] for i in positions.values())
-        else:
-            picked = pick(cells)
+        picked = pick(cells) if count else ()
         if picked.count(None) + picked.count("") < count:  # not all blank
-            values = dict(zip(names, picked))
-            records.append(record(source=source(sheet=sheet, row=row.row), values=values))
-    return records
+            rows.append(row.row)
+            kept.append(picked)
+    return RawRows(read.name, names, rows, kept)
+
+
+def raw_records(spec: schema.Sheet, read: SheetRead) -> list[RawRecord]:
+    """The rows of one sheet as RawRecords keyed by field name (unknown columns left out)."""
+    return list(raw_rows(spec, read))
+
+
+#: Sheets read as RawRows rather than a tuple of RawRecords (the ones that grow to
+#: hundreds of thousands of rows).
+COMPACT_SHEETS = ("notes",)
 
 
 def settings_records(read: SheetRead) -> list[RawRecord]:
@@ -115,7 +128,8 @@ def raw_book(sheets: dict[str, SheetRead]) -> tuple[RawBook, list[Problem]]:
         read = sheets.get(spec.name)
         if read is None:
             continue
-        values[field_name] = tuple(raw_records(spec, read))
+        rows = raw_rows(spec, read)
+        values[field_name] = rows if field_name in COMPACT_SHEETS else tuple(rows)
         problems.extend(missing_headers(spec, read))
     if schema.SETTINGS.name in sheets:
         values["settings"] = tuple(settings_records(sheets[schema.SETTINGS.name]))
@@ -195,9 +209,12 @@ def record_writes(
                 if type(value) is bool:
                     value = "Y" if value else "N"
                 old = old_row[index] if index < width else None
-                if old == value and type(old) is type(value):  # unchanged: the usual case
+                if old is None:  # a first refresh: the cell is empty
+                    if value is not None and value != "":
+                        cells[(row, index + 1)] = value
+                elif old == value and type(old) is type(value):  # unchanged: the usual case
                     continue
-                if not _same(old, value):
+                elif not _same(old, value):
                     cells[(row, index + 1)] = value
     formats = _formats(spec, positions)
     return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
