@@ -49,6 +49,5 @@ def assign_auth_numbers(rows: tuple[RawRecord, ...], prefix: str) -> dict[int, s
 def with_numbers(auths: tuple[Auth, ...], numbers: dict[int, str]) -> tuple[Auth, ...]:
     """The auths with their newly assigned numbers filled in."""
     return tuple(
-        replace(a, auth_no=numbers[a.source.row]) if a.source.row in numbers else a
-        for a in auths
+        replace(a, auth_no=numbers[a.source.row]) if a.source.row in numbers else a for a in auths
     )
