@@ -105,6 +105,9 @@ def generate(path: Path, auths: int, notes: int, seed: int = 1) -> Path:
             schema.CLIENTS.name: sheet_write(schema.CLIENTS, client_rows),
             schema.AUTHS.name: sheet_write(schema.AUTHS, auth_rows),
             schema.NOTES.name: sheet_write(schema.NOTES, note_rows),
+            # a practice's workbook lists the payers its auths name (else every auth is a
+            # Problems row, which is not the case being measured)
+            schema.PAYERS.name: sheet_write(schema.PAYERS, [{"payer": p} for p in PAYERS]),
         },
     )
     blank.unlink()

@@ -8,6 +8,7 @@ its problems say why. Optional cells that cannot be read count as blank.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
@@ -129,14 +130,17 @@ def field_parsers(order: str) -> dict[str, dict[str, Parser]]:
 def parse_row(
     raw: RawRecord, parsers: dict[str, Parser], entity: str | None = None
 ) -> tuple[dict[str, object], list[Problem]]:
-    """Parse the fields of one raw row; unreadable cells become problems and read as blank."""
-    values: dict[str, object] = {}
+    """Parse the fields of one raw row; unreadable cells become problems and read as blank.
+
+    ``values`` has every field of ``parsers``, in their order; problems come in that order.
+    """
+    values: dict[str, object] = dict.fromkeys(parsers)  # every parser reads a blank as None
     problems: list[Problem] = []
-    cells = raw.values
-    for name, parse in parsers.items():
-        cell = cells.get(name)
-        if cell is None:  # every parser reads a blank cell as (None, None)
-            values[name] = None
+    for name, cell in raw.values.items():  # only the cells present (most are blank)
+        if cell is None:
+            continue
+        parse = parsers.get(name)
+        if parse is None:
             continue
         if parse is parse_text and type(cell) is str:  # parse_text's first case, inlined
             values[name] = cell.strip() or None
@@ -148,6 +152,9 @@ def parse_row(
             )
             value = None
         values[name] = value
+    if len(problems) > 1:
+        order = list(parsers)
+        problems.sort(key=lambda p: order.index(p.field))
     return values, problems
 
 
@@ -267,6 +274,10 @@ def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list
     return out
 
 
+#: Fields whose names must be on another sheet's list (see ``_Known.checks``).
+REFERENCE_FIELDS = ("client_id", "billing_code", "auth_group", "payer", "provider")
+
+
 class _Known:
     """The names other sheets may refer to, for reference checks."""
 
@@ -283,6 +294,19 @@ class _Known:
             ("payer", self.payers, name_key, "Payers"),
             ("provider", self.providers, name_key, "Providers"),
         )
+        self._by_field = {check[0]: check for check in self.checks}
+        self._answers: dict[tuple[str, str], bool] = {}
+
+    def lists(self, field: str, value: str | None) -> bool:
+        """True unless ``value`` is a name the list of ``field`` should hold and does not
+        (blank values and empty lists pass). Answers are remembered per name."""
+        if not value:
+            return True
+        known = self._answers.get((field, value))
+        if known is None:
+            _, names, key, _ = self._by_field[field]
+            known = self._answers[(field, value)] = not names or key(value) in names
+        return known
 
     def unknown(self, row: RawRecord, values: dict, entity: str | None) -> list[Problem]:
         """Problems for names in ``values`` that the workbook's lists do not hold."""
@@ -302,19 +326,35 @@ class _Known:
         return found
 
 
+#: Auth fields whose blank reads as a default other than None (No, 0).
+AUTH_DEFAULTS = {
+    f.name: f.default
+    for f in dataclasses.fields(Auth)
+    if f.default is not dataclasses.MISSING and f.default is not None
+}
+
+
 def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[Auth]:
     auths: list[Auth] = []
     numbers: dict[str, int] = {}
+    make = Auth.trusted
     for row in rows:
         values, found = parse_row(row, parsers)
         entity = values["auth_no"] or values["client_id"]
-        problems.extend(p.model_copy(update={"entity": entity}) for p in found)
+        if found:
+            problems.extend(p.model_copy(update={"entity": entity}) for p in found)
         usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
-        blank = _required(
-            row, values, ("client_id", "billing_code", "start_date", "end_date"), entity
-        )
-        problems.extend(blank)
-        usable = usable and not blank
+        if None in (
+            values["client_id"],
+            values["billing_code"],
+            values["start_date"],
+            values["end_date"],
+        ):
+            blank = _required(
+                row, values, ("client_id", "billing_code", "start_date", "end_date"), entity
+            )
+            problems.extend(blank)
+            usable = usable and not blank
         awaiting = values["request_status"] in (*OPEN_REQUEST_STATUSES, "Denied")
         if values["allotted_units"] is None and not values["unmanaged"] and not awaiting:
             if row.values.get("allotted_units") in (None, ""):
@@ -348,9 +388,9 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
                 )
             )
             usable = False
-        client_unknown = values["client_id"] and name_key(values["client_id"]) not in known.clients
-        unknown = known.unknown(row, values, entity)
-        problems.extend(unknown)
+        client_unknown = values["client_id"] and not known.lists("client_id", values["client_id"])
+        if not all(known.lists(name, values[name]) for name in REFERENCE_FIELDS):
+            problems.extend(known.unknown(row, values, entity))
         if client_unknown and known.clients:
             usable = False
         number = values["auth_no"]
@@ -373,8 +413,10 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
             values["allotted_units"] = None
         elif values["allotted_units"] is None:  # a request not approved yet: nothing to draw
             values["allotted_units"] = 0
-        values = {k: v for k, v in values.items() if v is not None}
-        auths.append(Auth(source=row.source, **values))
+        for name, default in AUTH_DEFAULTS.items():
+            if values[name] is None:
+                values[name] = default
+        auths.append(make(source=row.source, **values))
     return auths
 
 
