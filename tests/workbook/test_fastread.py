@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
+from openpyxl.worksheet.table import Table
 
+from authbook.workbook import fastread
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import SheetRead
 from authbook.workbook.xlsxfile import WorkbookFile
@@ -88,3 +92,150 @@ def test_fast_reader_reads_what_openpyxl_reads_in_a_libreoffice_file(sample, tmp
     assert auths.hidden_rows == {3, 5}
     assert auths.rows[0].values[6] == 20 and auths.rows[0].formulas == {7}
     assert auths.rows[0].values[2] == datetime(2026, 1, 5)
+
+
+def _write(path, sheets: dict[str, list[list]], hidden=(), tables=()):
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, values in enumerate(rows, start=1):
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    ws.cell(r, c, value)
+                    if isinstance(value, (date, datetime)):
+                        ws.cell(r, c).number_format = "mm/dd/yyyy"
+        for row in hidden:
+            ws.row_dimensions[row].hidden = True
+        for table_name, ref in tables:
+            ws.add_table(Table(displayName=table_name, ref=ref))
+    wb.save(path)
+    return path
+
+
+def _set_cells(path, part: str, cells: dict[str, bytes]) -> None:
+    """Replace whole ``<c>`` elements, as another program would have written them."""
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                for ref, xml in cells.items():
+                    start = data.index(f'<c r="{ref}"'.encode())
+                    end = data.index(b"</c>", start) + len(b"</c>")
+                    data = data[:start] + xml + data[end:]
+            zout.writestr(info, data)
+    tmp.replace(path)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Convert a few rows at a time, so that small sheets cross many block boundaries."""
+    monkeypatch.setattr(fastread, "BLOCK_ROWS", 4)
+    monkeypatch.setattr(fastread, "SAMPLE_ROWS", 8)
+
+
+def _mixed_rows(count: int) -> list[list]:
+    rows = [["Note ID", "Client ID", "Service Date", "Units", "Flag", "Comment", "Amount"]]
+    for i in range(2, count + 2):
+        if i % 9 == 0:
+            rows.append([None] * 7)  # a blank row
+            continue
+        rows.append(
+            [
+                f"N{i:05d}",  # all distinct
+                f"C{i % 4}",  # repeating
+                date(2026, 1, 1 + i % 5) if i % 7 else None,
+                i % 3 if i % 5 else float(i) + 0.5,  # integral and fractional numbers
+                (i % 2 == 0) if i % 4 else 1,  # booleans and numbers in one column
+                "" if i % 6 == 0 else ("text" if i % 3 else 12),  # text and numbers
+                2**60 if i == 11 else 150,  # a number too big to be exact as a float
+            ]
+        )
+    return rows
+
+
+def test_a_large_sheet_read_block_by_block_reads_what_openpyxl_reads(small_blocks, tmp_path):
+    path = _write(tmp_path / "mixed.xlsx", {"Notes": _mixed_rows(60)}, hidden=(7, 30))
+    rows = [r for r in range(2, 62) if r % 9]
+    _set_cells(
+        path,
+        "xl/worksheets/sheet1.xml",
+        {
+            "F13": b'<c r="F13" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+            "F23": b'<c r="F23" t="e"><v>#N/A</v></c>',
+            "G40": b'<c r="G40"><f>D40*2</f><v>4</v></c>',
+            "G41": b'<c r="G41"><f>D41*2</f><v>0</v></c>',
+        },
+    )
+    fast = read_sheets(path, ["Notes"])["Notes"]
+    slow = _normal(WorkbookFile(path).read_sheets(["Notes"])["Notes"])
+    assert fast == slow
+    assert [r.row for r in fast.rows] == rows
+    assert fast.hidden_rows == {7, 30}
+    by_row = {r.row: r for r in fast.rows}
+    assert by_row[13].values[5] == "#DIV/0!" and by_row[13].formulas == {6}
+    assert by_row[23].values[5] == "#N/A" and by_row[23].formulas == frozenset()
+    assert by_row[40].values[6] == 4 and by_row[40].formulas == {7}
+    assert by_row[41].formulas == {7} and by_row[42].formulas == frozenset()
+    assert [type(v) for v in by_row[15].values[3:]] == [float, bool, int, int]
+    assert type(by_row[11].values[6]) is float  # beyond 2**53: kept as calamine gives it
+    assert by_row[12].values[4] == 1 and type(by_row[12].values[4]) is int
+    assert type(by_row[2].values[2]) is datetime and by_row[14].values[2] is None
+
+
+def test_a_row_whose_only_value_is_an_error_is_read(small_blocks, tmp_path):
+    rows = [["A", "B"], ["x", 1], [None, 2], ["y", 3]]
+    path = _write(tmp_path / "error.xlsx", {"Notes": rows})
+    _set_cells(
+        path,
+        "xl/worksheets/sheet1.xml",
+        {"B3": b'<c r="B3" t="e"><v>#REF!</v></c>'},
+    )
+    fast = read_sheets(path, ["Notes"])["Notes"]
+    assert [(r.row, r.values) for r in fast.rows] == [
+        (2, ["x", 1]),
+        (3, [None, "#REF!"]),
+        (4, ["y", 3]),
+    ]
+
+
+def test_equal_text_and_dates_in_a_column_are_one_object(small_blocks, tmp_path):
+    notes = [["Note ID", "Client ID", "Service Date"]]
+    notes += [[f"N{i}", f"C{i % 4 + 1}", date(2026, 3, 1 + i % 2)] for i in range(40)]
+    path = _write(tmp_path / "shared.xlsx", {"Notes": notes})
+    rows = read_sheets(path, ["Notes"])["Notes"].rows
+    assert rows[0].values[1] is rows[36].values[1] and rows[0].values[1] == "C1"
+    assert rows[0].values[2] is rows[38].values[2] and type(rows[0].values[2]) is datetime
+
+
+def test_sheets_come_back_in_the_order_asked(tmp_path):
+    sheets = {"Small": [["A"], ["x"]], "Large": [["A", "B"]] + [[i, f"t{i}"] for i in range(300)]}
+    path = _write(tmp_path / "order.xlsx", sheets)
+    assert list(read_sheets(path, ["Small", "Missing", "Large"])) == ["Small", "Large"]
+    assert list(read_sheets(path, ["Large", "Small"])) == ["Large", "Small"]
+
+
+def test_a_sheet_whose_data_starts_right_of_column_a(small_blocks, tmp_path):
+    rows = [[None, "Auth #", "Units"]] + [[None, f"A{i}", i] for i in range(12)]
+    rows[5] = [None, None, None]
+    path = _write(tmp_path / "offset.xlsx", {"Auths": rows})
+    fast = read_sheets(path, ["Auths"])["Auths"]
+    assert fast.headers == ["", "Auth #", "Units"]
+    assert fast == _normal(WorkbookFile(path).read_sheets(["Auths"])["Auths"])
+
+
+def test_a_sheet_whose_first_row_is_empty_has_no_header_and_no_rows(tmp_path):
+    path = _write(tmp_path / "low.xlsx", {"Auths": [[None], [None], ["Auth #"], ["A1"]]})
+    fast = read_sheets(path, ["Auths"])["Auths"]
+    assert fast.headers == [] and fast.rows == []
+
+
+def test_the_first_of_several_tables_is_the_sheets_table(tmp_path):
+    rows = [["Auth #", "Units", None, "Code"]] + [[f"A{i}", i, None, f"9{i}"] for i in range(5)]
+    path = _write(
+        tmp_path / "tables.xlsx", {"Auths": rows}, tables=[("First", "A1:B6"), ("Second", "D1:D6")]
+    )
+    fast = read_sheets(path, ["Auths"])["Auths"]
+    assert (fast.table_name, fast.table_ref) == ("First", "A1:B6")
+    assert fast == _normal(WorkbookFile(path).read_sheets(["Auths"])["Auths"])
