@@ -15,7 +15,8 @@ from dataclasses import replace
 
 from authbook.models import Finding
 from authbook.rules import coding
-from authbook.rules.findings import CheckContext, build_context, finding
+from authbook.rules import findings as context_rules
+from authbook.rules.findings import CheckContext, finding
 from authbook.rules.units import Draw
 from authbook.rules.values import code_key, name_key
 
@@ -31,6 +32,11 @@ def _span(auth) -> str:
 
 def _units(n: int) -> str:
     return f"{n} unit{'s' if n != 1 else ''}"
+
+
+def build_context(book, draws: list[Draw], excesses) -> CheckContext:
+    """The context the checks of ``CHECKS`` need for ``draws`` of a parsed book."""
+    return context_rules.build_context(book, draws, excesses, same_day_codes=coding.SAME_DAY_CODES)
 
 
 def check_auth(draw: Draw, context: CheckContext) -> list[Finding]:
@@ -140,6 +146,8 @@ def check_text(draw: Draw, findings: list[Finding]) -> str:
     """The Notes sheet's Check cell: DRAFT, OK, or every finding's text joined by '; '."""
     if draw.reason == "draft":
         return DRAFT
+    if not findings:
+        return OK
     return "; ".join(f.text for f in findings) or OK
 
 

@@ -50,6 +50,8 @@ ADD_ON_PRIMARIES: dict[str, tuple[str, ...]] = {
 INTERACTIVE_COMPLEXITY = "90785"
 NOT_WITH_INTERACTIVE_COMPLEXITY = ("90839", "90840", "90846", "90847")
 ONCE_A_DAY = ("90791", "90792")
+#: Codes whose checks look at the client's other notes the same day (``notes_that_day``).
+SAME_DAY_CODES = frozenset((*ADD_ON_PRIMARIES, INTERACTIVE_COMPLEXITY, *ONCE_A_DAY))
 #: 15-minute codes when the BillingCodes sheet gives no Unit Minutes.
 TIMED_15 = ("H0004", "H2017", "H2019")
 

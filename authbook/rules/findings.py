@@ -34,12 +34,30 @@ class CheckContext:
         return self.same_day.get((name_key(note.client_id), note.service_date), [])
 
 
-def build_context(book, draws: list[Draw], excesses: dict[int, Excess]) -> CheckContext:
-    """The context for checking ``draws`` of a parsed book."""
+def build_context(
+    book,
+    draws: list[Draw],
+    excesses: dict[int, Excess],
+    same_day_codes: frozenset[str] | None = None,
+) -> CheckContext:
+    """The context for checking ``draws`` of a parsed book.
+
+    ``same_day_codes``, when given, are the only codes whose checks look at the client's other
+    notes that day: ``same_day`` then holds only the days on which the client has a note with
+    one of them (a workbook of 500,000 notes needs a handful of such days, not all of them).
+    """
+    counted = [d.note for d in draws if d.note.status in ("Pending", "Released")]
+    if same_day_codes is not None:
+        days = {
+            (name_key(n.client_id), n.service_date)
+            for n in counted
+            if code_key(n.billing_code) in same_day_codes
+        }
     same_day: dict[tuple[str, date], list[Note]] = defaultdict(list)
-    for draw in sorted(draws, key=lambda d: d.note.source.row):
-        if draw.note.draws_units:
-            same_day[(name_key(draw.note.client_id), draw.note.service_date)].append(draw.note)
+    for note in sorted(counted, key=lambda n: n.source.row):
+        key = (name_key(note.client_id), note.service_date)
+        if same_day_codes is None or key in days:
+            same_day[key].append(note)
     return CheckContext(
         settings=book.settings,
         codes={code_key(c.code): c for c in book.billing_codes},

@@ -196,8 +196,10 @@ def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
 
 def _note_status(draw: Draw, clients, rates, check: str) -> NoteStatus:
     note, auth = draw.note, draw.auth
-    client = clients.get(name_key(note.client_id))
-    payer = (auth.payer if auth else None) or (client.primary_payer if client else None)
+    payer = auth.payer if auth else None
+    if not payer:
+        client = clients.get(name_key(note.client_id))
+        payer = client.primary_payer if client else None
     rate = rates.get(code_key(note.billing_code))
     charge = None
     if rate is not None:

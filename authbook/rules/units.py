@@ -59,8 +59,10 @@ class Ledger:
 
     def available(self, auth: Auth) -> int | None:
         """Remaining − Pending; None for unmanaged auths."""
-        remaining = self.remaining(auth)
-        return None if remaining is None else remaining - self.pending[auth.source.row]
+        if auth.unmanaged or auth.allotted_units is None:
+            return None
+        row = auth.source.row
+        return auth.allotted_units - auth.prior_units_used - self.used[row] - self.pending[row]
 
     def has_units(self, auth: Auth, units: int) -> bool:
         available = self.available(auth)
@@ -119,16 +121,21 @@ def pick_auth(candidates: list[Auth], ledger: Ledger, units: int) -> tuple[Auth,
     earliest End Date, then sheet order. Returns (auth, has_units).
     """
 
-    def rank(auth: Auth):
-        return (
-            not ledger.has_units(auth, units),
-            not auth.default,
-            auth.end_date,
-            auth.source.row,
-        )
+    best, has_units, _ = _pick(candidates, ledger, units)
+    return best, has_units
 
-    best = min(candidates, key=rank)
-    return best, ledger.has_units(best, units)
+
+def _pick(candidates: list[Auth], ledger: Ledger, units: int) -> tuple[Auth, bool, int | None]:
+    """``pick_auth``, also giving the chosen auth's units available (each candidate's units
+    are worked out once)."""
+    best = best_rank = None
+    for auth in candidates:
+        available = ledger.available(auth)
+        has_units = available is None or available >= units
+        rank = (not has_units, not auth.default, auth.end_date, auth.source.row)
+        if best_rank is None or rank < best_rank:
+            best, best_rank, best_available = auth, rank, available
+    return best, not best_rank[0], best_available
 
 
 def why_not(auths: list[Auth], day: date, provider: str | None) -> tuple[str, Auth | None]:
@@ -195,8 +202,7 @@ def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
             available = ledger.available(auth)
             has_units = available is None or available >= units
         else:
-            auth, has_units = pick_auth(candidates, ledger, units)
-            available = ledger.available(auth)
+            auth, has_units, available = _pick(candidates, ledger, units)
     counts = ledger.used if status == "Released" else ledger.pending
     counted = ledger.counted
     if auth.auth_group:
