@@ -387,6 +387,9 @@ _LETTERS = [b""] + [get_column_letter(c).encode() for c in range(1, 16385)]
 
 _COLUMNS = {letters: col for col, letters in enumerate(_LETTERS) if col}
 _SPANS = re.compile(rb'\bspans="(\d+):(\d+)"')
+_CUSTOM_FORMAT = re.compile(rb'\bcustomFormat="(?:1|true)"')
+#: Off only to check that the shortcuts for appended cells write what the general path does.
+APPEND_FAST = True
 #: The value types whose cell XML is kept for reuse (equal values give equal XML).
 _CACHED_TYPES = frozenset({str, int, float, bool, date, type(None)})
 #: How many cells' XML one column keeps for reuse (then it starts again).
@@ -538,7 +541,7 @@ class SheetRewriter:
         self.p = p = b"" if source is not None else namespace_prefix(zin, sheet.part)
         self.cells = CellWriter(p, date1904)
         self.row_open = b"<" + p + b"row"
-        self.row_ref = self.row_open + b' r="'
+        self.row_at = self.row_open + b' r="%d"'
         self.row_close = b"</" + p + b"row>"
         self.cell_open = b"<" + p + b"c"
         self.cell_close = b"</" + p + b"c>"
@@ -604,9 +607,14 @@ class SheetRewriter:
         return head
 
     def run(self, out) -> None:
-        opened = io.BytesIO(self.source) if self.source is not None else None
+        if self.source is not None:
+            opened = io.BytesIO(self.source)
+        elif self.zin.getinfo(self.sheet.part).file_size >= THREAD_AFTER:
+            opened = ReadAhead(self.zin.open(self.sheet.part))
+        else:
+            opened = self.zin.open(self.sheet.part)
         first = True
-        with opened or self.zin.open(self.sheet.part) as stream:
+        with opened as stream:
             for kind, data in iter_row_chunks(stream, self.p):
                 if kind == "head":
                     out.write(self._head(data))
@@ -647,7 +655,12 @@ class SheetRewriter:
         return b""
 
     def _rows(self, data: bytes) -> bytes:
-        """Rewrite the rows of this piece that have edits; insert new rows in order."""
+        """Rewrite the rows of this piece that have edits; insert new rows in order.
+
+        A plain row (``<row r="n">``) whose edits all come after its last cell gets them
+        right here, cell by cell from ``_encoded``: the one loop that runs for every cell
+        of a first refresh, kept free of calls.
+        """
         edits = self.edits
         n = edits.row
         if n == _END:
@@ -659,62 +672,87 @@ class SheetRewriter:
         if n > last_r:
             return data
         out: list[bytes] = []
+        append = out.append
         pos = 0
-        row_ref, row_close, cell_ref = self.row_ref, self.row_close, self.cells.c_ref
-        cell_open = self.cell_open
+        row_at, row_close, cell_ref = self.row_at, self.row_close, self.cells.c_ref
+        cell_open, ref_len = self.cell_open, len(self.cells.c_ref)
+        encoded, encode, items = self._encoded, self._encode, edits.items
         while n <= last_r:
-            i = data.find(row_ref + b'%d"' % n, pos)
+            needle = row_at % n
+            i = data.find(needle, pos)
             if i < 0:  # not written r-first, or a new row: find the first row at or after n
                 for m in self.row_tag.finditer(data, pos):
                     if self._row_number(m.group(0)) >= n:
                         break
                 if self._row_number(m.group(0)) > n:
-                    out.append(data[pos : m.start()])
+                    append(data[pos : m.start()])
                     self._new_row(n, out)
                     pos = m.start()
                     n = edits.row
                     continue
                 i = m.start()
             tag_end = data.find(b">", i)
-            if data[tag_end - 1 : tag_end] == b"/":
+            if data[tag_end - 1] == 47:  # <row .../>
                 end = tag_end + 1
             else:
                 close = data.find(row_close, tag_end)
                 end = close + len(row_close)
+                number = b"%d" % n
                 # The usual case: every edit goes after the row's last cell.
                 last_cell = data.rfind(cell_open, tag_end, close)  # or a <color> in it
                 if last_cell < 0:
                     last_col = 0 if close == tag_end + 1 else _END
                 elif data.startswith(cell_ref, last_cell):
-                    quote = data.find(b'"', last_cell + len(cell_ref))
-                    letters = data[last_cell + len(cell_ref) : quote].rstrip(b"0123456789")
-                    last_col = _COLUMNS.get(letters, _END)
+                    at = last_cell + ref_len
+                    last_col = _COLUMNS.get(data[at : data.find(b'"', at) - len(number)], _END)
                 else:
                     last_col = _END
-                tag = data[i:tag_end]
-                if n >= 2 and edits.key[1] > last_col and b"customFormat" not in tag:
-                    spans = _SPANS.search(tag) if b"spans" in tag else None
-                    if spans is None:
-                        out.append(data[pos:close])
-                        self._append_cells(n, out)
-                    else:
-                        at = len(out)
-                        out.append(b"")
-                        out.append(data[tag_end:close])
-                        lo, hi = self._append_cells(n, out, spans=True)
-                        if hi:
-                            lo = min(int(spans.group(1)), lo)
-                            hi = max(int(spans.group(2)), hi)
-                            tag = tag[: spans.start(1)] + b"%d:%d" % (lo, hi) + tag[spans.end(2) :]
-                        out[at] = data[pos:i] + tag
-                    pos = close
-                    n = edits.row
-                    continue
-            out.append(data[pos:i])
-            out.append(self._edit_row(data[i:end], n))
+                if n >= 2 and edits.key[1] > last_col and APPEND_FAST:
+                    if tag_end == i + len(needle):  # no spans, no style of its own
+                        append(data[pos:close])
+                        col, value = edits.key[1], edits.value
+                        while True:
+                            known = encoded[col].get(value)
+                            if known is None or known[0] is not value.__class__:
+                                known = encode(col, value, n)
+                            if known[1] is not None:
+                                append(known[1])
+                                append(number)
+                                append(known[2])
+                            (r, col), value = next(items, _END_ITEM)
+                            if r != n:
+                                break
+                        edits.key, edits.value = (r, col), value
+                        edits.row = n = r
+                        pos = close
+                        continue
+                    tag = data[i:tag_end]
+                    if _CUSTOM_FORMAT.search(tag) is None:
+                        spans = _SPANS.search(tag)
+                        if spans is None:
+                            append(data[pos:close])
+                            self._append_cells(n, out)
+                        else:
+                            at = len(out)
+                            append(b"")
+                            append(data[tag_end:close])
+                            lo, hi = self._append_cells(n, out, spans=True)
+                            if hi:
+                                lo = min(int(spans.group(1)), lo)
+                                hi = max(int(spans.group(2)), hi)
+                                tag = (
+                                    tag[: spans.start(1)] + b"%d:%d" % (lo, hi)
+                                    + tag[spans.end(2) :]
+                                )  # fmt: skip
+                            out[at] = data[pos:i] + tag
+                        pos = close
+                        n = edits.row
+                        continue
+            append(data[pos:i])
+            append(self._edit_row(data[i:end], n))
             pos = end
             n = edits.row
-        out.append(data[pos:])
+        append(data[pos:])
         return b"".join(out)
 
     def _append_cells(self, n: int, out: list[bytes], spans: bool = False) -> tuple[int, int]:
@@ -764,25 +802,6 @@ class SheetRewriter:
         edits.advance()
         return lo, hi
 
-    def _append_values(self, n: int, values: list[object], out: list[bytes]) -> None:
-        """Put row ``n`` of a replaced sheet (below the header) onto ``out``, as a new row."""
-        encoded = self._encoded
-        append = out.append
-        number = b"%d" % n
-        col = 0
-        for value in values:
-            col += 1
-            if value is None:
-                continue
-            known = encoded[col].get(value)
-            if known is None or known[0] is not value.__class__:
-                known = self._encode(col, value, n)
-            if known[1] is not None:
-                append(known[1])
-                append(number)
-                append(known[2])
-        self.edits.advance()
-
     def _encode(self, col: int, value: object, n: int) -> tuple[type, bytes | None, bytes]:
         """A cell appended at row ``n`` >= 2 (in a row without a style of its own): its value
         type, the start of its XML up to the row number (None: no cell) and the rest; kept
@@ -791,16 +810,20 @@ class SheetRewriter:
         base = self.base_now[col]
         known_style = self._kind_styles.get((col, kind))
         if known_style is not None and known_style[0] == base:
-            style = known_style[1]  # and the column's base stays
+            style, stays = known_style[1], True
         else:
             base = self._new_base(col, n, 0)
             style = self.styles.fit(base, value, self.formats.get(col), False)
             self._remember(col, n, style)
-            if self.base_now[col] != base:
-                return (kind, *self._cell_parts(col, style, value))
-            self._kind_styles[(col, kind)] = (base, style)
-        known = (kind, *self._cell_parts(col, style, value))
-        if kind in _CACHED_TYPES:
+            stays = self.base_now[col] == base
+            if stays:
+                self._kind_styles[(col, kind)] = (base, style)
+        tail = self.cells.tail(style, value)
+        if tail is None:
+            known = (kind, None, b"")
+        else:
+            known = (kind, self.cells.c_ref + _LETTERS[col], tail)
+        if stays and kind in _CACHED_TYPES:
             kept = self._encoded[col]
             if kept is _NOTHING_KEPT:
                 kept = self._encoded[col] = {}
@@ -808,12 +831,6 @@ class SheetRewriter:
                 kept.clear()
             kept[value] = known
         return known
-
-    def _cell_parts(self, col: int, style: int, value: object) -> tuple[bytes | None, bytes]:
-        tail = self.cells.tail(style, value)
-        if tail is None:
-            return None, b""
-        return self.cells.c_ref + _LETTERS[col], tail
 
     def _read_header(self, data: bytes) -> None:
         m = self.row_tag.search(data)
@@ -827,24 +844,52 @@ class SheetRewriter:
                 self.header[column_number(ref.group(1))] = text
 
     def _remaining_rows(self, out: IO[bytes]) -> None:
-        """Write the rows still to come after the last row of the sheet, a batch at a time."""
+        """Write the rows still to come after the last row of the sheet, a batch at a time.
+
+        The rows of a replaced sheet below its header are made right here, cell by cell
+        from ``_encoded`` (as in ``_rows``).
+        """
         edits = self.edits
+        encoded, encode = self._encoded, self._encode
+        row_open, row_close = self.row_at + b">", self.row_close
         while edits.row != _END:
             batch: list[bytes] = []
+            append = batch.append
             for _ in range(1024):
-                if edits.row == _END:
+                n = edits.row
+                if n == _END:
                     break
-                self._new_row(edits.row, batch)
+                values = edits.values_of(n) if n >= 2 and APPEND_FAST else None
+                if values is None:
+                    self._new_row(n, batch)
+                    continue
+                at = len(batch)
+                append(row_open % n)
+                number = b"%d" % n
+                col = 0
+                for value in values:
+                    col += 1
+                    if value is None:
+                        continue
+                    known = encoded[col].get(value)
+                    if known is None or known[0] is not value.__class__:
+                        known = encode(col, value, n)
+                    if known[1] is not None:
+                        append(known[1])
+                        append(number)
+                        append(known[2])
+                if len(batch) == at + 1:
+                    del batch[at]
+                else:
+                    append(row_close)
+                edits.advance()
             out.write(b"".join(batch))
 
     def _new_row(self, n: int, out: list[bytes]) -> None:
         """Put row ``n``, which the sheet lacks, onto ``out`` (nothing when it has no cell)."""
         at = len(out)
         out.append(self.row_open + b' r="%d">' % n)
-        values = self.edits.values_of(n) if n >= 2 else None
-        if values is not None:
-            self._append_values(n, values, out)
-        elif n >= 2 and self.edits.key[0] == n and not self.replace:
+        if n >= 2 and self.edits.key[0] == n and not self.replace and APPEND_FAST:
             self._append_cells(n, out)
         else:
             out.append(self._cells(b"", n, self.edits.take(n), 0))
@@ -859,7 +904,7 @@ class SheetRewriter:
         tag = row[: tag_end - 1] if self_closing else row[:tag_end]
         body = b"" if self_closing else row[tag_end + 1 : -len(self.row_close)]
         row_style = 0
-        if re.search(rb'\bcustomFormat="(?:1|true)"', tag):
+        if _CUSTOM_FORMAT.search(tag):
             m = _ATTR_S.search(tag)
             row_style = int(m.group(1)) if m else 0
         edits = self.edits.take(n)
@@ -1123,6 +1168,55 @@ def _append_entry(zout: zipfile.ZipFile, out: zipfile.ZipInfo, data: IO[bytes]) 
     zout.NameToInfo[out.filename] = out
     zout.start_dir = zout.fp.tell()
     zout._didModify = True
+
+
+class ReadAhead:
+    """A part being read, inflated ahead in a worker thread (zlib lets go of the GIL).
+
+    ``read`` hands out the pieces the thread read, whatever size is asked; ``b""`` at the
+    end. At most ``QUEUED`` pieces wait.
+    """
+
+    def __init__(self, stream: IO[bytes], piece: int = 1 << 20):
+        self._stream, self._piece = stream, piece
+        self._queue: queue.Queue = queue.Queue(QUEUED)
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="inflate", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            while not self._stopping:
+                data = self._stream.read(self._piece)
+                self._queue.put(data)
+                if not data:
+                    return
+        except BaseException as exc:  # handed to the reading thread
+            self._queue.put(exc)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._queue.get()
+        if isinstance(data, BaseException):
+            raise data
+        if not data:
+            self._queue.put(data)  # the end stays the end
+        return data
+
+    def close(self) -> None:
+        self._stopping = True
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
+        self._stream.close()
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class DeflatedPart:

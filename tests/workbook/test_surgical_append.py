@@ -1,0 +1,194 @@
+"""The surgical writer's shortcuts (cells appended after a row's last cell, replaced sheets made
+from cached cell XML, deflating and inflating in worker threads) write exactly what its general
+cell-by-cell path writes."""
+
+from __future__ import annotations
+
+import random
+import re
+import tempfile
+import threading
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.worksheet.table import Table
+
+from authbook.workbook import surgical
+from authbook.workbook.fastread import read_sheets
+from authbook.workbook.sheetdata import SheetWrite
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _build(path: Path) -> Path:
+    """An openpyxl workbook (rows written ``<row r="n">``): rows of 1 to 4 cells, some styled,
+    a Table, a second sheet to be replaced."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Notes"
+    ws.append(["Note ID", "Units", "Service Date", "Status", "Payer", "Charge", "Check"])
+    for r in range(2, 41):
+        width = 1 + r % 4
+        for c in range(1, width + 1):
+            ws.cell(r, c, f"N{r}" if c == 1 else r * c)
+        if r % 5 == 0:
+            ws.cell(r, 3).number_format = "mm/dd/yyyy"
+    ws.add_table(Table(displayName="Notes", ref="A1:G40"))
+    alerts = wb.create_sheet("Alerts")
+    alerts.append(["Alert", "Auth #", "Since"])
+    alerts.append(["OLD", "A1", date(2020, 1, 1)])
+    alerts["C2"].number_format = "yyyy-mm-dd"
+    alerts.add_table(Table(displayName="Alerts", ref="A1:C2"))
+    wb.save(path)
+    return path
+
+
+def _rewrite_rows(src: Path, dst: Path, change) -> Path:
+    """A copy of ``src`` whose Notes row tags are ``change(tag, row)`` (as another program
+    writes them)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == SHEET:
+                data = re.sub(
+                    rb'<row r="(\d+)"[^>]*>',
+                    lambda m: change(m.group(0), int(m.group(1))),
+                    data,
+                )
+            zout.writestr(info, data)
+    return dst
+
+
+def _with_spans(tag: bytes, row: int) -> bytes:
+    return tag[:-1] + b' spans="1:%d">' % (1 + row % 4)
+
+
+def _with_row_styles(tag: bytes, row: int) -> bytes:
+    return tag[:-1] + (b' s="2" customFormat="1">' if row % 3 == 0 else b' customFormat="0">')
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("append")
+    plain = _build(folder / "plain.xlsx")
+    return {
+        "plain": plain,
+        "spans": _rewrite_rows(plain, folder / "spans.xlsx", _with_spans),
+        "row styles": _rewrite_rows(plain, folder / "styles.xlsx", _with_row_styles),
+    }
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+def _general_and_fast(monkeypatch, src: Path, writes: dict[str, SheetWrite]):
+    with tempfile.TemporaryDirectory() as tmp:
+        fast, general = Path(tmp) / "fast.xlsx", Path(tmp) / "general.xlsx"
+        surgical.write_sheets(src, fast, writes)
+        with monkeypatch.context() as m:
+            m.setattr(surgical, "APPEND_FAST", False)
+            surgical.write_sheets(src, general, writes)
+        return _parts(general), _parts(fast)
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["OK", "Aetna", " spaced", "a & b < c", "OK"]),
+    st.integers(-5, 5),
+    st.sampled_from([0.5, 2.0, 150.0]),
+    st.booleans(),
+    st.sampled_from([date(2026, 3, 1), date(2026, 3, 2), datetime(2026, 3, 1, 12, 30)]),
+)
+EDITS = st.dictionaries(st.tuples(st.integers(1, 44), st.integers(1, 9)), VALUES, max_size=60)
+FORMATS = st.dictionaries(
+    st.integers(1, 9), st.sampled_from(["mm/dd/yyyy", "#,##0.00", "0", "@"]), max_size=3
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kind=st.sampled_from(["plain", "spans", "row styles"]),
+    edits=EDITS,
+    formats=FORMATS,
+    rows=st.lists(st.lists(VALUES, max_size=5), max_size=8),
+)
+def test_appended_cells_and_replaced_rows_are_written_as_the_general_path_writes_them(
+    books, monkeypatch, kind, edits, formats, rows
+):
+    writes = {
+        "Notes": SheetWrite(cells=edits, last_row=44, number_formats=formats),
+        "Alerts": SheetWrite(rows=[["Alert", "Auth #", "Since"], *rows], number_formats=formats),
+    }
+    general, fast = _general_and_fast(monkeypatch, books[kind], writes)
+    assert fast == general
+
+
+def test_a_refresh_filling_every_row_matches_the_general_path(books, monkeypatch):
+    """The first refresh of a workbook: every row gets the same computed columns."""
+    cells = {}
+    for r in range(2, 41):
+        cells[(r, 5)] = ("Aetna", "Self Pay")[r % 2]
+        cells[(r, 6)] = float(r * 5)
+        cells[(r, 7)] = "OK" if r % 7 else None
+    for kind, book in books.items():
+        writes = {"Notes": SheetWrite(cells=cells, number_formats={6: "#,##0.00"})}
+        general, fast = _general_and_fast(monkeypatch, book, writes)
+        assert fast == general, kind
+    notes = read_sheets(books["plain"], ["Notes"])["Notes"]
+    assert notes.rows[0].values[:2] == ["N2", 4]
+
+
+def test_spans_widen_to_the_cells_appended(books, tmp_path):
+    out = tmp_path / "out.xlsx"
+    surgical.write_sheets(books["spans"], out, {"Notes": SheetWrite(cells={(6, 7): "OK"})})
+    sheet = _parts(out)[SHEET]
+    assert re.search(rb'<row r="6" spans="1:7">', sheet)
+    assert read_sheets(out, ["Notes"])["Notes"].rows[4].values[6] == "OK"
+
+
+def test_cells_in_any_order_give_the_same_file(books, tmp_path):
+    cells = {(r, c): f"{r}.{c}" for r in range(2, 30) for c in (5, 6, 7)}
+    shuffled = list(cells.items())
+    random.Random(7).shuffle(shuffled)
+    surgical.write_sheets(books["plain"], tmp_path / "a.xlsx", {"Notes": SheetWrite(cells=cells)})
+    surgical.write_sheets(
+        books["plain"], tmp_path / "b.xlsx", {"Notes": SheetWrite(cells=dict(shuffled))}
+    )
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def _large_writes() -> dict[str, SheetWrite]:
+    cells = {(r, c): f"value {r * c}" for r in range(2, 3000) for c in (5, 6, 7)}
+    return {"Notes": SheetWrite(cells=cells, last_row=2999)}
+
+
+def test_parts_deflated_and_inflated_in_worker_threads_are_the_same(books, tmp_path, monkeypatch):
+    surgical.write_sheets(books["plain"], tmp_path / "inline.xlsx", _large_writes())
+    monkeypatch.setattr(surgical, "THREAD_AFTER", 1)
+    surgical.write_sheets(books["plain"], tmp_path / "threads.xlsx", _large_writes())
+    assert _parts(tmp_path / "threads.xlsx") == _parts(tmp_path / "inline.xlsx")
+    with zipfile.ZipFile(tmp_path / "threads.xlsx") as zf:
+        assert zf.testzip() is None
+    rows = read_sheets(tmp_path / "threads.xlsx", ["Notes"])["Notes"].rows
+    assert rows[-1].values[4:7] == ["value 14995", "value 17994", "value 20993"]
+
+
+def test_a_failed_write_leaves_no_file_and_no_thread(books, tmp_path, monkeypatch):
+    monkeypatch.setattr(surgical, "THREAD_AFTER", 1)
+    writes = _large_writes()
+    writes["Notes"].cells[(2500, 5)] = object()
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(TypeError):
+        surgical.write_sheets(books["plain"], out, writes)
+    assert not out.exists()
+    names = {t.name for t in threading.enumerate()}
+    assert not names & {"deflate", "inflate"}
