@@ -126,13 +126,26 @@ def run_checks(
 ) -> list[Finding]:
     """Findings of every check on every Pending or Released note, in sheet-row order."""
     found: list[Finding] = []
+    plan: dict[str, list[Check]] = {}  # code -> the checks that can find something on it
+    limits = {check: _codes_of(check, context) for check in checks}
     for draw in sorted(draws, key=lambda d: d.note.source.row):
-        if draw.note.status in ("Pending", "Released"):  # Note.draws_units, inlined
-            for check in checks:
+        note = draw.note
+        if note.status in ("Pending", "Released"):  # Note.draws_units, inlined
+            code = code_key(note.billing_code)
+            to_run = plan.get(code)
+            if to_run is None:
+                to_run = plan[code] = [c for c in checks if limits[c] is None or code in limits[c]]
+            for check in to_run:
                 result = check(draw, context)
                 if result:
                     found.extend(_with_auth(f, draw) for f in result)
     return found
+
+
+def _codes_of(check: Check, context: CheckContext) -> frozenset[str] | None:
+    """The codes ``check`` looks at (``coding.CHECK_CODES``), or None for every code."""
+    codes = coding.CHECK_CODES.get(check)
+    return codes(context) if callable(codes) else codes
 
 
 def _with_auth(found: Finding, draw: Draw) -> Finding:

@@ -184,3 +184,21 @@ def check_timed_units(draw: Draw, context: CheckContext) -> list[Finding]:
     if note.units > expected:
         return [finding(note, "UNITS EXCEED MINUTES", "151", text)]
     return [finding(note, "UNITS BELOW MINUTES", None, text, denies=False)]
+
+
+def timed_codes(context: CheckContext) -> frozenset[str]:
+    """The codes ``check_timed_units`` may find something on: those with Unit Minutes on
+    BillingCodes, and TIMED_15."""
+    return frozenset({code for code, c in context.codes.items() if c.unit_minutes} | set(TIMED_15))
+
+
+#: The codes each coding check looks at (a note of any other code passes it untouched):
+#: a set of codes, or a function of the CheckContext giving one. ``run_checks`` uses this to
+#: run on each note only the checks that can find something.
+CHECK_CODES = {
+    check_psychotherapy_minutes: frozenset(TIME_RANGES),
+    check_add_on_has_primary: frozenset(ADD_ON_PRIMARIES),
+    check_interactive_complexity: frozenset((INTERACTIVE_COMPLEXITY,)),
+    check_once_a_day: frozenset(ONCE_A_DAY),
+    check_timed_units: timed_codes,
+}
