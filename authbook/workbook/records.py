@@ -229,7 +229,8 @@ def _set_if_changed(cells, row: int, index: int, old_row, width: int, new: objec
 
 
 def _last_row(read: SheetRead) -> int:
-    return max(max((r.row for r in read.rows), default=1), 1)
+    """The sheet's last non-empty row (rows are read in sheet order), at least the header."""
+    return max(read.rows[-1].row, 1) if read.rows else 1
 
 
 def auth_rows(

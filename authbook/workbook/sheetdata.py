@@ -30,7 +30,8 @@ class RowRead:
 
 @dataclass
 class SheetRead:
-    """A sheet as read: its header row, every non-empty row below it, and what is hidden.
+    """A sheet as read: its header row, every non-empty row below it (in row order), and what
+    is hidden.
 
     ``hidden_rows`` lists the rows the file marks hidden (by an AutoFilter or by hand);
     ``filter_ref`` is the range of the sheet's or its Table's AutoFilter, if any.
