@@ -246,15 +246,33 @@ class SheetScan:
     filter_ref: str | None = None
 
 
+_HIDDEN = (b'hidden="1"', b'hidden="true"')
+_SPACE = b" \t\r\n"
+
+
+def _row_of_attribute(data: bytes, at: int, row_open: bytes, row_r: re.Pattern) -> int | None:
+    """The number of the row whose ``<row ...>`` tag holds the attribute at ``at``, or None
+    when ``at`` is not inside a row's tag (text of a cell, say)."""
+    start = data.rfind(row_open, 0, at)
+    end = data.find(b">", start)
+    if start < 0 or end < at or data[at - 1] not in _SPACE:
+        return None
+    if data[start + len(row_open)] not in _SPACE:
+        return None
+    r = row_r.search(data, start, end)
+    if r is None:
+        raise UnreadableSheet("a hidden row without its number")
+    return int(r.group(1))
+
+
 def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     """Find hidden rows, formula cells, error cells and the sheet's AutoFilter, streaming.
 
-    Each piece of rows is first searched for the plain bytes the three patterns start with
-    (``hidden="``, ``<f``, ``t="e"``); most sheets have none of them, and a byte search is
-    many times faster than the patterns themselves.
+    Each piece of rows is first searched for plain bytes (``hidden="1"``, ``<f``,
+    ``t="e"``); most sheets have none of them, and a byte search is many times faster than
+    a pattern.
     """
     p = namespace_prefix(zf, part)
-    hidden_re = re.compile(rb"<" + p + rb'row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
     row_r = re.compile(rb'\br="(\d+)"')
     formula_re = re.compile(rb"<" + p + rb"f[\s>/]")
     error_re = re.compile(rb"<" + p + rb'c\b[^>]*?\bt="e"[^>]*>')
@@ -262,6 +280,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     value_re = re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>")
     cell_open = b"<" + p + b"c"
     formula_open = b"<" + p + b"f"
+    row_open = b"<" + p + b"row"
     cell_close = b"</" + p + b"c>"
     scan = SheetScan()
     with zf.open(part) as stream:
@@ -271,12 +290,13 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
                 scan.filter_ref = m.group(1).decode() if m else None
             if kind != "rows":
                 continue
-            if b'hidden="' in data:
-                for m in hidden_re.finditer(data):
-                    r = row_r.search(m.group(0))
-                    if r is None:
-                        raise UnreadableSheet(f"{part}: a hidden row without its number")
-                    scan.hidden_rows.add(int(r.group(1)))
+            for hidden in _HIDDEN:  # LibreOffice writes hidden="false" on every row
+                at = data.find(hidden)
+                while at >= 0:
+                    row = _row_of_attribute(data, at, row_open, row_r)
+                    if row is not None:
+                        scan.hidden_rows.add(row)
+                    at = data.find(hidden, at + len(hidden))
             if formula_open in data:
                 for m in formula_re.finditer(data):
                     start = data.rfind(cell_open, 0, m.start())

@@ -239,3 +239,34 @@ def test_the_first_of_several_tables_is_the_sheets_table(tmp_path):
     fast = read_sheets(path, ["Auths"])["Auths"]
     assert (fast.table_name, fast.table_ref) == ("First", "A1:B6")
     assert fast == _normal(WorkbookFile(path).read_sheets(["Auths"])["Auths"])
+
+
+def _replace_bytes(path, part: str, changes: dict[bytes, bytes]) -> None:
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                for old, new in changes.items():
+                    assert old in data
+                    data = data.replace(old, new)
+            zout.writestr(info, data)
+    tmp.replace(path)
+
+
+def test_hidden_rows_as_excel_and_libreoffice_mark_them(tmp_path):
+    rows = [["A", "B"]] + [[f"x{i}", i] for i in range(8)]
+    path = _write(tmp_path / "hidden.xlsx", {"Notes": rows}, hidden=(3,))
+    _replace_bytes(
+        path,
+        "xl/worksheets/sheet1.xml",
+        {
+            b'<row r="4">': b'<row r="4" ht="15" hidden="false">',  # LibreOffice, on every row
+            b'<row r="5">': b'<row r="5" ht="15" hidden="true" customHeight="false">',
+            b'<row r="6">': b'<row r="6"\n hidden="true">',
+            b"<t>x5</t>": b'<t>text with hidden="1" in it</t>',  # row 7: not hidden
+        },
+    )
+    fast = read_sheets(path, ["Notes"])["Notes"]
+    assert fast.hidden_rows == {3, 5, 6}
+    assert fast == _normal(WorkbookFile(path).read_sheets(["Notes"])["Notes"])
