@@ -88,10 +88,14 @@ def refresh_writes(
     sheets, result = computed.sheets, computed.result
     writes: dict[str, SheetWrite] = {}
     if schema.AUTHS.name in sheets:
-        rows = records.auth_rows(result.auths, result.new_auth_numbers, user, today)
-        writes[schema.AUTHS.name] = records.column_writes(
-            schema.AUTHS, sheets[schema.AUTHS.name], rows
-        )
+        auths = sheets[schema.AUTHS.name]
+        write = records.record_writes(schema.AUTHS, auths, result.auths, records.AUTH_COMPUTED)
+        numbered = records.numbered_rows(result.new_auth_numbers, user, today)
+        if numbered:
+            number_cells = records.column_writes(schema.AUTHS, auths, numbered)
+            write.cells.update(number_cells.cells)
+            write.number_formats.update(number_cells.number_formats)
+        writes[schema.AUTHS.name] = write
     if schema.NOTES.name in sheets:
         writes[schema.NOTES.name] = records.record_writes(
             schema.NOTES, sheets[schema.NOTES.name], result.notes, records.NOTE_COMPUTED

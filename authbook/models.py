@@ -57,6 +57,36 @@ def _trusted_constructor(cls):
     return scope["trusted"]
 
 
+def trusted_maker(cls, names: tuple[str, ...]):
+    """A function ``make(source, cells)`` building a ``cls`` row record from ``cells``, the
+    values of the fields ``names`` in that order (every other field takes its default),
+    without validating them: ``cls.trusted`` for a loop over hundreds of thousands of rows
+    whose values come as tuples. ``names`` must not include ``source``."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [n for n in names if n not in fields or n == "source"]
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field(s) {unknown}")  # a bug in the caller
+    local = {name: f"_v{i}" for i, name in enumerate(names)}
+    defaults = {}
+    lines = ["def make(source, cells):", "    obj = _new(_cls)", "    _set(obj, 'source', source)"]
+    if names:
+        lines.append(f"    {', '.join(local.values())}, = cells")
+    for name, f in fields.items():
+        if name == "source":
+            continue
+        if name in local:
+            lines.append(f"    _set(obj, {name!r}, {local[name]})")
+        elif f.default is not dataclasses.MISSING:
+            defaults[name] = f.default
+            lines.append(f"    _set(obj, {name!r}, _defaults[{name!r}])")
+        else:
+            raise ValueError(f"{cls.__name__}.{name} has no default and is not in names")
+    lines.append("    return obj")
+    scope = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_defaults": defaults}
+    exec("\n".join(lines) + "\n", scope)  # noqa: S102 - built from the dataclass's own fields
+    return scope["make"]
+
+
 @row_record
 class Source:
     """Where a record came from: a sheet name and an Excel row number (1-based)."""

@@ -34,6 +34,7 @@ from authbook.models import (
     RawRows,
     Settings,
     Source,
+    trusted_maker,
 )
 from authbook.rules.values import (
     code_key,
@@ -462,10 +463,10 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     """Notes from their raw rows (RawRows, or any sequence of RawRecord), with the problems of
     each row in row order and, within a row, in field order (as ``parse_row`` gives them).
 
-    A workbook can hold hundreds of thousands of notes, so the cells are parsed a column at a
-    time (each distinct date or status text once) and a note's record is made from the
-    parsed columns; reference checks remember their answer per name. RawRecords are made
-    only for rows that have a problem to report."""
+    A workbook can hold hundreds of thousands of notes, so the work is done a column at a
+    time: each distinct date or status text is parsed once, each distinct client, code and
+    provider is looked up once, and only the rows with something to report are looked at
+    one by one (their RawRecords are made then)."""
     names = tuple(parsers)
     if not isinstance(rows, RawRows):
         rows = _as_raw_rows(rows, names)
@@ -475,63 +476,56 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         values, found = parse_column(cells, parsers[name])
         columns.append(values)
         errors.append(found)
-    failed = set().union(*errors) if any(errors) else set()
     at = {name: i for i, name in enumerate(names)}
-    client, code, day, note_id = (
-        at["client_id"],
-        at["billing_code"],
-        at["service_date"],
-        at["note_id"],
-    )
-    reference_checks = [(at[c[0]], c) for c in known.checks if c[0] in NOTE_REFERENCES]
-    listed: dict[tuple[str, str], bool] = {}
-    make, source = Note.trusted, Source.trusted
+    attention = set().union(*errors)
+    for name in ("client_id", "billing_code", "service_date"):  # required
+        attention.update(i for i, v in enumerate(columns[at[name]]) if v is None)
+    unlisted: dict[str, set[int]] = {}
+    for name in NOTE_REFERENCES:
+        column = columns[at[name]]
+        bad = {v for v in set(column) if not known.lists(name, v)}
+        if bad:
+            unlisted[name] = {i for i, v in enumerate(column) if v in bad}
+            attention.update(unlisted[name])
+    for name, default in (("units", 1), ("status", "Draft")):
+        columns[at[name]] = [default if v is None else v for v in columns[at[name]]]
+
+    make, source = trusted_maker(Note, names), Source.trusted
     notes: list[Note] = []
     for position, cells in enumerate(zip(*columns)):
-        usable = True
-        if (
-            position in failed
-            or cells[client] is None
-            or cells[code] is None
-            or (cells[day] is None)
-        ):
-            row = rows.record(position)
-            values = dict(zip(names, cells))
-            entity = values["note_id"] or values["client_id"]
-            for name, found in zip(names, errors):
-                if position in found:
-                    problems.append(
-                        Problem(
-                            source=row.source,
-                            field=name,
-                            value=row.values.get(name),
-                            message=found[position],
-                            entity=entity,
-                        )
-                    )
-                    if name in ("units", "service_date", "status"):
-                        usable = False
-            blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
-            problems.extend(blank)
-            usable = usable and not blank
-        for index, (name, names_listed, key, _) in reference_checks:
-            value = cells[index]
-            if value and names_listed:
-                ok = listed.get((name, value))
-                if ok is None:
-                    ok = listed[(name, value)] = key(value) in names_listed
-                if not ok:
-                    entity = cells[note_id] or cells[client]
-                    problems.extend(known.unknown(rows.record(position), {name: value}, entity))
-        if not usable:
+        if position in attention and not _note_is_usable(
+            rows.record(position), position, dict(zip(names, cells)), errors, unlisted,
+            known, problems,
+        ):  # fmt: skip
             continue
-        values = dict(zip(names, cells))
-        if values["units"] is None:
-            values["units"] = 1
-        if values["status"] is None:
-            values["status"] = "Draft"
-        notes.append(make(source=source(sheet=sheet, row=row_numbers[position]), **values))
+        notes.append(make(source(sheet=sheet, row=row_numbers[position]), cells))
     return notes
+
+
+def _note_is_usable(row, position, values, errors, unlisted, known, problems) -> bool:
+    """Report the problems of one note row (unreadable cells in field order, blank required
+    cells, names not on their lists) and say whether the note can still be used."""
+    entity = values["note_id"] or values["client_id"]
+    usable = True
+    for name, found in zip(values, errors):
+        if position in found:
+            problems.append(
+                Problem(
+                    source=row.source,
+                    field=name,
+                    value=row.values.get(name),
+                    message=found[position],
+                    entity=entity,
+                )
+            )
+            if name in ("units", "service_date", "status"):
+                usable = False
+    blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
+    problems.extend(blank)
+    for name in NOTE_REFERENCES:
+        if position in unlisted.get(name, ()):
+            problems.extend(known.unknown(row, {name: values[name]}, entity))
+    return usable and not blank
 
 
 def _as_raw_rows(records, names: tuple[str, ...]) -> RawRows:

@@ -161,7 +161,13 @@ def apply_notes(auths: tuple[Auth, ...] | list[Auth], notes) -> tuple[list[Draw]
     ledger = Ledger()
     notes = list(notes)
     draws: list[Draw | None] = [None] * len(notes)
-    order = sorted(range(len(notes)), key=lambda i: (notes[i].service_date, notes[i].source.row))
+    # service date, then sheet row: a stable sort by date of the notes put in row order first
+    if any(a.source.row > b.source.row for a, b in zip(notes, notes[1:])):
+        notes_by_row = sorted(range(len(notes)), key=lambda i: notes[i].source.row)
+    else:
+        notes_by_row = range(len(notes))
+    days = [note.service_date for note in notes]
+    order = sorted(notes_by_row, key=days.__getitem__)
     for position in order:
         draws[position] = _apply_one(notes[position], index, ledger)
     return draws, ledger

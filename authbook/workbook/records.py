@@ -233,38 +233,22 @@ def _last_row(read: SheetRead) -> int:
     return max(read.rows[-1].row, 1) if read.rows else 1
 
 
-def auth_rows(
-    statuses: list[AuthStatus],
-    new_numbers: dict[int, str],
-    edited_by: str,
-    edited_on: date,
+#: The Auths sheet's computed fields, as a refresh writes them from each AuthStatus.
+AUTH_COMPUTED = tuple(f.name for f in fields(AuthStatus) if f.name not in ("source", "auth_no"))
+
+
+def numbered_rows(
+    new_numbers: dict[int, str], edited_by: str, edited_on: date
 ) -> dict[int, dict[str, object]]:
-    """Auths computed columns per row, plus the Auth # and Last Edited cells of numbered rows."""
-    rows = {}
-    for s in statuses:
-        values = _computed_fields(s, ("source", "auth_no"))
-        if s.source.row in new_numbers:
-            values["auth_no"] = new_numbers[s.source.row]
-            values["last_edited_date"] = edited_on
-            values["last_edited_by"] = edited_by
-        rows[s.source.row] = values
-    return rows
+    """The Auth # and Last Edited cells of the rows a refresh numbered."""
+    return {
+        row: {"auth_no": number, "last_edited_date": edited_on, "last_edited_by": edited_by}
+        for row, number in new_numbers.items()
+    }
 
 
 #: The Notes sheet's computed fields, as a refresh writes them from each NoteStatus.
 NOTE_COMPUTED = tuple(f.name for f in fields(NoteStatus) if f.name != "source")
-
-
-def _computed_fields(status, leave_out: tuple[str, ...]) -> dict[str, object]:
-    """A status's fields (all plain values) as a dict, as ``model_dump`` gives them, faster."""
-    names = _FIELD_NAMES.get((type(status), leave_out))
-    if names is None:
-        names = tuple(f.name for f in fields(type(status)) if f.name not in leave_out)
-        _FIELD_NAMES[(type(status), leave_out)] = names
-    return {name: getattr(status, name) for name in names}
-
-
-_FIELD_NAMES: dict[tuple[type, tuple[str, ...]], tuple[str, ...]] = {}
 
 
 def _cell_ref(read: SheetRead | None, spec: schema.Sheet | None, problem: Problem) -> tuple:
