@@ -23,10 +23,12 @@ from authbook.models import (
     RawRows,
     Renewal,
     Settings,
+    trusted_maker,
 )
 from authbook.rules.alerts import auth_alerts, is_active
 from authbook.rules.book import build_book
 from authbook.rules.checks import (
+    OK,
     build_context,
     check_text,
     input_problem_check,
@@ -128,7 +130,6 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         )
 
     note_statuses = []
-    no_findings: list[Finding] = []
     # ``draws`` follow ``book.notes``: the rows of ``raw.notes`` that could be read, in order.
     usable = iter(draws)
     upcoming = next(usable, None)
@@ -153,7 +154,8 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
                 )
             )
             continue
-        check = check_text(draw, findings_by_row.get(number, no_findings))
+        found = findings_by_row.get(number)
+        check = check_text(draw, found) if found or draw.reason == "draft" else OK
         note_statuses.append(_note_status(draw, clients, rates, check))
 
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
@@ -194,22 +196,25 @@ def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
     )
 
 
+_STATUS_FIELDS = ("applied_auth_no", "payer", "charge", "inpatient", "check")
+_make_status = trusted_maker(NoteStatus, _STATUS_FIELDS)
+
+
 def _note_status(draw: Draw, clients, rates, check: str) -> NoteStatus:
     note, auth = draw.note, draw.auth
-    payer = auth.payer if auth else None
+    if auth is None:
+        client = clients.get(name_key(note.client_id))
+        payer = client.primary_payer if client else None
+        rate = rates.get(code_key(note.billing_code))
+        charge = None if rate is None else round(rate * note.units * 100.0 / 100, 2)
+        return _make_status(note.source, (None, payer, charge, None, check))
+    payer = auth.payer
     if not payer:
         client = clients.get(name_key(note.client_id))
         payer = client.primary_payer if client else None
     rate = rates.get(code_key(note.billing_code))
     charge = None
     if rate is not None:
-        pct = auth.sliding_scale_pct if auth and auth.sliding_scale_pct is not None else 100.0
-        charge = round(rate * note.units * pct / 100, 2)
-    return NoteStatus.trusted(
-        source=note.source,
-        applied_auth_no=auth.auth_no if auth else None,
-        payer=payer,
-        charge=charge,
-        inpatient=auth.inpatient if auth else None,
-        check=check,
-    )
+        pct = auth.sliding_scale_pct
+        charge = round(rate * note.units * (100.0 if pct is None else pct) / 100, 2)
+    return _make_status(note.source, (auth.auth_no, payer, charge, auth.inpatient, check))
