@@ -283,6 +283,8 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     row_open = b"<" + p + b"row"
     cell_close = b"</" + p + b"c>"
     scan = SheetScan()
+    formulas = scan.formulas
+    columns: dict[bytes, int] = {}  # column letters -> number
     with zf.open(part) as stream:
         for kind, data in iter_row_chunks(stream, p):
             if kind == "tail":
@@ -299,15 +301,18 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
                     at = data.find(hidden, at + len(hidden))
             if formula_open in data:
                 for m in formula_re.finditer(data):
+                    # <f> is a cell's first child: the cell's tag is the last one before it
                     start = data.rfind(cell_open, 0, m.start())
                     while start >= 0 and data[start + len(cell_open)] not in b" \t\r\n>/":
                         start = data.rfind(cell_open, 0, start)
-                    tag_end = data.find(b">", start)
-                    r = cell_r.search(data, start, tag_end)
-                    if start < 0 or r is None:
+                    r = cell_r.search(data, start, m.start()) if start >= 0 else None
+                    if r is None:
                         raise UnreadableSheet(f"{part}: a formula cell without its reference")
-                    row = int(r.group(2))
-                    scan.formulas.setdefault(row, set()).add(column_number(r.group(1)))
+                    letters, row = r.groups()
+                    col = columns.get(letters) or columns.setdefault(
+                        letters, column_number(letters)
+                    )
+                    formulas.setdefault(int(row), set()).add(col)
             if b't="e"' in data:
                 for m in error_re.finditer(data):
                     r = cell_r.search(m.group(0))
@@ -438,10 +443,16 @@ def _convert_rows(
             rows.extend(RowRead(r, v) for r, v in zip(numbers, values) if v.count(None) < width)
         row0 += n
     if scan.formulas:
+        # rows with formulas in the same columns share one frozenset (~200 bytes each)
+        shared: dict[frozenset[int], frozenset[int]] = {}
         for read in rows:
             marked = scan.formulas.get(read.row)
             if marked:
-                read.formulas = frozenset(c for c in marked if c <= width)
+                key = frozenset(marked)
+                cols = shared.get(key)
+                if cols is None:
+                    cols = shared[key] = frozenset(c for c in key if c <= width)
+                read.formulas = cols
     return rows
 
 
