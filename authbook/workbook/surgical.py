@@ -398,6 +398,7 @@ _LETTERS = [b""] + [get_column_letter(c).encode() for c in range(1, 16385)]
 
 _COLUMNS = {letters: col for col, letters in enumerate(_LETTERS) if col}
 _SPANS = re.compile(rb'\bspans="(\d+):(\d+)"')
+_SPANS_VALUE = re.compile(rb"(\d+):(\d+)")
 _CUSTOM_FORMAT = re.compile(rb'\bcustomFormat="(?:1|true)"')
 #: Off only to check that the shortcuts for appended cells write what the general path does.
 APPEND_FAST = True
@@ -567,6 +568,8 @@ class SheetRewriter:
         self._encoded: list[dict] = [_NOTHING_KEPT] * 16385
         #: Per column and value type, ``(base, style)`` while the style stays the base's.
         self._kind_styles: dict[tuple[int, type], tuple[int, int]] = {}
+        #: ``(spans, first head, last head) -> spans`` of rows with cells appended.
+        self._spans: dict[tuple[bytes, bytes, bytes], bytes] = {}
         self.header: dict[int, str] = {}
         self.replace = write.rows is not None
         self.old_styles: dict[int, dict[int, int]] = {1: {}, 2: {}}
@@ -719,8 +722,20 @@ class SheetRewriter:
                 else:
                     last_col = _END
                 if n >= 2 and edits.key[1] > last_col and APPEND_FAST:
-                    if tag_end == i + len(needle):  # no spans, no style of its own
-                        append(data[pos:close])
+                    spans = tag = None
+                    if tag_end != i + len(needle):  # more than r="n"
+                        tag = data[i:tag_end]
+                        spans = tag.find(b' spans="')
+                        if spans < 0:
+                            spans = None
+                    if tag is None or not (b"customFormat" in tag and _CUSTOM_FORMAT.search(tag)):
+                        if spans is None:
+                            append(data[pos:close])
+                        else:
+                            tag_at = len(out)
+                            append(b"")
+                            append(data[tag_end:close])
+                        cells_at = len(out)
                         col, value = edits.key[1], edits.value
                         while True:
                             known = encoded[col].get(value)
@@ -738,30 +753,10 @@ class SheetRewriter:
                             if r != n:
                                 break
                         edits.key, edits.value = (r, col), value
+                        if spans is not None:
+                            out[tag_at] = data[pos:i] + self._spanned(tag, spans, out, cells_at)
                         edits.row = n = r
                         pos = close
-                        continue
-                    tag = data[i:tag_end]
-                    if _CUSTOM_FORMAT.search(tag) is None:
-                        spans = _SPANS.search(tag)
-                        if spans is None:
-                            append(data[pos:close])
-                            self._append_cells(n, out)
-                        else:
-                            at = len(out)
-                            append(b"")
-                            append(data[tag_end:close])
-                            lo, hi = self._append_cells(n, out, spans=True)
-                            if hi:
-                                lo = min(int(spans.group(1)), lo)
-                                hi = max(int(spans.group(2)), hi)
-                                tag = (
-                                    tag[: spans.start(1)] + b"%d:%d" % (lo, hi)
-                                    + tag[spans.end(2) :]
-                                )  # fmt: skip
-                            out[at] = data[pos:i] + tag
-                        pos = close
-                        n = edits.row
                         continue
             append(data[pos:i])
             append(self._edit_row(data[i:end], n))
@@ -770,52 +765,57 @@ class SheetRewriter:
         append(data[pos:])
         return b"".join(out)
 
-    def _append_cells(self, n: int, out: list[bytes], spans: bool = False) -> tuple[int, int]:
-        """Put row ``n``'s cells (below the header, all after the row's own) onto ``out``.
+    def _spanned(self, tag: bytes, spans: int, out: list[bytes], at: int) -> bytes:
+        """A row tag whose ``spans`` (its `` spans="`` at ``spans``) covers the cells appended
+        to ``out`` from ``at`` on: head, row number, tail each; a tail ending ``/>`` is a cell
+        without a value, which does not count."""
+        if len(out) == at:
+            return tag
+        start = spans + 8
+        end = tag.find(b'"', start)
+        old = tag[start:end]
+        if out[at + 2].endswith(b"/>") or out[-1].endswith(b"/>"):
+            heads = [out[k] for k in range(at, len(out), 3) if not out[k + 2].endswith(b"/>")]
+            if not heads:
+                return tag
+            first, last = heads[0], heads[-1]
+        else:
+            first, last = out[at], out[-3]
+        key = (old, first, last)
+        new = self._spans.get(key)
+        if new is None:
+            m = _SPANS_VALUE.fullmatch(old)
+            if m is None:
+                return tag
+            skip = len(self.cells.c_ref)
+            lo = min(int(m.group(1)), _COLUMNS[first[skip:]])
+            hi = max(int(m.group(2)), _COLUMNS[last[skip:]])
+            new = self._spans[key] = b"%d:%d" % (lo, hi)
+        return tag[:start] + new + tag[end:]
 
-        With ``spans``, returns the first and the last column given a value (0, 0: none).
-        """
+    def _append_cells(self, n: int, out: list[bytes]) -> None:
+        """Put row ``n``'s cells (below the header, all after the row's own) onto ``out``."""
         edits = self.edits
         encoded = self._encoded
         append = out.append
         number = b"%d" % n
-        lo = hi = 0
-        if spans:
-            for (r, col), value in chain(((edits.key, edits.value),), edits.items):
-                if r != n:
-                    break
-                known = encoded[col].get(value)
-                if known is None or known[0] is not value.__class__:
-                    known = self._encode(col, value, n)
-                if known[1] is not None:
-                    append(known[1])
-                    append(number)
-                    append(known[2])
-                if value is not None:
-                    hi = col
-                    if not lo:
-                        lo = col
-            else:
-                r = _END
+        for (r, col), value in chain(((edits.key, edits.value),), edits.items):
+            if r != n:
+                break
+            known = encoded[col].get(value)
+            if known is None or known[0] is not value.__class__:
+                known = self._encode(col, value, n)
+            if known[1] is not None:
+                append(known[1])
+                append(number)
+                append(known[2])
         else:
-            for (r, col), value in chain(((edits.key, edits.value),), edits.items):
-                if r != n:
-                    break
-                known = encoded[col].get(value)
-                if known is None or known[0] is not value.__class__:
-                    known = self._encode(col, value, n)
-                if known[1] is not None:
-                    append(known[1])
-                    append(number)
-                    append(known[2])
-            else:
-                r = _END
+            r = _END
         if r == _END:
             edits.key, edits.value = _END_ITEM
         else:
             edits.key, edits.value = (r, col), value
         edits.advance()
-        return lo, hi
 
     def _encode(self, col: int, value: object, n: int) -> tuple[type, bytes | None, bytes]:
         """A cell appended at row ``n`` >= 2 (in a row without a style of its own): its value
