@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from authbook.models import Note, NoteStatus, RawBook, RawRows, Source, trusted_maker
 from authbook.rules.book import build_book
 from authbook.rules.refresh import refresh
-from tests.rules.test_properties import AS_OF, book_of, ledgers
+from tests.rules.test_properties import AS_OF, book_of, ledgers, records
 
 #: Cells a person might type into a Notes row, good and bad.
 messy_cells = st.fixed_dictionaries(
@@ -180,3 +180,30 @@ def test_notes_parsed_by_column_equal_notes_parsed_row_by_row(ledger, messy):
     book, problems = build_book(_as_raw_rows(raw))
     assert list(book.notes) == expected_notes
     assert [p for p in problems if p.source.sheet == "Notes"] == expected_problems
+
+
+messy_auth_cells = st.fixed_dictionaries(
+    {
+        "auth_no": st.sampled_from([None, "P1", " p1", 12]),
+        "client_id": st.sampled_from([None, "C1", "C9"]),
+        "billing_code": st.sampled_from([None, "90834", 90837.0]),
+        "start_date": st.sampled_from([None, date(2026, 1, 1), "1/1/2026", "13/45/2026"]),
+        "end_date": st.sampled_from([None, "6/30/2026", 46203, "never"]),
+        "allotted_units": st.sampled_from([None, 20, "20 visits", -3, "lots"]),
+        "unmanaged": st.sampled_from([None, "Y", "n", "maybe"]),
+        "sliding_scale_pct": st.sampled_from([None, 50, "50%", 0.5, 140]),
+        "per": st.sampled_from([None, "Week", "fortnight"]),
+        "request_status": st.sampled_from([None, "Approved", "pended", "lost"]),
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(messy_auth_cells, max_size=15))
+def test_auths_parsed_by_column_equal_auths_parsed_row_by_row(cells):
+    from authbook.rules.book import field_parsers, parse_row, parsed_rows
+
+    rows = records("Auths", cells)
+    parsers = field_parsers("MDY")["auths"]
+    expected = [(row, *parse_row(row, parsers)) for row in rows]
+    assert list(parsed_rows(rows, parsers)) == expected
