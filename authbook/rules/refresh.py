@@ -89,12 +89,12 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
     raw, numbers = number_new_auths(raw, settings_book.settings.auth_prefix)
     book, problems = build_book(raw)
     day = resolve_as_of(book.settings, as_of, today)
-    draws, ledger = apply_notes(book.auths, book.notes)
+    index = AuthIndex(book.auths)
+    draws, ledger = apply_notes(book.auths, book.notes, index)
     findings = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
     findings_by_row: dict[int, list[Finding]] = {}
     for found in findings:
         findings_by_row.setdefault(found.source.row, []).append(found)
-    index = AuthIndex(book.auths)
     clients = {name_key(c.client_id): c for c in book.clients}
     rates = {code_key(c.code): c.rate for c in book.billing_codes}
 

@@ -155,10 +155,13 @@ def why_not(auths: list[Auth], day: date, provider: str | None) -> tuple[str, Au
     return "provider", approved[0]
 
 
-def apply_notes(auths: tuple[Auth, ...] | list[Auth], notes) -> tuple[list[Draw], Ledger]:
+def apply_notes(
+    auths: tuple[Auth, ...] | list[Auth], notes, index: AuthIndex | None = None
+) -> tuple[list[Draw], Ledger]:
     """Apply every note to the auths, in service-date order. Returns one Draw per note (in the
-    order given) and the Ledger of units per auth."""
-    index = AuthIndex(auths)
+    order given) and the Ledger of units per auth. ``index``: an AuthIndex of ``auths``
+    already made (else one is made)."""
+    index = index or AuthIndex(auths)
     ledger = Ledger()
     notes = list(notes)
     draws: list[Draw | None] = [None] * len(notes)
