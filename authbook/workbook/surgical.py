@@ -66,11 +66,12 @@ DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
 #: zlib level of the parts rewritten: 2 deflates a large worksheet about 4x faster than 6
 #: for about 20% more bytes (measured on a 30 MB Notes sheet: 0.09 s, 3.5 MB vs 0.37 s, 2.8 MB).
 COMPRESS_LEVEL = 2
-SPOOL_BYTES = 8 << 20
+SPOOL_BYTES = 1 << 20
 #: A part rewritten is deflated in a thread of its own once it is this large.
 THREAD_AFTER = 4 << 20
-#: How many pieces of a part wait for that thread at most (a piece is about 1 MB).
-QUEUED = 8
+#: How many pieces of a part wait for that thread at most (a piece is about 1 MB): memory
+#: the worker threads hold stays with the process, so little is kept in flight.
+QUEUED = 4
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH_1900 = datetime(1899, 12, 30)
 _EPOCH_1904 = datetime(1904, 1, 1)
@@ -1201,12 +1202,12 @@ class ReadAhead:
     """A part being read, inflated ahead in a worker thread (zlib lets go of the GIL).
 
     ``read`` hands out the pieces the thread read, whatever size is asked; ``b""`` at the
-    end. At most ``QUEUED`` pieces wait.
+    end. At most two pieces wait.
     """
 
     def __init__(self, stream: IO[bytes], piece: int = 1 << 20):
         self._stream, self._piece = stream, piece
-        self._queue: queue.Queue = queue.Queue(QUEUED)
+        self._queue: queue.Queue = queue.Queue(2)
         self._stopping = False
         self._thread = threading.Thread(target=self._work, name="inflate", daemon=True)
         self._thread.start()
