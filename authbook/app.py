@@ -72,9 +72,13 @@ def many_objects():
 
 
 def compute(store, today: date, as_of: date | None = None) -> Computed:
-    """Read every AuthBook sheet from ``store`` and run the refresh rules on it."""
+    """Read the input sheets of ``store`` and run the refresh rules on them.
+
+    The sheets a refresh rebuilds whole (Alerts, Problems, Checks, Renewals) are not read:
+    nothing in them is an input, and on a large workbook they hold hundreds of thousands of
+    rows."""
     with many_objects():
-        sheets = store.read_sheets([s.name for s in schema.SHEETS])
+        sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
         raw, structure = records.raw_book(sheets)
         result = refresh(raw, today=today, as_of=as_of)
         return Computed(sheets, result, structure + result.problems)
