@@ -15,6 +15,13 @@ and text starting with ``=`` is text, never a formula. Worksheets are streamed (
 are in order in files Excel, LibreOffice and openpyxl write); no DOM is built. The output is
 deterministic: the same input gives byte-identical entries, timestamps and order.
 
+Cost: rows without edits are copied a whole piece of the part at a time; a row whose edits
+all go after its last cell (a refresh filling its computed columns) gets them appended
+without its cells being parsed, from cell XML made once per column, style and value. A large
+part is inflated ahead and deflated (zlib level ``COMPRESS_LEVEL``) in worker threads, so
+neither the part nor a second copy of it is ever held in memory: only its deflated stream,
+in a temporary file.
+
 A sheet the package lacks (a generated sheet added by a newer AuthBook) is added: a worksheet
 part, its entry in workbook.xml, the workbook's relationships and [Content_Types].xml, and,
 when its write re-fits a Table (``last_row``), a Table over its header named like the sheet.
@@ -502,8 +509,8 @@ class RowEdits:
         if not cells:
             return None
         first_row, last_row = next(iter(cells))[0], next(reversed(cells))[0]
-        column = itemgetter(1)
-        return min(map(column, cells)), first_row, max(map(column, cells)), last_row
+        columns = set(map(itemgetter(1), cells))
+        return min(columns), first_row, max(columns), last_row
 
     def bounds(self) -> tuple[int, int, int, int] | None:
         """(first column, first row, last column, last row) of the values written (not
