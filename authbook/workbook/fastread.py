@@ -315,6 +315,8 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
                     formulas.setdefault(int(row), set()).add(col)
             if b't="e"' in data:
                 for m in error_re.finditer(data):
+                    if m.group(0).endswith(b"/>"):  # an error cell without a value
+                        continue
                     r = cell_r.search(m.group(0))
                     # the value follows the formula, if any, inside the cell
                     v = value_re.search(data, m.end(), data.find(cell_close, m.end()))

@@ -185,18 +185,22 @@ def test_a_large_sheet_read_block_by_block_reads_what_openpyxl_reads(small_block
 
 
 def test_a_row_whose_only_value_is_an_error_is_read(small_blocks, tmp_path):
-    rows = [["A", "B"], ["x", 1], [None, 2], ["y", 3]]
+    rows = [["A", "B"], ["x", 1], [None, 2], ["y", 3], [5, 4]]
     path = _write(tmp_path / "error.xlsx", {"Notes": rows})
     _set_cells(
         path,
         "xl/worksheets/sheet1.xml",
-        {"B3": b'<c r="B3" t="e"><v>#REF!</v></c>'},
+        {
+            "B3": b'<c r="B3" t="e"><v>#REF!</v></c>',
+            "B4": b'<c r="B4" t="e"/>',  # no value: nothing to read, not the next cell's
+        },
     )
     fast = read_sheets(path, ["Notes"])["Notes"]
     assert [(r.row, r.values) for r in fast.rows] == [
         (2, ["x", 1]),
         (3, [None, "#REF!"]),
-        (4, ["y", 3]),
+        (4, ["y", None]),
+        (5, [5, 4]),
     ]
 
 
