@@ -5,7 +5,12 @@ AutoFilter) and the package's small parts for the Table of each sheet.
 It gives the same ``SheetRead`` as the openpyxl adapter, in a fraction of the time and memory:
 no DOM of a worksheet is ever built. Dates come back as ``datetime`` (as openpyxl gives them),
 integral numbers as ``int``, empty cells (and empty text) as ``None``, an error cell as its
-text (``"#N/A"``), a formula cell as its cached result.
+text (``"#N/A"``), a formula cell as its cached result. Equal text and dates in a column
+are one shared object (a large sheet repeats client IDs, codes and dates many times).
+
+Time goes mostly to calamine parsing the largest sheet (Notes); ``read_sheets`` has that
+done in a second thread while it reads the other sheets, then converts the largest a
+block of rows at a time. Measure with ``benchmarks/refresh.py`` (its load figure).
 """
 
 from __future__ import annotations
