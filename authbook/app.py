@@ -13,7 +13,7 @@ import contextlib
 import gc
 import getpass
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -43,6 +43,8 @@ class Computed:
     sheets: dict[str, SheetRead]
     result: Refreshed
     problems: list[Problem]
+    #: Figures worked out from ``result`` once and used by several writers (the Dashboard's).
+    figures: dict[str, object] = field(default_factory=dict)
 
 
 @contextlib.contextmanager

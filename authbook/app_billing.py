@@ -45,7 +45,9 @@ def dashboard_panels(computed):
     from authbook.rules.dashboard import UnitUse, dashboard
     from authbook.workbook.dashboard import LIST_ROWS, panel
 
-    figures = dashboard(computed.result)
+    figures = computed.figures.get("dashboard")  # worked out once per refresh
+    if figures is None:
+        figures = computed.figures["dashboard"] = dashboard(computed.result)
     heading = [
         "AuthBook dashboard",
         f"As of {figures.as_of:%m/%d/%Y}. Filled in by every refresh: do not type here.",
