@@ -99,7 +99,7 @@ def refresh_writes(
         numbered = records.numbered_rows(result.new_auth_numbers, user, today)
         if numbered:
             number_cells = records.column_writes(schema.AUTHS, auths, numbered)
-            write.cells.update(number_cells.cells)
+            write.cells = {**write.cells, **number_cells.cells}
             write.number_formats.update(number_cells.number_formats)
         writes[schema.AUTHS.name] = write
     if schema.NOTES.name in sheets:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date, datetime
-from operator import attrgetter, itemgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_not, itemgetter
 
 from authbook.models import (
     Alert,
@@ -22,7 +23,7 @@ from authbook.models import (
     Source,
 )
 from authbook.workbook import schema
-from authbook.workbook.sheetdata import SheetRead, SheetWrite
+from authbook.workbook.sheetdata import CellList, SheetRead, SheetWrite
 
 DATE_FORMAT = "mm/dd/yyyy"
 MONEY_FORMAT = "#,##0.00"
@@ -197,6 +198,9 @@ def record_writes(
     current = {r.row: r.values for r in read.rows}
     cells: dict[tuple[int, int], object] = {}
     if present:
+        cells = _cells_of_empty_columns(present, current, statuses)
+    if present and cells is None:
+        cells = {}
         get = attrgetter(*(name for name, _ in present))
         indexes = [index for _, index in present]
         single = len(present) == 1
@@ -218,6 +222,37 @@ def record_writes(
                     cells[(row, index + 1)] = value
     formats = _formats(spec, positions)
     return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
+
+
+def _cells_of_empty_columns(present, current, statuses) -> CellList | None:
+    """``record_writes``'s cells when every one of the columns to fill is empty on every row
+    (a first refresh), else None. Built column by column with the loops in C (map, zip,
+    compress): on 500,000 notes that is 2.5 million cells, in row then column order."""
+    indexes = [index for _, index in present]
+    pick = itemgetter(*indexes)
+    reach = max(indexes) + 1
+    blank = (None,) * len(indexes) if len(indexes) > 1 else None
+    rows = [status.source.row for status in statuses]
+    olds = [current.get(row, ()) for row in rows]
+    if any(len(old) < reach for old in olds):
+        return None
+    if list(map(pick, olds)).count(blank) != len(olds):
+        return None
+    keys, values = [], []
+    for name, index in present:
+        column = list(map(attrgetter(name), statuses))
+        if any(type(v) is bool for v in column):
+            column = [("Y" if v else "N") if type(v) is bool else v for v in column]
+        if "" in column:
+            return None  # rare: let the cell-by-cell path decide
+        keys.append(zip(rows, repeat(index + 1)))
+        values.append(column)
+    values_in_order = list(chain.from_iterable(zip(*values)))
+    wanted = list(map(is_not, values_in_order, repeat(None)))
+    return CellList(
+        list(compress(chain.from_iterable(zip(*keys)), wanted)),
+        list(compress(values_in_order, wanted)),
+    )
 
 
 def _set_if_changed(cells, row: int, index: int, old_row, width: int, new: object) -> None:

@@ -1,0 +1,83 @@
+"""A first refresh hands the writer its millions of computed cells as a CellList (two lists)
+rather than a dict: it must hold exactly the cells the cell-by-cell path sets, in (row,
+column) order, and read as the dict would."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authbook.models import NoteStatus, Source
+from authbook.workbook import records, schema
+from authbook.workbook.sheetdata import CellList, RowRead, SheetRead
+
+statuses = st.lists(
+    st.fixed_dictionaries(
+        {
+            "applied_auth_no": st.one_of(st.none(), st.sampled_from(["P1", "AB000002"])),
+            "payer": st.one_of(st.none(), st.sampled_from(["Medicaid", "Aetna"])),
+            "charge": st.one_of(st.none(), st.floats(0, 500, allow_nan=False)),
+            "inpatient": st.one_of(st.none(), st.booleans()),
+            "check": st.sampled_from(["OK", "DRAFT: not checked until Pending", "NO AUTH"]),
+        }
+    ),
+    max_size=40,
+)
+
+
+def _notes_sheet(count: int, filled: bool) -> SheetRead:
+    headers = schema.NOTES.headers
+    width = len(headers)
+    rows = []
+    for row in range(2, count + 2):
+        values = [f"N{row}", "C1"] + [None] * (width - 2)
+        if filled:
+            values[-1] = "stale"
+        rows.append(RowRead(row, values))
+    return SheetRead(name="Notes", headers=headers, rows=rows)
+
+
+@settings(max_examples=100, deadline=None)
+@given(statuses)
+def test_first_refresh_cells_equal_the_cells_set_one_by_one(found):
+    notes = [
+        NoteStatus(source=Source(sheet="Notes", row=row), **values)
+        for row, values in enumerate(found, start=2)
+    ]
+    read = _notes_sheet(len(notes), filled=False)
+
+    write = records.record_writes(schema.NOTES, read, notes, records.NOTE_COMPUTED)
+    one_by_one = records.column_writes(
+        schema.NOTES,
+        read,
+        {n.source.row: {f: getattr(n, f) for f in records.NOTE_COMPUTED} for n in notes},
+    )
+
+    assert dict(write.cells.items()) == one_by_one.cells
+    assert list(write.cells) == sorted(one_by_one.cells)  # (row, column) order
+    assert write.last_row == one_by_one.last_row
+
+
+def test_cell_list_reads_as_the_dict_it_stands_for():
+    cells = CellList([(2, 3), (2, 5), (4, 1)], ["a", None, 7.5])
+    as_dict = {(2, 3): "a", (2, 5): None, (4, 1): 7.5}
+    assert cells == as_dict
+    assert len(cells) == 3 and bool(cells)
+    assert cells[(4, 1)] == 7.5 and (2, 5) in cells and (9, 9) not in cells
+    assert list(cells.items()) == list(as_dict.items())
+    assert list(cells.values()) == ["a", None, 7.5]
+    assert next(reversed(cells)) == (4, 1)
+    assert {**cells, (5, 5): 1} == {**as_dict, (5, 5): 1}
+    assert not CellList([], [])
+
+
+def test_cells_already_holding_values_are_compared_one_by_one():
+    """A refresh of a refreshed sheet takes the cell-by-cell path: only changed cells."""
+    notes = [
+        NoteStatus(source=Source(sheet="Notes", row=2), applied_auth_no=None, payer=None,
+                   charge=None, inpatient=None, check="OK"),
+    ]  # fmt: skip
+    read = _notes_sheet(1, filled=True)
+    write = records.record_writes(schema.NOTES, read, notes, records.NOTE_COMPUTED)
+    assert isinstance(write.cells, dict)
+    assert list(write.cells.values()) == ["OK"]
