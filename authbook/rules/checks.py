@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from operator import gt
 
 from authbook.models import Finding
 from authbook.rules import coding
@@ -128,7 +129,10 @@ def run_checks(
     found: list[Finding] = []
     plan: dict[str, list[Check]] = {}  # code -> the checks that can find something on it
     limits = {check: _codes_of(check, context) for check in checks}
-    for draw in sorted(draws, key=lambda d: d.note.source.row):
+    rows = [d.note.source.row for d in draws]
+    if any(map(gt, rows, rows[1:])):  # a refresh hands them in row order already
+        draws = sorted(draws, key=lambda d: d.note.source.row)
+    for draw in draws:
         note = draw.note
         if note.status in ("Pending", "Released"):  # Note.draws_units, inlined
             code = code_key(note.billing_code)

@@ -53,11 +53,12 @@ def build_context(
             for n in counted
             if code_key(n.billing_code) in same_day_codes
         }
+        counted = (
+            [n for n in counted if (name_key(n.client_id), n.service_date) in days] if days else []
+        )
     same_day: dict[tuple[str, date], list[Note]] = defaultdict(list)
     for note in sorted(counted, key=lambda n: n.source.row):
-        key = (name_key(note.client_id), note.service_date)
-        if same_day_codes is None or key in days:
-            same_day[key].append(note)
+        same_day[(name_key(note.client_id), note.service_date)].append(note)
     return CheckContext(
         settings=book.settings,
         codes={code_key(c.code): c for c in book.billing_codes},
