@@ -234,14 +234,14 @@ def _cells_of_empty_columns(present, current, statuses) -> CellList | None:
     blank = (None,) * len(indexes) if len(indexes) > 1 else None
     rows = [status.source.row for status in statuses]
     olds = [current.get(row, ()) for row in rows]
-    if any(len(old) < reach for old in olds):
+    if olds and min(map(len, olds)) < reach:
         return None
     if list(map(pick, olds)).count(blank) != len(olds):
         return None
     keys, values = [], []
     for name, index in present:
         column = list(map(attrgetter(name), statuses))
-        if any(type(v) is bool for v in column):
+        if bool in set(map(type, column)):
             column = [("Y" if v else "N") if type(v) is bool else v for v in column]
         if "" in column:
             return None  # rare: let the cell-by-cell path decide
