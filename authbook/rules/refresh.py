@@ -202,19 +202,15 @@ _make_status = trusted_maker(NoteStatus, _STATUS_FIELDS)
 
 def _note_status(draw: Draw, clients, rates, check: str) -> NoteStatus:
     note, auth = draw.note, draw.auth
-    if auth is None:
-        client = clients.get(name_key(note.client_id))
-        payer = client.primary_payer if client else None
-        rate = rates.get(code_key(note.billing_code))
-        charge = None if rate is None else round(rate * note.units * 100.0 / 100, 2)
-        return _make_status(note.source, (None, payer, charge, None, check))
-    payer = auth.payer
+    payer = auth.payer if auth is not None else None
     if not payer:
         client = clients.get(name_key(note.client_id))
         payer = client.primary_payer if client else None
     rate = rates.get(code_key(note.billing_code))
     charge = None
     if rate is not None:
-        pct = auth.sliding_scale_pct
+        pct = auth.sliding_scale_pct if auth is not None else None
         charge = round(rate * note.units * (100.0 if pct is None else pct) / 100, 2)
+    if auth is None:
+        return _make_status(note.source, (None, payer, charge, None, check))
     return _make_status(note.source, (auth.auth_no, payer, charge, auth.inpatient, check))

@@ -196,32 +196,36 @@ def record_writes(
     positions = schema.map_headers(spec, read.headers)
     present = [(name, positions[name]) for name in names if name in positions]
     current = {r.row: r.values for r in read.rows}
-    cells: dict[tuple[int, int], object] = {}
-    if present:
-        cells = _cells_of_empty_columns(present, current, statuses)
-    if present and cells is None:
-        cells = {}
-        get = attrgetter(*(name for name, _ in present))
-        indexes = [index for _, index in present]
-        single = len(present) == 1
-        for status in statuses:
-            row = status.source.row
-            old_row = current.get(row, ())
-            width = len(old_row)
-            values = (get(status),) if single else get(status)
-            for index, value in zip(indexes, values):
-                if type(value) is bool:
-                    value = "Y" if value else "N"
-                old = old_row[index] if index < width else None
-                if old is None:  # a first refresh: the cell is empty
-                    if value is not None and value != "":
-                        cells[(row, index + 1)] = value
-                elif old == value and type(old) is type(value):  # unchanged: the usual case
-                    continue
-                elif not _same(old, value):
-                    cells[(row, index + 1)] = value
+    cells = _cells_of_empty_columns(present, current, statuses) if present else {}
+    if cells is None:
+        cells = _changed_cells(present, current, statuses)
     formats = _formats(spec, positions)
     return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
+
+
+def _changed_cells(present, current, statuses) -> dict[tuple[int, int], object]:
+    """``record_writes``'s cells, compared cell by cell with what the sheet holds."""
+    cells: dict[tuple[int, int], object] = {}
+    get = attrgetter(*(name for name, _ in present))
+    indexes = [index for _, index in present]
+    single = len(present) == 1
+    for status in statuses:
+        row = status.source.row
+        old_row = current.get(row, ())
+        width = len(old_row)
+        values = (get(status),) if single else get(status)
+        for index, value in zip(indexes, values):
+            if type(value) is bool:
+                value = "Y" if value else "N"
+            old = old_row[index] if index < width else None
+            if old is None:  # the cell is empty
+                if value is not None and value != "":
+                    cells[(row, index + 1)] = value
+            elif old == value and type(old) is type(value):  # unchanged: the usual case
+                continue
+            elif not _same(old, value):
+                cells[(row, index + 1)] = value
+    return cells
 
 
 def _cells_of_empty_columns(present, current, statuses) -> CellList | None:
