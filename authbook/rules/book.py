@@ -341,26 +341,39 @@ def parsed_rows(rows, parsers: dict[str, Parser]):
     gives them. Made for sheets of tens of thousands of rows (Auths)."""
     names = tuple(parsers)
     rows = list(rows)
-    columns, errors = [], []
-    for name in names:
-        values, found = parse_column([r.values.get(name) for r in rows], parsers[name])
-        columns.append(values)
-        errors.append(found)
+    columns, errors = _parse_columns(
+        [[r.values.get(name) for r in rows] for name in names], names, parsers
+    )
     failed = set().union(*errors)
     for position, (row, *cells) in enumerate(zip(rows, *columns)):
-        found = []
-        if position in failed:
-            found = [
-                Problem(
-                    source=row.source,
-                    field=name,
-                    value=row.values.get(name),
-                    message=errors_of[position],
-                )
-                for name, errors_of in zip(names, errors)
-                if position in errors_of
-            ]
+        found = _cell_problems(row, position, names, errors) if position in failed else []
         yield row, dict(zip(names, cells)), found
+
+
+def _parse_columns(cells_by_field, names, parsers):
+    """``parse_column`` for each field of ``names``: (values per field, errors per field)."""
+    columns, errors = [], []
+    for name, cells in zip(names, cells_by_field):
+        values, found = parse_column(cells, parsers[name])
+        columns.append(values)
+        errors.append(found)
+    return columns, errors
+
+
+def _cell_problems(row, position: int, names, errors, entity: str | None = None):
+    """The problems of the unreadable cells of ``row`` (at ``position`` in its sheet's
+    columns), in field order."""
+    return [
+        Problem(
+            source=row.source,
+            field=name,
+            value=row.values.get(name),
+            message=found[position],
+            entity=entity,
+        )
+        for name, found in zip(names, errors)
+        if position in found
+    ]
 
 
 def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[Auth]:
@@ -498,11 +511,7 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     if not isinstance(rows, RawRows):
         rows = _as_raw_rows(rows, names)
     sheet, row_numbers = rows.sheet, rows.rows
-    columns, errors = [], []
-    for name, cells in zip(names, rows.columns(names)):
-        values, found = parse_column(cells, parsers[name])
-        columns.append(values)
-        errors.append(found)
+    columns, errors = _parse_columns(rows.columns(names), names, parsers)
     at = {name: i for i, name in enumerate(names)}
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
@@ -533,20 +542,9 @@ def _note_is_usable(row, position, values, errors, unlisted, known, problems) ->
     """Report the problems of one note row (unreadable cells in field order, blank required
     cells, names not on their lists) and say whether the note can still be used."""
     entity = values["note_id"] or values["client_id"]
-    usable = True
-    for name, found in zip(values, errors):
-        if position in found:
-            problems.append(
-                Problem(
-                    source=row.source,
-                    field=name,
-                    value=row.values.get(name),
-                    message=found[position],
-                    entity=entity,
-                )
-            )
-            if name in ("units", "service_date", "status"):
-                usable = False
+    found = _cell_problems(row, position, tuple(values), errors, entity)
+    problems.extend(found)
+    usable = not any(p.field in ("units", "service_date", "status") for p in found)
     blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
     problems.extend(blank)
     for name in NOTE_REFERENCES:
