@@ -39,22 +39,11 @@ def row_record(cls):
 def _trusted_constructor(cls):
     """A keyword constructor for ``cls`` that sets its fields without validating them."""
     fields = dataclasses.fields(cls)
-    defaults = {}
-    params, sets = [], []
-    for f in fields:
-        if f.default is not dataclasses.MISSING:
-            defaults[f.name] = f.default
-            params.append(f"{f.name}=_defaults[{f.name!r}]")
-        else:
-            params.append(f.name)
-        sets.append(f"    _set(obj, {f.name!r}, {f.name})")
-    source = (
-        f"def trusted(*, {', '.join(params)}):\n"
-        "    obj = _new(_cls)\n" + "\n".join(sets) + "\n    return obj\n"
-    )
-    scope = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_defaults": defaults}
-    exec(source, scope)  # noqa: S102 - built from the dataclass's own field names
-    return scope["trusted"]
+    params = [
+        f"{f.name}=_defaults[{f.name!r}]" if f.default is not dataclasses.MISSING else f.name
+        for f in fields
+    ]
+    return _setter_function(cls, f"trusted(*, {', '.join(params)})", [], {f.name for f in fields})
 
 
 def trusted_maker(cls, names: tuple[str, ...]):
@@ -66,25 +55,31 @@ def trusted_maker(cls, names: tuple[str, ...]):
     unknown = [n for n in names if n not in fields or n == "source"]
     if unknown:
         raise ValueError(f"{cls.__name__} has no field(s) {unknown}")  # a bug in the caller
-    local = {name: f"_v{i}" for i, name in enumerate(names)}
-    defaults = {}
-    lines = ["def make(source, cells):", "    obj = _new(_cls)", "    _set(obj, 'source', source)"]
-    if names:
-        lines.append(f"    {', '.join(local.values())}, = cells")
-    for name, f in fields.items():
-        if name == "source":
-            continue
-        if name in local:
-            lines.append(f"    _set(obj, {name!r}, {local[name]})")
-        elif f.default is not dataclasses.MISSING:
-            defaults[name] = f.default
-            lines.append(f"    _set(obj, {name!r}, _defaults[{name!r}])")
-        else:
-            raise ValueError(f"{cls.__name__}.{name} has no default and is not in names")
-    lines.append("    return obj")
+    missing = [
+        n for n, f in fields.items()
+        if n != "source" and n not in names and f.default is dataclasses.MISSING
+    ]  # fmt: skip
+    if missing:
+        raise ValueError(f"{cls.__name__} needs {missing} (they have no default)")
+    unpack = [f"    {', '.join(names)}, = cells"] if names else []
+    return _setter_function(cls, "make(source, cells)", unpack, {"source", *names})
+
+
+def _setter_function(cls, signature: str, prologue: list[str], given: set[str]):
+    """Compile ``def <signature>`` that makes a ``cls`` and sets each field: from the local
+    variable of that name for the fields in ``given`` (parameters, or set by ``prologue``,
+    which runs first), else from the field's default. Built from the dataclass's own field
+    names, as ``dataclasses`` builds ``__init__``."""
+    fields = dataclasses.fields(cls)
+    defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+    lines = [f"def {signature}:", *prologue, "    _obj = _new(_cls)"]
+    for f in fields:
+        value = f.name if f.name in given else f"_defaults[{f.name!r}]"
+        lines.append(f"    _set(_obj, {f.name!r}, {value})")
+    lines.append("    return _obj")
     scope = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_defaults": defaults}
-    exec("\n".join(lines) + "\n", scope)  # noqa: S102 - built from the dataclass's own fields
-    return scope["make"]
+    exec("\n".join(lines) + "\n", scope)  # noqa: S102
+    return scope[signature.split("(")[0]]
 
 
 @row_record
