@@ -114,6 +114,10 @@ def generate(path: Path, auths: int, notes: int, seed: int = 1) -> Path:
     return path
 
 
+#: Issue 7's targets: (auths, notes) -> (seconds end to end, peak MiB or None).
+TARGETS = {(5000, 50000): (1.5, None), (50000, 500000): (10, 1024)}
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -241,10 +245,18 @@ def report(auths: int, notes: int, kinds: list[str], keep: Path | None) -> None:
                   f"parts byte-identical to the first's: {r['second_identical']}")  # fmt: skip
     refresh = results.get("refresh", {})
     if "total" in refresh:
-        for other in ("openpyxl", "calamine"):
-            if "total" in results.get(other, {}):
-                ratio = results[other]["total"] / refresh["total"]
-                print(f"  refresh vs {other}: {other} / refresh = {ratio:.2f}")
+        openpyxl, calamine = results.get("openpyxl", {}), results.get("calamine", {})
+        if "total" in openpyxl:
+            ratio = openpyxl["total"] / refresh["total"]
+            print(f"  openpyxl load+save / refresh = {ratio:.1f}x (issue 7 target: >= 10x)")
+        if "total" in calamine:
+            ratio = refresh["total"] / calamine["total"]
+            print(f"  refresh / calamine read = {ratio:.1f}x (issue 7 target: <= 3x)")
+        target, peak = TARGETS.get((auths, notes)), refresh.get("peak_mb")
+        if target:
+            seconds, mib = target
+            print(f"  targets at this size: <= {seconds} s" + (f", <= {mib} MiB" if mib else "")
+                  + f"; measured {refresh['total']:.1f} s, {peak:.0f} MiB")  # fmt: skip
 
 
 def main(argv=None) -> int:
