@@ -146,9 +146,19 @@ def run_checks(
     return found
 
 
+def _period_limit_codes(context: CheckContext) -> frozenset[str] | None:
+    """Every code when some note broke a period limit, else none (most workbooks set none)."""
+    return None if context.excesses else frozenset()
+
+
+#: The codes each check looks at, as in ``coding.CHECK_CODES`` (a check not listed looks at
+#: every code; a function of the context may also answer None for every code).
+CHECK_CODES = {**coding.CHECK_CODES, check_period_limit: _period_limit_codes}
+
+
 def _codes_of(check: Check, context: CheckContext) -> frozenset[str] | None:
-    """The codes ``check`` looks at (``coding.CHECK_CODES``), or None for every code."""
-    codes = coding.CHECK_CODES.get(check)
+    """The codes ``check`` looks at (``CHECK_CODES``), or None for every code."""
+    codes = CHECK_CODES.get(check)
     return codes(context) if callable(codes) else codes
 
 
