@@ -370,6 +370,74 @@ class NoteStatus:
     check: str
 
 
+class NoteStatuses(Sequence):
+    """The NoteStatus of every Notes row, held by column: ``sources`` (one per row, in sheet
+    order) and one list per computed field (``NOTE_STATUS_FIELDS``).
+
+    It reads as a sequence of NoteStatus, each made when asked for; a writer of the Notes
+    sheet's cells takes whole columns with ``columns()``. A refresh of 500,000 notes would
+    otherwise make 500,000 records only to take them apart again into cells.
+    """
+
+    __slots__ = ("sources", "_columns")
+
+    def __init__(self, sources: list[Source], columns: dict[str, list]) -> None:
+        wrong = [n for n in NOTE_STATUS_FIELDS if len(columns.get(n, ())) != len(sources)]
+        if wrong or len(columns) != len(NOTE_STATUS_FIELDS):
+            raise ValueError(f"NoteStatuses needs one value per row for {NOTE_STATUS_FIELDS}")
+        self.sources, self._columns = sources, columns
+
+    @classmethod
+    def of(cls, statuses: Iterable[NoteStatus]) -> NoteStatuses:
+        """The NoteStatuses holding ``statuses`` (NoteStatus records), in their order."""
+        statuses = list(statuses)
+        return cls(
+            [s.source for s in statuses],
+            {n: [getattr(s, n) for s in statuses] for n in NOTE_STATUS_FIELDS},
+        )
+
+    @property
+    def rows(self) -> list[int]:
+        """The Excel row number of each status, in order."""
+        return [s.row for s in self.sources]
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        return self.record(position)
+
+    def __iter__(self):
+        return map(self.record, range(len(self.sources)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"NoteStatuses({len(self)} notes)"
+
+    def record(self, position: int) -> NoteStatus:
+        """The NoteStatus at ``position`` (0-based, in sheet order)."""
+        cells = tuple(self._columns[n][position] for n in NOTE_STATUS_FIELDS)
+        return _make_note_status(self.sources[position], cells)
+
+    def columns(self, names: Iterable[str]) -> list[list]:
+        """The values of each field of ``names`` (computed fields only), one list per field,
+        in row order. The lists are the ones held: do not change them."""
+        return [self._columns[name] for name in names]
+
+
+#: NoteStatus's computed fields (everything but ``source``), in order.
+NOTE_STATUS_FIELDS = ("applied_auth_no", "payer", "charge", "inpatient", "check")
+_make_note_status = trusted_maker(NoteStatus, NOTE_STATUS_FIELDS)
+
+
 ALERT_KINDS = ("OVER", "EXHAUSTED", "LOW", "RUNS OUT", "EXPIRING", "EXPIRED")
 
 

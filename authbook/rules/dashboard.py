@@ -128,7 +128,8 @@ def dashboard(result) -> Dashboard:
             for i, value in enumerate(figures):
                 sums[i] += value
 
-    charges = {s.source.row: s.charge or 0.0 for s in result.notes}
+    (charge,) = result.notes.columns(["charge"])
+    charges = dict(zip(result.notes.rows, (c or 0.0 for c in charge)))
     reason_of = {kind: label for label, kinds in RISK_REASONS for kind in kinds}
     reasons: dict[str, set[int]] = {label: set() for label, _ in RISK_REASONS}
     for found in result.findings:

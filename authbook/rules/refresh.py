@@ -12,18 +12,19 @@ from datetime import date
 
 from authbook.models import (
     ALERT_KINDS,
+    NOTE_STATUS_FIELDS,
     Alert,
     AuthStatus,
     Book,
     Finding,
-    NoteStatus,
+    NoteStatuses,
     Problem,
     RawBook,
     RawRecord,
     RawRows,
     Renewal,
     Settings,
-    trusted_maker,
+    Source,
 )
 from authbook.rules.alerts import auth_alerts, is_active
 from authbook.rules.book import build_book
@@ -50,7 +51,7 @@ class Refreshed:
     as_of: date
     new_auth_numbers: dict[int, str]
     auths: list[AuthStatus]
-    notes: list[NoteStatus]
+    notes: NoteStatuses
     alerts: list[Alert]
     problems: list[Problem]
     ledger: Ledger
@@ -129,34 +130,9 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
             )
         )
 
-    note_statuses = []
-    # ``draws`` follow ``book.notes``: the rows of ``raw.notes`` that could be read, in order.
-    usable = iter(draws)
-    upcoming = next(usable, None)
-    rows = raw.notes
-    row_numbers = rows.rows if isinstance(rows, RawRows) else [r.source.row for r in rows]
-    for position, number in enumerate(row_numbers):
-        draw = None
-        if upcoming is not None and upcoming.note.source.row == number:
-            draw, upcoming = upcoming, next(usable, None)
-        if draw is None:
-            row = rows[position]
-            message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
-            findings.append(input_problem_finding(row, message))
-            note_statuses.append(
-                NoteStatus(
-                    source=row.source,
-                    applied_auth_no=None,
-                    payer=None,
-                    charge=None,
-                    inpatient=None,
-                    check=input_problem_check(message),
-                )
-            )
-            continue
-        found = findings_by_row.get(number)
-        check = check_text(draw, found) if found or draw.reason == "draft" else OK
-        note_statuses.append(_note_status(draw, clients, rates, check))
+    note_statuses = _note_statuses(
+        raw.notes, draws, findings, findings_by_row, first_problem, clients, rates
+    )
 
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (severity[a.kind], a.end_date, a.source.row))
@@ -196,21 +172,67 @@ def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
     )
 
 
-_STATUS_FIELDS = ("applied_auth_no", "payer", "charge", "inpatient", "check")
-_make_status = trusted_maker(NoteStatus, _STATUS_FIELDS)
+def _note_statuses(
+    rows, draws, findings, findings_by_row, first_problem, clients, rates
+) -> NoteStatuses:
+    """The status of every row of ``rows`` (the raw Notes rows): from its draw, or an INPUT
+    PROBLEM for a row that could not be read (its finding is added to ``findings``).
+
+    ``draws`` follow the rows that could be read, in order. The statuses are made column
+    by column (``NoteStatuses``): one loop over the notes, without a record per note.
+    """
+    sources: list[Source] = []
+    applied, payers, charges, inpatient, checks = [], [], [], [], []
+    add_source, add_applied, add_payer = sources.append, applied.append, payers.append
+    add_charge, add_inpatient, add_check = charges.append, inpatient.append, checks.append
+    rate_of: dict[object, float | None] = {}  # the code as typed -> its rate
+    payer_of: dict[object, str | None] = {}  # the client ID as typed -> its primary payer
+    usable = iter(draws)
+    upcoming = next(usable, None)
+    row_numbers = rows.rows if isinstance(rows, RawRows) else [r.source.row for r in rows]
+    for position, number in enumerate(row_numbers):
+        if upcoming is None or upcoming.note.source.row != number:
+            row = rows[position]
+            message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+            findings.append(input_problem_finding(row, message))
+            add_source(row.source)
+            add_applied(None)
+            add_payer(None)
+            add_charge(None)
+            add_inpatient(None)
+            add_check(input_problem_check(message))
+            continue
+        draw, upcoming = upcoming, next(usable, None)
+        note, auth = draw.note, draw.auth
+        found = findings_by_row.get(number)
+        add_check(check_text(draw, found) if found or draw.reason == "draft" else OK)
+        add_source(note.source)
+        payer = auth.payer if auth is not None else None
+        if not payer:
+            client_id = note.client_id
+            payer = payer_of.get(client_id, _UNKNOWN)
+            if payer is _UNKNOWN:
+                client = clients.get(name_key(client_id))
+                payer = payer_of[client_id] = client.primary_payer if client else None
+        add_payer(payer)
+        code = note.billing_code
+        rate = rate_of.get(code, _UNKNOWN)
+        if rate is _UNKNOWN:
+            rate = rate_of[code] = rates.get(code_key(code))
+        if auth is None:
+            add_applied(None)
+            add_inpatient(None)
+            pct = None
+        else:
+            add_applied(auth.auth_no)
+            add_inpatient(auth.inpatient)
+            pct = auth.sliding_scale_pct
+        if rate is None:
+            add_charge(None)
+        else:
+            add_charge(round(rate * note.units * (100.0 if pct is None else pct) / 100, 2))
+    columns = dict(zip(NOTE_STATUS_FIELDS, (applied, payers, charges, inpatient, checks)))
+    return NoteStatuses(sources, columns)
 
 
-def _note_status(draw: Draw, clients, rates, check: str) -> NoteStatus:
-    note, auth = draw.note, draw.auth
-    payer = auth.payer if auth is not None else None
-    if not payer:
-        client = clients.get(name_key(note.client_id))
-        payer = client.primary_payer if client else None
-    rate = rates.get(code_key(note.billing_code))
-    charge = None
-    if rate is not None:
-        pct = auth.sliding_scale_pct if auth is not None else None
-        charge = round(rate * note.units * (100.0 if pct is None else pct) / 100, 2)
-    if auth is None:
-        return _make_status(note.source, (None, payer, charge, None, check))
-    return _make_status(note.source, (auth.auth_no, payer, charge, auth.inpatient, check))
+_UNKNOWN = object()

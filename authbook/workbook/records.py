@@ -7,15 +7,17 @@ decisions are made here, only the mapping of fields to headers and cells.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from datetime import date, datetime
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_not, itemgetter
 
 from authbook.models import (
+    NOTE_STATUS_FIELDS,
     Alert,
     AuthStatus,
-    NoteStatus,
+    NoteStatuses,
     Problem,
     RawBook,
     RawRecord,
@@ -191,32 +193,43 @@ def record_writes(
     spec: schema.Sheet, read: SheetRead, statuses, names: tuple[str, ...]
 ) -> SheetWrite:
     """Cells to set for the ``names`` fields of ``statuses`` (records with a ``source``, one
-    per sheet row), skipping cells already equal: ``column_writes`` for a refresh's hundreds
-    of thousands of statuses, without a dict per row."""
+    per sheet row, or a ``NoteStatuses``), skipping cells already equal: ``column_writes``
+    for a refresh's hundreds of thousands of statuses, without a dict per row."""
     positions = schema.map_headers(spec, read.headers)
     present = [(name, positions[name]) for name in names if name in positions]
     current = {r.row: r.values for r in read.rows}
-    cells = _cells_of_empty_columns(present, current, statuses) if present else {}
-    if cells is None:
-        cells = _changed_cells(present, current, statuses)
+    cells: Mapping[tuple[int, int], object] = {}
+    if present:
+        rows, columns = status_columns(statuses, [name for name, _ in present])
+        indexes = [index for _, index in present]
+        cells = _cells_of_empty_columns(indexes, current, rows, columns)
+        if cells is None:
+            cells = _changed_cells(indexes, current, rows, columns)
     formats = _formats(spec, positions)
     return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
 
 
-def _changed_cells(present, current, statuses) -> dict[tuple[int, int], object]:
+def status_columns(statuses, names: list[str]) -> tuple[list[int], list[list]]:
+    """The row numbers of ``statuses`` and the values of each field of ``names``, one list
+    per field (a Yes/No field as "Y"/"N", as the sheet shows it)."""
+    if isinstance(statuses, NoteStatuses):
+        rows, columns = statuses.rows, statuses.columns(names)
+    else:
+        rows = [status.source.row for status in statuses]
+        columns = [list(map(attrgetter(name), statuses)) for name in names]
+    for i, column in enumerate(columns):
+        if bool in set(map(type, column)):
+            columns[i] = [("Y" if v else "N") if type(v) is bool else v for v in column]
+    return rows, columns
+
+
+def _changed_cells(indexes, current, rows, columns) -> dict[tuple[int, int], object]:
     """``record_writes``'s cells, compared cell by cell with what the sheet holds."""
     cells: dict[tuple[int, int], object] = {}
-    get = attrgetter(*(name for name, _ in present))
-    indexes = [index for _, index in present]
-    single = len(present) == 1
-    for status in statuses:
-        row = status.source.row
+    for row, values in zip(rows, zip(*columns)):
         old_row = current.get(row, ())
         width = len(old_row)
-        values = (get(status),) if single else get(status)
         for index, value in zip(indexes, values):
-            if type(value) is bool:
-                value = "Y" if value else "N"
             old = old_row[index] if index < width else None
             if old is None:  # the cell is empty
                 if value is not None and value != "":
@@ -228,30 +241,22 @@ def _changed_cells(present, current, statuses) -> dict[tuple[int, int], object]:
     return cells
 
 
-def _cells_of_empty_columns(present, current, statuses) -> CellList | None:
+def _cells_of_empty_columns(indexes, current, rows, columns) -> CellList | None:
     """``record_writes``'s cells when every one of the columns to fill is empty on every row
     (a first refresh), else None. Built column by column with the loops in C (map, zip,
     compress): on 500,000 notes that is 2.5 million cells, in row then column order."""
-    indexes = [index for _, index in present]
     pick = itemgetter(*indexes)
     reach = max(indexes) + 1
     blank = (None,) * len(indexes) if len(indexes) > 1 else None
-    rows = [status.source.row for status in statuses]
     olds = [current.get(row, ()) for row in rows]
     if olds and min(map(len, olds)) < reach:
         return None
     if list(map(pick, olds)).count(blank) != len(olds):
         return None
-    keys, values = [], []
-    for name, index in present:
-        column = list(map(attrgetter(name), statuses))
-        if bool in set(map(type, column)):
-            column = [("Y" if v else "N") if type(v) is bool else v for v in column]
-        if "" in column:
-            return None  # rare: let the cell-by-cell path decide
-        keys.append(zip(rows, repeat(index + 1)))
-        values.append(column)
-    values_in_order = list(chain.from_iterable(zip(*values)))
+    if any("" in column for column in columns):
+        return None  # rare: let the cell-by-cell path decide
+    keys = [zip(rows, repeat(index + 1)) for index in indexes]
+    values_in_order = list(chain.from_iterable(zip(*columns)))
     wanted = list(map(is_not, values_in_order, repeat(None)))
     return CellList(
         list(compress(chain.from_iterable(zip(*keys)), wanted)),
@@ -287,7 +292,7 @@ def numbered_rows(
 
 
 #: The Notes sheet's computed fields, as a refresh writes them from each NoteStatus.
-NOTE_COMPUTED = tuple(f.name for f in fields(NoteStatus) if f.name != "source")
+NOTE_COMPUTED = NOTE_STATUS_FIELDS
 
 
 def _cell_ref(read: SheetRead | None, spec: schema.Sheet | None, problem: Problem) -> tuple:
