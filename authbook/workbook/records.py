@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import date, datetime
-from itertools import chain, compress, repeat
-from operator import attrgetter, is_not, itemgetter
+from itertools import islice
+from operator import attrgetter, itemgetter, lt
 
 from authbook.models import (
     NOTE_STATUS_FIELDS,
@@ -25,7 +25,7 @@ from authbook.models import (
     Source,
 )
 from authbook.workbook import schema
-from authbook.workbook.sheetdata import CellList, SheetRead, SheetWrite
+from authbook.workbook.sheetdata import CellColumns, SheetRead, SheetWrite
 
 DATE_FORMAT = "mm/dd/yyyy"
 MONEY_FORMAT = "#,##0.00"
@@ -241,10 +241,10 @@ def _changed_cells(indexes, current, rows, columns) -> dict[tuple[int, int], obj
     return cells
 
 
-def _cells_of_empty_columns(indexes, current, rows, columns) -> CellList | None:
+def _cells_of_empty_columns(indexes, current, rows, columns) -> CellColumns | None:
     """``record_writes``'s cells when every one of the columns to fill is empty on every row
-    (a first refresh), else None. Built column by column with the loops in C (map, zip,
-    compress): on 500,000 notes that is 2.5 million cells, in row then column order."""
+    (a first refresh), else None: the columns as they are (``CellColumns``), checked with
+    the loops in C. On 500,000 notes that is 2.4 million cells."""
     pick = itemgetter(*indexes)
     reach = max(indexes) + 1
     blank = (None,) * len(indexes) if len(indexes) > 1 else None
@@ -255,13 +255,10 @@ def _cells_of_empty_columns(indexes, current, rows, columns) -> CellList | None:
         return None
     if any("" in column for column in columns):
         return None  # rare: let the cell-by-cell path decide
-    keys = [zip(rows, repeat(index + 1)) for index in indexes]
-    values_in_order = list(chain.from_iterable(zip(*columns)))
-    wanted = list(map(is_not, values_in_order, repeat(None)))
-    return CellList(
-        list(compress(chain.from_iterable(zip(*keys)), wanted)),
-        list(compress(values_in_order, wanted)),
-    )
+    if not all(map(lt, rows, islice(rows, 1, None))):
+        return None  # statuses not in row order: the cell-by-cell path sorts them out
+    order = sorted(range(len(indexes)), key=indexes.__getitem__)
+    return CellColumns(rows, [indexes[j] + 1 for j in order], [columns[j] for j in order])
 
 
 def _set_if_changed(cells, row: int, index: int, old_row, width: int, new: object) -> None:

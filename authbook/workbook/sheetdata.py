@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import ItemsView, Mapping, ValuesView
 from dataclasses import dataclass, field
+from itertools import chain, compress, cycle, islice, repeat
+from operator import is_not, lt
 
 
 @dataclass(slots=True)  # one per row of a sheet: no per-object __dict__
@@ -69,34 +71,57 @@ class SheetWrite:
     number_formats: dict[int, str] = field(default_factory=dict)
 
 
-class CellList(Mapping):
-    """``SheetWrite.cells`` held as two parallel lists, keys in (row, column) order.
+class CellColumns(Mapping):
+    """``SheetWrite.cells`` for a few columns of many rows, held by column.
 
-    A read-only mapping like the dict it stands for, made for the millions of cells a first
-    refresh of a large workbook sets: building a dict of 2.4 million (row, column) keys takes
-    about a second, the two lists a fraction of that. Looking a cell up by key builds the dict
-    once, on first use (the writers only walk the cells in order).
+    ``rows`` are Excel row numbers (ascending), ``columns`` column numbers (ascending), and
+    ``by_column[j][i]`` is the value for row ``rows[i]`` in column ``columns[j]``; None there
+    means no cell is set. It reads as the dict ``{(row, column): value}`` of the cells set,
+    in (row, column) order, without holding that dict: a first refresh of 500,000 notes
+    sets 2.4 million cells, whose keys alone would take about 150 MB. Looking a cell up by
+    key builds the dict once, on first use (writers walk the cells in order, or take the
+    columns as they are).
     """
 
-    __slots__ = ("_keys", "_values", "_index")
+    __slots__ = ("rows", "columns", "by_column", "_len", "_index")
 
-    def __init__(self, keys: list[tuple[int, int]], values: list[object]) -> None:
-        if len(keys) != len(values):
-            raise ValueError("CellList needs as many values as keys")
-        self._keys, self._values, self._index = keys, values, None
+    def __init__(self, rows: list[int], columns: list[int], by_column: list[list]) -> None:
+        if len(by_column) != len(columns) or any(len(v) != len(rows) for v in by_column):
+            raise ValueError("CellColumns needs one value per row for each column")
+        if not (_ascending(rows) and _ascending(columns)):
+            raise ValueError("CellColumns needs rows and columns in ascending order")
+        self.rows, self.columns, self.by_column = rows, list(columns), by_column
+        self._len = sum(len(v) - v.count(None) for v in by_column)
+        self._index: dict | None = None
+
+    def _slots(self):
+        """Every (row, column) of the grid, in order, and an iterator over its values."""
+        keys = zip(
+            chain.from_iterable(map(repeat, self.rows, repeat(len(self.columns)))),
+            cycle(self.columns),
+        )
+        return keys, chain.from_iterable(zip(*self.by_column))
+
+    def _set(self):
+        """Whether each slot of ``_slots`` holds a value."""
+        return map(is_not, chain.from_iterable(zip(*self.by_column)), repeat(None))
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return self._len
 
     def __iter__(self):
-        return iter(self._keys)
+        keys, _ = self._slots()
+        return compress(keys, self._set())
 
     def __reversed__(self):
-        return reversed(self._keys)
+        for i in range(len(self.rows) - 1, -1, -1):
+            for j in range(len(self.columns) - 1, -1, -1):
+                if self.by_column[j][i] is not None:
+                    yield (self.rows[i], self.columns[j])
 
     def __getitem__(self, key: tuple[int, int]) -> object:
         if self._index is None:
-            self._index = dict(zip(self._keys, self._values))
+            self._index = dict(self.items())
         return self._index[key]
 
     def items(self) -> ItemsView:
@@ -105,15 +130,50 @@ class CellList(Mapping):
     def values(self) -> ValuesView:
         return _CellValues(self)
 
+    def bounds(self) -> tuple[int, int, int, int] | None:
+        """(first column, first row, last column, last row) of the cells set, or None."""
+        used = [j for j, v in enumerate(self.by_column) if v.count(None) != len(v)]
+        if not used:
+            return None
+        first = min(_first_set(self.by_column[j]) for j in used)
+        last = max(_last_set(self.by_column[j]) for j in used)
+        return self.columns[used[0]], self.rows[first], self.columns[used[-1]], self.rows[last]
+
     def __repr__(self) -> str:
-        return f"CellList({len(self)} cells)"
+        return f"CellColumns({len(self)} cells in columns {self.columns})"
+
+
+def _ascending(numbers: list[int]) -> bool:
+    return all(map(lt, numbers, islice(numbers, 1, None)))
+
+
+def _first_set(values: list) -> int:
+    """The position of the first value that is not None (``values`` holds one)."""
+    for i, value in enumerate(values):
+        if value is not None:
+            return i
+    raise ValueError("no value set")
+
+
+def _last_set(values: list) -> int:
+    """The position of the last value that is not None (``values`` holds one)."""
+    for i in range(len(values) - 1, -1, -1):
+        if values[i] is not None:
+            return i
+    raise ValueError("no value set")
+
+
+def _is_set(value: object) -> bool:
+    return value is not None
 
 
 class _CellItems(ItemsView):
     def __iter__(self):
-        return zip(self._mapping._keys, self._mapping._values)
+        cells = self._mapping
+        keys, values = cells._slots()
+        return compress(zip(keys, values), cells._set())
 
 
 class _CellValues(ValuesView):
     def __iter__(self):
-        return iter(self._mapping._values)
+        return filter(_is_set, chain.from_iterable(zip(*self._mapping.by_column)))

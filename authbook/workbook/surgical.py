@@ -67,7 +67,7 @@ from authbook.workbook.fastread import (
     namespace_prefix,
     read_package,
 )
-from authbook.workbook.sheetdata import SheetWrite
+from authbook.workbook.sheetdata import CellColumns, SheetWrite
 
 DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
 #: zlib level of the parts rewritten: 2 deflates a large worksheet about 4x faster than 6
@@ -456,7 +456,7 @@ class RowEdits:
     def __init__(self, write: SheetWrite):
         self.write = write
         cells = write.cells
-        if all(map(lt, cells, islice(cells, 1, None))):
+        if isinstance(cells, CellColumns) or all(map(lt, cells, islice(cells, 1, None))):
             self.sorted_cells = cells
         else:
             self.sorted_cells = dict(sorted(cells.items(), key=itemgetter(0)))
@@ -508,6 +508,8 @@ class RowEdits:
         cells = self.sorted_cells
         if not cells:
             return None
+        if isinstance(cells, CellColumns):
+            return cells.bounds()
         first_row, last_row = next(iter(cells))[0], next(reversed(cells))[0]
         columns = set(map(itemgetter(1), cells))
         return min(columns), first_row, max(columns), last_row
@@ -528,7 +530,14 @@ class RowEdits:
                 last -= 1
             lo_c, hi_c = min(lo_c, first + 1), max(hi_c, last + 1)
             lo_r, hi_r = min(lo_r, r), max(hi_r, r)
-        for (r, c), v in self.write.cells.items():
+        cells = self.write.cells
+        if isinstance(cells, CellColumns):  # every cell set holds a value
+            found = cells.bounds()
+            cells = {}
+            if found is not None:
+                lo_c, lo_r = min(lo_c, found[0]), min(lo_r, found[1])
+                hi_c, hi_r = max(hi_c, found[2]), max(hi_r, found[3])
+        for (r, c), v in cells.items():
             if v is not None:
                 if c < lo_c:
                     lo_c = c

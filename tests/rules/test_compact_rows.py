@@ -9,7 +9,15 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authbook.models import Note, NoteStatus, RawBook, RawRows, Source, trusted_maker
+from authbook.models import (
+    Note,
+    NoteStatus,
+    NoteStatuses,
+    RawBook,
+    RawRows,
+    Source,
+    trusted_maker,
+)
 from authbook.rules.book import build_book
 from authbook.rules.refresh import refresh
 from tests.rules.test_properties import AS_OF, book_of, ledgers, records
@@ -94,6 +102,29 @@ def test_trusted_records_equal_validated_ones(values, row):
     assert trusted_maker(NoteStatus, tuple(status))(source, tuple(status.values())) == (
         NoteStatus(source=source, **status)
     )
+
+
+def test_note_statuses_held_by_column_read_as_the_records_they_hold():
+    statuses = [
+        NoteStatus(source=Source(sheet="Notes", row=2), applied_auth_no="P1", payer="Aetna",
+                   charge=99.5, inpatient=False, check="OK"),
+        NoteStatus(source=Source(sheet="Notes", row=4), applied_auth_no=None, payer=None,
+                   charge=None, inpatient=None, check="INPUT PROBLEM: see Problems"),
+    ]  # fmt: skip
+    held = NoteStatuses.of(statuses)
+    assert held == statuses and list(held) == statuses and held[1] == statuses[1]
+    assert len(held) == 2 and held[-1].source.row == 4 and held[0:1] == statuses[:1]
+    assert held.rows == [2, 4]
+    assert held.columns(["charge", "check"]) == [
+        [99.5, None],
+        ["OK", "INPUT PROBLEM: see Problems"],
+    ]
+    try:
+        NoteStatuses([statuses[0].source], {"check": ["OK"]})
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a column missing from NoteStatuses was accepted")
 
 
 def test_trusted_maker_refuses_fields_the_record_lacks():

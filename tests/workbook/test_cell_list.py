@@ -1,15 +1,16 @@
-"""A first refresh hands the writer its millions of computed cells as a CellList (two lists)
-rather than a dict: it must hold exactly the cells the cell-by-cell path sets, in (row,
-column) order, and read as the dict would."""
+"""A first refresh hands the writer its millions of computed cells as CellColumns (the
+columns as computed) rather than a dict: it must hold exactly the cells the cell-by-cell path
+sets, in (row, column) order, and read as the dict would."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authbook.models import NoteStatus, Source
 from authbook.workbook import records, schema
-from authbook.workbook.sheetdata import CellList, RowRead, SheetRead
+from authbook.workbook.sheetdata import CellColumns, RowRead, SheetRead
 
 statuses = st.lists(
     st.fixed_dictionaries(
@@ -58,17 +59,29 @@ def test_first_refresh_cells_equal_the_cells_set_one_by_one(found):
     assert write.last_row == one_by_one.last_row
 
 
-def test_cell_list_reads_as_the_dict_it_stands_for():
-    cells = CellList([(2, 3), (2, 5), (4, 1)], ["a", None, 7.5])
-    as_dict = {(2, 3): "a", (2, 5): None, (4, 1): 7.5}
+def test_cell_columns_read_as_the_dict_of_the_cells_set():
+    cells = CellColumns([2, 4, 7], [3, 5], [["a", None, "c"], [None, None, 7.5]])
+    as_dict = {(2, 3): "a", (7, 3): "c", (7, 5): 7.5}
     assert cells == as_dict
     assert len(cells) == 3 and bool(cells)
-    assert cells[(4, 1)] == 7.5 and (2, 5) in cells and (9, 9) not in cells
+    assert cells[(7, 5)] == 7.5 and (2, 3) in cells and (4, 3) not in cells
     assert list(cells.items()) == list(as_dict.items())
-    assert list(cells.values()) == ["a", None, 7.5]
-    assert next(reversed(cells)) == (4, 1)
-    assert {**cells, (5, 5): 1} == {**as_dict, (5, 5): 1}
-    assert not CellList([], [])
+    assert list(cells.values()) == ["a", "c", 7.5]
+    assert list(reversed(cells)) == [(7, 5), (7, 3), (2, 3)]
+    assert {**cells, (8, 8): 1} == {**as_dict, (8, 8): 1}
+    assert cells.bounds() == (3, 2, 5, 7)
+    assert not CellColumns([2], [1], [[None]]) and CellColumns([2], [1], [[None]]).bounds() is None
+
+
+def test_cell_columns_refuse_rows_out_of_order_or_columns_of_another_length():
+    for rows, columns, values in (
+        ([3, 2], [1], [["a", "b"]]),
+        ([2, 3], [2, 1], [["a", "b"], ["c", "d"]]),
+        ([2, 3], [1], [["a"]]),
+        ([2, 3], [1, 2], [["a", "b"]]),
+    ):
+        with pytest.raises(ValueError):
+            CellColumns(rows, columns, values)
 
 
 def test_cells_already_holding_values_are_compared_one_by_one():
