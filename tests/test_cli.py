@@ -119,6 +119,23 @@ def test_errors_never_show_names_or_birth_dates(book):
         assert secret not in done.stderr + done.stdout
 
 
+def test_a_name_typed_into_client_id_is_not_echoed(book):
+    wb = load_workbook(book)
+    wb["Auths"]["B3"] = "Quinn Zed"  # a client's name typed where the Client ID goes
+    notes = wb["Notes"]
+    notes.append([None, "Quinn Zed", date(2026, 2, 2), None, "90834", 1, None, "Released"])
+    row = notes.max_row  # a note without a Note ID: the Client ID would name the row
+    wb.save(book)
+    done = run_cli("refresh", str(book), "--as-of", AS_OF)
+    assert done.returncode == 1
+    assert "Auths!B3 (Client ID) [A2]: the value is not on the Clients sheet" in done.stderr
+    assert f"Notes!B{row} (Client ID): the value is not on the Clients sheet" in done.stderr
+    assert "Quinn" not in done.stderr + done.stdout
+    # the workbook's own Problems sheet still shows what was typed, for the biller to fix
+    problems = [c.value for c in load_workbook(book)["Problems"]["F"]]
+    assert "'Quinn Zed' is not on the Clients sheet" in problems
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

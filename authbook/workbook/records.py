@@ -347,7 +347,9 @@ def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = Non
     """One line for stderr or logs: cell reference, column, and what is wrong.
 
     The typed value is shown only for columns that hold no health information (names and
-    dates of birth are never echoed).
+    dates of birth are never echoed). Nor is a Client ID that is wrong in itself (not on the
+    Clients sheet, say): it may be a client's name typed into the wrong column; the cell
+    reference says where to look.
     """
     spec = schema.BY_NAME.get(problem.source.sheet)
     header, cell = _cell_ref((sheets or {}).get(problem.source.sheet), spec, problem)
@@ -356,10 +358,17 @@ def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = Non
     if header:
         where += f" ({header})"
     column = spec.by_field.get(problem.field) if spec and problem.field else None
-    sensitive = bool(column and column.sensitive)
-    key = f" [{problem.entity}]" if problem.entity else ""
+    sensitive = bool(column and column.sensitive) or problem.field == "client_id"
+    shown = problem.entity
+    if shown and problem.field == "client_id" and _same_text(shown, problem.value):
+        shown = None  # the entity is the Client ID in question
+    key = f" [{shown}]" if shown else ""
     message = _redacted(problem.message) if sensitive else problem.message
     return f"{where}{key}: {message}"
+
+
+def _same_text(a: object, b: object) -> bool:
+    return " ".join(str(a).split()).casefold() == " ".join(str(b or "").split()).casefold()
 
 
 def _redacted(message: str) -> str:
