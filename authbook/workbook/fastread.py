@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import os
 import posixpath
 import re
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -270,65 +272,85 @@ def _row_of_attribute(data: bytes, at: int, row_open: bytes, row_r: re.Pattern) 
     return int(r.group(1))
 
 
-def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
-    """Find hidden rows, formula cells, error cells and the sheet's AutoFilter, streaming.
+class _Scanner:
+    """Finds what ``scan_sheet`` reports, fed a worksheet part the way ``iter_row_chunks``
+    yields it, so that a pass reading the part for another purpose can scan it too.
 
     Each piece of rows is first searched for plain bytes (``hidden="1"``, ``<f``,
     ``t="e"``); most sheets have none of them, and a byte search is many times faster than
     a pattern.
     """
+
+    def __init__(self, part: str, prefix: bytes) -> None:
+        p = prefix
+        self.part = part
+        self.scan = SheetScan()
+        self._p = p
+        self._row_r = re.compile(rb'\br="(\d+)"')
+        self._formula_re = re.compile(rb"<" + p + rb"f[\s>/]")
+        self._error_re = re.compile(rb"<" + p + rb'c\b[^>]*?\bt="e"[^>]*>')
+        self._cell_r = re.compile(rb'\br="([A-Z]+)(\d+)"')
+        self._value_re = re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>")
+        self._cell_open = b"<" + p + b"c"
+        self._formula_open = b"<" + p + b"f"
+        self._row_open = b"<" + p + b"row"
+        self._cell_close = b"</" + p + b"c>"
+        self._columns: dict[bytes, int] = {}  # column letters -> number
+
+    def feed(self, kind: str, data: bytes) -> None:
+        """Scan one piece of the part (``kind`` as ``iter_row_chunks`` names it)."""
+        scan = self.scan
+        if kind == "tail":
+            m = re.search(rb"<" + self._p + rb'autoFilter\b[^>]*?\bref="([^"]+)"', data)
+            scan.filter_ref = m.group(1).decode() if m else None
+        if kind != "rows":
+            return
+        for hidden in _HIDDEN:  # LibreOffice writes hidden="false" on every row
+            at = data.find(hidden)
+            while at >= 0:
+                row = _row_of_attribute(data, at, self._row_open, self._row_r)
+                if row is not None:
+                    scan.hidden_rows.add(row)
+                at = data.find(hidden, at + len(hidden))
+        if self._formula_open in data:
+            self._find_formulas(data)
+        if b't="e"' in data:
+            self._find_errors(data)
+
+    def _find_formulas(self, data: bytes) -> None:
+        cell_open, columns, formulas = self._cell_open, self._columns, self.scan.formulas
+        for m in self._formula_re.finditer(data):
+            # <f> is a cell's first child: the cell's tag is the last one before it
+            start = data.rfind(cell_open, 0, m.start())
+            while start >= 0 and data[start + len(cell_open)] not in b" \t\r\n>/":
+                start = data.rfind(cell_open, 0, start)
+            r = self._cell_r.search(data, start, m.start()) if start >= 0 else None
+            if r is None:
+                raise UnreadableSheet(f"{self.part}: a formula cell without its reference")
+            letters, row = r.groups()
+            col = columns.get(letters) or columns.setdefault(letters, column_number(letters))
+            formulas.setdefault(int(row), set()).add(col)
+
+    def _find_errors(self, data: bytes) -> None:
+        for m in self._error_re.finditer(data):
+            if m.group(0).endswith(b"/>"):  # an error cell without a value
+                continue
+            r = self._cell_r.search(m.group(0))
+            # the value follows the formula, if any, inside the cell
+            v = self._value_re.search(data, m.end(), data.find(self._cell_close, m.end()))
+            if r is not None and v is not None:
+                cells = self.scan.errors.setdefault(int(r.group(2)), {})
+                cells[column_number(r.group(1))] = v.group(1).decode()
+
+
+def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
+    """Find hidden rows, formula cells, error cells and the sheet's AutoFilter, streaming."""
     p = namespace_prefix(zf, part)
-    row_r = re.compile(rb'\br="(\d+)"')
-    formula_re = re.compile(rb"<" + p + rb"f[\s>/]")
-    error_re = re.compile(rb"<" + p + rb'c\b[^>]*?\bt="e"[^>]*>')
-    cell_r = re.compile(rb'\br="([A-Z]+)(\d+)"')
-    value_re = re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>")
-    cell_open = b"<" + p + b"c"
-    formula_open = b"<" + p + b"f"
-    row_open = b"<" + p + b"row"
-    cell_close = b"</" + p + b"c>"
-    scan = SheetScan()
-    formulas = scan.formulas
-    columns: dict[bytes, int] = {}  # column letters -> number
+    scanner = _Scanner(part, p)
     with zf.open(part) as stream:
         for kind, data in iter_row_chunks(stream, p):
-            if kind == "tail":
-                m = re.search(rb"<" + p + rb'autoFilter\b[^>]*?\bref="([^"]+)"', data)
-                scan.filter_ref = m.group(1).decode() if m else None
-            if kind != "rows":
-                continue
-            for hidden in _HIDDEN:  # LibreOffice writes hidden="false" on every row
-                at = data.find(hidden)
-                while at >= 0:
-                    row = _row_of_attribute(data, at, row_open, row_r)
-                    if row is not None:
-                        scan.hidden_rows.add(row)
-                    at = data.find(hidden, at + len(hidden))
-            if formula_open in data:
-                for m in formula_re.finditer(data):
-                    # <f> is a cell's first child: the cell's tag is the last one before it
-                    start = data.rfind(cell_open, 0, m.start())
-                    while start >= 0 and data[start + len(cell_open)] not in b" \t\r\n>/":
-                        start = data.rfind(cell_open, 0, start)
-                    r = cell_r.search(data, start, m.start()) if start >= 0 else None
-                    if r is None:
-                        raise UnreadableSheet(f"{part}: a formula cell without its reference")
-                    letters, row = r.groups()
-                    col = columns.get(letters) or columns.setdefault(
-                        letters, column_number(letters)
-                    )
-                    formulas.setdefault(int(row), set()).add(col)
-            if b't="e"' in data:
-                for m in error_re.finditer(data):
-                    if m.group(0).endswith(b"/>"):  # an error cell without a value
-                        continue
-                    r = cell_r.search(m.group(0))
-                    # the value follows the formula, if any, inside the cell
-                    v = value_re.search(data, m.end(), data.find(cell_close, m.end()))
-                    if r is not None and v is not None:
-                        cells = scan.errors.setdefault(int(r.group(2)), {})
-                        cells[column_number(r.group(1))] = v.group(1).decode()
-    return scan
+            scanner.feed(kind, data)
+    return scanner.scan
 
 
 def plain(value: object, seen: dict | None = None) -> object:
@@ -463,13 +485,23 @@ def _convert_rows(
     return rows
 
 
-def _read_sheet(data, scan: SheetScan, sheet: SheetPart, conv: _Converter) -> SheetRead:
-    """The ``SheetRead`` of one sheet from calamine's ``data`` and the scan of its XML."""
+class _PiecesOutOfOrder(Exception):
+    """The pieces of a sheet parsed apart hold rows out of order (its XML lists them so)."""
+
+
+def _read_sheet(pieces: Iterator, scan: SheetScan, sheet: SheetPart, conv: _Converter) -> SheetRead:
+    """The ``SheetRead`` of one sheet from the scan of its XML and calamine's data of its
+    rows: one piece (the whole sheet), or several whose rows follow one another, the first
+    holding row 1. A piece is dropped as soon as it is converted.
+
+    Raises ``_PiecesOutOfOrder`` when a piece holds a row above the end of the one before.
+    """
     header: list[object] = []
     rows: list[RowRead] = []
+    data = next(pieces, None)
     # calamine's grid starts at the first used column; a sheet whose row 1 is empty has no
     # header, so nothing under it is read.
-    if data.height and data.start[0] == 0:
+    if data is not None and data.height and data.start[0] == 0:
         first_col = data.start[1]
         grid = iter(data.iter_rows())
         top = next(grid)
@@ -477,8 +509,23 @@ def _read_sheet(data, scan: SheetScan, sheet: SheetPart, conv: _Converter) -> Sh
         while header and not header[-1]:
             header.pop()
         if header:
-            rows = _convert_rows(grid, 2, first_col, len(header), scan, conv)
-        del grid
+            width = len(header)
+            rows = _convert_rows(grid, 2, first_col, width, scan, conv)
+            last = data.end[0]
+            del grid, data
+            for data in pieces:
+                if data.height:
+                    # the grid of a piece starts at its first used column, but at row 1:
+                    # the empty rows above its first used row are skipped
+                    first_row, first_col = data.start
+                    if first_row <= last:
+                        raise _PiecesOutOfOrder(sheet.name)
+                    grid = iter(data.iter_rows())
+                    next(islice(grid, first_row, first_row), None)
+                    rows += _convert_rows(grid, first_row + 1, first_col, width, scan, conv)
+                    last = data.end[0]
+                    del grid
+                del data
     table = sheet.tables[0] if sheet.tables else None
     filter_ref = scan.filter_ref
     if table is not None and table.has_filter:
@@ -524,15 +571,153 @@ def _parse(path: Path, name: str):
         return book.get_sheet_by_name(name)
 
 
+#: A sheet whose XML holds at least this many bytes is parsed in pieces by several threads
+#: at once (calamine lets go of the GIL while it parses); a smaller one in one go.
+SPLIT_BYTES = 32 << 20
+#: About how many bytes of rows each piece holds (a sheet of SPLIT_BYTES makes 2 pieces).
+PIECE_BYTES = 48 << 20
+#: Threads parsing the pieces (this thread meanwhile reads the other sheets).
+PARSERS = 2
+#: Parts a piece's package carries over from the workbook: those calamine reads to open a
+#: workbook and type its cells (sheet list, date system, number formats, shared strings),
+#: at the places it looks for them.
+_CARRIED = (
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+)
+_CARRIED_TYPES = (REL_NS + "/styles", REL_NS + "/sharedStrings")
+
+
+def _carried_parts(zf: zipfile.ZipFile, package: Package) -> dict[str, bytes]:
+    names = set(_CARRIED) | {package.workbook_part, _rels_of(package.workbook_part)}
+    for kind, target in _relationships(zf, package.workbook_part).values():
+        if kind in _CARRIED_TYPES:
+            names.add(target)
+    return {name: zf.read(name) for name in sorted(names) if name in zf.NameToInfo}
+
+
+def _parse_piece(file: str, name: str):
+    """calamine's data of sheet ``name`` in the piece's package at ``file``, which is then
+    deleted."""
+    try:
+        with CalamineWorkbook.from_path(file) as book:
+            return book.get_sheet_by_name(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(file)
+
+
+class _PieceFile:
+    """A private temporary package holding the carried parts and one piece of a worksheet's
+    rows at the worksheet's own place (stored, not compressed: it is read once, at once)."""
+
+    def __init__(self, carried: dict[str, bytes], part: str, head: bytes, large: bool) -> None:
+        fd, self.path = tempfile.mkstemp(prefix="authbook-", suffix=".xlsx")
+        try:
+            self._file = os.fdopen(fd, "wb")
+            self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED)
+            for name, data in carried.items():
+                self._zip.writestr(name, data)
+            self._sheet = self._zip.open(part, "w", force_zip64=large)
+            self._sheet.write(head)
+        except BaseException:
+            self.discard()
+            raise
+        self.size = 0
+
+    def write(self, rows: bytes) -> None:
+        self._sheet.write(rows)
+        self.size += len(rows)
+
+    def close(self, tail: bytes) -> str:
+        """End the worksheet with ``tail`` and the package; its path."""
+        try:
+            self._sheet.write(tail)
+            self._sheet.close()
+            self._zip.close()
+            self._file.close()
+        except BaseException:
+            self.discard()
+            raise
+        return self.path
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+def _split_sheet(
+    zf: zipfile.ZipFile, package: Package, sheet: SheetPart, parsers: ThreadPoolExecutor
+) -> tuple[SheetScan, Iterator]:
+    """Inflate a large worksheet once: scan it (``scan_sheet``) and cut its rows, at row
+    boundaries, into pieces of about ``PIECE_BYTES``, each written as a package of its own
+    and handed to ``parsers`` as soon as it is written.
+
+    Returns the scan and an iterator over calamine's data of the pieces in row order
+    (waiting for each), for ``_read_sheet``. Every piece's file is gone once parsed.
+    """
+    prefix = namespace_prefix(zf, sheet.part)
+    scanner = _Scanner(sheet.part, prefix)
+    carried = _carried_parts(zf, package)
+    info = zf.getinfo(sheet.part)
+    count = max(2, round(info.file_size / PIECE_BYTES))
+    target = info.file_size // count
+    large = info.file_size >= zipfile.ZIP64_LIMIT
+    dimension = re.compile(rb"<" + prefix + rb"dimension\b[^>]*>")
+    # a piece starts only at a row that carries its number (calamine counts on from the
+    # row before one without)
+    numbered = re.compile(rb"\s*<" + prefix + rb'row\b[^>]*?\br="\d+"')
+    tail = b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
+    futures = []
+    head = b""
+    piece: _PieceFile | None = None
+    try:
+        with zf.open(sheet.part) as stream:
+            for kind, data in iter_row_chunks(stream, prefix):
+                scanner.feed(kind, data)
+                if kind == "head":
+                    # the dimension of the whole sheet would only mislead the parse of a piece
+                    head = dimension.sub(b"", data)
+                elif kind == "rows":
+                    if piece is not None and piece.size >= target and numbered.match(data):
+                        futures.append(parsers.submit(_parse_piece, piece.close(tail), sheet.name))
+                        piece = None
+                    if piece is None:
+                        piece = _PieceFile(carried, sheet.part, head, large)
+                    piece.write(data)
+        if piece is not None:
+            futures.append(parsers.submit(_parse_piece, piece.close(tail), sheet.name))
+            piece = None
+    finally:
+        if piece is not None:
+            piece.discard()
+    return scanner.scan, _results(futures)
+
+
+def _results(futures: list) -> Iterator:
+    """The futures' results in order, each future let go of once its result is taken."""
+    futures.reverse()
+    while futures:
+        yield futures.pop().result()
+
+
 def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
     """The named sheets that exist in the workbook at ``path``, as ``SheetRead``, in the
     order of ``names``.
 
-    The largest sheet is parsed by calamine in a second thread while this one scans every
-    sheet's XML and reads the others; each sheet's calamine data is dropped as soon as it
-    is converted. Raises ``UnreadableSheet`` for a worksheet whose cells carry no
-    references (no program we know writes those; the openpyxl adapter reads them), and
-    calamine's own errors.
+    The largest sheet is parsed by calamine in other threads while this one reads the
+    others: in one go, or, from ``SPLIT_BYTES`` on, cut into pieces parsed side by side
+    (each a small package of its own in a private temporary file, deleted once parsed);
+    its XML is inflated once, for the cut and the scan. Each sheet's calamine data is
+    dropped as soon as it is converted. Raises ``UnreadableSheet`` for a worksheet whose
+    cells carry no references (no program we know writes those; the openpyxl adapter reads
+    them), and calamine's own errors.
     """
     path = Path(path)
     with zipfile.ZipFile(path) as zf:
@@ -541,21 +726,29 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
         if not parts:
             return {}
         largest = max(parts, key=lambda n: zf.getinfo(parts[n].part).file_size)
+        big = parts[largest]
         done: dict[str, SheetRead] = {}
         conv = _Converter()
-        with _collector_paused(), ThreadPoolExecutor(max_workers=1) as parser:
-            parsing = parser.submit(_parse, path, largest)
+        with _collector_paused(), ThreadPoolExecutor(max_workers=PARSERS) as parsers:
+            if zf.getinfo(big.part).file_size >= SPLIT_BYTES:
+                scan, pieces = _split_sheet(zf, package, big, parsers)
+            else:
+                pieces = _results([parsers.submit(_parse, path, largest)])
+                scan = None
             with CalamineWorkbook.from_path(str(path)) as book:
                 for name, sheet in parts.items():
                     if name != largest:
-                        scan = scan_sheet(zf, sheet.part)
                         data = book.get_sheet_by_name(name)
-                        done[name] = _read_sheet(data, scan, sheet, conv)
+                        done[name] = _read_sheet(
+                            iter([data]), scan_sheet(zf, sheet.part), sheet, conv
+                        )
                         del data
-            scan = scan_sheet(zf, parts[largest].part)
-            data = parsing.result()
-            del parsing  # the future would keep calamine's data alive
-            done[largest] = _read_sheet(data, scan, parts[largest], conv)
-            del data
+            if scan is None:
+                scan = scan_sheet(zf, big.part)
+            try:
+                done[largest] = _read_sheet(pieces, scan, big, conv)
+            except _PiecesOutOfOrder:
+                del pieces
+                done[largest] = _read_sheet(iter([_parse(path, largest)]), scan, big, conv)
         _return_freed_memory()
         return {n: done[n] for n in parts}
