@@ -19,7 +19,7 @@ from authbook.rules import coding
 from authbook.rules import findings as context_rules
 from authbook.rules.findings import CheckContext, finding
 from authbook.rules.units import Draw
-from authbook.rules.values import code_key, name_key
+from authbook.rules.values import code_key, name_key, parse_date
 
 __all__ = ["CHECKS", "CheckContext", "build_context", "run_checks", "check_text"]
 
@@ -188,13 +188,17 @@ def input_problem_check(message: str) -> str:
     return f"INPUT PROBLEM: {message}"
 
 
-def input_problem_finding(raw, message: str) -> Finding:
-    """A finding for a note row that could not be read: it cannot be billed as it stands."""
+def input_problem_finding(raw, message: str, date_order: str = "MDY") -> Finding:
+    """A finding for a note row that could not be read: it cannot be billed as it stands.
+    It names the row's Service Date when that cell reads as a date (``date_order`` as the
+    Settings sheet says), so the Checks sheet can be sorted and filtered by it."""
     values = raw.values
+    day, _ = parse_date(values.get("service_date"), date_order)
     return Finding(
         source=raw.source,
         note_id=_text(values.get("note_id")),
         client_id=_text(values.get("client_id")),
+        service_date=day,
         billing_code=_text(values.get("billing_code")),
         kind="INPUT PROBLEM",
         message=message,

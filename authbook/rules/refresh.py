@@ -131,8 +131,9 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         )
 
     note_statuses = _note_statuses(
-        raw.notes, draws, findings, findings_by_row, first_problem, clients, rates
-    )
+        raw.notes, draws, findings, findings_by_row, first_problem, clients, rates,
+        book.settings.date_order,
+    )  # fmt: skip
 
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (severity[a.kind], a.end_date, a.source.row))
@@ -173,7 +174,7 @@ def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
 
 
 def _note_statuses(
-    rows, draws, findings, findings_by_row, first_problem, clients, rates
+    rows, draws, findings, findings_by_row, first_problem, clients, rates, date_order: str
 ) -> NoteStatuses:
     """The status of every row of ``rows`` (the raw Notes rows): from its draw, or an INPUT
     PROBLEM for a row that could not be read (its finding is added to ``findings``).
@@ -194,7 +195,7 @@ def _note_statuses(
         if upcoming is None or upcoming.note.source.row != number:
             row = rows[position]
             message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
-            findings.append(input_problem_finding(row, message))
+            findings.append(input_problem_finding(row, message, date_order))
             add_source(row.source)
             add_applied(None)
             add_payer(None)

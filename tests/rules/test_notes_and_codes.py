@@ -183,6 +183,10 @@ def test_note_with_an_unreadable_date_is_flagged_and_draws_nothing():
     assert note_status(result, 2).check.startswith("INPUT PROBLEM")
     assert note_status(result, 3).check.startswith("INPUT PROBLEM")
     assert auth_status(result, "A1").used_units == 0
+    # the Checks sheet lists both, with the Service Date where the cell reads as one
+    checks = {f.source.row: f for f in result.findings if f.kind == "INPUT PROBLEM"}
+    assert checks[2].service_date is None
+    assert checks[3].service_date == date(2026, 1, 10)
 
 
 def test_settings_date_order_decides_how_typed_dates_are_read():
