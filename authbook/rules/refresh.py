@@ -100,6 +100,14 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
     rates = {code_key(c.code): c.rate for c in book.billing_codes}
 
     first_problem = _first_problem_by_row(problems)
+    # an auth whose Auth # is also on an earlier row still counts units, but its Alert cell
+    # says so: notes that name that Auth # go to the earlier row
+    auth_sheet = raw.auths[0].source.sheet if raw.auths else None
+    duplicate_number = {
+        p.source.row: p.message
+        for p in problems
+        if p.field == "auth_no" and p.source.sheet == auth_sheet
+    }
     auth_by_row = {a.source.row: a for a in book.auths}
     alerts: list[Alert] = []
     auth_statuses = []
@@ -113,6 +121,9 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         if running_out is not None:
             found.append(running_out)
         alerts.extend(found)
+        messages = [a.message for a in found]
+        if auth.source.row in duplicate_number:
+            messages.insert(0, f"INPUT PROBLEM: {duplicate_number[auth.source.row]}")
         client = clients.get(name_key(auth.client_id))
         remaining = ledger.remaining(auth)
         auth_statuses.append(
@@ -124,7 +135,7 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
                 remaining_units=remaining,
                 available_units=ledger.available(auth),
                 active=is_active(auth, remaining, day),
-                alert="; ".join(a.message for a in found),
+                alert="; ".join(messages),
                 primary_therapist=client.primary_therapist if client else None,
                 dob=client.dob if client else None,
             )

@@ -118,6 +118,10 @@ def test_duplicate_auth_number_is_a_problem_on_the_second_row():
     )
     dupes = [p for p in result.problems if p.field == "auth_no"]
     assert [(p.source.row, p.entity) for p in dupes] == [(3, "X1")]
+    # the second row's Alert cell says so too, where a manager filtering Auths sees it
+    assert result.auths[0].alert == ""
+    assert result.auths[1].alert.startswith("INPUT PROBLEM: Auth # X1 is also on row 2")
+    assert result.auths[1].remaining_units == 10  # it still counts its own units
 
 
 BAD_AUTHS = """
