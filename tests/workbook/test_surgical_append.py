@@ -20,7 +20,7 @@ from openpyxl.worksheet.table import Table
 
 from authbook.workbook import surgical
 from authbook.workbook.fastread import read_sheets
-from authbook.workbook.sheetdata import SheetWrite
+from authbook.workbook.sheetdata import CellColumns, SheetWrite
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -145,6 +145,32 @@ def test_a_refresh_filling_every_row_matches_the_general_path(books, monkeypatch
         assert fast == general, kind
     notes = read_sheets(books["plain"], ["Notes"])["Notes"]
     assert notes.rows[0].values[:2] == ["N2", 4]
+
+
+@st.composite
+def cell_columns(draw):
+    rows = sorted(draw(st.sets(st.integers(1, 44), max_size=44)))
+    columns = sorted(draw(st.sets(st.integers(1, 9), min_size=1, max_size=5)))
+    values = [draw(st.lists(VALUES, min_size=len(rows), max_size=len(rows))) for _ in columns]
+    return CellColumns(rows, columns, values)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kind=st.sampled_from(["plain", "spans", "row styles"]), cells=cell_columns(),
+       formats=FORMATS)  # fmt: skip
+def test_cells_given_by_column_are_written_as_the_same_cells_given_one_by_one(
+    books, monkeypatch, kind, cells, formats
+):
+    """A refresh hands the writer its computed columns as CellColumns: the file must be the
+    one the same cells give as a dict, by the fast path and by the general one."""
+    by_column = {"Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats)}
+    one_by_one = {"Notes": SheetWrite(cells=dict(cells.items()), last_row=44,
+                                      number_formats=formats)}  # fmt: skip
+    general, fast = _general_and_fast(monkeypatch, books[kind], by_column)
+    _, fast_dict = _general_and_fast(monkeypatch, books[kind], one_by_one)
+    assert fast == general == fast_dict
 
 
 def test_spans_widen_to_the_cells_appended(books, tmp_path):
