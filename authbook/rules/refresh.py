@@ -199,6 +199,7 @@ def _note_statuses(
     add_charge, add_inpatient, add_check = charges.append, inpatient.append, checks.append
     rate_of: dict[object, float | None] = {}  # the code as typed -> its rate
     payer_of: dict[object, str | None] = {}  # the client ID as typed -> its primary payer
+    charge_of: dict[tuple, float] = {}  # (rate, units, sliding scale %) -> the charge
     usable = iter(draws)
     upcoming = next(usable, None)
     row_numbers = rows.rows if isinstance(rows, RawRows) else [r.source.row for r in rows]
@@ -242,7 +243,13 @@ def _note_statuses(
         if rate is None:
             add_charge(None)
         else:
-            add_charge(round(rate * note.units * (100.0 if pct is None else pct) / 100, 2))
+            units = note.units
+            charge = charge_of.get((rate, units, pct), _UNKNOWN)
+            if charge is _UNKNOWN:
+                charge = charge_of[(rate, units, pct)] = round(
+                    rate * units * (100.0 if pct is None else pct) / 100, 2
+                )
+            add_charge(charge)
     columns = dict(zip(NOTE_STATUS_FIELDS, (applied, payers, charges, inpatient, checks)))
     return NoteStatuses(sources, columns)
 
