@@ -600,6 +600,12 @@ def _carried_parts(zf: zipfile.ZipFile, package: Package) -> dict[str, bytes]:
     return {name: zf.read(name) for name in sorted(names) if name in zf.NameToInfo}
 
 
+def _parse_sheets(path: Path, names: list[str]) -> dict:
+    """calamine's data of the named sheets, from a workbook opened for them."""
+    with CalamineWorkbook.from_path(str(path)) as book:
+        return {name: book.get_sheet_by_name(name) for name in names}
+
+
 def _parse_piece(file: str, name: str):
     """calamine's data of sheet ``name`` in the piece's package at ``file``, which is then
     deleted."""
@@ -730,21 +736,23 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
         done: dict[str, SheetRead] = {}
         conv = _Converter()
         with _collector_paused(), ThreadPoolExecutor(max_workers=PARSERS) as parsers:
+            # the other sheets first: each is small next to the largest, and they are ready
+            # to convert by the time this thread has cut the largest
+            others = parsers.submit(_parse_sheets, path, [n for n in parts if n != largest])
             if zf.getinfo(big.part).file_size >= SPLIT_BYTES:
                 scan, pieces = _split_sheet(zf, package, big, parsers)
             else:
                 pieces = _results([parsers.submit(_parse, path, largest)])
                 scan = None
-            with CalamineWorkbook.from_path(str(path)) as book:
-                for name, sheet in parts.items():
-                    if name != largest:
-                        data = book.get_sheet_by_name(name)
-                        done[name] = _read_sheet(
-                            iter([data]), scan_sheet(zf, sheet.part), sheet, conv
-                        )
-                        del data
             if scan is None:
                 scan = scan_sheet(zf, big.part)
+            scans = {n: scan_sheet(zf, parts[n].part) for n in parts if n != largest}
+            parsed = others.result()
+            del others  # the future would keep calamine's data alive
+            for name, scanned in scans.items():
+                data = iter([parsed.pop(name)])
+                done[name] = _read_sheet(data, scanned, parts[name], conv)
+                del data
             try:
                 done[largest] = _read_sheet(pieces, scan, big, conv)
             except _PiecesOutOfOrder:
