@@ -103,20 +103,35 @@ class RawRecord:
 
 class RawRows(Sequence):
     """The raw rows of one sheet, held compactly: ``fields`` names the columns read, and each
-    row is its Excel row number (``rows``) and a tuple of its cells in ``fields`` order
-    (``cells``). It reads as a sequence of RawRecord, made when asked for, so code that loops
-    over raw rows works unchanged; code that reads whole columns uses ``columns()``.
+    row is its Excel row number (``rows``) and its cells in ``fields`` order — a tuple per
+    row (``cells``), or a list per field (``RawRows.of_columns``). It reads as a sequence of
+    RawRecord, made when asked for, so code that loops over raw rows works unchanged; code
+    that reads whole columns uses ``columns()``.
 
     A Notes sheet of 500,000 rows kept as RawRecords needs a dict per row (hundreds of MB);
-    kept as RawRows it needs one tuple per row.
+    kept as RawRows it needs a tuple per row, or nothing beyond the columns as read.
     """
 
-    __slots__ = ("sheet", "fields", "rows", "cells")
+    __slots__ = ("sheet", "fields", "rows", "cells", "_by_field")
 
     def __init__(
         self, sheet: str, fields: tuple[str, ...], rows: list[int], cells: list[tuple]
     ) -> None:
         self.sheet, self.fields, self.rows, self.cells = sheet, tuple(fields), rows, cells
+        self._by_field: dict[str, Sequence] | None = None
+
+    @classmethod
+    def of_columns(
+        cls, sheet: str, fields: tuple[str, ...], rows: list[int], columns: list[Sequence]
+    ) -> RawRows:
+        """RawRows whose cells are held as ``columns``, one sequence per field of ``fields``
+        (in that order), each with one cell per row of ``rows``."""
+        if len(columns) != len(fields) or any(len(c) != len(rows) for c in columns):
+            raise ValueError("RawRows.of_columns needs one cell per row for every field")
+        held = cls(sheet, fields, rows, [])
+        held.cells = None
+        held._by_field = dict(zip(held.fields, columns))
+        return held
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -141,15 +156,21 @@ class RawRows(Sequence):
 
     def record(self, position: int) -> RawRecord:
         """The RawRecord of the row at ``position`` (0-based, in sheet order)."""
+        if self.cells is None:
+            cells = tuple(self._by_field[f][position] for f in self.fields)
+        else:
+            cells = self.cells[position]
         return RawRecord.trusted(
             source=Source.trusted(sheet=self.sheet, row=self.rows[position]),
-            values=dict(zip(self.fields, self.cells[position])),
+            values=dict(zip(self.fields, cells)),
         )
 
     def columns(self, names: Iterable[str]) -> list[Sequence]:
         """The cells of each field of ``names``, one sequence per field, in row order (all
-        None for a field the sheet has no column for)."""
-        by_field = dict(zip(self.fields, zip(*self.cells))) if self.cells else {}
+        None for a field the sheet has no column for). Do not change them."""
+        by_field = self._by_field
+        if by_field is None:
+            by_field = dict(zip(self.fields, zip(*self.cells))) if self.cells else {}
         blank = (None,) * len(self.rows)
         return [by_field.get(name, blank) for name in names]
 

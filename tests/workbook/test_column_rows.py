@@ -1,0 +1,102 @@
+"""A large sheet is read by column (ColumnRows): it must read as the RowReads it stands for,
+and give the refresh the same raw rows and the same cells to write as rows read one by one
+(hypothesis)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authbook.models import NoteStatus, Source
+from authbook.workbook import records, schema
+from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
+
+#: the computed columns included, as the template has them, and a column of the user's own
+HEADERS = [*schema.NOTES.headers, "My own column"]
+WIDTH = len(HEADERS)
+COMPUTED = len(schema.NOTES.headers) - 9
+cells = st.sampled_from([None, " ", "C1", "c2", 0, 2, 4.5, "=SUM(A1)"])
+computed = st.sampled_from([None, "OK", "P1", 12.5, "Y"])
+
+
+@st.composite
+def sheets(draw):
+    """A Notes sheet as rows of cells (None for empty, never empty text) and its numbers."""
+    count = draw(st.integers(0, 12))
+    numbers = sorted(draw(st.sets(st.integers(2, 40), min_size=count, max_size=count)))
+    grid = []
+    for _ in numbers:
+        row = [draw(cells) for _ in range(9)] + [draw(computed) for _ in range(COMPUTED)]
+        row.append(draw(st.sampled_from([None, "mine"])))
+        if all(v is None for v in row):
+            row[-1] = "mine"  # a reader never gives a row empty in every column
+        grid.append(row)
+    return numbers, grid
+
+
+def _both(numbers, grid) -> tuple[SheetRead, SheetRead]:
+    by_rows = SheetRead(
+        "Notes", list(HEADERS), [RowRead(n, list(v)) for n, v in zip(numbers, grid)]
+    )
+    columns = [list(c) for c in zip(*grid)] if grid else [[] for _ in HEADERS]
+    by_columns = SheetRead("Notes", list(HEADERS), ColumnRows(list(numbers), columns))
+    return by_rows, by_columns
+
+
+@settings(max_examples=150, deadline=None)
+@given(sheets())
+def test_rows_read_by_column_read_as_the_rows_they_hold(sheet):
+    by_rows, by_columns = _both(*sheet)
+    assert list(by_columns.rows) == by_rows.rows
+    assert len(by_columns.rows) == len(by_rows.rows)
+    if by_rows.rows:
+        assert by_columns.rows[-1] == by_rows.rows[-1]
+        assert by_columns.rows[0:2] == by_rows.rows[0:2]
+
+
+@settings(max_examples=150, deadline=None)
+@given(sheets())
+def test_raw_rows_of_a_sheet_read_by_column_equal_those_read_row_by_row(sheet):
+    by_rows, by_columns = _both(*sheet)
+    expected = records.raw_rows(schema.NOTES, by_rows)
+    got = records.raw_rows(schema.NOTES, by_columns)
+    assert list(got) == list(expected)
+    assert got.rows == expected.rows
+    names = ["client_id", "units", "minutes"]
+    assert [list(c) for c in got.columns(names)] == [list(c) for c in expected.columns(names)]
+
+
+statuses = st.fixed_dictionaries(
+    {
+        "applied_auth_no": st.sampled_from([None, "P1", "P2"]),
+        "payer": st.sampled_from([None, "Aetna"]),
+        "charge": st.sampled_from([None, 12.5, 99.0]),
+        "inpatient": st.sampled_from([None, True, False]),
+        "check": st.sampled_from(["OK", "NO AUTH"]),
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(sheets(), st.data())
+def test_cells_written_to_a_sheet_read_by_column_equal_those_compared_row_by_row(sheet, data):
+    numbers, grid = sheet
+    if data.draw(st.booleans()):  # a first refresh: the computed columns empty
+        grid = [row[:9] + [None] * COMPUTED + row[-1:] for row in grid]
+        grid = [row if any(v is not None for v in row) else row[:-1] + ["mine"] for row in grid]
+    by_rows, by_columns = _both(numbers, grid)
+    # statuses for the rows the refresh could read (some rows may have none), and maybe
+    # for a row the sheet lacks
+    rows = sorted(data.draw(st.sets(st.sampled_from(numbers)))) if numbers else []
+    rows += data.draw(st.sampled_from([[], [41]]))
+    found = [NoteStatus(source=Source(sheet="Notes", row=n), **data.draw(statuses)) for n in rows]
+    expected = records.record_writes(schema.NOTES, by_rows, found, records.NOTE_COMPUTED)
+    got = records.record_writes(schema.NOTES, by_columns, found, records.NOTE_COMPUTED)
+    assert list(got.cells.items()) == list(expected.cells.items())
+    assert got.last_row == expected.last_row
+
+
+def test_column_rows_refuse_columns_of_another_length():
+    with pytest.raises(ValueError):
+        ColumnRows([2, 3], [["a", "b"], ["c"]])
