@@ -9,8 +9,9 @@ text (``"#N/A"``), a formula cell as its cached result. Equal text and dates in 
 are one shared object (a large sheet repeats client IDs, codes and dates many times).
 
 Time goes mostly to calamine parsing the largest sheet (Notes); ``read_sheets`` has that
-done in a second thread while it reads the other sheets, then converts the largest a
-block of rows at a time. Measure with ``benchmarks/refresh.py`` (its load figure).
+done by two threads at once, the sheet cut into pieces at row boundaries, while it converts
+the other sheets, then converts the largest a block of rows at a time. Measure with
+``benchmarks/refresh.py`` (its load figure).
 """
 
 from __future__ import annotations
@@ -576,7 +577,7 @@ def _parse(path: Path, name: str):
 SPLIT_BYTES = 32 << 20
 #: About how many bytes of rows each piece holds (a sheet of SPLIT_BYTES makes 2 pieces).
 PIECE_BYTES = 48 << 20
-#: Threads parsing the pieces (this thread meanwhile reads the other sheets).
+#: Threads parsing: the other sheets, then the largest (whole or its pieces).
 PARSERS = 2
 #: Parts a piece's package carries over from the workbook: those calamine reads to open a
 #: workbook and type its cells (sheet list, date system, number formats, shared strings),
@@ -593,6 +594,8 @@ _CARRIED_TYPES = (REL_NS + "/styles", REL_NS + "/sharedStrings")
 
 
 def _carried_parts(zf: zipfile.ZipFile, package: Package) -> dict[str, bytes]:
+    """The ``_CARRIED`` parts the workbook has, and its styles and shared strings wherever
+    its relationships put them: name -> bytes."""
     names = set(_CARRIED) | {package.workbook_part, _rels_of(package.workbook_part)}
     for kind, target in _relationships(zf, package.workbook_part).values():
         if kind in _CARRIED_TYPES:
@@ -675,7 +678,9 @@ def _split_sheet(
     count = max(2, round(info.file_size / PIECE_BYTES))
     target = info.file_size // count
     large = info.file_size >= zipfile.ZIP64_LIMIT
-    dimension = re.compile(rb"<" + prefix + rb"dimension\b[^>]*>")
+    dimension = re.compile(
+        rb"<" + prefix + rb"dimension\b[^>]*?(?:/>|>.*?</" + prefix + rb"dimension>)", re.S
+    )
     # a piece starts only at a row that carries its number (calamine counts on from the
     # row before one without)
     numbered = re.compile(rb"\s*<" + prefix + rb'row\b[^>]*?\br="\d+"')
@@ -717,10 +722,12 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
     """The named sheets that exist in the workbook at ``path``, as ``SheetRead``, in the
     order of ``names``.
 
-    The largest sheet is parsed by calamine in other threads while this one reads the
-    others: in one go, or, from ``SPLIT_BYTES`` on, cut into pieces parsed side by side
-    (each a small package of its own in a private temporary file, deleted once parsed);
-    its XML is inflated once, for the cut and the scan. Each sheet's calamine data is
+    calamine parses in ``PARSERS`` other threads (it lets go of the GIL meanwhile): first
+    the other sheets, then the largest, in one go or, from ``SPLIT_BYTES`` of XML on, cut
+    into pieces parsed side by side, each a small package of its own in a private temporary
+    file deleted once parsed (no room for them: in one go). This thread meanwhile cuts the
+    largest sheet (its XML inflated once, for the cut and the scan), scans and converts
+    the others, then converts the largest a piece at a time. Each sheet's calamine data is
     dropped as soon as it is converted. Raises ``UnreadableSheet`` for a worksheet whose
     cells carry no references (no program we know writes those; the openpyxl adapter reads
     them), and calamine's own errors.
@@ -739,11 +746,13 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
             # the other sheets first: each is small next to the largest, and they are ready
             # to convert by the time this thread has cut the largest
             others = parsers.submit(_parse_sheets, path, [n for n in parts if n != largest])
+            scan = pieces = None
             if zf.getinfo(big.part).file_size >= SPLIT_BYTES:
-                scan, pieces = _split_sheet(zf, package, big, parsers)
-            else:
+                # no room for the pieces in the temporary folder: parse the sheet whole
+                with contextlib.suppress(OSError):
+                    scan, pieces = _split_sheet(zf, package, big, parsers)
+            if pieces is None:
                 pieces = _results([parsers.submit(_parse, path, largest)])
-                scan = None
             if scan is None:
                 scan = scan_sheet(zf, big.part)
             scans = {n: scan_sheet(zf, parts[n].part) for n in parts if n != largest}

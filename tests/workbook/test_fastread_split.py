@@ -349,6 +349,20 @@ def test_a_prefixed_namespace(monkeypatch, split, notes_book):
     assert {r.row: r for r in pieces["Notes"].rows}[50].formulas == {7}
 
 
+def test_the_sheets_dimension_is_left_out_of_its_pieces_however_written(
+    monkeypatch, split, notes_book
+):
+    def dimension_with_closing_tag(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        data, n = re.subn(rb"<dimension ([^>]*?)\s*/>", rb"<dimension \1></dimension>", data)
+        assert n == 1
+        return data
+
+    _rewrite(notes_book, dimension_with_closing_tag)
+    _assert_split_reads_as_whole(monkeypatch, split, notes_book, ["Notes"])
+
+
 def test_dates_of_a_1904_workbook(monkeypatch, split, notes_book):
     def date1904(name: str, data: bytes) -> bytes:
         if name != "xl/workbook.xml":
@@ -368,6 +382,13 @@ def test_a_piece_calamine_cannot_read_fails_the_read_and_leaves_no_file(split, t
         read_sheets(path, ["Notes"])
     assert split.pieces >= 2
     assert list(split.temp.iterdir()) == []
+
+
+def test_without_a_temporary_folder_the_sheet_is_parsed_whole(monkeypatch, split, notes_book):
+    monkeypatch.setattr(tempfile, "tempdir", str(split.temp / "missing"))
+    sheets = read_sheets(notes_book, ["Notes", "Auths"])
+    assert split.pieces == 0 and split.reparsed == 1
+    assert sheets == _whole(monkeypatch, notes_book, ["Notes", "Auths"])
 
 
 def test_a_small_sheet_is_parsed_whole(monkeypatch, split, notes_book):
