@@ -29,13 +29,13 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import islice
+from itertools import compress, islice
 from pathlib import Path
 from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
-from authbook.workbook.sheetdata import RowRead, SheetRead
+from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -437,11 +437,68 @@ def _blocks(first: list[list], rest: Iterator[list], size: int) -> Iterator[list
         yield block
 
 
+#: A largest sheet of at least this many rows is read by column (``ColumnRows``).
+COLUMN_ROWS_FROM = 20_000
+
+
+class _Columns:
+    """The rows of a sheet gathered by column, a converted block at a time."""
+
+    def __init__(self, width: int) -> None:
+        self.numbers: list[int] = []
+        self.columns: list[list] = [[] for _ in range(width)]
+
+    def add(self, numbers: range, columns: list[list]) -> None:
+        """Add a block: its row numbers and its columns, leaving out rows empty in every one."""
+        if any(None not in c for c in columns):  # a column filled in every row: none empty
+            self.numbers.extend(numbers)
+            for mine, column in zip(self.columns, columns):
+                mine.extend(column)
+            return
+        blank = (None,) * len(columns)
+        keep = list(map(blank.__ne__, zip(*columns)))
+        self.numbers.extend(compress(numbers, keep))
+        for mine, column in zip(self.columns, columns):
+            mine.extend(compress(column, keep))
+
+    def rows(self, scan: SheetScan) -> ColumnRows | list[RowRead]:
+        """The rows gathered: ``ColumnRows`` from ``COLUMN_ROWS_FROM`` rows on, else RowReads."""
+        width = len(self.columns)
+        formulas = _formula_columns(scan, width, self.numbers)
+        held = ColumnRows(self.numbers, self.columns, formulas)
+        return held if len(self.numbers) >= COLUMN_ROWS_FROM else list(held)
+
+
+def _formula_columns(scan: SheetScan, width: int, rows: Iterable[int]) -> dict[int, frozenset]:
+    """Row -> the columns (up to ``width``) whose cell holds a formula, for ``rows``; rows
+    with formulas in the same columns share one frozenset (~200 bytes each)."""
+    found: dict[int, frozenset[int]] = {}
+    if not scan.formulas:
+        return found
+    shared: dict[frozenset[int], frozenset[int]] = {}
+    for row in rows:
+        marked = scan.formulas.get(row)
+        if marked:
+            key = frozenset(marked)
+            cols = shared.get(key)
+            if cols is None:
+                cols = shared[key] = frozenset(c for c in key if c <= width)
+            found[row] = cols
+    return found
+
+
 def _convert_rows(
-    grid: Iterator[list], first_row: int, first_col: int, width: int, scan: SheetScan, conv
+    grid: Iterator[list],
+    first_row: int,
+    first_col: int,
+    width: int,
+    scan: SheetScan,
+    conv,
+    into: _Columns | None = None,
 ) -> list[RowRead]:
     """``RowRead`` for the rows calamine yields (the first is ``first_row``), each ``width``
-    columns wide; the grid starts at 0-based column ``first_col``.
+    columns wide; the grid starts at 0-based column ``first_col``. With ``into``, the rows
+    are added to it by column instead (and none are returned).
 
     Works a block of rows at a time: the block is turned into columns, each column
     converted (``_Converter``), and the columns turned back into rows.
@@ -466,23 +523,20 @@ def _convert_rows(
                     if col <= width:
                         columns[col - 1][row - row0] = text
         numbers = range(row0, row0 + n)
+        if into is not None:
+            into.add(numbers, columns)
+            row0 += n
+            continue
         values = map(list, zip(*columns))
         if any(None not in c for c in columns):  # a column filled in every row: none empty
             rows.extend(map(RowRead, numbers, values))
         else:
             rows.extend(RowRead(r, v) for r, v in zip(numbers, values) if v.count(None) < width)
         row0 += n
-    if scan.formulas:
-        # rows with formulas in the same columns share one frozenset (~200 bytes each)
-        shared: dict[frozenset[int], frozenset[int]] = {}
+    if scan.formulas and rows:
+        formulas = _formula_columns(scan, width, (read.row for read in rows))
         for read in rows:
-            marked = scan.formulas.get(read.row)
-            if marked:
-                key = frozenset(marked)
-                cols = shared.get(key)
-                if cols is None:
-                    cols = shared[key] = frozenset(c for c in key if c <= width)
-                read.formulas = cols
+            read.formulas = formulas.get(read.row, read.formulas)
     return rows
 
 
@@ -490,10 +544,13 @@ class _PiecesOutOfOrder(Exception):
     """The pieces of a sheet parsed apart hold rows out of order (its XML lists them so)."""
 
 
-def _read_sheet(pieces: Iterator, scan: SheetScan, sheet: SheetPart, conv: _Converter) -> SheetRead:
+def _read_sheet(
+    pieces: Iterator, scan: SheetScan, sheet: SheetPart, conv: _Converter, by_column=False
+) -> SheetRead:
     """The ``SheetRead`` of one sheet from the scan of its XML and calamine's data of its
     rows: one piece (the whole sheet), or several whose rows follow one another, the first
-    holding row 1. A piece is dropped as soon as it is converted.
+    holding row 1. A piece is dropped as soon as it is converted. ``by_column``: a sheet of
+    ``COLUMN_ROWS_FROM`` rows or more is read as ``ColumnRows``.
 
     Raises ``_PiecesOutOfOrder`` when a piece holds a row above the end of the one before.
     """
@@ -511,7 +568,8 @@ def _read_sheet(pieces: Iterator, scan: SheetScan, sheet: SheetPart, conv: _Conv
             header.pop()
         if header:
             width = len(header)
-            rows = _convert_rows(grid, 2, first_col, width, scan, conv)
+            into = _Columns(width) if by_column else None
+            rows = _convert_rows(grid, 2, first_col, width, scan, conv, into)
             last = data.end[0]
             del grid, data
             for data in pieces:
@@ -523,10 +581,12 @@ def _read_sheet(pieces: Iterator, scan: SheetScan, sheet: SheetPart, conv: _Conv
                         raise _PiecesOutOfOrder(sheet.name)
                     grid = iter(data.iter_rows())
                     next(islice(grid, first_row, first_row), None)
-                    rows += _convert_rows(grid, first_row + 1, first_col, width, scan, conv)
+                    rows += _convert_rows(grid, first_row + 1, first_col, width, scan, conv, into)
                     last = data.end[0]
                     del grid
                 del data
+            if into is not None:
+                rows = into.rows(scan)
     table = sheet.tables[0] if sheet.tables else None
     filter_ref = scan.filter_ref
     if table is not None and table.has_filter:
@@ -763,9 +823,10 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
                 done[name] = _read_sheet(data, scanned, parts[name], conv)
                 del data
             try:
-                done[largest] = _read_sheet(pieces, scan, big, conv)
+                done[largest] = _read_sheet(pieces, scan, big, conv, by_column=True)
             except _PiecesOutOfOrder:
                 del pieces
-                done[largest] = _read_sheet(iter([_parse(path, largest)]), scan, big, conv)
+                whole = iter([_parse(path, largest)])
+                done[largest] = _read_sheet(whole, scan, big, conv, by_column=True)
         _return_freed_memory()
         return {n: done[n] for n in parts}

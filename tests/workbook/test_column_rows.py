@@ -4,13 +4,19 @@ and give the refresh the same raw rows and the same cells to write as rows read 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authbook.models import NoteStatus, Source
-from authbook.workbook import records, schema
+from authbook.workbook import fastread, records, schema
 from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
+from authbook.workbook.xlsxfile import WorkbookFile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 #: the computed columns included, as the template has them, and a column of the user's own
 HEADERS = [*schema.NOTES.headers, "My own column"]
@@ -100,3 +106,37 @@ def test_cells_written_to_a_sheet_read_by_column_equal_those_compared_row_by_row
 def test_column_rows_refuse_columns_of_another_length():
     with pytest.raises(ValueError):
         ColumnRows([2, 3], [["a", "b"], ["c"]])
+
+
+# --- the file reader -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_the_largest_sheet_read_by_column_reads_as_openpyxl_reads_it(monkeypatch, tmp_path, cut):
+    """A real file (blank rows, hidden rows, errors, formulas, every kind of value, a Table):
+    its largest sheet read by column (in pieces or whole) reads as the openpyxl adapter
+    reads it row by row."""
+    from test_fastread import _normal
+    from test_fastread_split import _errors_and_formulas, _notes, _write
+
+    path = _write(
+        tmp_path / "notes.xlsx",
+        {"Notes": _notes(120), "Auths": [["Auth #"], ["A1"]]},
+        hidden=(7, 30, 31, 95),
+        tables=[("Notes", "A1:G121")],
+    )
+    _errors_and_formulas(path)
+    monkeypatch.setattr(fastread, "BLOCK_ROWS", 4)
+    monkeypatch.setattr(fastread, "SAMPLE_ROWS", 8)
+    if cut:
+        monkeypatch.setattr(fastread, "SPLIT_BYTES", 0)
+        monkeypatch.setattr(fastread, "PIECE_BYTES", 700)
+        monkeypatch.setattr(fastread, "CHUNK", 300)
+    monkeypatch.setattr(fastread, "COLUMN_ROWS_FROM", 0)
+    by_column = fastread.read_sheets(path, ["Notes", "Auths"])
+    by_row = WorkbookFile(path).read_sheets(["Notes", "Auths"])
+
+    assert isinstance(by_column["Notes"].rows, ColumnRows)
+    assert by_column["Notes"] == _normal(by_row["Notes"])
+    assert any(r.formulas for r in by_column["Notes"].rows)
+    assert 11 not in by_column["Notes"].rows.numbers  # a blank row

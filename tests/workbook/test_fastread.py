@@ -155,7 +155,13 @@ def _mixed_rows(count: int) -> list[list]:
     return rows
 
 
-def test_a_large_sheet_read_block_by_block_reads_what_openpyxl_reads(small_blocks, tmp_path):
+@pytest.mark.parametrize("by_column", [False, True])
+def test_a_large_sheet_read_block_by_block_reads_what_openpyxl_reads(
+    small_blocks, tmp_path, monkeypatch, by_column
+):
+    """Also when the reader keeps it by column (ColumnRows, for a sheet of many rows)."""
+    if by_column:
+        monkeypatch.setattr(fastread, "COLUMN_ROWS_FROM", 0)
     path = _write(tmp_path / "mixed.xlsx", {"Notes": _mixed_rows(60)}, hidden=(7, 30))
     rows = [r for r in range(2, 62) if r % 9]
     _set_cells(
