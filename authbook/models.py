@@ -101,7 +101,33 @@ class RawRecord:
     values: dict[str, Any]
 
 
-class RawRows(Sequence):
+class MadeOnRead(Sequence):
+    """A read-only sequence whose items are made when asked for: a subclass gives
+    ``__len__`` and ``record(position)`` (0-based; negative counts from the end). It equals
+    any sequence of equal items in the same order and, like a list, is not hashable."""
+
+    __slots__ = ()
+
+    def record(self, position: int):  # pragma: no cover - every subclass gives its own
+        raise NotImplementedError
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self.record(i) for i in range(*position.indices(len(self)))]
+        return self.record(position)
+
+    def __iter__(self):
+        return map(self.record, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class RawRows(MadeOnRead):
     """The raw rows of one sheet, held compactly: ``fields`` names the columns read, and each
     row is its Excel row number (``rows``) and its cells in ``fields`` order — a tuple per
     row (``cells``), or a list per field (``RawRows.of_columns``). It reads as a sequence of
@@ -135,21 +161,6 @@ class RawRows(Sequence):
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    def __getitem__(self, position):
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
-        return self.record(position)
-
-    def __iter__(self):
-        return map(self.record, range(len(self.rows)))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # mutable-looking contents: not hashable, like a list
 
     def __repr__(self) -> str:
         return f"RawRows({self.sheet!r}, {len(self)} rows)"
@@ -391,7 +402,7 @@ class NoteStatus:
     check: str
 
 
-class NoteStatuses(Sequence):
+class NoteStatuses(MadeOnRead):
     """The NoteStatus of every Notes row, held by column: ``sources`` (one per row, in sheet
     order) and one list per computed field (``NOTE_STATUS_FIELDS``).
 
@@ -424,21 +435,6 @@ class NoteStatuses(Sequence):
 
     def __len__(self) -> int:
         return len(self.sources)
-
-    def __getitem__(self, position):
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
-        return self.record(position)
-
-    def __iter__(self):
-        return map(self.record, range(len(self.sources)))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         return f"NoteStatuses({len(self)} notes)"

@@ -12,10 +12,12 @@ a formula cell gives its last calculated value and is listed in ``formula_column
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Mapping, Sequence, ValuesView
+from collections.abc import ItemsView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from itertools import chain, compress, cycle, islice, repeat
 from operator import is_not, lt
+
+from authbook.models import MadeOnRead
 
 
 @dataclass(slots=True)  # one per row of a sheet: no per-object __dict__
@@ -31,7 +33,7 @@ class RowRead:
     formulas: frozenset[int] = frozenset()
 
 
-class ColumnRows(Sequence):
+class ColumnRows(MadeOnRead):
     """``SheetRead.rows`` of a large sheet, held by column: ``numbers`` (Excel row numbers,
     ascending) and ``columns[j][i]``, the cell in column ``j + 1`` of row ``numbers[i]``
     (None where the cell is empty or holds empty text; no row is None in every column).
@@ -57,22 +59,11 @@ class ColumnRows(Sequence):
     def __len__(self) -> int:
         return len(self.numbers)
 
-    def __getitem__(self, position):
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
+    def record(self, position: int) -> RowRead:
+        """The RowRead at ``position`` (0-based, in sheet order)."""
         n = self.numbers[position]
         values = [c[position] for c in self.columns]
         return RowRead(n, values, self.formulas.get(n, frozenset()))
-
-    def __iter__(self):
-        return map(self.__getitem__, range(len(self.numbers)))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         return f"ColumnRows({len(self)} rows of {len(self.columns)} columns)"

@@ -17,6 +17,8 @@ from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
 from authbook.workbook.xlsxfile import WorkbookFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_fastread import _normal  # noqa: E402
+from test_fastread_split import notes_workbook  # noqa: E402
 
 #: the computed columns included, as the template has them, and a column of the user's own
 HEADERS = [*schema.NOTES.headers, "My own column"]
@@ -116,16 +118,7 @@ def test_the_largest_sheet_read_by_column_reads_as_openpyxl_reads_it(monkeypatch
     """A real file (blank rows, hidden rows, errors, formulas, every kind of value, a Table):
     its largest sheet read by column (in pieces or whole) reads as the openpyxl adapter
     reads it row by row."""
-    from test_fastread import _normal
-    from test_fastread_split import _errors_and_formulas, _notes, _write
-
-    path = _write(
-        tmp_path / "notes.xlsx",
-        {"Notes": _notes(120), "Auths": [["Auth #"], ["A1"]]},
-        hidden=(7, 30, 31, 95),
-        tables=[("Notes", "A1:G121")],
-    )
-    _errors_and_formulas(path)
+    notes_book = notes_workbook(tmp_path / "notes.xlsx")
     monkeypatch.setattr(fastread, "BLOCK_ROWS", 4)
     monkeypatch.setattr(fastread, "SAMPLE_ROWS", 8)
     if cut:
@@ -133,8 +126,8 @@ def test_the_largest_sheet_read_by_column_reads_as_openpyxl_reads_it(monkeypatch
         monkeypatch.setattr(fastread, "PIECE_BYTES", 700)
         monkeypatch.setattr(fastread, "CHUNK", 300)
     monkeypatch.setattr(fastread, "COLUMN_ROWS_FROM", 0)
-    by_column = fastread.read_sheets(path, ["Notes", "Auths"])
-    by_row = WorkbookFile(path).read_sheets(["Notes", "Auths"])
+    by_column = fastread.read_sheets(notes_book, ["Notes", "Auths"])
+    by_row = WorkbookFile(notes_book).read_sheets(["Notes", "Auths"])
 
     assert isinstance(by_column["Notes"].rows, ColumnRows)
     assert by_column["Notes"] == _normal(by_row["Notes"])

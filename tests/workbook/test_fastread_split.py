@@ -220,16 +220,22 @@ def _errors_and_formulas(path: Path) -> None:
     )
 
 
-@pytest.fixture
-def notes_book(tmp_path):
-    path = _write(
-        tmp_path / "notes.xlsx",
+def notes_workbook(path: Path) -> Path:
+    """A Notes-like workbook at ``path``: ``_notes`` rows, hidden rows, a Table, error and
+    formula cells, and a small second sheet."""
+    _write(
+        path,
         {"Notes": _notes(120), "Auths": [["Auth #"], ["A1"]]},
         hidden=(7, 30, 31, 95),
         tables=[("Notes", "A1:G121")],
     )
     _errors_and_formulas(path)
     return path
+
+
+@pytest.fixture
+def notes_book(tmp_path):
+    return notes_workbook(tmp_path / "notes.xlsx")
 
 
 # --- tests -----------------------------------------------------------------------------------
