@@ -257,8 +257,24 @@ def _cells_by_column(indexes, read: ColumnRows, rows, columns) -> Mapping:
             return empty
     blank = [None] * len(read.numbers)
     picked = [blank if old is None else old for old in olds]
+    if rows == read.numbers:  # a status for every row: whole columns can be compared
+        kept = [j for j in range(len(indexes)) if not _unchanged(picked[j], columns[j])]
+        if len(kept) < len(indexes):  # only the columns that changed, cell by cell
+            indexes = [indexes[j] for j in kept]
+            picked = [picked[j] for j in kept]
+            columns = [columns[j] for j in kept]
+            if not kept:
+                return {}
     current = dict(zip(read.numbers, zip(*picked)))  # row -> its cells in ``indexes`` order
     return _changed_cells(indexes, current, rows, columns, range(len(indexes)))
+
+
+def _unchanged(old: list, new: list) -> bool:
+    """Whether a column holding ``old`` needs none of the cells ``new`` (a refresh of an
+    unchanged workbook): each equal as ``_changed_cells`` compares them, with the loops in C.
+    A Yes/No cell (bool) in the sheet is left to the cell-by-cell comparison, where True is
+    not the number 1."""
+    return old == new and bool not in set(map(type, old))
 
 
 def _changed_cells(indexes, current, rows, columns, old_at=None) -> dict[tuple[int, int], object]:

@@ -25,7 +25,7 @@ HEADERS = [*schema.NOTES.headers, "My own column"]
 WIDTH = len(HEADERS)
 COMPUTED = len(schema.NOTES.headers) - 9
 cells = st.sampled_from([None, " ", "C1", "c2", 0, 2, 4.5, "=SUM(A1)"])
-computed = st.sampled_from([None, "OK", "P1", 12.5, "Y"])
+computed = st.sampled_from([None, "OK", "P1", 12.5, 100, 100.0, "Y", True, 1, ""])
 
 
 @st.composite
@@ -79,7 +79,7 @@ statuses = st.fixed_dictionaries(
     {
         "applied_auth_no": st.sampled_from([None, "P1", "P2"]),
         "payer": st.sampled_from([None, "Aetna"]),
-        "charge": st.sampled_from([None, 12.5, 99.0]),
+        "charge": st.sampled_from([None, 12.5, 99.0, 100.0, 1.0]),
         "inpatient": st.sampled_from([None, True, False]),
         "check": st.sampled_from(["OK", "NO AUTH"]),
     }
@@ -90,19 +90,48 @@ statuses = st.fixed_dictionaries(
 @given(sheets(), st.data())
 def test_cells_written_to_a_sheet_read_by_column_equal_those_compared_row_by_row(sheet, data):
     numbers, grid = sheet
-    if data.draw(st.booleans()):  # a first refresh: the computed columns empty
+    mode = data.draw(st.sampled_from(["first refresh", "other values", "refreshed before"]))
+    if mode == "first refresh":  # the computed columns empty
         grid = [row[:9] + [None] * COMPUTED + row[-1:] for row in grid]
         grid = [row if any(v is not None for v in row) else row[:-1] + ["mine"] for row in grid]
-    by_rows, by_columns = _both(numbers, grid)
     # statuses for the rows the refresh could read (some rows may have none), and maybe
     # for a row the sheet lacks
-    rows = sorted(data.draw(st.sets(st.sampled_from(numbers)))) if numbers else []
-    rows += data.draw(st.sampled_from([[], [41]]))
+    if mode == "refreshed before" or data.draw(st.booleans()):
+        rows = list(numbers)
+    else:
+        rows = sorted(data.draw(st.sets(st.sampled_from(numbers)))) if numbers else []
+        rows += data.draw(st.sampled_from([[], [41]]))
     found = [NoteStatus(source=Source(sheet="Notes", row=n), **data.draw(statuses)) for n in rows]
+    if mode == "refreshed before":  # the sheet holds what these statuses write, or nearly
+        at = {name: schema.NOTES.headers.index(schema.NOTES.by_field[name].header)
+              for name in records.NOTE_COMPUTED}  # fmt: skip
+        for row, status in zip(grid, found):
+            for name, index in at.items():
+                value = getattr(status, name)
+                row[index] = ("Y" if value else "N") if type(value) is bool else value
+                if data.draw(st.integers(0, 9)) == 0:  # the same as another type writes it
+                    row[index] = {1.0: True, 100.0: 100, "Y": True, None: ""}.get(value, value)
+    by_rows, by_columns = _both(numbers, grid)
     expected = records.record_writes(schema.NOTES, by_rows, found, records.NOTE_COMPUTED)
     got = records.record_writes(schema.NOTES, by_columns, found, records.NOTE_COMPUTED)
     assert list(got.cells.items()) == list(expected.cells.items())
     assert got.last_row == expected.last_row
+
+
+def test_a_true_cell_where_a_refresh_writes_the_number_one_is_rewritten():
+    """Comparing whole columns must not take TRUE for 1 (the cell-by-cell comparison does
+    not): the Charge cell holding TRUE gets the charge written."""
+    at = {n: HEADERS.index(schema.NOTES.by_field[n].header) for n in records.NOTE_COMPUTED}
+    status = NoteStatus(source=Source(sheet="Notes", row=2), applied_auth_no="P1",
+                        payer="Aetna", charge=1.0, inpatient=False, check="OK")  # fmt: skip
+    row = ["N1", "C1"] + [None] * (WIDTH - 2)
+    for name, index in at.items():
+        value = getattr(status, name)
+        row[index] = ("Y" if value else "N") if type(value) is bool else value
+    row[at["charge"]] = True
+    for read in _both([2], [row]):
+        write = records.record_writes(schema.NOTES, read, [status], records.NOTE_COMPUTED)
+        assert dict(write.cells.items()) == {(2, at["charge"] + 1): 1.0}
 
 
 def test_column_rows_refuse_columns_of_another_length():
