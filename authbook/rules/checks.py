@@ -127,7 +127,9 @@ def run_checks(
 ) -> list[Finding]:
     """Findings of every check on every Pending or Released note, in sheet-row order."""
     found: list[Finding] = []
-    plan: dict[str, list[Check]] = {}  # code -> the checks that can find something on it
+    # (code as typed, drew fine) -> the checks that can find something on such a note: those
+    # looking at its code, and check_auth only when the draw was not plainly ok
+    plan: dict[tuple[str, bool], list[Check]] = {}
     limits = {check: _codes_of(check, context) for check in checks}
     rows = [d.note.source.row for d in draws]
     if any(map(gt, rows, rows[1:])):  # a refresh hands them in row order already
@@ -135,10 +137,16 @@ def run_checks(
     for draw in draws:
         note = draw.note
         if note.status in ("Pending", "Released"):  # Note.draws_units, inlined
-            code = code_key(note.billing_code)
-            to_run = plan.get(code)
+            key = (note.billing_code, draw.reason == "ok")
+            to_run = plan.get(key)
             if to_run is None:
-                to_run = plan[code] = [c for c in checks if limits[c] is None or code in limits[c]]
+                code = code_key(note.billing_code)
+                to_run = plan[key] = [
+                    c
+                    for c in checks
+                    if (limits[c] is None or code in limits[c])
+                    and not (c is check_auth and key[1])  # check_auth: nothing on an ok draw
+                ]
             for check in to_run:
                 result = check(draw, context)
                 if result:
