@@ -35,7 +35,7 @@ def has_limit(auth: Auth) -> bool:
 def units_in_period(auth: Auth, ledger: Ledger, day: date) -> int:
     """Units counted against ``auth`` in the period (of its limit) that contains ``day``."""
     start, end = period_of(auth.per or "Day", day)
-    return sum(n.units for n in ledger.counted[auth.source.row] if start <= n.service_date <= end)
+    return ledger.units_between(auth, start, end)
 
 
 def has_period_room(auth: Auth, ledger: Ledger, day: date, units: int = 1) -> bool:

@@ -55,9 +55,7 @@ def forecast(auth: Auth, ledger: Ledger, as_of: date, weeks: int = 8) -> Forecas
         return None
     start = max(as_of - timedelta(days=7 * weeks - 1), auth.start_date)
     days = (as_of - start).days + 1
-    units = sum(
-        n.units for n in ledger.counted[auth.source.row] if start <= n.service_date <= as_of
-    )
+    units = ledger.units_between(auth, start, as_of)
     runs_out = None
     if units and available > 0:
         runs_out = as_of + timedelta(days=-(-available * days // units))

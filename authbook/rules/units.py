@@ -17,13 +17,19 @@ the service date (seed 001: 20 sessions shared by 90832/90834/90837/90853).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
+from operator import attrgetter
 from typing import NamedTuple
 
 from authbook.models import Auth, Note
 from authbook.rules.values import code_key, name_key
+
+_SERVICE_DATE = attrgetter("service_date")
+_UNITS = attrgetter("units")
 
 
 class Draw(NamedTuple):
@@ -49,8 +55,20 @@ class Ledger:
 
     used: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     pending: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    #: auth row -> notes counted against it (directly or through its group)
+    #: auth row -> notes counted against it (directly or through its group), in the order
+    #: they were applied: service date, then sheet row
     counted: dict[int, list[Note]] = field(default_factory=lambda: defaultdict(list))
+
+    def units_between(self, auth: Auth, start: date, end: date) -> int:
+        """Units of the notes counted against ``auth`` with a service date from ``start`` to
+        ``end`` (both included). The notes are in service-date order: the stretch is found by
+        bisection, not by looking at every note."""
+        notes = self.counted.get(auth.source.row)
+        if not notes:
+            return 0
+        lo = bisect_left(notes, start, key=_SERVICE_DATE)
+        hi = bisect_right(notes, end, lo, key=_SERVICE_DATE)
+        return sum(map(_UNITS, islice(notes, lo, hi)))
 
     def remaining(self, auth: Auth) -> int | None:
         """Allotted − Prior Units Used − Used; None for unmanaged auths."""
