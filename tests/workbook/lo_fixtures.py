@@ -75,18 +75,64 @@ def build_sample(path: Path) -> Path:
 
 def _add_cached_results(path: Path, part: str, results: dict[str, object]) -> None:
     """openpyxl writes formulas without results: add them, as Excel would have saved them."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == part:
+            for ref, value in results.items():
+                start = data.index(f'<c r="{ref}"'.encode())
+                end = data.index(b"</c>", start)
+                cell = data[start:end].replace(b"<v />", b"").replace(b"<v/>", b"")
+                data = data[:start] + cell + b"<v>%s</v>" % str(value).encode() + data[end:]
+        return data
+
+    rewrite_parts(path, change)
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list]], hidden=(), tables=()) -> Path:
+    """An openpyxl workbook of ``sheets`` (name -> rows, None for an empty cell; dates
+    formatted as dates). ``hidden`` rows and ``tables`` (name, ref) are the first sheet's.
+    openpyxl writes text as inline strings."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, values in enumerate(rows, start=1):
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    ws.cell(r, c, value)
+                    if isinstance(value, (date, datetime)):
+                        ws.cell(r, c).number_format = "mm/dd/yyyy"
+        if len(wb.worksheets) == 1:
+            for row in hidden:
+                ws.row_dimensions[row].hidden = True
+            for table_name, ref in tables:
+                ws.add_table(Table(displayName=table_name, ref=ref))
+    wb.save(path)
+    return path
+
+
+def rewrite_parts(path: Path, change) -> None:
+    """Rewrite the package's parts in place: ``change(name, data)`` gives each part's new
+    bytes (as another program would have written them)."""
     tmp = path.with_suffix(".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == part:
-                for ref, value in results.items():
-                    start = data.index(f'<c r="{ref}"'.encode())
-                    end = data.index(b"</c>", start)
-                    cell = data[start:end].replace(b"<v />", b"").replace(b"<v/>", b"")
-                    data = data[:start] + cell + b"<v>%s</v>" % str(value).encode() + data[end:]
-            zout.writestr(info, data)
+            zout.writestr(info, change(info.filename, zin.read(info)))
     tmp.replace(path)
+
+
+def set_cells(path: Path, part: str, cells: dict[str, bytes]) -> None:
+    """Replace whole ``<c>`` elements of ``part``, as another program would have written them."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == part:
+            for ref, xml in cells.items():
+                start = data.index(f'<c r="{ref}"'.encode())
+                end = data.index(b"</c>", start) + len(b"</c>")
+                data = data[:start] + xml + data[end:]
+        return data
+
+    rewrite_parts(path, change)
 
 
 def parts(path: Path) -> dict[str, bytes]:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import sys
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
-from openpyxl.worksheet.table import Table
 
 from authbook.workbook import fastread
 from authbook.workbook.fastread import read_sheets
@@ -94,38 +91,8 @@ def test_fast_reader_reads_what_openpyxl_reads_in_a_libreoffice_file(sample, tmp
     assert auths.rows[0].values[2] == datetime(2026, 1, 5)
 
 
-def _write(path, sheets: dict[str, list[list]], hidden=(), tables=()):
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r, values in enumerate(rows, start=1):
-            for c, value in enumerate(values, start=1):
-                if value is not None:
-                    ws.cell(r, c, value)
-                    if isinstance(value, (date, datetime)):
-                        ws.cell(r, c).number_format = "mm/dd/yyyy"
-        for row in hidden:
-            ws.row_dimensions[row].hidden = True
-        for table_name, ref in tables:
-            ws.add_table(Table(displayName=table_name, ref=ref))
-    wb.save(path)
-    return path
-
-
-def _set_cells(path, part: str, cells: dict[str, bytes]) -> None:
-    """Replace whole ``<c>`` elements, as another program would have written them."""
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == part:
-                for ref, xml in cells.items():
-                    start = data.index(f'<c r="{ref}"'.encode())
-                    end = data.index(b"</c>", start) + len(b"</c>")
-                    data = data[:start] + xml + data[end:]
-            zout.writestr(info, data)
-    tmp.replace(path)
+_write = lo_fixtures.write_workbook
+_set_cells = lo_fixtures.set_cells
 
 
 @pytest.fixture
@@ -252,16 +219,14 @@ def test_the_first_of_several_tables_is_the_sheets_table(tmp_path):
 
 
 def _replace_bytes(path, part: str, changes: dict[bytes, bytes]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == part:
-                for old, new in changes.items():
-                    assert old in data
-                    data = data.replace(old, new)
-            zout.writestr(info, data)
-    tmp.replace(path)
+    def change(name: str, data: bytes) -> bytes:
+        if name == part:
+            for old, new in changes.items():
+                assert old in data
+                data = data.replace(old, new)
+        return data
+
+    lo_fixtures.rewrite_parts(path, change)
 
 
 def test_hidden_rows_as_excel_and_libreoffice_mark_them(tmp_path):

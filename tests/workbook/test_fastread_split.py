@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
-from openpyxl.worksheet.table import Table
 from python_calamine import CalamineError
 
 from authbook.workbook import fastread, schema, template
@@ -99,35 +97,9 @@ def _assert_split_reads_as_whole(monkeypatch, split: Split, path: Path, names: l
 # --- workbooks -------------------------------------------------------------------------------
 
 
-def _write(path: Path, sheets: dict[str, list[list]], hidden=(), tables=()) -> Path:
-    """An openpyxl workbook (openpyxl writes text as inline strings); ``hidden`` rows and
-    ``tables`` are the first sheet's."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r, values in enumerate(rows, start=1):
-            for c, value in enumerate(values, start=1):
-                if value is not None:
-                    ws.cell(r, c, value)
-                    if isinstance(value, (date, datetime)):
-                        ws.cell(r, c).number_format = "mm/dd/yyyy"
-        if len(wb.worksheets) == 1:
-            for row in hidden:
-                ws.row_dimensions[row].hidden = True
-            for table_name, ref in tables:
-                ws.add_table(Table(displayName=table_name, ref=ref))
-    wb.save(path)
-    return path
-
-
-def _rewrite(path: Path, change) -> None:
-    """Rewrite the package's parts: ``change(name, data)`` gives each part's new bytes."""
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, change(info.filename, zin.read(info)))
-    tmp.replace(path)
+_write = lo_fixtures.write_workbook
+_rewrite = lo_fixtures.rewrite_parts
+_set_cells = lo_fixtures.set_cells
 
 
 _INLINE = re.compile(
@@ -167,20 +139,6 @@ def _with_shared_strings(path: Path) -> Path:
     with zipfile.ZipFile(path) as zf:
         assert b't="s"' in zf.read("xl/worksheets/sheet1.xml")
     return path
-
-
-def _set_cells(path: Path, part: str, cells: dict[str, bytes]) -> None:
-    """Replace whole ``<c>`` elements, as another program would have written them."""
-
-    def change(name: str, data: bytes) -> bytes:
-        if name == part:
-            for ref, xml in cells.items():
-                start = data.index(f'<c r="{ref}"'.encode())
-                end = data.index(b"</c>", start) + len(b"</c>")
-                data = data[:start] + xml + data[end:]
-        return data
-
-    _rewrite(path, change)
 
 
 def _notes(count: int, first_col: int = 0) -> list[list]:
