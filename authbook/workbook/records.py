@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import date, datetime
-from itertools import compress, islice
-from operator import attrgetter, itemgetter, lt
+from itertools import compress
+from operator import attrgetter, itemgetter
 
 from authbook.models import (
     NOTE_STATUS_FIELDS,
@@ -25,7 +25,13 @@ from authbook.models import (
     Source,
 )
 from authbook.workbook import schema
-from authbook.workbook.sheetdata import CellColumns, ColumnRows, SheetRead, SheetWrite
+from authbook.workbook.sheetdata import (
+    CellColumns,
+    ColumnRows,
+    SheetRead,
+    SheetWrite,
+    ascending,
+)
 
 DATE_FORMAT = "mm/dd/yyyy"
 MONEY_FORMAT = "#,##0.00"
@@ -313,7 +319,7 @@ def _cells_of_empty_columns(indexes, current, rows, columns) -> CellColumns | No
             return None
     if any("" in column for column in columns):
         return None  # rare: let the cell-by-cell path decide
-    if not all(map(lt, rows, islice(rows, 1, None))):
+    if not ascending(rows):
         return None  # statuses not in row order: the cell-by-cell path sorts them out
     order = sorted(range(len(indexes)), key=indexes.__getitem__)
     return CellColumns(rows, [indexes[j] + 1 for j in order], [columns[j] for j in order])

@@ -126,7 +126,7 @@ class CellColumns(Mapping):
     def __init__(self, rows: list[int], columns: list[int], by_column: list[list]) -> None:
         if len(by_column) != len(columns) or any(len(v) != len(rows) for v in by_column):
             raise ValueError("CellColumns needs one value per row for each column")
-        if not (_ascending(rows) and _ascending(columns)):
+        if not (ascending(rows) and ascending(columns)):
             raise ValueError("CellColumns needs rows and columns in ascending order")
         self.rows, self.columns, self.by_column = rows, list(columns), by_column
         self._len = sum(len(v) - v.count(None) for v in by_column)
@@ -181,8 +181,10 @@ class CellColumns(Mapping):
         return f"CellColumns({len(self)} cells in columns {self.columns})"
 
 
-def _ascending(numbers: list[int]) -> bool:
-    return all(map(lt, numbers, islice(numbers, 1, None)))
+def ascending(items) -> bool:
+    """Whether ``items`` (row or column numbers, or (row, column) keys; anything that can be
+    walked twice) strictly increase, compared in C."""
+    return all(map(lt, items, islice(items, 1, None)))
 
 
 def _first_set(values: list) -> int:

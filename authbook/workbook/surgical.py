@@ -47,8 +47,8 @@ import threading
 import zipfile
 import zlib
 from datetime import date, datetime
-from itertools import chain, islice
-from operator import itemgetter, lt
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
@@ -67,7 +67,7 @@ from authbook.workbook.fastread import (
     namespace_prefix,
     read_package,
 )
-from authbook.workbook.sheetdata import CellColumns, SheetWrite
+from authbook.workbook.sheetdata import CellColumns, SheetWrite, ascending
 
 DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
 #: zlib level of the parts rewritten: 2 deflates a large worksheet about 4x faster than 6
@@ -456,7 +456,7 @@ class RowEdits:
     def __init__(self, write: SheetWrite):
         self.write = write
         cells = write.cells
-        if isinstance(cells, CellColumns) or all(map(lt, cells, islice(cells, 1, None))):
+        if isinstance(cells, CellColumns) or ascending(cells):
             self.sorted_cells = cells
         else:
             self.sorted_cells = dict(sorted(cells.items(), key=itemgetter(0)))
