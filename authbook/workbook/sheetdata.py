@@ -132,17 +132,31 @@ class CellColumns(Mapping):
         self._len = sum(len(v) - v.count(None) for v in by_column)
         self._index: dict | None = None
 
-    def _slots(self):
-        """Every (row, column) of the grid, in order, and an iterator over its values."""
+    def _slots(self, start: int = 0):
+        """Every (row, column) of the grid from row position ``start`` on, in order, and an
+        iterator over its values."""
+        rows = self.rows if start == 0 else _from(self.rows, start)
         keys = zip(
-            chain.from_iterable(map(repeat, self.rows, repeat(len(self.columns)))),
+            chain.from_iterable(map(repeat, rows, repeat(len(self.columns)))),
             cycle(self.columns),
         )
-        return keys, chain.from_iterable(zip(*self.by_column))
+        return keys, chain.from_iterable(zip(*self._columns_from(start)))
 
-    def _set(self):
-        """Whether each slot of ``_slots`` holds a value."""
-        return map(is_not, chain.from_iterable(zip(*self.by_column)), repeat(None))
+    def _columns_from(self, start: int):
+        if start == 0:
+            return self.by_column
+        return [_from(values, start) for values in self.by_column]
+
+    def _set(self, start: int = 0):
+        """Whether each slot of ``_slots(start)`` holds a value."""
+        values = chain.from_iterable(zip(*self._columns_from(start)))
+        return map(is_not, values, repeat(None))
+
+    def items_from(self, start: int):
+        """The (key, value) items of the rows from position ``start`` of ``rows`` on: what
+        ``items()`` gives once the cells of the rows before it are taken."""
+        keys, values = self._slots(start)
+        return compress(zip(keys, values), self._set(start))
 
     def __len__(self) -> int:
         return self._len
@@ -185,6 +199,11 @@ def ascending(items) -> bool:
     """Whether ``items`` (row or column numbers, or (row, column) keys; anything that can be
     walked twice) strictly increase, compared in C."""
     return all(map(lt, items, islice(items, 1, None)))
+
+
+def _from(values: list, start: int):
+    """The items of ``values`` from position ``start`` on, without copying or skipping."""
+    return map(values.__getitem__, range(start, len(values)))
 
 
 def _first_set(values: list) -> int:

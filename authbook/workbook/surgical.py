@@ -46,8 +46,9 @@ import tempfile
 import threading
 import zipfile
 import zlib
+from bisect import bisect_left
 from datetime import date, datetime
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import IO
@@ -410,11 +411,27 @@ _SPANS_VALUE = re.compile(rb"(\d+):(\d+)")
 _CUSTOM_FORMAT = re.compile(rb'\bcustomFormat="(?:1|true)"')
 #: Off only to check that the shortcuts for appended cells write what the general path does.
 APPEND_FAST = True
+#: Off only to check that pieces appended a column at a time are written as row by row.
+APPEND_IN_BULK = True
 #: The value types whose cell XML is kept for reuse (equal values give equal XML).
 _CACHED_TYPES = frozenset({str, int, float, bool, date, type(None)})
 #: How many cells' XML one column keeps for reuse (then it starts again).
 ENCODED_CELLS = 1 << 16
 _NOTHING_KEPT: dict = {}
+
+
+def _letters_from(col: int) -> bytes:
+    """A regular expression (bytes) for the letters of every column from ``col`` on: put
+    a digit after it to match only whole column letters of a cell reference."""
+    letters = _LETTERS[col]
+    choices = [letters]
+    for k in range(len(letters)):
+        if letters[k] < ord("Z"):
+            later = b"[%c-Z]" % (letters[k] + 1)
+            choices.append(letters[:k] + later + b"[A-Z]" * (len(letters) - k - 1))
+    if len(letters) < 3:
+        choices.append(b"[A-Z]{%d,3}" % (len(letters) + 1))
+    return b"(?:" + b"|".join(choices) + b")"
 
 
 def _cell_text(attrs: bytes, inner: bytes | None, strings: SharedStrings) -> str:
@@ -591,6 +608,18 @@ class SheetRewriter:
         self.replace = write.rows is not None
         self.old_styles: dict[int, dict[int, int]] = {1: {}, 2: {}}
         self.edits = RowEdits(write)
+        cells = self.edits.sorted_cells
+        #: A first refresh's columns (CellColumns) are appended a piece at a time when they can.
+        self._bulk = (
+            isinstance(cells, CellColumns) and bool(cells.columns) and not self.replace
+            and APPEND_FAST and APPEND_IN_BULK
+        )  # fmt: skip
+        if self._bulk:
+            self._bulk_row = re.compile(rb"<" + p + rb'row r="(\d+)"([^>]*)>')
+            # a cell not starting <c r=", or one in (or right of) the first column written
+            self._bulk_stop = re.compile(
+                rb"<" + p + rb'c(?:(?! r=")[\s>/]| r="' + _letters_from(cells.columns[0]) + rb"\d)"
+            )
 
     # The dimension is the old one widened by every cell written (or exact when replaced).
     def _dimension(self, old: str | None) -> str | None:
@@ -702,6 +731,10 @@ class SheetRewriter:
         last_r = self._row_number(data[last_tag : data.find(b">", last_tag)])
         if n > last_r:
             return data
+        if self._bulk and n >= 2:
+            done = self._rows_in_bulk(data)
+            if done is not None:
+                return done
         out: list[bytes] = []
         append = out.append
         pos = 0
@@ -781,6 +814,116 @@ class SheetRewriter:
             n = edits.row
         append(data[pos:])
         return b"".join(out)
+
+    def _rows_in_bulk(self, data: bytes) -> bytes | None:
+        """``_rows`` for a piece of a first refresh, a column at a time and without a loop per
+        cell; None (nothing written, nothing taken from the edits) when the piece is not of
+        the plain shape this needs, and ``_rows`` goes row by row.
+
+        The plain shape: every row is ``<row r="n" ...>...</row>`` without a style of its own,
+        the rows are the next rows of the ``CellColumns`` in order and have no edits before
+        them pending, every cell starts ``<c r="`` and lies left of the first column written,
+        and every value's cell XML is known (``_encoded``) or made without a new style. Row
+        ``spans`` are widened as ``_spanned`` widens them when every row writes the first
+        and the last column.
+        """
+        edits, cells = self.edits, self.edits.sorted_cells
+        tags = self._bulk_row.findall(data)
+        m = len(tags)
+        close = self.row_close
+        if not m or data.count(close) != m or data.count(self.row_open) != m:
+            return None
+        attrs = b"".join([t[1] for t in tags])
+        if b"/" in attrs or b"customFormat" in attrs and _CUSTOM_FORMAT.search(attrs):
+            return None
+        numbers = [t[0] for t in tags]
+        rows = cells.rows
+        i = bisect_left(rows, int(numbers[0]))
+        if i >= len(rows) or rows[i] < 2 or edits.key[0] < rows[i]:
+            return None
+        if numbers != list(map(b"%d".__mod__, rows[i : i + m])):
+            return None
+        if self._bulk_stop.search(data):
+            return None
+        columns = []
+        written = 0
+        for col, values in zip(cells.columns, cells.by_column):
+            values = values[i : i + m]
+            gaps = values.count(None)
+            written += m - gaps
+            known = self._known_cells(col, values, numbers)
+            if known is None:
+                return None
+            columns.append((known, gaps))
+        if b" spans=" in attrs:
+            data = self._spans_in_bulk(data, attrs, columns)
+            if data is None:
+                return None
+        out: list[bytes] = []
+        for (_, heads, tails), gaps in columns:
+            if gaps:
+                out.append([b"" if h is None else h + n + t
+                            for n, h, t in zip(numbers, heads, tails)])  # fmt: skip
+            else:
+                head = heads[0]
+                out.append([head + n + t for n, t in zip(numbers, tails)])
+        pieces = data.split(close)
+        made = map(b"".join, zip(*out, repeat(close)))
+        if written:  # the edits go on after this piece's rows
+            edits.items = cells.items_from(i + m)
+            edits.key, edits.value = next(edits.items, _END_ITEM)
+            edits.advance()
+        return b"".join(chain(chain.from_iterable(zip(pieces, made)), (pieces[-1],)))
+
+    def _known_cells(self, col: int, values: list, numbers: list[bytes]):
+        """(value types, heads, tails) of ``values`` appended in column ``col`` (head None:
+        no cell), from ``_encoded`` or made by ``_encode`` where that needs no new style;
+        None when a value needs one, or its type is not the one its cell XML was kept for."""
+        encoded = self._encoded[col]
+        known = list(map(encoded.get, values))
+        if None in known:
+            for k, value in enumerate(values):
+                if known[k] is None and value is not None:
+                    kind_style = self._kind_styles.get((col, type(value)))
+                    if kind_style is None or kind_style[0] != self.base_now[col]:
+                        return None
+                    known[k] = self._encode(col, value, int(numbers[k]))
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        present = [k for k in known if k is not None]
+        if len(kinds) > 1 or set(map(itemgetter(0), present)) - kinds:
+            return None
+        if len(present) < len(known):
+            return (
+                kinds,
+                [None if k is None else k[1] for k in known],
+                [b"" if k is None else k[2] for k in known],
+            )
+        return kinds, list(map(itemgetter(1), known)), list(map(itemgetter(2), known))
+
+    def _spans_in_bulk(self, data: bytes, attrs: bytes, columns) -> bytes | None:
+        """``data`` with each row's ``spans`` widened to its appended cells, when every row
+        writes a cell into the first and the last column written (so the new spans is a
+        function of the old); None otherwise."""
+        (_, first_heads, _), first_gaps = columns[0]
+        (_, last_heads, _), last_gaps = columns[-1]
+        if first_gaps or last_gaps or None in first_heads or None in last_heads:
+            return None
+        first, last = first_heads[0], last_heads[0]
+        for old in set(re.findall(rb' spans="([^"]*)"', attrs)):
+            key = (old, first, last)
+            new = self._spans.get(key)
+            if new is None:
+                found = _SPANS_VALUE.fullmatch(old)
+                if found is None:
+                    continue
+                skip = len(self.cells.c_ref)
+                lo = min(int(found.group(1)), _COLUMNS[first[skip:]])
+                hi = max(int(found.group(2)), _COLUMNS[last[skip:]])
+                new = self._spans[key] = b"%d:%d" % (lo, hi)
+            if new != old:
+                data = data.replace(b' spans="%s"' % old, b' spans="%s"' % new)
+        return data
 
     def _spanned(self, tag: bytes, spans: int, out: list[bytes], at: int) -> bytes:
         """A row tag whose ``spans`` (its `` spans="`` at ``spans``) covers the cells appended

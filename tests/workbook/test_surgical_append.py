@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.worksheet.table import Table
 
-from authbook.workbook import surgical
+from authbook.workbook import fastread, surgical
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
 
@@ -218,3 +218,96 @@ def test_a_failed_write_leaves_no_file_and_no_thread(books, tmp_path, monkeypatc
     assert not out.exists()
     names = {t.name for t in threading.enumerate()}
     assert not names & {"deflate", "inflate"}
+
+
+@st.composite
+def computed_columns(draw):
+    """Columns a first refresh appends: right of every cell of the book's rows (E on), over
+    most rows, with gaps."""
+    rows = sorted(draw(st.sets(st.integers(2, 44), min_size=1, max_size=44)))
+    columns = sorted(draw(st.sets(st.integers(5, 9), min_size=1, max_size=5)))
+    values = [draw(st.lists(VALUES, min_size=len(rows), max_size=len(rows))) for _ in columns]
+    return CellColumns(rows, columns, values)
+
+
+def _counting_bulk(monkeypatch) -> list[int]:
+    """Count the pieces the column-at-a-time path writes (the first item) and declines."""
+    taken = [0, 0]
+    bulk = surgical.SheetRewriter._rows_in_bulk
+
+    def counted(self, data):
+        done = bulk(self, data)
+        taken[done is None] += 1
+        return done
+
+    monkeypatch.setattr(surgical.SheetRewriter, "_rows_in_bulk", counted)
+    return taken
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kind=st.sampled_from(["plain", "spans", "row styles"]), cells=computed_columns(),
+       formats=FORMATS, piece=st.sampled_from([60, 200, 700]))  # fmt: skip
+def test_pieces_appended_a_column_at_a_time_are_written_as_row_by_row(
+    books, monkeypatch, kind, cells, formats, piece
+):
+    """A first refresh's columns are appended a piece of the sheet at a time when the piece
+    allows it; the file must be the one the row-by-row path writes, cell for cell."""
+    monkeypatch.setattr(fastread, "CHUNK", piece)
+    writes = {"Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats)}
+    with tempfile.TemporaryDirectory() as tmp:
+        bulk, rows = Path(tmp) / "bulk.xlsx", Path(tmp) / "rows.xlsx"
+        surgical.write_sheets(books[kind], bulk, writes)
+        with monkeypatch.context() as m:
+            m.setattr(surgical, "APPEND_IN_BULK", False)
+            surgical.write_sheets(books[kind], rows, writes)
+        assert _parts(bulk) == _parts(rows)
+
+
+def test_a_refresh_of_plain_rows_is_appended_a_column_at_a_time(books, monkeypatch, tmp_path):
+    monkeypatch.setattr(fastread, "CHUNK", 200)
+    taken = _counting_bulk(monkeypatch)
+    rows = list(range(2, 41))
+    cells = CellColumns(
+        rows,
+        [5, 6, 7],
+        [
+            [("Aetna", "Self Pay")[r % 2] for r in rows],
+            [float(r * 5) if r % 3 else None for r in rows],
+            ["OK" for r in rows],
+        ],
+    )
+    for kind in ("plain", "spans"):
+        out = tmp_path / f"{kind}.xlsx"
+        surgical.write_sheets(books[kind], out, {"Notes": SheetWrite(cells=cells)})
+        values = read_sheets(out, ["Notes"])["Notes"].rows
+        assert [v.values[4:7] for v in values[1:4]] == [
+            ["Self Pay", None, "OK"], ["Aetna", 20, "OK"], ["Self Pay", 25, "OK"]
+        ]  # fmt: skip
+    assert taken[0] >= 10, taken
+    spans = _parts(tmp_path / "spans.xlsx")[SHEET]
+    assert re.search(rb'<row r="6" spans="1:7">', spans)
+
+
+@pytest.mark.parametrize("col", [1, 9, 10, 26, 27, 52, 53, 702, 703, 16384])
+def test_letters_from_a_column_match_exactly_the_columns_from_it_on(col):
+    pattern = re.compile(surgical._letters_from(col) + rb"\d")
+    for other in [*range(1, 800), 16383, 16384]:
+        matched = pattern.fullmatch(surgical._LETTERS[other] + b"1") is not None
+        assert matched == (other >= col), (col, other)
+
+
+def test_equal_values_of_other_types_keep_their_own_cells(books, monkeypatch, tmp_path):
+    """1, 1.0 and TRUE are one key to a dict; a column holding 1 in one piece and TRUE in a
+    later one still gets a number, then a TRUE/FALSE cell."""
+    monkeypatch.setattr(fastread, "CHUNK", 200)
+    rows = list(range(2, 41))
+    cells = CellColumns(rows, [5, 6], [[1 if r < 20 else True for r in rows],
+                                       [0 if r < 30 else False for r in rows]])  # fmt: skip
+    surgical.write_sheets(books["plain"], tmp_path / "out.xlsx", {"Notes": SheetWrite(cells=cells)})
+    sheet = _parts(tmp_path / "out.xlsx")[SHEET]
+    assert re.search(rb'<c r="E19"[^>]*><v>1</v>', sheet)
+    assert re.search(rb'<c r="E20"[^>]*t="b"[^>]*><v>1</v>', sheet)
+    assert re.search(rb'<c r="F29"[^>]*><v>0</v>', sheet)
+    assert re.search(rb'<c r="F30"[^>]*t="b"[^>]*><v>0</v>', sheet)
