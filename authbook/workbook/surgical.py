@@ -38,15 +38,19 @@ from __future__ import annotations
 import html
 import io
 import math
+import os
+import pickle
 import posixpath
 import queue
 import re
 import struct
+import sys
 import tempfile
 import threading
 import zipfile
 import zlib
 from bisect import bisect_left
+from contextlib import suppress
 from datetime import date, datetime
 from itertools import chain, repeat
 from operator import itemgetter
@@ -1415,9 +1419,9 @@ class DeflatedPart:
     ``SPOOL_BYTES``), never the part itself. ``stored`` keeps the bytes as they are instead.
     """
 
-    def __init__(self, stored: bool = False):
+    def __init__(self, stored: bool = False, file: IO[bytes] | None = None):
         self.stored = stored
-        self.file = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
+        self.file = tempfile.SpooledTemporaryFile(SPOOL_BYTES) if file is None else file
         self.crc = self.size = 0
         self._deflate = None if stored else zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
         self._queue: queue.Queue | None = None
@@ -1481,7 +1485,7 @@ class DeflatedPart:
 
 
 def _write_new(zout: zipfile.ZipFile, info: zipfile.ZipInfo, content) -> None:
-    if isinstance(content, DeflatedPart):
+    if isinstance(content, (DeflatedPart, ChildPart)):
         content.append_to(zout, info)
         return
     out = _entry_info(info)
@@ -1513,42 +1517,17 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
         package = read_package(zin)
         added = _new_sheets(zin, package, writes)
         styles_part = _part_of_type(zin, package.workbook_part, "/styles")
-        styles = Styles(zin.read(styles_part) if styles_part else None, styles_part)
-        strings = SharedStrings(zin, _part_of_type(zin, package.workbook_part, "/sharedStrings"))
-        calc_chain = _part_of_type(zin, package.workbook_part, "/calcChain") is not None
-        replaced: dict[str, object] = {}
-        spooled = []
+        strings_part = _part_of_type(zin, package.workbook_part, "/sharedStrings")
+        sheets = _Sheets(src, zin, package, added, writes, styles_part, strings_part)
+        spooled: list = []
         try:
-            for name, sheet in package.sheets.items():  # package order: deterministic styles
-                write = writes.get(name)
-                if write is None or not (write.cells or write.rows is not None or write.last_row):
-                    continue
-                rewriter = SheetRewriter(zin, sheet, write, styles, strings, package.date1904,
-                                         calc_chain)  # fmt: skip
-                if write.cells or write.rows is not None:
-                    stored = zin.getinfo(sheet.part).compress_type == zipfile.ZIP_STORED
-                    body = DeflatedPart(stored)
-                    spooled.append(body)
-                    rewriter.run(body)
-                    body.finish()
-                    replaced[sheet.part] = body
-                if write.last_row is not None and sheet.tables:
-                    _refit(zin, sheet.tables[0], rewriter, write, replaced)
-            new_entries: list[tuple[str, object]] = []
-            for new in added:  # then the sheets added, in the order of ``writes``
-                write = writes[new.name]
-                rewriter = SheetRewriter(zin, new.sheet, write, styles, strings,
-                                         package.date1904, calc_chain, new.source)  # fmt: skip
-                body = DeflatedPart()
-                spooled.append(body)
-                rewriter.run(body)
-                body.finish()
-                new_entries.append((new.sheet.part, body))
-                new_entries.extend(new.parts(write))
-            if added:
-                replaced.update(_register_sheets(zin, package.workbook_part, added))
-            if styles.changed:
-                replaced[styles.part] = styles.to_bytes()
+            done = None
+            forked = _sheet_to_fork(package, writes)
+            if forked is not None:
+                done = sheets.beside_child(forked, spooled)
+            if done is None:
+                done = sheets.in_order(sheets.new_styles(), spooled)
+            replaced, new_entries = done
             with open(src, "rb") as raw, zipfile.ZipFile(dst, "w") as zout:
                 for info in zin.infolist():
                     if info.filename in replaced:
@@ -1561,6 +1540,272 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
         finally:
             for body in spooled:
                 body.close()
+
+
+class _Sheets:
+    """The sheets of one ``_write``: rewritten in package order (``in_order``), or with the
+    largest written by a child process meanwhile (``beside_child``)."""
+
+    def __init__(self, src, zin, package, added, writes, styles_part, strings_part):
+        self.src, self.zin, self.package, self.added, self.writes = src, zin, package, added, writes
+        self.styles_part, self.strings_part = styles_part, strings_part
+        self.strings = SharedStrings(zin, strings_part)
+        self.calc_chain = _part_of_type(zin, package.workbook_part, "/calcChain") is not None
+
+    def new_styles(self) -> Styles:
+        zin, part = self.zin, self.styles_part
+        return Styles(zin.read(part) if part else None, part)
+
+    def rewriter(self, sheet: SheetPart, write: SheetWrite, styles: Styles, source=None):
+        return SheetRewriter(self.zin, sheet, write, styles, self.strings,
+                             self.package.date1904, self.calc_chain, source)  # fmt: skip
+
+    def in_order(self, styles: Styles, spooled: list, skip: str | None = None):
+        """Rewrite every sheet written (but ``skip``), in package order so that the styles
+        added are numbered the same every time; then add the new sheets. Returns the parts
+        replaced and the entries added."""
+        zin, writes = self.zin, self.writes
+        replaced: dict[str, object] = {}
+        for name, sheet in self.package.sheets.items():  # package order: deterministic styles
+            write = writes.get(name)
+            if name == skip or write is None:
+                continue
+            if not (write.cells or write.rows is not None or write.last_row):
+                continue
+            rewriter = self.rewriter(sheet, write, styles)
+            if write.cells or write.rows is not None:
+                stored = zin.getinfo(sheet.part).compress_type == zipfile.ZIP_STORED
+                body = DeflatedPart(stored)
+                spooled.append(body)
+                rewriter.run(body)
+                body.finish()
+                replaced[sheet.part] = body
+            if write.last_row is not None and sheet.tables:
+                _refit(zin, sheet.tables[0], rewriter, write, replaced)
+        new_entries: list[tuple[str, object]] = []
+        for new in self.added:  # then the sheets added, in the order of ``writes``
+            write = writes[new.name]
+            rewriter = self.rewriter(new.sheet, write, styles, new.source)
+            body = DeflatedPart()
+            spooled.append(body)
+            rewriter.run(body)
+            body.finish()
+            new_entries.append((new.sheet.part, body))
+            new_entries.extend(new.parts(write))
+        if self.added:
+            replaced.update(_register_sheets(zin, self.package.workbook_part, self.added))
+        if styles.changed:
+            replaced[styles.part] = styles.to_bytes()
+        return replaced, new_entries
+
+    def beside_child(self, name: str, spooled: list):
+        """``in_order``, with sheet ``name`` written by a child process while this one writes
+        the others: the same bytes, on two cores. None (nothing kept) when the child could
+        not be started or failed, or when both it and the other sheets added cell styles
+        (their numbers would clash); then the caller writes every sheet itself."""
+        sheet, write = self.package.sheets[name], self.writes[name]
+        stored = self.zin.getinfo(sheet.part).compress_type == zipfile.ZIP_STORED
+        child = _ChildSheet.start(self, sheet, write, stored)
+        if child is None:
+            return None
+        own: list = []
+        try:
+            styles = self.new_styles()
+            replaced, new_entries = self.in_order(styles, own, skip=name)
+            made = child.result()
+        except BaseException:
+            child.stop()
+            for body in own:
+                body.close()
+            raise
+        if made is None or (made.styles is not None and styles.changed):
+            for body in own:
+                body.close()
+            if made is not None:
+                made.close()
+            return None
+        spooled.extend(own)
+        spooled.append(made)
+        replaced[sheet.part] = made
+        if made.styles is not None:
+            replaced[made.styles.part] = made.styles.to_bytes()
+        if write.last_row is not None and sheet.tables:
+            rewriter = self.rewriter(sheet, write, made.styles or styles)
+            rewriter.header = made.header
+            _refit(self.zin, sheet.tables[0], rewriter, write, replaced)
+        return replaced, new_entries
+
+
+#: Write the largest sheet in a child process (``os.fork``) while this one writes the others,
+#: when it sets at least this many rows by column (a first refresh of a large Notes sheet).
+FORK_ROWS = 20_000
+#: Linux only: there a forked child is a cheap copy-on-write of this process.
+FORK = sys.platform.startswith("linux")
+#: What the last child process reported of its memory (kB): ``{"peak": VmHWM, "own": the
+#: pages it did not share with its parent}``, for the benchmark.
+LAST_CHILD_MEMORY: dict[str, int] = {}
+
+
+def _sheet_to_fork(package, writes: dict[str, SheetWrite]) -> str | None:
+    """The sheet worth a child process: the largest first-refresh write of ``FORK_ROWS``
+    rows or more, when another sheet is written too and no other thread runs (a fork
+    copies only the thread that calls it)."""
+    if not FORK or threading.active_count() > 1:
+        return None
+    sizes = {
+        name: len(write.cells.rows)
+        for name, write in writes.items()
+        if name in package.sheets and isinstance(write.cells, CellColumns) and write.rows is None
+    }
+    if not sizes:
+        return None
+    name = max(sizes, key=sizes.get)
+    others = [w for n, w in writes.items() if n != name and (w.cells or w.rows is not None)]
+    return name if sizes[name] >= FORK_ROWS and others else None
+
+
+class ChildPart:
+    """A part a child process deflated into a file of its own: appended like a DeflatedPart,
+    and its file deleted on ``close``."""
+
+    def __init__(self, path: str, stored: bool, crc: int, size: int, header, styles):
+        self.path, self.stored, self.crc, self.size = path, stored, crc, size
+        #: The sheet's header row as the child read it (for the Table re-fit).
+        self.header: dict[int, str] = header
+        #: The child's cell styles when it added some, else None.
+        self.styles: Styles | None = styles
+
+    def append_to(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        out = _entry_info(info)
+        out.compress_type = zipfile.ZIP_STORED if self.stored else zipfile.ZIP_DEFLATED
+        with open(self.path, "rb") as f:
+            out.CRC, out.file_size = self.crc, self.size
+            out.compress_size = os.fstat(f.fileno()).st_size
+            _append_entry(zout, out, f)
+
+    def close(self) -> None:
+        with suppress(OSError):
+            os.unlink(self.path)
+
+
+class _ChildSheet:
+    """One sheet rewritten by a forked child into a temporary file; its outcome comes back
+    through a pipe as a pickled dict."""
+
+    def __init__(self, pid: int, path: str, pipe: int, stored: bool):
+        self.pid, self.path, self.pipe, self.stored = pid, path, pipe, stored
+
+    @classmethod
+    def start(cls, sheets: _Sheets, sheet: SheetPart, write: SheetWrite, stored: bool):
+        fd, path = tempfile.mkstemp(prefix="authbook-", suffix=".part")
+        os.close(fd)
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            os.unlink(path)
+            return None
+        if pid == 0:  # the child: never returns
+            os.close(read_end)
+            _die_with_parent()
+            _child_main(sheets, sheet, write, stored, path, write_end)
+        os.close(write_end)
+        return cls(pid, path, read_end, stored)
+
+    def result(self) -> ChildPart | None:
+        """Wait for the child; its part, or None (file deleted) when it failed."""
+        chunks = []
+        try:
+            while chunk := os.read(self.pipe, 1 << 16):
+                chunks.append(chunk)
+        finally:
+            os.close(self.pipe)
+            _, status = os.waitpid(self.pid, 0)
+        try:
+            made = pickle.loads(b"".join(chunks)) if status == 0 and chunks else None
+        except Exception:
+            made = None
+        if not made or "error" in made:
+            with suppress(OSError):
+                os.unlink(self.path)
+            return None
+        LAST_CHILD_MEMORY.clear()
+        LAST_CHILD_MEMORY.update(made["memory"])
+        return ChildPart(self.path, self.stored, made["crc"], made["size"], made["header"],
+                         made["styles"])  # fmt: skip
+
+    def stop(self) -> None:
+        """Kill the child (this process is failing) and delete its file."""
+        with suppress(OSError):
+            os.kill(self.pid, 9)
+        with suppress(OSError):
+            os.waitpid(self.pid, 0)
+        with suppress(OSError):
+            os.close(self.pipe)
+        with suppress(OSError):
+            os.unlink(self.path)
+
+
+def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: int):
+    """The forked child: rewrite ``sheet`` into ``path``, report through ``pipe``, exit."""
+    status = 1
+    try:
+        try:
+            with zipfile.ZipFile(sheets.src) as zin, open(path, "wb") as f:
+                # a zip file of its own: the parent's shares its file offset with this one
+                strings = SharedStrings(zin, sheets.strings_part)
+                styles = Styles(zin.read(sheets.styles_part) if sheets.styles_part else None,
+                                sheets.styles_part)  # fmt: skip
+                rewriter = SheetRewriter(zin, sheet, write, styles, strings,
+                                         sheets.package.date1904, sheets.calc_chain)  # fmt: skip
+                body = DeflatedPart(stored, file=f)
+                rewriter.run(body)
+                body.finish()
+            made = {
+                "crc": body.crc,
+                "size": body.size,
+                "header": rewriter.header,
+                "styles": styles if styles.changed else None,
+                "memory": _own_memory(),
+            }
+            status = 0
+        except BaseException as exc:  # the parent writes the sheet itself, and meets it
+            made = {"error": type(exc).__name__}
+        data = pickle.dumps(made)
+        while data:
+            data = data[os.write(pipe, data) :]
+    except BaseException:
+        status = 1
+    finally:
+        if status:
+            with suppress(OSError):
+                os.unlink(path)
+        os._exit(status)
+
+
+def _die_with_parent() -> None:
+    """Have Linux kill this child when its parent dies (a refresh killed mid-save): nothing
+    is left writing a part no one will read."""
+    with suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+
+def _own_memory() -> dict[str, int]:
+    """This process's peak resident memory and the pages it does not share (kB)."""
+    found = {}
+    with suppress(OSError):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    found["peak"] = int(line.split()[1])
+        with open("/proc/self/smaps_rollup") as f:
+            private = [line for line in f if line.startswith(("Private_Clean", "Private_Dirty"))]
+            found["own"] = sum(int(line.split()[1]) for line in private)
+    return found
 
 
 def _refit(zin, table: TablePart, rewriter: SheetRewriter, write: SheetWrite, replaced) -> None:

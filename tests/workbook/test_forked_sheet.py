@@ -1,0 +1,193 @@
+"""The largest sheet of a write, written by a forked child process while the parent writes
+the others, gives the very file the one-process write gives."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.worksheet.table import Table
+
+from authbook.workbook import surgical
+from authbook.workbook.fastread import read_sheets
+from authbook.workbook.sheetdata import CellColumns, SheetWrite
+
+pytestmark = pytest.mark.skipif(not surgical.FORK, reason="forks only on Linux")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("fork") / "book.xlsx"
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "Notes"
+    notes.append(["Note ID", "Units", "Applied Auth #", "Charge", "Check"])
+    for r in range(2, 61):
+        notes.append([f"N{r}", r % 4])
+    notes.add_table(Table(displayName="Notes", ref="A1:E60"))
+    auths = wb.create_sheet("Auths")
+    auths.append(["Auth #", "Allotted", "Used"])
+    for r in range(2, 12):
+        auths.append([f"A{r}", 10])
+    alerts = wb.create_sheet("Alerts")
+    alerts.append(["Alert", "Auth #", "Since"])
+    alerts.add_table(Table(displayName="Alerts", ref="A1:C2"))
+    wb.save(path)
+    return path
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path, monkeypatch) -> Path:
+    """Temporary files (the children's parts) go to a folder of the test's own."""
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def _left_over(folder: Path) -> list[Path]:
+    return list(folder.glob("authbook-*.part"))
+
+
+def _forks_counted(monkeypatch) -> list[int]:
+    """How many children were started, and how many of their parts were kept."""
+    counts = [0, 0]
+    start, result = surgical._ChildSheet.start, surgical._ChildSheet.result
+
+    def counted_start(*args):
+        child = start(*args)
+        counts[0] += child is not None
+        return child
+
+    def counted_result(self):
+        made = result(self)
+        counts[1] += made is not None
+        return made
+
+    monkeypatch.setattr(surgical._ChildSheet, "start", counted_start)
+    monkeypatch.setattr(surgical._ChildSheet, "result", counted_result)
+    return counts
+
+
+def _forked_and_not(monkeypatch, src: Path, writes):
+    with tempfile.TemporaryDirectory() as tmp:
+        forked, single = Path(tmp) / "forked.xlsx", Path(tmp) / "single.xlsx"
+        with monkeypatch.context() as m:
+            m.setattr(surgical, "FORK_ROWS", 1)
+            surgical.write_sheets(src, forked, writes)
+        with monkeypatch.context() as m:
+            m.setattr(surgical, "FORK", False)
+            surgical.write_sheets(src, single, writes)
+        return _parts(forked), _parts(single)
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["OK", "A2", "a & b", " spaced"]),
+    st.integers(0, 3),
+    st.sampled_from([35.0, 70.5]),
+    st.booleans(),
+    st.sampled_from([date(2026, 3, 1), date(2026, 4, 2)]),
+)
+FORMATS = st.dictionaries(
+    st.integers(1, 6), st.sampled_from(["mm/dd/yyyy", "#,##0.00", "0.0", "@"]), max_size=2
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    notes=st.lists(st.tuples(VALUES, VALUES, VALUES), min_size=1, max_size=59),
+    notes_formats=FORMATS,
+    auths=st.lists(VALUES, max_size=10),
+    alert_rows=st.lists(st.lists(VALUES, max_size=3), max_size=5),
+    alert_formats=FORMATS,
+)
+def test_a_sheet_written_by_a_child_process_gives_the_same_file(
+    book, monkeypatch, private_temp, notes, notes_formats, auths, alert_rows, alert_formats
+):
+    """Whatever styles either side adds (both adding falls back to one process)."""
+    rows = list(range(2, 2 + len(notes)))
+    writes = {
+        "Notes": SheetWrite(
+            cells=CellColumns(rows, [3, 4, 5], [list(column) for column in zip(*notes)]),
+            last_row=rows[-1],
+            number_formats=notes_formats,
+        ),
+        "Auths": SheetWrite(cells={(r, 3): v for r, v in enumerate(auths, start=2)}),
+        "Alerts": SheetWrite(
+            rows=[["Alert", "Auth #", "Since"], *alert_rows],
+            last_row=1 + len(alert_rows),
+            number_formats=alert_formats,
+        ),
+    }
+    forked, single = _forked_and_not(monkeypatch, book, writes)
+    assert forked == single
+    assert not _left_over(private_temp)
+
+
+def _first_refresh() -> dict[str, SheetWrite]:
+    rows = list(range(2, 61))
+    return {
+        "Notes": SheetWrite(
+            cells=CellColumns(
+                rows,
+                [3, 4, 5],
+                [[f"A{r % 7}" for r in rows], [35.0 * (r % 3) for r in rows], ["OK" for _ in rows]],
+            ),  # fmt: skip
+            last_row=60,
+            number_formats={4: "#,##0.00"},
+        ),
+        "Alerts": SheetWrite(
+            rows=[["Alert", "Auth #", "Since"], ["EXPIRED", "A3", None]], last_row=2
+        ),  # fmt: skip
+    }
+
+
+def test_a_large_first_refresh_writes_its_notes_in_a_child(
+    book, monkeypatch, tmp_path, private_temp
+):
+    counts = _forks_counted(monkeypatch)
+    monkeypatch.setattr(surgical, "FORK_ROWS", 50)
+    out = tmp_path / "out.xlsx"
+    surgical.write_sheets(book, out, _first_refresh())
+    assert counts == [1, 1]
+    notes = read_sheets(out, ["Notes"])["Notes"].rows
+    assert notes[1].values[:5] == ["N3", 3, "A3", 0, "OK"]
+    assert notes[-2].values[2:5] == ["A3", 70, "OK"]
+    assert surgical.LAST_CHILD_MEMORY.get("peak", 0) > 0
+    assert not _left_over(private_temp)
+
+
+def test_a_small_write_stays_in_one_process(book, monkeypatch, tmp_path):
+    counts = _forks_counted(monkeypatch)
+    monkeypatch.setattr(surgical, "FORK_ROWS", 60)  # Notes sets 59 rows
+    surgical.write_sheets(book, tmp_path / "out.xlsx", _first_refresh())
+    assert counts == [0, 0]
+
+
+def test_a_value_the_child_cannot_write_fails_the_write_as_in_one_process(
+    book, monkeypatch, tmp_path, private_temp
+):
+    counts = _forks_counted(monkeypatch)
+    monkeypatch.setattr(surgical, "FORK_ROWS", 1)
+    writes = _first_refresh()
+    writes["Notes"].cells.by_column[2][30] = object()
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(TypeError, match="cannot write a object"):
+        surgical.write_sheets(book, out, writes)
+    assert counts == [1, 0]
+    assert not out.exists()
+    assert not _left_over(private_temp)
