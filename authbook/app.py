@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from authbook.models import Problem
-from authbook.rules.refresh import Refreshed, refresh
+from authbook.rules.refresh import Refreshed, finish_refresh, refresh, refresh_notes
 from authbook.workbook import records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
@@ -86,11 +86,36 @@ def compute(store, today: date, as_of: date | None = None) -> Computed:
         return Computed(sheets, result, structure + result.problems)
 
 
+def compute_writing_notes(store, today: date, as_of: date | None = None):
+    """``compute``, with the Notes sheet's cells handed to the store to start writing as
+    soon as they are known (``start_writing``: a large workbook's Notes sheet is written by
+    a second process while the auths' statuses, alerts and the other sheets are worked
+    out). Returns the Computed and the Notes SheetWrite (None without a Notes sheet)."""
+    with many_objects():
+        sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
+        raw, structure = records.raw_book(sheets)
+        half = refresh_notes(raw, today=today, as_of=as_of)
+        notes = None
+        if schema.NOTES.name in sheets:
+            notes = records.record_writes(
+                schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
+            )
+            if hasattr(store, "start_writing"):
+                store.start_writing(schema.NOTES.name, notes)
+        result = finish_refresh(half)
+        return Computed(sheets, result, structure + result.problems), notes
+
+
 def refresh_writes(
-    computed: Computed, user: str, today: date, now: datetime | None = None
+    computed: Computed,
+    user: str,
+    today: date,
+    now: datetime | None = None,
+    notes: SheetWrite | None = None,
 ) -> dict[str, SheetWrite]:
     """The cells a refresh writes: computed columns, new Auth #s (logged to the AuditLog, dated
-    ``now`` if given, else ``today``), Alerts and Problems sheets."""
+    ``now`` if given, else ``today``), Alerts and Problems sheets. ``notes``: the Notes
+    sheet's, when already made (``compute_writing_notes``)."""
     sheets, result = computed.sheets, computed.result
     writes: dict[str, SheetWrite] = {}
     if schema.AUTHS.name in sheets:
@@ -102,7 +127,9 @@ def refresh_writes(
             write.cells = {**write.cells, **number_cells.cells}
             write.number_formats.update(number_cells.number_formats)
         writes[schema.AUTHS.name] = write
-    if schema.NOTES.name in sheets:
+    if notes is not None:
+        writes[schema.NOTES.name] = notes
+    elif schema.NOTES.name in sheets:
         writes[schema.NOTES.name] = records.record_writes(
             schema.NOTES, sheets[schema.NOTES.name], result.notes, records.NOTE_COMPUTED
         )
@@ -131,9 +158,13 @@ def refresh_store(store, today: date, as_of: date | None = None, user: str | Non
     from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
 
     with many_objects():
-        computed = compute(store, today, as_of)
-        store.apply(refresh_writes(computed, current_user(user), today))
-        app_billing.save_with_dashboard(store, computed)
+        try:
+            computed, notes = compute_writing_notes(store, today, as_of)
+            store.apply(refresh_writes(computed, current_user(user), today, notes=notes))
+            app_billing.save_with_dashboard(store, computed)
+        finally:
+            if hasattr(store, "stop_writing"):
+                store.stop_writing()
     return computed
 
 

@@ -85,7 +85,34 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
     """Compute every computed column, alert and problem of a workbook.
 
     ``today`` is the caller's idea of today; ``as_of`` (or the Settings sheet's As Of) wins.
+    The same as ``finish_refresh(refresh_notes(raw, today, as_of))``.
     """
+    return finish_refresh(refresh_notes(raw, today, as_of))
+
+
+@dataclass(frozen=True)
+class NotesRefreshed:
+    """A refresh half done (``refresh_notes``): the notes applied and checked, and the
+    statuses of the Notes rows, which is all the Notes sheet needs; ``finish_refresh`` adds
+    the auths' statuses, alerts and renewals."""
+
+    raw: RawBook
+    book: Book
+    as_of: date
+    new_auth_numbers: dict[int, str]
+    problems: list[Problem]
+    index: AuthIndex
+    ledger: Ledger
+    draws: list[Draw]
+    findings: list[Finding]
+    clients: dict
+    notes: NoteStatuses
+
+
+def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> NotesRefreshed:
+    """The first half of ``refresh``: the book built, units drawn, notes checked, and the
+    status of every Notes row. A caller can start writing the Notes sheet from it while
+    ``finish_refresh`` does the rest."""
     settings_book, _ = build_book(RawBook(settings=raw.settings))
     raw, numbers = number_new_auths(raw, settings_book.settings.auth_prefix)
     book, problems = build_book(raw)
@@ -98,7 +125,29 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
         findings_by_row.setdefault(found.source.row, []).append(found)
     clients = {name_key(c.client_id): c for c in book.clients}
     rates = {code_key(c.code): c.rate for c in book.billing_codes}
+    note_statuses = _note_statuses(
+        raw.notes, draws, findings, findings_by_row, _first_problem_by_row(problems), clients,
+        rates, book.settings.date_order,
+    )  # fmt: skip
+    return NotesRefreshed(
+        raw=raw,
+        book=book,
+        as_of=day,
+        new_auth_numbers=numbers,
+        problems=problems,
+        index=index,
+        ledger=ledger,
+        draws=draws,
+        findings=findings,
+        clients=clients,
+        notes=note_statuses,
+    )
 
+
+def finish_refresh(half: NotesRefreshed) -> Refreshed:
+    """The second half of ``refresh``: every auth's status, the alerts and the renewals."""
+    raw, book, ledger, index, day = half.raw, half.book, half.ledger, half.index, half.as_of
+    problems, clients = half.problems, half.clients
     first_problem = _first_problem_by_row(problems)
     # an auth whose Auth # is also on an earlier row still counts units, but its Alert cell
     # says so: notes that name that Auth # go to the earlier row
@@ -141,24 +190,19 @@ def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
             )
         )
 
-    note_statuses = _note_statuses(
-        raw.notes, draws, findings, findings_by_row, first_problem, clients, rates,
-        book.settings.date_order,
-    )  # fmt: skip
-
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (severity[a.kind], a.end_date, a.source.row))
     return Refreshed(
         book=book,
         as_of=day,
-        new_auth_numbers=numbers,
+        new_auth_numbers=half.new_auth_numbers,
         auths=auth_statuses,
-        notes=note_statuses,
+        notes=half.notes,
         alerts=alerts,
         problems=problems,
         ledger=ledger,
-        draws=draws,
-        findings=sorted(findings, key=lambda f: f.source.row),
+        draws=half.draws,
+        findings=sorted(half.findings, key=lambda f: f.source.row),
         renewals=renewals(book, ledger, alerts, day, index),
     )
 

@@ -1499,20 +1499,66 @@ def _write_new(zout: zipfile.ZipFile, info: zipfile.ZipInfo, content) -> None:
         f.write(content)
 
 
-def write_sheets(src: Path | str, dst: Path | str, writes: dict[str, SheetWrite]) -> None:
+def write_sheets(
+    src: Path | str, dst: Path | str, writes: dict[str, SheetWrite], started=None
+) -> None:
     """Write ``writes`` into a copy of ``src`` at ``dst``, changing only the parts it must.
 
+    ``started`` (from ``start_sheet``) is a sheet a child process began writing earlier:
+    used when ``writes`` holds that very SheetWrite, stopped otherwise.
     Raises ``NeedsFullRewrite`` (and leaves no ``dst``) when it cannot.
     """
     src, dst = Path(src), Path(dst)
     try:
-        _write(src, dst, writes)
+        _write(src, dst, writes, started)
     except BaseException:
         dst.unlink(missing_ok=True)
         raise
+    finally:
+        if started is not None:
+            started.stop()
 
 
-def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
+class StartedSheet:
+    """A sheet a child process is writing (``start_sheet``) until ``write_sheets`` takes it;
+    ``stop`` ends the child and deletes its file when no write will."""
+
+    def __init__(self, src: Path, name: str, write: SheetWrite, child: _ChildSheet):
+        self.src, self.name, self.write, self._child = src, name, write, child
+
+    def take(self) -> _ChildSheet | None:
+        child, self._child = self._child, None
+        return child
+
+    def stop(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.stop()
+
+
+def start_sheet(src: Path | str, name: str, write: SheetWrite) -> StartedSheet | None:
+    """Start writing sheet ``name`` of ``src`` in a child process now, while the caller goes
+    on computing the other sheets' writes, when it is worth it (``_sheet_to_fork``: a large
+    first refresh, on Linux); None otherwise. Hand the result to ``write_sheets`` with a
+    ``writes`` holding this very ``write``, or ``stop`` it."""
+    src = Path(src)
+    try:
+        with zipfile.ZipFile(src) as zin:
+            package = read_package(zin)
+            if name not in package.sheets or _sheet_to_fork(package, {name: write}, 0) != name:
+                return None
+            parts = (_part_of_type(zin, package.workbook_part, kind)
+                     for kind in ("/styles", "/sharedStrings"))  # fmt: skip
+            sheets = _Sheets(src, zin, package, [], {name: write}, *parts)
+            sheet = package.sheets[name]
+            stored = zin.getinfo(sheet.part).compress_type == zipfile.ZIP_STORED
+            child = _ChildSheet.start(sheets, sheet, write, stored)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, NeedsFullRewrite):
+        return None
+    return None if child is None else StartedSheet(src, name, write, child)
+
+
+def _write(src: Path, dst: Path, writes: dict[str, SheetWrite], started=None) -> None:
     with zipfile.ZipFile(src) as zin:
         package = read_package(zin)
         added = _new_sheets(zin, package, writes)
@@ -1522,9 +1568,15 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite]) -> None:
         spooled: list = []
         try:
             done = None
-            forked = _sheet_to_fork(package, writes)
-            if forked is not None:
-                done = sheets.beside_child(forked, spooled)
+            if (
+                started is not None and started.src == src
+                and writes.get(started.name) is started.write
+            ):  # fmt: skip
+                done = sheets.beside_child(started.name, spooled, started.take())
+            else:
+                forked = _sheet_to_fork(package, writes)
+                if forked is not None:
+                    done = sheets.beside_child(forked, spooled)
             if done is None:
                 done = sheets.in_order(sheets.new_styles(), spooled)
             replaced, new_entries = done
@@ -1598,14 +1650,15 @@ class _Sheets:
             replaced[styles.part] = styles.to_bytes()
         return replaced, new_entries
 
-    def beside_child(self, name: str, spooled: list):
+    def beside_child(self, name: str, spooled: list, child: _ChildSheet | None = None):
         """``in_order``, with sheet ``name`` written by a child process while this one writes
         the others: the same bytes, on two cores. None (nothing kept) when the child could
         not be started or failed, or when both it and the other sheets added cell styles
         (their numbers would clash); then the caller writes every sheet itself."""
         sheet, write = self.package.sheets[name], self.writes[name]
-        stored = self.zin.getinfo(sheet.part).compress_type == zipfile.ZIP_STORED
-        child = _ChildSheet.start(self, sheet, write, stored)
+        if child is None:  # else one started earlier (start_sheet)
+            stored = self.zin.getinfo(sheet.part).compress_type == zipfile.ZIP_STORED
+            child = _ChildSheet.start(self, sheet, write, stored)
         if child is None:
             return None
         own: list = []
@@ -1646,10 +1699,10 @@ FORK = sys.platform.startswith("linux")
 LAST_CHILD_MEMORY: dict[str, int] = {}
 
 
-def _sheet_to_fork(package, writes: dict[str, SheetWrite]) -> str | None:
+def _sheet_to_fork(package, writes: dict[str, SheetWrite], others: int = 1) -> str | None:
     """The sheet worth a child process: the largest first-refresh write of ``FORK_ROWS``
-    rows or more, when another sheet is written too and no other thread runs (a fork
-    copies only the thread that calls it)."""
+    rows or more, when ``others`` other sheets are written too and no other thread runs (a
+    fork copies only the thread that calls it)."""
     if not FORK or threading.active_count() > 1:
         return None
     sizes = {
@@ -1660,8 +1713,8 @@ def _sheet_to_fork(package, writes: dict[str, SheetWrite]) -> str | None:
     if not sizes:
         return None
     name = max(sizes, key=sizes.get)
-    others = [w for n, w in writes.items() if n != name and (w.cells or w.rows is not None)]
-    return name if sizes[name] >= FORK_ROWS and others else None
+    rest = [w for n, w in writes.items() if n != name and (w.cells or w.rows is not None)]
+    return name if sizes[name] >= FORK_ROWS and len(rest) >= others else None
 
 
 class ChildPart:

@@ -331,6 +331,22 @@ class FastWorkbookFile(WorkbookFile):
         self._wb = None
         self._cached = None
         self._writes: dict[str, SheetWrite] = {}
+        self._started = None
+
+    def start_writing(self, name: str, write: SheetWrite) -> None:
+        """Begin writing sheet ``name``'s cells ``write`` now, in a child process, while the
+        caller computes the rest (a large first refresh, on Linux; otherwise nothing happens
+        yet). ``apply`` the same ``write`` and ``save`` as usual; ``stop_writing`` if not."""
+        from authbook.workbook import surgical
+
+        self.stop_writing()
+        self._started = surgical.start_sheet(self.path, name, write)
+
+    def stop_writing(self) -> None:
+        """End a write begun by ``start_writing`` that no ``save`` took."""
+        started, self._started = self._started, None
+        if started is not None:
+            started.stop()
 
     @property
     def wb(self) -> Workbook:
@@ -376,13 +392,17 @@ class FastWorkbookFile(WorkbookFile):
         from authbook.workbook import surgical
 
         def write(tmp: str) -> None:
+            started, self._started = self._started, None
             try:
-                surgical.write_sheets(self.path, tmp, self._writes)
+                surgical.write_sheets(self.path, tmp, self._writes, started)
             except surgical.NeedsFullRewrite:
                 super(FastWorkbookFile, self).apply(self._writes)
                 self.wb.save(tmp)
 
-        replace_atomically(self.path, write, backup=backup)
+        try:
+            replace_atomically(self.path, write, backup=backup)
+        finally:
+            self.stop_writing()
         self._writes = {}
 
 

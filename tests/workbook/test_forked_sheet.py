@@ -191,3 +191,42 @@ def test_a_value_the_child_cannot_write_fails_the_write_as_in_one_process(
     assert counts == [1, 0]
     assert not out.exists()
     assert not _left_over(private_temp)
+
+
+def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workbook(
+    tmp_path, monkeypatch, private_temp
+):
+    """``authbook refresh`` starts writing Notes as soon as the notes' statuses are known;
+    the saved workbook is the one a refresh in one process saves, and ``.bak`` is kept."""
+    from authbook import app
+    from authbook.demo import demo_rows
+    from authbook.workbook import template
+
+    as_of = date(2026, 3, 1)
+    book = tmp_path / "demo.xlsx"
+    template.write_new(book, demo_rows(as_of, clients=40))
+    counts = _forks_counted(monkeypatch)
+    started = []
+    start = surgical.start_sheet
+
+    def counted_start(*args):
+        started.append(start(*args))
+        return started[-1]
+
+    monkeypatch.setattr(surgical, "start_sheet", counted_start)
+    saved = {}
+    for fork in (True, False):
+        path = tmp_path / f"fork-{fork}.xlsx"
+        path.write_bytes(book.read_bytes())
+        with monkeypatch.context() as m:
+            m.setattr(surgical, "FORK", fork)
+            m.setattr(surgical, "FORK_ROWS", 1)
+            app.refresh_file(path, as_of, user="test")
+        assert path.with_suffix(".xlsx.bak").read_bytes() == book.read_bytes()
+        parts = _parts(path)
+        parts.pop("docProps/core.xml")
+        saved[fork] = parts
+    assert counts == [1, 1]
+    assert [s is not None for s in started] == [True, False]  # begun early, then taken
+    assert saved[True] == saved[False]
+    assert not _left_over(private_temp)
