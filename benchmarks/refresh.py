@@ -177,6 +177,9 @@ class TimedStore:
     def __init__(self, store):
         self.store, self.times = store, {"load": 0.0, "apply": 0.0, "save": 0.0}
 
+    # Writing the Notes sheet may begin during compute (start_writing, in a child process):
+    # "save" is then the time left waiting for it, plus the rest of the save.
+
     def _timed(self, key, fn, *args):
         t0 = time.perf_counter()
         try:
@@ -192,6 +195,9 @@ class TimedStore:
 
     def save(self, *args):
         return self._timed("save", self.store.save, *args)
+
+    def __getattr__(self, name):  # start_writing, stop_writing and the rest, untimed
+        return getattr(self.store, name)
 
 
 def _adapter():

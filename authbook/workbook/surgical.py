@@ -835,7 +835,7 @@ class SheetRewriter:
         tags = self._bulk_row.findall(data)
         m = len(tags)
         close = self.row_close
-        if not m or data.count(close) != m or data.count(self.row_open) != m:
+        if not m or data.count(close) != m:  # a row not r-first, or <row ./>: not plain
             return None
         attrs = b"".join([t[1] for t in tags])
         if b"/" in attrs or b"customFormat" in attrs and _CUSTOM_FORMAT.search(attrs):
@@ -886,12 +886,19 @@ class SheetRewriter:
         encoded = self._encoded[col]
         known = list(map(encoded.get, values))
         if None in known:
-            for k, value in enumerate(values):
-                if known[k] is None and value is not None:
-                    kind_style = self._kind_styles.get((col, type(value)))
-                    if kind_style is None or kind_style[0] != self.base_now[col]:
-                        return None
-                    known[k] = self._encode(col, value, int(numbers[k]))
+            base, kind_styles = self.base_now[col], self._kind_styles
+            for k in [k for k, cell in enumerate(known) if cell is None]:
+                value = values[k]
+                if value is None:
+                    continue
+                made = self._encoded[col].get(value)  # made for an earlier row of this piece
+                if made is not None and made[0] is value.__class__:
+                    known[k] = made
+                    continue
+                kind_style = kind_styles.get((col, type(value)))
+                if kind_style is None or kind_style[0] != base:
+                    return None
+                known[k] = self._encode(col, value, int(numbers[k]))
         kinds = set(map(type, values))
         kinds.discard(type(None))
         present = [k for k in known if k is not None]
