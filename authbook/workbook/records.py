@@ -87,7 +87,10 @@ def _raw_columns(sheet: str, names, indexes, rows: ColumnRows) -> RawRows:
     blank = [None] * len(rows)
     columns = [rows.columns[i] if i < width else blank for i in indexes]
     empty = (None,) * len(columns)  # ColumnRows hold None for empty text too
-    if not any(map(empty.__eq__, zip(*columns))):
+    # a column without a blank cell (Note ID, say) rules out blank rows, counted in C
+    if any(column.count(None) == 0 for column in columns) or not any(
+        map(empty.__eq__, zip(*columns))
+    ):
         return RawRows.of_columns(sheet, names, rows.numbers, columns)
     keep = list(map(empty.__ne__, zip(*columns)))
     return RawRows.of_columns(
