@@ -1611,8 +1611,9 @@ class _Sheets:
         self.strings = SharedStrings(zin, strings_part)
         self.calc_chain = _part_of_type(zin, package.workbook_part, "/calcChain") is not None
 
-    def new_styles(self) -> Styles:
-        zin, part = self.zin, self.styles_part
+    def new_styles(self, zin: zipfile.ZipFile | None = None) -> Styles:
+        """The package's cell styles as they are in the file (read from ``zin`` if given)."""
+        zin, part = zin or self.zin, self.styles_part
         return Styles(zin.read(part) if part else None, part)
 
     def rewriter(self, sheet: SheetPart, write: SheetWrite, styles: Styles, source=None):
@@ -1816,8 +1817,7 @@ def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: in
             with zipfile.ZipFile(sheets.src) as zin, open(path, "wb") as f:
                 # a zip file of its own: the parent's shares its file offset with this one
                 strings = SharedStrings(zin, sheets.strings_part)
-                styles = Styles(zin.read(sheets.styles_part) if sheets.styles_part else None,
-                                sheets.styles_part)  # fmt: skip
+                styles = sheets.new_styles(zin)
                 rewriter = SheetRewriter(zin, sheet, write, styles, strings,
                                          sheets.package.date1904, sheets.calc_chain)  # fmt: skip
                 body = DeflatedPart(stored, file=f)
