@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from authbook import app
-from authbook.workbook import schema, template
+from authbook.workbook import schema, surgical, template
 from authbook.workbook.fastread import read_package, read_sheets
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError
 
@@ -336,27 +336,49 @@ import sys
 from datetime import date
 from authbook import app
 from authbook.workbook import xlsxfile
+from authbook.workbook import surgical
 app.WorkbookFile = getattr(xlsxfile, "FastWorkbookFile", xlsxfile.WorkbookFile)
+surgical.FORK_ROWS = int(sys.argv[2])
 app.refresh_file(sys.argv[1], date(2026, 3, 1), user="tester")
 """
 
 
-def _run_refresh(path: Path) -> subprocess.Popen:
+def _run_refresh(path: Path, fork_rows: int = surgical.FORK_ROWS) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(path)],
+        [sys.executable, "-c", DRIVER, str(path), str(fork_rows)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
 
 
-def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_path):
+def _refreshes_running(path: Path) -> list[int]:
+    """The processes (a refresh, or the child writing its Notes sheet) still at ``path``."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(path).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize(
+    "fork_rows",
+    [
+        surgical.FORK_ROWS,
+        pytest.param(1, marks=pytest.mark.skipif(not surgical.FORK, reason="Linux only")),
+    ],
+    ids=["one process", "notes in a child process"],
+)
+def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_path, fork_rows):
     original = template.write_new(tmp_path / "original.xlsx", plain_practice(notes=1500))
     old = original.read_bytes()
     path = tmp_path / "book.xlsx"
     path.write_bytes(old)
     started = time.monotonic()
-    done = _run_refresh(path)
+    done = _run_refresh(path, fork_rows)
     assert done.wait(timeout=300) == 0, done.stderr.read().decode()
     duration = time.monotonic() - started
     new = path.read_bytes()
@@ -369,10 +391,15 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_p
             leftover.unlink()
         backup.unlink(missing_ok=True)
         path.write_bytes(old)
-        run = _run_refresh(path)
+        run = _run_refresh(path, fork_rows)
         time.sleep(duration * (0.2 + 1.8 * i / runs))  # the last ones finish
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=60)
+        for _ in range(50):  # a child writing Notes dies with its parent
+            if not _refreshes_running(path):
+                break
+            time.sleep(0.1)
+        assert not _refreshes_running(path), f"run {i}: a process of the killed refresh is left"
         now = path.read_bytes()
         assert now in (old, new), f"run {i}: the workbook is neither the old nor the new one"
         outcomes["old" if now == old else "new"] += 1
@@ -381,7 +408,7 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_p
         read_sheets(path, ["Auths"])  # it opens
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills did land before and after
     # a lock left by a killed run does not block the next refresh
-    done = _run_refresh(path)
+    done = _run_refresh(path, fork_rows)
     assert done.wait(timeout=300) == 0, done.stderr.read().decode()
     assert path.read_bytes() == new
 

@@ -3,7 +3,9 @@ the others, gives the very file the one-process write gives."""
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -230,3 +232,34 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     assert [s is not None for s in started] == [True, False]  # begun early, then taken
     assert saved[True] == saved[False]
     assert not _left_over(private_temp)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # dead, not reaped yet
+
+
+def test_a_child_writing_a_sheet_dies_with_the_refresh_that_started_it():
+    """A refresh killed mid-save leaves nothing writing behind it (PR_SET_PDEATHSIG)."""
+    ready_r, ready_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # stands for the refresh: starts a child, then dies
+        child = os.fork()
+        if child == 0:
+            surgical._die_with_parent()
+            os.write(ready_w, b"1")
+            time.sleep(30)
+            os._exit(0)
+        os.read(ready_r, 1)
+        os.write(pid_w, b"%d" % child)
+        os._exit(0)
+    os.waitpid(parent, 0)
+    child = int(os.read(pid_r, 32))
+    deadline = time.monotonic() + 5
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(child)
