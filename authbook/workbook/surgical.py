@@ -43,6 +43,7 @@ import pickle
 import posixpath
 import queue
 import re
+import signal
 import struct
 import sys
 import tempfile
@@ -1761,6 +1762,7 @@ class _ChildSheet:
         fd, path = tempfile.mkstemp(prefix="authbook-", suffix=".part")
         os.close(fd)
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -1770,7 +1772,7 @@ class _ChildSheet:
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _die_with_parent()
+            _die_with_parent(parent)
             _child_main(sheets, sheet, write, stored, path, write_end)
         os.close(write_end)
         return cls(pid, path, read_end, stored)
@@ -1783,7 +1785,9 @@ class _ChildSheet:
                 chunks.append(chunk)
         finally:
             os.close(self.pipe)
+            self.pipe = -1
             _, status = os.waitpid(self.pid, 0)
+            self.pid = 0  # reaped: its number may go to another process
         try:
             made = pickle.loads(b"".join(chunks)) if status == 0 and chunks else None
         except Exception:
@@ -1799,12 +1803,16 @@ class _ChildSheet:
 
     def stop(self) -> None:
         """Kill the child (this process is failing) and delete its file."""
-        with suppress(OSError):
-            os.kill(self.pid, 9)
-        with suppress(OSError):
-            os.waitpid(self.pid, 0)
-        with suppress(OSError):
-            os.close(self.pipe)
+        if self.pid > 0:
+            with suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        if self.pipe >= 0:
+            with suppress(OSError):
+                os.close(self.pipe)
+            self.pipe = -1
         with suppress(OSError):
             os.unlink(self.path)
 
@@ -1845,13 +1853,16 @@ def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: in
         os._exit(status)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int | None = None) -> None:
     """Have Linux kill this child when its parent dies (a refresh killed mid-save): nothing
-    is left writing a part no one will read."""
+    is left writing a part no one will read. ``parent``: exit at once if it is gone already
+    (it died before this was set)."""
     with suppress(Exception):
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
 
 
 def _own_memory() -> dict[str, int]:
