@@ -80,10 +80,15 @@ def compute(store, today: date, as_of: date | None = None) -> Computed:
     nothing in them is an input, and on a large workbook they hold hundreds of thousands of
     rows."""
     with many_objects():
-        sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
-        raw, structure = records.raw_book(sheets)
+        sheets, raw, structure = _read_raw(store)
         result = refresh(raw, today=today, as_of=as_of)
         return Computed(sheets, result, structure + result.problems)
+
+
+def _read_raw(store):
+    """The input sheets of ``store``, read, and the raw book with its structure problems."""
+    sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
+    return (sheets, *records.raw_book(sheets))
 
 
 def compute_writing_notes(store, today: date, as_of: date | None = None):
@@ -92,8 +97,7 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     a second process while the auths' statuses, alerts and the other sheets are worked
     out). Returns the Computed and the Notes SheetWrite (None without a Notes sheet)."""
     with many_objects():
-        sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
-        raw, structure = records.raw_book(sheets)
+        sheets, raw, structure = _read_raw(store)
         half = refresh_notes(raw, today=today, as_of=as_of)
         notes = None
         if schema.NOTES.name in sheets:
