@@ -619,6 +619,7 @@ class SheetRewriter:
             isinstance(cells, CellColumns) and bool(cells.columns) and not self.replace
             and APPEND_FAST and APPEND_IN_BULK
         )  # fmt: skip
+        self._mixed: list[bool] | None = None
         if self._bulk:
             self._bulk_row = re.compile(rb"<" + p + rb'row r="(\d+)"([^>]*)>')
             # a cell not starting <c r=", or one in (or right of) the first column written
@@ -850,27 +851,29 @@ class SheetRewriter:
             return None
         if self._bulk_stop.search(data):
             return None
+        if self._mixed is None:  # per column: whether it holds more than one type of value
+            self._mixed = [len(set(map(type, v)) - {type(None)}) > 1 for v in cells.by_column]
         columns = []
         written = 0
-        for col, values in zip(cells.columns, cells.by_column):
+        for col, values, mixed in zip(cells.columns, cells.by_column, self._mixed):
             values = values[i : i + m]
             gaps = values.count(None)
             written += m - gaps
-            known = self._known_cells(col, values, numbers)
-            if known is None:
+            tails = self._known_tails(col, values, numbers, mixed)
+            if tails is None:
                 return None
-            columns.append((known, gaps))
+            columns.append((col, tails, gaps))
         if b" spans=" in attrs:
             data = self._spans_in_bulk(data, attrs, columns)
             if data is None:
                 return None
         out: list[bytes] = []
-        for (_, heads, tails), gaps in columns:
+        c_ref = self.cells.c_ref
+        for col, tails, gaps in columns:
+            head = c_ref + _LETTERS[col]
             if gaps:
-                out.append([b"" if h is None else h + n + t
-                            for n, h, t in zip(numbers, heads, tails)])  # fmt: skip
+                out.append([b"" if t is None else head + n + t for n, t in zip(numbers, tails)])
             else:
-                head = heads[0]
                 out.append([head + n + t for n, t in zip(numbers, tails)])
         pieces = data.split(close)
         made = map(b"".join, zip(*out, repeat(close)))
@@ -880,10 +883,12 @@ class SheetRewriter:
             edits.advance()
         return b"".join(chain(chain.from_iterable(zip(pieces, made)), (pieces[-1],)))
 
-    def _known_cells(self, col: int, values: list, numbers: list[bytes]):
-        """(value types, heads, tails) of ``values`` appended in column ``col`` (head None:
-        no cell), from ``_encoded`` or made by ``_encode`` where that needs no new style;
-        None when a value needs one, or its type is not the one its cell XML was kept for."""
+    def _known_tails(self, col: int, values: list, numbers: list[bytes], mixed: bool):
+        """The cell XML after the row number (``CellWriter``'s tails) of ``values`` appended
+        in column ``col``, None for a None value: from ``_encoded``, or made by ``_encode``
+        where that needs no new style. None when a value needs one, or (in a ``mixed``
+        column) a value's type is not the one its cell XML was kept for: 1, 1.0 and TRUE are
+        one key to a dict."""
         encoded = self._encoded[col]
         known = list(map(encoded.get, values))
         if None in known:
@@ -900,28 +905,23 @@ class SheetRewriter:
                 if kind_style is None or kind_style[0] != base:
                     return None
                 known[k] = self._encode(col, value, int(numbers[k]))
-        kinds = set(map(type, values))
-        kinds.discard(type(None))
-        present = [k for k in known if k is not None]
-        if len(kinds) > 1 or set(map(itemgetter(0), present)) - kinds:
-            return None
-        if len(present) < len(known):
-            return (
-                kinds,
-                [None if k is None else k[1] for k in known],
-                [b"" if k is None else k[2] for k in known],
-            )
-        return kinds, list(map(itemgetter(1), known)), list(map(itemgetter(2), known))
+        if mixed:  # (in a column of one type, every cell XML kept for it is of that type)
+            kinds = set(map(type, values)) - {type(None)}
+            if len(kinds) > 1 or set(map(itemgetter(0), filter(None, known))) - kinds:
+                return None
+        if None in known:  # the None values
+            return [None if k is None else k[2] for k in known]
+        return list(map(itemgetter(2), known))
 
     def _spans_in_bulk(self, data: bytes, attrs: bytes, columns) -> bytes | None:
         """``data`` with each row's ``spans`` widened to its appended cells, when every row
         writes a cell into the first and the last column written (so the new spans is a
         function of the old); None otherwise."""
-        (_, first_heads, _), first_gaps = columns[0]
-        (_, last_heads, _), last_gaps = columns[-1]
-        if first_gaps or last_gaps or None in first_heads or None in last_heads:
+        (first_col, _, first_gaps), (last_col, _, last_gaps) = columns[0], columns[-1]
+        if first_gaps or last_gaps:
             return None
-        first, last = first_heads[0], last_heads[0]
+        c_ref = self.cells.c_ref
+        first, last = c_ref + _LETTERS[first_col], c_ref + _LETTERS[last_col]
         for old in set(re.findall(rb' spans="([^"]*)"', attrs)):
             key = (old, first, last)
             new = self._spans.get(key)
