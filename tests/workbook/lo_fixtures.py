@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -139,6 +140,19 @@ def parts(path: Path) -> dict[str, bytes]:
     """Every entry of a package, uncompressed."""
     with zipfile.ZipFile(path) as zf:
         return {name: zf.read(name) for name in zf.namelist()}
+
+
+def written_with(monkeypatch, src: Path, writes, **settings) -> dict[str, bytes]:
+    """The parts ``surgical.write_sheets`` makes of ``src`` with ``writes`` while the
+    surgical module's ``settings`` (APPEND_FAST=False, FORK_ROWS=1, ...) are in force."""
+    from authbook.workbook import surgical
+
+    with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
+        for name, value in settings.items():
+            m.setattr(surgical, name, value)
+        out = Path(tmp) / "out.xlsx"
+        surgical.write_sheets(src, out, writes)
+        return parts(out)
 
 
 RESAVE = """

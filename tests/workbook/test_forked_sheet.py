@@ -4,9 +4,9 @@ the others, gives the very file the one-process write gives."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +19,9 @@ from openpyxl.worksheet.table import Table
 from authbook.workbook import surgical
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lo_fixtures  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not surgical.FORK, reason="forks only on Linux")
 
@@ -44,9 +47,7 @@ def book(tmp_path_factory) -> Path:
     return path
 
 
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {info.filename: zf.read(info) for info in zf.infolist()}
+_parts = lo_fixtures.parts
 
 
 @pytest.fixture(autouse=True)
@@ -83,15 +84,8 @@ def _forks_counted(monkeypatch) -> list[int]:
 
 
 def _forked_and_not(monkeypatch, src: Path, writes):
-    with tempfile.TemporaryDirectory() as tmp:
-        forked, single = Path(tmp) / "forked.xlsx", Path(tmp) / "single.xlsx"
-        with monkeypatch.context() as m:
-            m.setattr(surgical, "FORK_ROWS", 1)
-            surgical.write_sheets(src, forked, writes)
-        with monkeypatch.context() as m:
-            m.setattr(surgical, "FORK", False)
-            surgical.write_sheets(src, single, writes)
-        return _parts(forked), _parts(single)
+    forked = lo_fixtures.written_with(monkeypatch, src, writes, FORK_ROWS=1)
+    return forked, lo_fixtures.written_with(monkeypatch, src, writes, FORK=False)
 
 
 VALUES = st.one_of(

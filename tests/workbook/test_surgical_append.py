@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import re
-import tempfile
+import sys
 import threading
 import zipfile
 from datetime import date, datetime
@@ -21,6 +21,9 @@ from openpyxl.worksheet.table import Table
 from authbook.workbook import fastread, surgical
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lo_fixtures  # noqa: E402
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -83,19 +86,12 @@ def books(tmp_path_factory):
     }
 
 
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {info.filename: zf.read(info) for info in zf.infolist()}
+_parts = lo_fixtures.parts
 
 
 def _general_and_fast(monkeypatch, src: Path, writes: dict[str, SheetWrite]):
-    with tempfile.TemporaryDirectory() as tmp:
-        fast, general = Path(tmp) / "fast.xlsx", Path(tmp) / "general.xlsx"
-        surgical.write_sheets(src, fast, writes)
-        with monkeypatch.context() as m:
-            m.setattr(surgical, "APPEND_FAST", False)
-            surgical.write_sheets(src, general, writes)
-        return _parts(general), _parts(fast)
+    general = lo_fixtures.written_with(monkeypatch, src, writes, APPEND_FAST=False)
+    return general, lo_fixtures.written_with(monkeypatch, src, writes)
 
 
 VALUES = st.one_of(
@@ -256,13 +252,8 @@ def test_pieces_appended_a_column_at_a_time_are_written_as_row_by_row(
     allows it; the file must be the one the row-by-row path writes, cell for cell."""
     monkeypatch.setattr(fastread, "CHUNK", piece)
     writes = {"Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats)}
-    with tempfile.TemporaryDirectory() as tmp:
-        bulk, rows = Path(tmp) / "bulk.xlsx", Path(tmp) / "rows.xlsx"
-        surgical.write_sheets(books[kind], bulk, writes)
-        with monkeypatch.context() as m:
-            m.setattr(surgical, "APPEND_IN_BULK", False)
-            surgical.write_sheets(books[kind], rows, writes)
-        assert _parts(bulk) == _parts(rows)
+    rows = lo_fixtures.written_with(monkeypatch, books[kind], writes, APPEND_IN_BULK=False)
+    assert lo_fixtures.written_with(monkeypatch, books[kind], writes) == rows
 
 
 def test_a_refresh_of_plain_rows_is_appended_a_column_at_a_time(books, monkeypatch, tmp_path):
