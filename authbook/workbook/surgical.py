@@ -1759,10 +1759,19 @@ class _ChildSheet:
 
     @classmethod
     def start(cls, sheets: _Sheets, sheet: SheetPart, write: SheetWrite, stored: bool):
-        fd, path = tempfile.mkstemp(prefix="authbook-", suffix=".part")
+        """Fork the child; None (nothing left behind) when the temporary folder, a pipe or
+        a new process cannot be had: then this process writes the sheet itself."""
+        try:
+            fd, path = tempfile.mkstemp(prefix="authbook-", suffix=".part")
+        except OSError:
+            return None
         os.close(fd)
-        read_end, write_end = os.pipe()
         parent = os.getpid()
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            os.unlink(path)
+            return None
         try:
             pid = os.fork()
         except OSError:

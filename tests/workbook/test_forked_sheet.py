@@ -257,3 +257,18 @@ def test_a_child_writing_a_sheet_dies_with_the_refresh_that_started_it():
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _gone(child)
+
+
+def test_without_room_for_the_childs_part_the_sheet_is_written_in_one_process(
+    book, monkeypatch, tmp_path
+):
+    counts = _forks_counted(monkeypatch)
+
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_room)
+    written = lo_fixtures.written_with(monkeypatch, book, _first_refresh(), FORK_ROWS=1)
+    monkeypatch.undo()
+    assert counts == [0, 0]
+    assert written == lo_fixtures.written_with(monkeypatch, book, _first_refresh(), FORK=False)
