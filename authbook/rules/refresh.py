@@ -107,6 +107,8 @@ class NotesRefreshed:
     findings: list[Finding]
     clients: dict
     notes: NoteStatuses
+    #: (sheet, row) -> the first problem's message there
+    first_problem: dict[tuple[str, int], str]
 
 
 def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> NotesRefreshed:
@@ -125,9 +127,10 @@ def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> Notes
         findings_by_row.setdefault(found.source.row, []).append(found)
     clients = {name_key(c.client_id): c for c in book.clients}
     rates = {code_key(c.code): c.rate for c in book.billing_codes}
+    first_problem = _first_problem_by_row(problems)
     note_statuses = _note_statuses(
-        raw.notes, draws, findings, findings_by_row, _first_problem_by_row(problems), clients,
-        rates, book.settings.date_order,
+        raw.notes, draws, findings, findings_by_row, first_problem, clients, rates,
+        book.settings.date_order,
     )  # fmt: skip
     return NotesRefreshed(
         raw=raw,
@@ -141,14 +144,14 @@ def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> Notes
         findings=findings,
         clients=clients,
         notes=note_statuses,
+        first_problem=first_problem,
     )
 
 
 def finish_refresh(half: NotesRefreshed) -> Refreshed:
     """The second half of ``refresh``: every auth's status, the alerts and the renewals."""
     raw, book, ledger, index, day = half.raw, half.book, half.ledger, half.index, half.as_of
-    problems, clients = half.problems, half.clients
-    first_problem = _first_problem_by_row(problems)
+    problems, clients, first_problem = half.problems, half.clients, half.first_problem
     # an auth whose Auth # is also on an earlier row still counts units, but its Alert cell
     # says so: notes that name that Auth # go to the earlier row
     auth_sheet = raw.auths[0].source.sheet if raw.auths else None

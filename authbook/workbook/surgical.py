@@ -923,19 +923,26 @@ class SheetRewriter:
         c_ref = self.cells.c_ref
         first, last = c_ref + _LETTERS[first_col], c_ref + _LETTERS[last_col]
         for old in set(re.findall(rb' spans="([^"]*)"', attrs)):
-            key = (old, first, last)
-            new = self._spans.get(key)
-            if new is None:
-                found = _SPANS_VALUE.fullmatch(old)
-                if found is None:
-                    continue
-                skip = len(self.cells.c_ref)
-                lo = min(int(found.group(1)), _COLUMNS[first[skip:]])
-                hi = max(int(found.group(2)), _COLUMNS[last[skip:]])
-                new = self._spans[key] = b"%d:%d" % (lo, hi)
-            if new != old:
+            new = self._widened_spans(old, first, last)
+            if new is not None and new != old:
                 data = data.replace(b' spans="%s"' % old, b' spans="%s"' % new)
         return data
+
+    def _widened_spans(self, old: bytes, first: bytes, last: bytes) -> bytes | None:
+        """A row's ``spans`` value ``old`` widened to cells appended from the one opened by
+        ``first`` to the one opened by ``last`` (``<c r="LETTERS``); None when ``old`` is
+        not ``lo:hi``."""
+        key = (old, first, last)
+        new = self._spans.get(key)
+        if new is None:
+            found = _SPANS_VALUE.fullmatch(old)
+            if found is None:
+                return None
+            skip = len(self.cells.c_ref)
+            lo = min(int(found.group(1)), _COLUMNS[first[skip:]])
+            hi = max(int(found.group(2)), _COLUMNS[last[skip:]])
+            new = self._spans[key] = b"%d:%d" % (lo, hi)
+        return new
 
     def _spanned(self, tag: bytes, spans: int, out: list[bytes], at: int) -> bytes:
         """A row tag whose ``spans`` (its `` spans="`` at ``spans``) covers the cells appended
@@ -953,17 +960,8 @@ class SheetRewriter:
             first, last = heads[0], heads[-1]
         else:
             first, last = out[at], out[-3]
-        key = (old, first, last)
-        new = self._spans.get(key)
-        if new is None:
-            m = _SPANS_VALUE.fullmatch(old)
-            if m is None:
-                return tag
-            skip = len(self.cells.c_ref)
-            lo = min(int(m.group(1)), _COLUMNS[first[skip:]])
-            hi = max(int(m.group(2)), _COLUMNS[last[skip:]])
-            new = self._spans[key] = b"%d:%d" % (lo, hi)
-        return tag[:start] + new + tag[end:]
+        new = self._widened_spans(old, first, last)
+        return tag if new is None else tag[:start] + new + tag[end:]
 
     def _append_cells(self, n: int, out: list[bytes]) -> None:
         """Put row ``n``'s cells (below the header, all after the row's own) onto ``out``."""
