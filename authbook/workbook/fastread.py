@@ -35,6 +35,7 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
+from authbook.workbook.deflate import open_part
 from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -348,7 +349,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     """Find hidden rows, formula cells, error cells and the sheet's AutoFilter, streaming."""
     p = namespace_prefix(zf, part)
     scanner = _Scanner(part, p)
-    with zf.open(part) as stream:
+    with open_part(zf, part) as stream:
         for kind, data in iter_row_chunks(stream, p):
             scanner.feed(kind, data)
     return scanner.scan
@@ -751,7 +752,7 @@ def _split_sheet(
     head = b""
     piece: _PieceFile | None = None
     try:
-        with zf.open(sheet.part) as stream:
+        with open_part(zf, sheet.part) as stream:
             for kind, data in iter_row_chunks(stream, prefix):
                 scanner.feed(kind, data)
                 if kind == "head":

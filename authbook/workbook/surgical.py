@@ -18,7 +18,7 @@ deterministic: the same input gives byte-identical entries, timestamps and order
 Cost: rows without edits are copied a whole piece of the part at a time; a row whose edits
 all go after its last cell (a refresh filling its computed columns) gets them appended
 without its cells being parsed, from cell XML made once per column, style and value. A large
-part is inflated ahead and deflated (zlib level ``COMPRESS_LEVEL``) in worker threads, so
+part is inflated ahead and deflated (``authbook.workbook.deflate``: ISA-L) in worker threads, so
 neither the part nor a second copy of it is ever held in memory: only its deflated stream,
 in a temporary file.
 
@@ -44,12 +44,10 @@ import posixpath
 import queue
 import re
 import signal
-import struct
 import sys
 import tempfile
 import threading
 import zipfile
-import zlib
 from bisect import bisect_left
 from contextlib import suppress
 from datetime import date, datetime
@@ -62,6 +60,7 @@ from xml.etree import ElementTree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from authbook.workbook import deflate
 from authbook.workbook.fastread import (
     MAIN_NS,
     REL_NS,
@@ -76,8 +75,8 @@ from authbook.workbook.fastread import (
 from authbook.workbook.sheetdata import CellColumns, SheetWrite, ascending
 
 DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
-#: zlib level of the parts rewritten: 2 deflates a large worksheet about 4x faster than 6
-#: for about 20% more bytes (measured on a 30 MB Notes sheet: 0.09 s, 3.5 MB vs 0.37 s, 2.8 MB).
+#: zlib level of the small parts zipfile deflates (new sheets, Tables, workbook.xml): 2
+#: deflates about 4x faster than 6 for about 20% more bytes. Large parts: ``deflate.LEVEL``.
 COMPRESS_LEVEL = 2
 SPOOL_BYTES = 1 << 20
 #: A part rewritten is deflated in a thread of its own once it is this large.
@@ -676,7 +675,7 @@ class SheetRewriter:
         if self.source is not None:
             opened = io.BytesIO(self.source)
         elif self.zin.getinfo(self.sheet.part).file_size >= THREAD_AFTER:
-            opened = ReadAhead(self.zin.open(self.sheet.part))
+            opened = ReadAhead(deflate.open_part(self.zin, self.sheet.part))
         else:
             opened = self.zin.open(self.sheet.part)
         first = True
@@ -1317,12 +1316,10 @@ def _part_of_type(zin: zipfile.ZipFile, workbook_part: str, suffix: str) -> str 
 
 def _raw_entry(raw: IO[bytes], info: zipfile.ZipInfo) -> tuple[int, int]:
     """Where the compressed bytes of ``info`` start in the file, and how many there are."""
-    raw.seek(info.header_offset)
-    header = raw.read(30)
-    if header[:4] != b"PK\x03\x04":
-        raise NeedsFullRewrite(f"{info.filename}: bad local header")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    return info.header_offset + 30 + name_len + extra_len, info.compress_size
+    try:
+        return deflate.entry_start(raw, info), info.compress_size
+    except zipfile.BadZipFile as exc:
+        raise NeedsFullRewrite(str(exc)) from exc
 
 
 def _entry_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -1429,7 +1426,7 @@ class DeflatedPart:
         self.stored = stored
         self.file = tempfile.SpooledTemporaryFile(SPOOL_BYTES) if file is None else file
         self.crc = self.size = 0
-        self._deflate = None if stored else zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        self._deflate = None if stored else deflate.compressor()
         self._queue: queue.Queue | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -1449,7 +1446,7 @@ class DeflatedPart:
             self._thread.start()
 
     def _add(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
+        self.crc = deflate.crc32(data, self.crc)
         self.size += len(data)
         self.file.write(data if self._deflate is None else self._deflate.compress(data))
 
