@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
+from itertools import repeat
 
 from authbook.models import (
     NOTE_STATUSES,
@@ -339,15 +340,23 @@ def parsed_rows(rows, parsers: dict[str, Parser]):
     """``parse_row`` for every row of ``rows``, a column at a time (each distinct date or
     choice text parsed once): yields ``(row, values, problems)`` per row, as ``parse_row``
     gives them. Made for sheets of tens of thousands of rows (Auths)."""
-    names = tuple(parsers)
-    rows = list(rows)
-    columns, errors = _parse_columns(
-        [[r.values.get(name) for r in rows] for name in names], names, parsers
-    )
+    rows, names, columns, errors = _parsed_columns(rows, parsers)
     failed = set().union(*errors)
     for position, (row, *cells) in enumerate(zip(rows, *columns)):
         found = _cell_problems(row, position, names, errors) if position in failed else []
         yield row, dict(zip(names, cells)), found
+
+
+def _parsed_columns(rows, parsers: dict[str, Parser]):
+    """The rows (as a list), the field names of ``parsers``, and ``_parse_columns`` of the
+    rows' cells of those fields."""
+    names = tuple(parsers)
+    rows = list(rows)
+    cells = [r.values for r in rows]
+    columns, errors = _parse_columns(
+        [list(map(dict.get, cells, repeat(name))) for name in names], names, parsers
+    )
+    return rows, names, columns, errors
 
 
 def _parse_columns(cells_by_field, names, parsers):
@@ -380,7 +389,19 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     auths: list[Auth] = []
     numbers: dict[str, int] = {}
     make = Auth.trusted
-    for row, values, found in parsed_rows(rows, parsers):
+    rows, names, columns, errors = _parsed_columns(rows, parsers)
+    failed = set().union(*errors)
+    # the rows naming something a list does not hold, found a distinct name at a time
+    unlisted: dict[str, set[int]] = {}
+    for name, column in zip(names, columns):
+        if name in REFERENCE_FIELDS:
+            bad = {v for v in set(column) if not known.lists(name, v)}
+            unlisted[name] = {i for i, v in enumerate(column) if v in bad} if bad else set()
+    any_unlisted = set().union(*unlisted.values())
+    unknown_client = unlisted.get("client_id", set())
+    for position, (row, *cells) in enumerate(zip(rows, *columns)):
+        found = _cell_problems(row, position, names, errors) if position in failed else []
+        values = dict(zip(names, cells))
         entity = values["auth_no"] or values["client_id"]
         if found:
             problems.extend(p.model_copy(update={"entity": entity}) for p in found)
@@ -429,10 +450,9 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
                 )
             )
             usable = False
-        client_unknown = values["client_id"] and not known.lists("client_id", values["client_id"])
-        if not all(known.lists(name, values[name]) for name in REFERENCE_FIELDS):
+        if position in any_unlisted:
             problems.extend(known.unknown(row, values, entity))
-        if client_unknown and known.clients:
+        if position in unknown_client and known.clients:
             usable = False
         number = values["auth_no"]
         if number:

@@ -172,6 +172,27 @@ def test_good_rows_still_process_when_other_rows_are_bad():
     assert auth_status(result, "BADDAY").alert.startswith("INPUT PROBLEM")
 
 
+def test_names_not_on_their_lists_are_problems_and_only_an_unknown_client_stops_the_auth():
+    result = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units | auth_group
+        OK1     | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10             | G1
+        ODD     | C1        | 90837        | 2026-01-01 | 2026-06-30 | 10             | G9
+        WHO     | C9        | 99999        | 2026-01-01 | 2026-06-30 | 10             | G9
+        C1LATE  | c1        | 90834        | 2026-07-01 | 2026-12-31 | 10             | g1
+        """
+    )
+    assert [(p.source.row, p.field, p.message) for p in result.problems] == [
+        (3, "auth_group", "'G9' is not on the AuthGroups sheet"),
+        (4, "client_id", "'C9' is not on the Clients sheet"),
+        (4, "billing_code", "'99999' is not on the BillingCodes sheet"),
+        (4, "auth_group", "'G9' is not on the AuthGroups sheet"),
+    ]
+    assert auth_status(result, "ODD").remaining_units == 10  # an unknown group: still counts
+    assert auth_status(result, "WHO").remaining_units is None  # an unknown client: unusable
+    assert auth_status(result, "C1LATE").remaining_units == 10  # names match as typed loosely
+
+
 def test_note_with_an_unreadable_date_is_flagged_and_draws_nothing():
     result = run(
         """
