@@ -8,6 +8,7 @@ sheet and header names users see live in ``authbook.workbook.schema`` only.
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -73,13 +74,27 @@ def _setter_function(cls, signature: str, prologue: list[str], given: set[str]):
     fields = dataclasses.fields(cls)
     defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
     lines = [f"def {signature}:", *prologue, "    _obj = _new(_cls)"]
+    scope = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_defaults": defaults}
     for f in fields:
         value = f.name if f.name in given else f"_defaults[{f.name!r}]"
-        lines.append(f"    _set(_obj, {f.name!r}, {value})")
+        slot = _slot_of(cls, f.name)
+        if slot is None:
+            lines.append(f"    _set(_obj, {f.name!r}, {value})")
+        else:  # the slot's own setter: half the time of object.__setattr__ (measured)
+            scope[f"_set_{f.name}"] = slot.__set__
+            lines.append(f"    _set_{f.name}(_obj, {value})")
     lines.append("    return _obj")
-    scope = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_defaults": defaults}
     exec("\n".join(lines) + "\n", scope)  # noqa: S102
     return scope[signature.split("(")[0]]
+
+
+def _slot_of(cls, name: str):
+    """The ``__slots__`` member of ``cls`` (or a base) holding attribute ``name``, or None."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found if isinstance(found, types.MemberDescriptorType) else None
+    return None
 
 
 @row_record
