@@ -10,7 +10,8 @@ too) is that measurement's own:
 - ``openpyxl``: ``load_workbook`` + ``save`` of the workbook, as a plain openpyxl adapter would;
 - ``calamine``: python-calamine merely reading every sheet;
 - ``refresh``: AuthBook's refresh end to end (``app.refresh_store`` on the file adapter, as
-  ``authbook refresh`` runs it), split into load / compute / save, with its peak; then a
+  ``authbook refresh`` runs it), split into load / compute / save, with its peak and the
+  CPU time it took on all cores (steadier than wall time on a shared machine); then a
   second refresh of the refreshed file, its peak measured afresh, and whether its package
   parts are byte-identical to the first's;
 - ``command``: ``authbook refresh`` run as a user runs it, from Python's start to the
@@ -137,6 +138,15 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    """CPU time so far of this process and of the children it has waited for (the writer's
+    child process), user + system. On a shared machine wall time varies by tens of percent
+    between runs; the CPU a refresh needs varies less."""
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                       resource.RUSAGE_CHILDREN))  # fmt: skip
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _restart_peak() -> None:
     """Start measuring the peak afresh (Linux: writing 5 to clear_refs resets VmHWM)."""
     try:
@@ -161,14 +171,15 @@ def measure_openpyxl(path: Path) -> dict:
 def measure_calamine(path: Path) -> dict:
     from python_calamine import CalamineWorkbook
 
-    t0 = time.perf_counter()
+    t0, cpu = time.perf_counter(), _cpu_seconds()
     cells = 0
     with CalamineWorkbook.from_path(str(path)) as book:
         for name in book.sheet_names:
             for row in book.get_sheet_by_name(name).iter_rows():
                 cells += len(row)
     t1 = time.perf_counter()
-    return {"load": t1 - t0, "total": t1 - t0, "cells": cells, "peak_mb": _peak_mb()}
+    return {"load": t1 - t0, "total": t1 - t0, "cells": cells, "peak_mb": _peak_mb(),
+            "cpu": _cpu_seconds() - cpu}  # fmt: skip
 
 
 class TimedStore:
@@ -210,7 +221,7 @@ def _refresh_once(path: Path) -> dict:
     from authbook import app
     from authbook.workbook.xlsxfile import RefreshLock
 
-    t0 = time.perf_counter()
+    t0, cpu = time.perf_counter(), _cpu_seconds()
     with RefreshLock(path):
         opened = time.perf_counter()
         store = TimedStore(_adapter()(path))
@@ -218,11 +229,12 @@ def _refresh_once(path: Path) -> dict:
         # freed after the measurement: the `authbook` command ends its process without
         # freeing it (authbook.cli.run), so that is not part of what a user waits for
         computed = app.refresh_store(store, TODAY, user="bench")
-    total = time.perf_counter() - t0
+    total, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu
     del computed
     load = opened + store.times["load"]
     save = store.times["apply"] + store.times["save"]
-    return {"load": load, "compute": total - load - save, "save": save, "total": total}
+    return {"load": load, "compute": total - load - save, "save": save, "total": total,
+            "cpu": cpu}  # fmt: skip
 
 
 def measure_refresh(path: Path) -> dict:
@@ -242,6 +254,7 @@ def measure_refresh(path: Path) -> dict:
         "peak_mb": peak,
         "child_mb": child,
         "second": second["total"],
+        "second_cpu": second["cpu"],
         "second_peak_mb": second_peak,
         "second_identical": same,
     }
@@ -324,13 +337,14 @@ def report(auths: int, notes: int, kinds: list[str], keep: Path | None) -> None:
             continue
         split = "  ".join(f"{k} {r[k]:6.2f} s" for k in ("load", "compute", "save") if k in r)
         split = split or ("Python's start to exit" if kind == "command" else "")
-        print(f"  {kind:9} total {r['total']:6.2f} s  ({split})  peak {r['peak_mb']:7.0f} MiB")
+        cpu = f"  CPU {r['cpu']:6.2f} s" if "cpu" in r else ""
+        print(f"  {kind:9} total {r['total']:6.2f} s  ({split})  peak {r['peak_mb']:7.0f} MiB{cpu}")
         if r.get("child_mb"):
             print(f"  {'':9} (the peak counts the writer's child process: {r['child_mb']:.0f} MiB "
                   "of its own)")  # fmt: skip
         if kind == "refresh":
-            print(f"  {'':9} second refresh {r['second']:.2f} s, peak "
-                  f"{r['second_peak_mb']:.0f} MiB, parts byte-identical to the first's: "
+            print(f"  {'':9} second refresh {r['second']:.2f} s (CPU {r['second_cpu']:.2f} s), "
+                  f"peak {r['second_peak_mb']:.0f} MiB, parts byte-identical to the first's: "
                   f"{r['second_identical']}")  # fmt: skip
     refresh = results.get("refresh", {})
     if "total" in refresh:
