@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from itertools import repeat
+from typing import NamedTuple
 
 from authbook.models import (
     NOTE_STATUSES,
@@ -336,27 +337,50 @@ AUTH_DEFAULTS = {
 }
 
 
-def parsed_rows(rows, parsers: dict[str, Parser]):
-    """``parse_row`` for every row of ``rows``, a column at a time (each distinct date or
-    choice text parsed once): yields ``(row, values, problems)`` per row, as ``parse_row``
-    gives them. Made for sheets of tens of thousands of rows (Auths)."""
-    rows, names, columns, errors = _parsed_columns(rows, parsers)
-    failed = set().union(*errors)
-    for position, (row, *cells) in enumerate(zip(rows, *columns)):
-        found = _cell_problems(row, position, names, errors) if position in failed else []
-        yield row, dict(zip(names, cells)), found
-
-
-def _parsed_columns(rows, parsers: dict[str, Parser]):
-    """The rows (as a list), the field names of ``parsers``, and ``_parse_columns`` of the
-    rows' cells of those fields."""
+def parsed_columns(rows, parsers: dict[str, Parser]) -> ParsedColumns:
+    """The cells of the ``parsers`` fields of ``rows`` (RawRecords), parsed a column at a
+    time: each distinct date or choice text parsed once. Made for sheets of tens of
+    thousands of rows (Auths); ``parsed_rows`` gives them back row by row."""
     names = tuple(parsers)
     rows = list(rows)
     cells = [r.values for r in rows]
     columns, errors = _parse_columns(
         [list(map(dict.get, cells, repeat(name))) for name in names], names, parsers
     )
-    return rows, names, columns, errors
+    return ParsedColumns(rows, names, columns, errors)
+
+
+class ParsedColumns(NamedTuple):
+    """Rows parsed by column (``parsed_columns``): the rows, the field names, the parsed
+    values of each field (None where blank or unreadable) and, per field, the error of each
+    unreadable cell by position."""
+
+    rows: list
+    names: tuple[str, ...]
+    columns: list[list]
+    errors: list[dict[int, str]]
+
+
+def parsed_rows(parsed: ParsedColumns):
+    """``parse_row`` for every row of ``parsed``: yields ``(row, values, problems)`` per row,
+    as ``parse_row`` gives them."""
+    names, errors = parsed.names, parsed.errors
+    failed = set().union(*errors)
+    for position, (row, *cells) in enumerate(zip(parsed.rows, *parsed.columns)):
+        found = _cell_problems(row, position, names, errors) if position in failed else []
+        yield row, dict(zip(names, cells)), found
+
+
+def _unlisted(known: _Known, names, columns, fields) -> dict[str, set[int]]:
+    """Field -> the positions of the cells of ``fields`` naming what the workbook's lists do
+    not hold (fields with none left out), each distinct name looked up once."""
+    found: dict[str, set[int]] = {}
+    for name, column in zip(names, columns):
+        if name in fields:
+            bad = {v for v in set(column) if not known.lists(name, v)}
+            if bad:
+                found[name] = {i for i, v in enumerate(column) if v in bad}
+    return found
 
 
 def _parse_columns(cells_by_field, names, parsers):
@@ -389,19 +413,11 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     auths: list[Auth] = []
     numbers: dict[str, int] = {}
     make = Auth.trusted
-    rows, names, columns, errors = _parsed_columns(rows, parsers)
-    failed = set().union(*errors)
-    # the rows naming something a list does not hold, found a distinct name at a time
-    unlisted: dict[str, set[int]] = {}
-    for name, column in zip(names, columns):
-        if name in REFERENCE_FIELDS:
-            bad = {v for v in set(column) if not known.lists(name, v)}
-            unlisted[name] = {i for i, v in enumerate(column) if v in bad} if bad else set()
+    parsed = parsed_columns(rows, parsers)
+    unlisted = _unlisted(known, parsed.names, parsed.columns, REFERENCE_FIELDS)
     any_unlisted = set().union(*unlisted.values())
     unknown_client = unlisted.get("client_id", set())
-    for position, (row, *cells) in enumerate(zip(rows, *columns)):
-        found = _cell_problems(row, position, names, errors) if position in failed else []
-        values = dict(zip(names, cells))
+    for position, (row, values, found) in enumerate(parsed_rows(parsed)):
         entity = values["auth_no"] or values["client_id"]
         if found:
             problems.extend(p.model_copy(update={"entity": entity}) for p in found)
@@ -565,13 +581,8 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
         attention.update(i for i, v in enumerate(columns[at[name]]) if v is None)
-    unlisted: dict[str, set[int]] = {}
-    for name in NOTE_REFERENCES:
-        column = columns[at[name]]
-        bad = {v for v in set(column) if not known.lists(name, v)}
-        if bad:
-            unlisted[name] = {i for i, v in enumerate(column) if v in bad}
-            attention.update(unlisted[name])
+    unlisted = _unlisted(known, names, columns, NOTE_REFERENCES)
+    attention.update(*unlisted.values())
     for name, default in (("units", 1), ("status", "Draft")):
         columns[at[name]] = [default if v is None else v for v in columns[at[name]]]
 

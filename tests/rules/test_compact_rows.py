@@ -232,9 +232,9 @@ messy_auth_cells = st.fixed_dictionaries(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(messy_auth_cells, max_size=15))
 def test_auths_parsed_by_column_equal_auths_parsed_row_by_row(cells):
-    from authbook.rules.book import field_parsers, parse_row, parsed_rows
+    from authbook.rules.book import field_parsers, parse_row, parsed_columns, parsed_rows
 
     rows = records("Auths", cells)
     parsers = field_parsers("MDY")["auths"]
     expected = [(row, *parse_row(row, parsers)) for row in rows]
-    assert list(parsed_rows(rows, parsers)) == expected
+    assert list(parsed_rows(parsed_columns(rows, parsers))) == expected
