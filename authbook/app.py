@@ -95,15 +95,19 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     """``compute``, with the Notes sheet's cells handed to the store to start writing as
     soon as they are known (``start_writing``: a large workbook's Notes sheet is written by
     a second process while the auths' statuses, alerts and the other sheets are worked
-    out). Returns the Computed and the Notes SheetWrite (None without a Notes sheet)."""
+    out). Returns the Computed and the Notes SheetWrite (None without a Notes sheet).
+
+    The Notes rows' statuses and cells are worked out by whichever process writes the sheet
+    (``record_writes_later``): this one goes on to the rest without them."""
     with many_objects():
         sheets, raw, structure = _read_raw(store)
         half = refresh_notes(raw, today=today, as_of=as_of)
         notes = None
         if schema.NOTES.name in sheets:
-            notes = records.record_writes(
-                schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
-            )
+            make = records.record_writes
+            if hasattr(store, "start_writing"):
+                make = records.record_writes_later
+            notes = make(schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED)
             if hasattr(store, "start_writing"):
                 store.start_writing(schema.NOTES.name, notes)
         result = finish_refresh(half)

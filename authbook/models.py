@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -463,6 +463,25 @@ class NoteStatuses(MadeOnRead):
         """The values of each field of ``names`` (computed fields only), one list per field,
         in row order. The lists are the ones held: do not change them."""
         return [self._columns[name] for name in names]
+
+
+class NoteStatusesLater(NoteStatuses):
+    """NoteStatuses worked out by ``make`` (a function giving NoteStatuses) the first time
+    they are looked at, and kept. A refresh whose Notes sheet is written by a second process
+    has that process work them out; this one, which never looks, does not."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], NoteStatuses]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str):
+        # only reached for a slot not set yet: the statuses are worked out now
+        if name not in ("sources", "_columns"):
+            raise AttributeError(name)
+        made = self._make()
+        self.sources, self._columns = made.sources, made._columns
+        return getattr(self, name)
 
 
 #: NoteStatus's computed fields (everything but ``source``), in order.

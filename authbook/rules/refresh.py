@@ -18,6 +18,7 @@ from authbook.models import (
     Book,
     Finding,
     NoteStatuses,
+    NoteStatusesLater,
     Problem,
     RawBook,
     RawRecord,
@@ -128,10 +129,11 @@ def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> Notes
     clients = {name_key(c.client_id): c for c in book.clients}
     rates = {code_key(c.code): c.rate for c in book.billing_codes}
     first_problem = _first_problem_by_row(problems)
-    note_statuses = _note_statuses(
-        raw.notes, draws, findings, findings_by_row, first_problem, clients, rates,
-        book.settings.date_order,
-    )  # fmt: skip
+    date_order = book.settings.date_order
+    findings.extend(_unreadable_findings(raw.notes, draws, first_problem, date_order))
+    note_statuses = NoteStatusesLater(
+        lambda: _note_statuses(raw.notes, draws, findings_by_row, first_problem, clients, rates)
+    )
     return NotesRefreshed(
         raw=raw,
         book=book,
@@ -231,11 +233,32 @@ def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
     )
 
 
-def _note_statuses(
-    rows, draws, findings, findings_by_row, first_problem, clients, rates, date_order: str
-) -> NoteStatuses:
+def _unreadable_findings(rows, draws, first_problem, date_order: str) -> list[Finding]:
+    """An INPUT PROBLEM finding for each row of ``rows`` (the raw Notes rows) no note could be
+    read from, in row order. ``draws`` follow the rows that could be read, in order."""
+    if len(draws) == len(rows):  # a note read from every row
+        return []
+    drawn = {draw.note.source.row for draw in draws}
+    row_numbers = rows.rows if isinstance(rows, RawRows) else [r.source.row for r in rows]
+    found = []
+    for position, number in enumerate(row_numbers):
+        if number not in drawn:
+            row = rows[position]
+            message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+            found.append(input_problem_finding(row, message, date_order))
+    return found
+
+
+def note_charge(rate: float, units: float, sliding_scale_pct: float | None) -> float:
+    """What a note bills: rate x units, times the auth's sliding scale % when it has one,
+    rounded to cents."""
+    pct = 100.0 if sliding_scale_pct is None else sliding_scale_pct
+    return round(rate * units * pct / 100, 2)
+
+
+def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) -> NoteStatuses:
     """The status of every row of ``rows`` (the raw Notes rows): from its draw, or an INPUT
-    PROBLEM for a row that could not be read (its finding is added to ``findings``).
+    PROBLEM for a row that could not be read (``_unreadable_findings`` gives its finding).
 
     ``draws`` follow the rows that could be read, in order. The statuses are made column
     by column (``NoteStatuses``): one loop over the notes, without a record per note.
@@ -254,7 +277,6 @@ def _note_statuses(
         if upcoming is None or upcoming.note.source.row != number:
             row = rows[position]
             message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
-            findings.append(input_problem_finding(row, message, date_order))
             add_source(row.source)
             add_applied(None)
             add_payer(None)
@@ -293,9 +315,7 @@ def _note_statuses(
             units = note.units
             charge = charge_of.get((rate, units, pct), _UNKNOWN)
             if charge is _UNKNOWN:
-                charge = charge_of[(rate, units, pct)] = round(
-                    rate * units * (100.0 if pct is None else pct) / 100, 2
-                )
+                charge = charge_of[(rate, units, pct)] = note_charge(rate, units, pct)
             add_charge(charge)
     columns = dict(zip(NOTE_STATUS_FIELDS, (applied, payers, charges, inpatient, checks)))
     return NoteStatuses(sources, columns)

@@ -28,8 +28,10 @@ from authbook.workbook import schema
 from authbook.workbook.sheetdata import (
     CellColumns,
     ColumnRows,
+    RowRead,
     SheetRead,
     SheetWrite,
+    SheetWriteLater,
     ascending,
 )
 
@@ -241,6 +243,25 @@ def record_writes(
     return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
 
 
+def record_writes_later(
+    spec: schema.Sheet, read: SheetRead, statuses, names: tuple[str, ...]
+) -> SheetWriteLater:
+    """``record_writes``, its cells worked out only when first looked at (``SheetWriteLater``):
+    ``statuses`` (NoteStatusesLater, say) are not looked at before then either. Only for a
+    first refresh of a sheet read by column (every column to fill empty); any other is
+    worked out now (its SheetWrite returned)."""
+    positions = schema.map_headers(spec, read.headers)
+    indexes = [positions[name] for name in names if name in positions]
+    if not (indexes and _empty(read.rows, indexes)):
+        return record_writes(spec, read, statuses, names)
+    return SheetWriteLater(
+        lambda: record_writes(spec, read, statuses, names),
+        expected_rows=len(read.rows),
+        last_row=_last_row(read),
+        number_formats=_formats(spec, positions),
+    )
+
+
 def status_columns(statuses, names: list[str]) -> tuple[list[int], list[list]]:
     """The row numbers of ``statuses`` and the values of each field of ``names``, one list
     per field (a Yes/No field as "Y"/"N", as the sheet shows it)."""
@@ -260,7 +281,7 @@ def _cells_by_column(indexes, read: ColumnRows, rows, columns) -> Mapping:
     every column to fill is empty (a first refresh), else compared cell by cell."""
     width = len(read.columns)
     olds = [read.columns[i] if i < width else None for i in indexes]
-    if None not in olds and all(old.count(None) == len(old) for old in olds):
+    if _empty(read, indexes):
         empty = _cells_of_empty_columns(indexes, None, rows, columns)
         if empty is not None:
             return empty
@@ -276,6 +297,18 @@ def _cells_by_column(indexes, read: ColumnRows, rows, columns) -> Mapping:
                 return {}
     current = dict(zip(read.numbers, zip(*picked)))  # row -> its cells in ``indexes`` order
     return _changed_cells(indexes, current, rows, columns, range(len(indexes)))
+
+
+def _empty(read: ColumnRows | list[RowRead], indexes: list[int]) -> bool:
+    """Whether every column of ``indexes`` (0-based) is read and empty on every row."""
+    if not isinstance(read, ColumnRows):
+        reach = max(indexes) + 1
+        return all(
+            len(row.values) >= reach and all(row.values[i] is None for i in indexes) for row in read
+        )
+    width = len(read.columns)
+    olds = [read.columns[i] if i < width else None for i in indexes]
+    return None not in olds and all(old.count(None) == len(old) for old in olds)
 
 
 def _unchanged(old: list, new: list) -> bool:

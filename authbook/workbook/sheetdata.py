@@ -12,7 +12,7 @@ a formula cell gives its last calculated value and is listed in ``formula_column
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from itertools import chain, compress, cycle, islice, repeat
 from operator import is_not, lt
@@ -107,6 +107,38 @@ class SheetWrite:
     rows: list[list[object]] | None = None
     last_row: int | None = None
     number_formats: dict[int, str] = field(default_factory=dict)
+
+
+class SheetWriteLater(SheetWrite):
+    """A SheetWrite whose cells are worked out by ``make`` (a function giving the SheetWrite)
+    the first time they are looked at, and kept; ``last_row`` and ``number_formats`` are
+    known at once. ``expected_rows``: about how many rows it sets cells in, enough to tell
+    whether the sheet is worth a second process (``surgical.start_sheet``), which then works
+    the cells out itself while this one goes on."""
+
+    def __init__(
+        self,
+        make: Callable[[], SheetWrite],
+        expected_rows: int,
+        last_row: int | None = None,
+        number_formats: dict[int, str] | None = None,
+    ) -> None:
+        self._make, self._made = make, None
+        self.expected_rows = expected_rows
+        self.rows = None
+        self.last_row = last_row
+        self.number_formats = {} if number_formats is None else number_formats
+
+    @property
+    def made(self) -> bool:
+        """Whether the cells have been worked out (in this process)."""
+        return self._made is not None
+
+    @property
+    def cells(self):
+        if self._made is None:
+            self._made = self._make()
+        return self._made.cells
 
 
 class CellColumns(Mapping):

@@ -72,7 +72,7 @@ from authbook.workbook.fastread import (
     namespace_prefix,
     read_package,
 )
-from authbook.workbook.sheetdata import CellColumns, SheetWrite, ascending
+from authbook.workbook.sheetdata import CellColumns, SheetWrite, SheetWriteLater, ascending
 
 DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
 #: zlib level of the small parts zipfile deflates (new sheets, Tables, workbook.xml): 2
@@ -422,6 +422,8 @@ _CACHED_TYPES = frozenset({str, int, float, bool, date, type(None)})
 #: How many cells' XML one column keeps for reuse (then it starts again).
 ENCODED_CELLS = 1 << 16
 _NOTHING_KEPT: dict = {}
+#: Not found (``dict.get``'s default where None is a found value).
+_UNKNOWN = object()
 
 
 def _letters_from(col: int) -> bytes:
@@ -604,6 +606,8 @@ class SheetRewriter:
         #: Per column, ``value -> (type, <c r="LETTERS or None, tail)`` of the cells appended
         #: below the header while its ``base_now`` stays (a change of it empties the column's).
         self._encoded: list[dict] = [_NOTHING_KEPT] * 16385
+        #: Per column, ``value -> tail`` of the same cells (what ``_encoded`` keeps, third).
+        self._tails: list[dict] = [_NOTHING_KEPT] * 16385
         #: Per column and value type, ``(base, style)`` while the style stays the base's.
         self._kind_styles: dict[tuple[int, type], tuple[int, int]] = {}
         #: ``(spans, first head, last head) -> spans`` of rows with cells appended.
@@ -866,21 +870,33 @@ class SheetRewriter:
             data = self._spans_in_bulk(data, attrs, columns)
             if data is None:
                 return None
-        out: list[bytes] = []
+        # One list of every piece of the result, filled a column of it at a time by slice
+        # assignment (in C): per row, its XML up to </row>, then head, row number and tail
+        # of each cell appended, then </row>; the text after the last row ends it.
         c_ref = self.cells.c_ref
-        for col, tails, gaps in columns:
-            head = c_ref + _LETTERS[col]
-            if gaps:
-                out.append([b"" if t is None else head + n + t for n, t in zip(numbers, tails)])
-            else:
-                out.append([head + n + t for n, t in zip(numbers, tails)])
         pieces = data.split(close)
-        made = map(b"".join, zip(*out, repeat(close)))
+        step = 2 + 3 * len(columns)
+        end = step * m
+        flat = [close] * (end + 1)
+        flat[0:end:step] = pieces[:m]
+        for j, (col, tails, gaps) in enumerate(columns):
+            head, at = c_ref + _LETTERS[col], 1 + 3 * j
+            if gaps:
+                flat[at:end:step] = [b"" if t is None else head for t in tails]
+                flat[at + 1 : end : step] = [
+                    b"" if t is None else n for n, t in zip(numbers, tails)
+                ]
+                flat[at + 2 : end : step] = [b"" if t is None else t for t in tails]
+            else:
+                flat[at:end:step] = [head] * m
+                flat[at + 1 : end : step] = numbers
+                flat[at + 2 : end : step] = tails
+        flat[end] = pieces[m]
         if written:  # the edits go on after this piece's rows
             edits.items = cells.items_from(i + m)
             edits.key, edits.value = next(edits.items, _END_ITEM)
             edits.advance()
-        return b"".join(chain(chain.from_iterable(zip(pieces, made)), (pieces[-1],)))
+        return b"".join(flat)
 
     def _known_tails(self, col: int, values: list, numbers: list[bytes], mixed: bool):
         """The cell XML after the row number (``CellWriter``'s tails) of ``values`` appended
@@ -888,6 +904,8 @@ class SheetRewriter:
         where that needs no new style. None when a value needs one, or (in a ``mixed``
         column) a value's type is not the one its cell XML was kept for: 1, 1.0 and TRUE are
         one key to a dict."""
+        if not mixed:
+            return self._known_tails_of_one_type(col, values, numbers)
         encoded = self._encoded[col]
         known = list(map(encoded.get, values))
         if None in known:
@@ -911,6 +929,29 @@ class SheetRewriter:
         if None in known:  # the None values
             return [None if k is None else k[2] for k in known]
         return list(map(itemgetter(2), known))
+
+    def _known_tails_of_one_type(self, col: int, values: list, numbers: list[bytes]):
+        """``_known_tails`` for a column whose values are all of one type (or None): their
+        tails are looked up as they are (no value of another type can be equal to one)."""
+        tails = self._tails[col]
+        found = list(map(tails.get, values, repeat(_UNKNOWN)))
+        if _UNKNOWN not in found:
+            return found
+        base, kind_styles = self.base_now[col], self._kind_styles
+        for k in [k for k, tail in enumerate(found) if tail is _UNKNOWN]:
+            value = values[k]
+            if value is None:
+                found[k] = None
+                continue
+            made = self._tails[col].get(value, _UNKNOWN)  # made for an earlier row of this piece
+            if made is not _UNKNOWN:
+                found[k] = made
+                continue
+            kind_style = kind_styles.get((col, type(value)))
+            if kind_style is None or kind_style[0] != base:
+                return None
+            found[k] = self._encode(col, value, int(numbers[k]))[2]
+        return found
 
     def _spans_in_bulk(self, data: bytes, attrs: bytes, columns) -> bytes | None:
         """``data`` with each row's ``spans`` widened to its appended cells, when every row
@@ -1016,12 +1057,14 @@ class SheetRewriter:
         else:
             known = (kind, self.cells.c_ref + _LETTERS[col], tail)
         if stays and tail is not None and kind in _CACHED_TYPES:
-            kept = self._encoded[col]
+            kept, tails = self._encoded[col], self._tails[col]
             if kept is _NOTHING_KEPT:
-                kept = self._encoded[col] = {}
+                kept, tails = self._encoded[col], self._tails[col] = {}, {}
             elif len(kept) >= ENCODED_CELLS:
                 kept.clear()
+                tails.clear()
             kept[value] = known
+            tails[value] = tail
         return known
 
     def _read_header(self, data: bytes) -> None:
@@ -1201,7 +1244,7 @@ class SheetRewriter:
             base = old[col] if old and col in old else style
             if self.base_now[col] != base:
                 self.base_now[col] = base
-                self._encoded[col] = _NOTHING_KEPT
+                self._encoded[col] = self._tails[col] = _NOTHING_KEPT
 
     def _style(self, base: int, value: object, col: int, n: int, existing: bool) -> int:
         wanted = self.formats.get(col) if n >= 2 else None
@@ -1687,6 +1730,9 @@ class _Sheets:
         if made.styles is not None:
             replaced[made.styles.part] = made.styles.to_bytes()
         if write.last_row is not None and sheet.tables:
+            if isinstance(write, SheetWriteLater) and not write.made:
+                # the child worked the cells out and wrote them; the re-fit needs none
+                write = SheetWrite(last_row=write.last_row, number_formats=write.number_formats)
             rewriter = self.rewriter(sheet, write, made.styles or styles)
             rewriter.header = made.header
             _refit(self.zin, sheet.tables[0], rewriter, write, replaced)
@@ -1710,15 +1756,29 @@ def _sheet_to_fork(package, writes: dict[str, SheetWrite], others: int = 1) -> s
     if not FORK or threading.active_count() > 1:
         return None
     sizes = {
-        name: len(write.cells.rows)
+        name: _columns_written(write)
         for name, write in writes.items()
-        if name in package.sheets and isinstance(write.cells, CellColumns) and write.rows is None
+        if name in package.sheets and write.rows is None
     }
+    sizes = {name: size for name, size in sizes.items() if size is not None}
     if not sizes:
         return None
     name = max(sizes, key=sizes.get)
-    rest = [w for n, w in writes.items() if n != name and (w.cells or w.rows is not None)]
+    rest = [w for n, w in writes.items() if n != name and (w.rows is not None or _sets_cells(w))]
     return name if sizes[name] >= FORK_ROWS and len(rest) >= others else None
+
+
+def _columns_written(write: SheetWrite) -> int | None:
+    """The rows a write sets by column (CellColumns: a first refresh), else None. A
+    ``SheetWriteLater`` not worked out yet is one, of about its ``expected_rows``."""
+    if isinstance(write, SheetWriteLater) and not write.made:
+        return write.expected_rows
+    return len(write.cells.rows) if isinstance(write.cells, CellColumns) else None
+
+
+def _sets_cells(write: SheetWrite) -> bool:
+    """Whether ``write`` sets cells (a ``SheetWriteLater`` not worked out yet is taken to)."""
+    return (isinstance(write, SheetWriteLater) and not write.made) or bool(write.cells)
 
 
 class ChildPart:

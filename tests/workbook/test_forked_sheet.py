@@ -189,18 +189,56 @@ def test_a_value_the_child_cannot_write_fails_the_write_as_in_one_process(
     assert not _left_over(private_temp)
 
 
+def _imported(path: Path, rows: dict) -> None:
+    """A new workbook with ``rows`` (sheet -> field dicts) written in as an import writes
+    them: whole sheets, dates formatted as dates."""
+    from authbook.workbook import schema, template
+
+    blank = path.with_name("blank-" + path.name)
+    template.write_new(blank)
+    writes = {}
+    for name, records in rows.items():
+        spec = schema.BY_NAME[name]
+        fields = [c.field for c in spec.columns]
+        formats = {i: "mm/dd/yyyy" for i, c in enumerate(spec.columns, 1) if c.kind == "date"}
+        table = [spec.headers] + [[r.get(f) for f in fields] for r in records]
+        writes[name] = SheetWrite(rows=table, last_row=len(table), number_formats=formats)
+    surgical.write_sheets(blank, path, writes)
+
+
+@pytest.mark.parametrize("made_by", ["import", "authbook new"])
 def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workbook(
-    tmp_path, monkeypatch, private_temp
+    made_by, tmp_path, monkeypatch, private_temp
 ):
-    """``authbook refresh`` starts writing Notes as soon as the notes' statuses are known;
-    the saved workbook is the one a refresh in one process saves, and ``.bak`` is kept."""
+    """``authbook refresh`` starts writing Notes as soon as the notes are drawn and checked,
+    and the child works out the Notes rows' statuses. The saved workbook is the one a
+    refresh in one process saves, and ``.bak`` is kept.
+
+    Into a workbook data was imported into, the child's Notes sheet goes as it is: the
+    refresh itself never works the statuses out. A workbook straight from ``authbook new``
+    lacks the cell styles of a date and of money: the child and the other sheets each add
+    one, their numbers would clash, so the refresh writes every sheet itself (statuses too).
+    """
     from authbook import app
     from authbook.demo import demo_rows
+    from authbook.rules import refresh
     from authbook.workbook import template
+
+    statuses_here = []  # a child's calls land in the child's copy of this list
+    work_out = refresh._note_statuses
+
+    def counted_statuses(*args):
+        statuses_here.append(os.getpid())
+        return work_out(*args)
+
+    monkeypatch.setattr(refresh, "_note_statuses", counted_statuses)
 
     as_of = date(2026, 3, 1)
     book = tmp_path / "demo.xlsx"
-    template.write_new(book, demo_rows(as_of, clients=40))
+    if made_by == "import":
+        _imported(book, demo_rows(as_of, clients=40))
+    else:
+        template.write_new(book, demo_rows(as_of, clients=40))
     counts = _forks_counted(monkeypatch)
     started = []
     start = surgical.start_sheet
@@ -214,10 +252,13 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     for fork in (True, False):
         path = tmp_path / f"fork-{fork}.xlsx"
         path.write_bytes(book.read_bytes())
+        statuses_here.clear()
         with monkeypatch.context() as m:
             m.setattr(surgical, "FORK", fork)
             m.setattr(surgical, "FORK_ROWS", 1)
             app.refresh_file(path, as_of, user="test")
+        in_child = fork and made_by == "import"
+        assert statuses_here == ([] if in_child else [os.getpid()])
         assert path.with_suffix(".xlsx.bak").read_bytes() == book.read_bytes()
         parts = _parts(path)
         parts.pop("docProps/core.xml")
