@@ -840,7 +840,10 @@ class SheetRewriter:
         tags = self._bulk_row.findall(data)
         m = len(tags)
         close = self.row_close
-        if not m or data.count(close) != m:  # a row not r-first, or <row ./>: not plain
+        if not m:
+            return None
+        pieces = data.split(close)
+        if len(pieces) != m + 1:  # a row not r-first, or <row ./>: not plain
             return None
         attrs = b"".join([t[1] for t in tags])
         if b"/" in attrs or b"customFormat" in attrs and _CUSTOM_FORMAT.search(attrs):
@@ -867,14 +870,15 @@ class SheetRewriter:
                 return None
             columns.append((col, tails, gaps))
         if b" spans=" in attrs:
-            data = self._spans_in_bulk(data, attrs, columns)
-            if data is None:
+            spanned = self._spans_in_bulk(data, attrs, columns)
+            if spanned is None:
                 return None
+            if spanned is not data:
+                pieces = spanned.split(close)
         # One list of every piece of the result, filled a column of it at a time by slice
         # assignment (in C): per row, its XML up to </row>, then head, row number and tail
         # of each cell appended, then </row>; the text after the last row ends it.
         c_ref = self.cells.c_ref
-        pieces = data.split(close)
         step = 2 + 3 * len(columns)
         end = step * m
         flat = [close] * (end + 1)
