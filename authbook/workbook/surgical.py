@@ -287,9 +287,8 @@ class Styles:
         tag = _set_attr(tag, b"numFmtId", b"%d" % fmt_id)
         tag = _set_attr(tag, b"applyNumberFormat", b"1")
         new = tag + (b"/>" if closing else b">" + rest)
-        if new in self.xfs:
-            index = self.xfs.index(new)
-        else:
+        index = _same_format(self.xfs, new)
+        if index is None:
             index = len(self.xfs)
             self.xfs.append(new)
             self.new_xfs.append(new)
@@ -356,6 +355,35 @@ class Styles:
                 + b"".join(self.new_xfs) + data[close:]
             )  # fmt: skip
         return data
+
+
+_XF_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+def _format_key(xf: bytes) -> tuple | None:
+    """What a cell format (``<xf ...>``) does to a cell: its attributes and content. Its
+    ``applyNumberFormat`` is left out when it is on or missing (openpyxl, for one, leaves it
+    out; Excel and LibreOffice apply the number format all the same); None when it is off."""
+    tag, _, rest = xf.partition(b">")
+    closing = tag.endswith(b"/")
+    attrs = dict(_XF_ATTR.findall(tag[:-1] if closing else tag))
+    if attrs.pop(b"applyNumberFormat", b"1") not in (b"1", b"true"):
+        return None
+    content = b"" if closing else rest.rsplit(b"</", 1)[0].strip()
+    return frozenset(attrs.items()), content
+
+
+def _same_format(xfs: list[bytes], new: bytes) -> int | None:
+    """The index of the first of ``xfs`` that formats a cell as ``new`` does, or None."""
+    if new in xfs:
+        return xfs.index(new)
+    wanted = _format_key(new)
+    if wanted is None:
+        return None
+    for index, xf in enumerate(xfs):
+        if _format_key(xf) == wanted:
+            return index
+    return None
 
 
 def _set_attr(tag: bytes, name: bytes, value: bytes) -> bytes:

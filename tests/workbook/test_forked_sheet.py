@@ -189,36 +189,15 @@ def test_a_value_the_child_cannot_write_fails_the_write_as_in_one_process(
     assert not _left_over(private_temp)
 
 
-def _imported(path: Path, rows: dict) -> None:
-    """A new workbook with ``rows`` (sheet -> field dicts) written in as an import writes
-    them: whole sheets, dates formatted as dates."""
-    from authbook.workbook import schema, template
-
-    blank = path.with_name("blank-" + path.name)
-    template.write_new(blank)
-    writes = {}
-    for name, records in rows.items():
-        spec = schema.BY_NAME[name]
-        fields = [c.field for c in spec.columns]
-        formats = {i: "mm/dd/yyyy" for i, c in enumerate(spec.columns, 1) if c.kind == "date"}
-        table = [spec.headers] + [[r.get(f) for f in fields] for r in records]
-        writes[name] = SheetWrite(rows=table, last_row=len(table), number_formats=formats)
-    surgical.write_sheets(blank, path, writes)
-
-
-@pytest.mark.parametrize("made_by", ["import", "authbook new"])
+@pytest.mark.parametrize("child", ["kept", "lost"])
 def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workbook(
-    made_by, tmp_path, monkeypatch, private_temp
+    child, tmp_path, monkeypatch, private_temp
 ):
     """``authbook refresh`` starts writing Notes as soon as the notes are drawn and checked,
-    and the child works out the Notes rows' statuses. The saved workbook is the one a
-    refresh in one process saves, and ``.bak`` is kept.
-
-    Into a workbook data was imported into, the child's Notes sheet goes as it is: the
-    refresh itself never works the statuses out. A workbook straight from ``authbook new``
-    lacks the cell styles of a date and of money: the child and the other sheets each add
-    one, their numbers would clash, so the refresh writes every sheet itself (statuses too).
-    """
+    and the child works out the Notes rows' statuses: the refresh itself never does. When
+    the child's part is lost, the refresh works them out and writes every sheet itself.
+    Either way the saved workbook is the one a refresh in one process saves, and ``.bak``
+    is kept."""
     from authbook import app
     from authbook.demo import demo_rows
     from authbook.rules import refresh
@@ -235,11 +214,10 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
 
     as_of = date(2026, 3, 1)
     book = tmp_path / "demo.xlsx"
-    if made_by == "import":
-        _imported(book, demo_rows(as_of, clients=40))
-    else:
-        template.write_new(book, demo_rows(as_of, clients=40))
+    template.write_new(book, demo_rows(as_of, clients=40))
     counts = _forks_counted(monkeypatch)
+    if child == "lost":  # the child dies before writing anything
+        monkeypatch.setattr(surgical, "_child_main", lambda *args: os._exit(1))
     started = []
     start = surgical.start_sheet
 
@@ -257,13 +235,13 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
             m.setattr(surgical, "FORK", fork)
             m.setattr(surgical, "FORK_ROWS", 1)
             app.refresh_file(path, as_of, user="test")
-        in_child = fork and made_by == "import"
+        in_child = fork and child == "kept"
         assert statuses_here == ([] if in_child else [os.getpid()])
         assert path.with_suffix(".xlsx.bak").read_bytes() == book.read_bytes()
         parts = _parts(path)
         parts.pop("docProps/core.xml")
         saved[fork] = parts
-    assert counts == [1, 1]
+    assert counts == ([1, 1] if child == "kept" else [1, 0])
     assert [s is not None for s in started] == [True, False]  # begun early, then taken
     assert saved[True] == saved[False]
     assert not _left_over(private_temp)

@@ -287,3 +287,27 @@ def test_reading_back_gives_exactly_the_edits_applied(sample, edits):
         for (row, col), value in edits.items():
             seen = ws.cell(row, col).value
             assert _as_read(seen) == _as_read(value), (row, col)
+
+
+def test_a_new_cell_takes_a_cell_format_the_workbook_has_without_adding_a_copy(tmp_path):
+    """openpyxl (``authbook new``) writes the date and money formats of plain cells without
+    ``applyNumberFormat``: a date and an amount written into new cells take those formats,
+    and styles.xml gains no copy of them (a first refresh's writer child and the refresh
+    adding a style each would stop them writing side by side)."""
+    from openpyxl import Workbook
+
+    src, out = tmp_path / "new.xlsx", tmp_path / "out.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Auths"
+    ws.append(["Auth #", "End Date", "Charge"])
+    ws.append(["A1", date(2026, 1, 1), 12.5])
+    ws["B2"].number_format, ws["C2"].number_format = "mm/dd/yyyy", "#,##0.00"
+    wb.save(src)
+    cells = {(3, 1): "A2", (3, 2): date(2026, 2, 2), (3, 3): 7.25}
+    formats = {2: "mm/dd/yyyy", 3: "#,##0.00"}
+    write_sheets(src, out, {"Auths": SheetWrite(cells=cells, number_formats=formats)})
+    assert parts(out)["xl/styles.xml"] == parts(src)["xl/styles.xml"]
+    ws = load_workbook(out)["Auths"]
+    assert (ws["B3"].number_format, ws["C3"].number_format) == ("mm/dd/yyyy", "#,##0.00")
+    assert (ws["B3"].style_id, ws["C3"].style_id) == (ws["B2"].style_id, ws["C2"].style_id)
