@@ -245,11 +245,11 @@ def record_writes(
 
 def record_writes_later(
     spec: schema.Sheet, read: SheetRead, statuses, names: tuple[str, ...]
-) -> SheetWriteLater:
+) -> SheetWrite:
     """``record_writes``, its cells worked out only when first looked at (``SheetWriteLater``):
     ``statuses`` (NoteStatusesLater, say) are not looked at before then either. Only for a
-    first refresh of a sheet read by column (every column to fill empty); any other is
-    worked out now (its SheetWrite returned)."""
+    first refresh (every column to fill is empty on every row); any other write is worked
+    out now and its SheetWrite returned."""
     positions = schema.map_headers(spec, read.headers)
     indexes = [positions[name] for name in names if name in positions]
     if not (indexes and _empty(read.rows, indexes)):
