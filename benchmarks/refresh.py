@@ -29,6 +29,7 @@ import json
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -302,11 +303,20 @@ def measure_command(path: Path) -> dict:
     return {"total": total, "peak_mb": peak}
 
 
+def measure_first_refresh(path: Path) -> dict:
+    """One refresh of a copy of ``path`` (``measure_refresh`` without the second refresh)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / path.name
+        shutil.copy(path, work)
+        return _refresh_once(work)
+
+
 MEASURES = {
     "openpyxl": measure_openpyxl,
     "calamine": measure_calamine,
     "refresh": measure_refresh,
     "command": measure_command,
+    "first-refresh": measure_first_refresh,
 }
 
 
@@ -322,7 +332,7 @@ def run_measure(kind: str, path: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def report(auths: int, notes: int, kinds: list[str], keep: Path | None) -> None:
+def report(auths: int, notes: int, kinds: list[str], keep: Path | None, pairs: int = 0) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = (keep or Path(tmp)) / f"bench-{auths}-{notes}.xlsx"
         t0 = time.perf_counter()
@@ -331,6 +341,7 @@ def report(auths: int, notes: int, kinds: list[str], keep: Path | None) -> None:
         print(f"\n{auths} auths / {notes} notes: {size:.1f} MiB, generated in "
               f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         results = {kind: run_measure(kind, path) for kind in kinds}
+        paired = [_pair(path) for _ in range(pairs)]
     for kind, r in results.items():
         if "error" in r:
             print(f"  {kind:9} error: {r['error']}")
@@ -356,10 +367,30 @@ def report(auths: int, notes: int, kinds: list[str], keep: Path | None) -> None:
             ratio = refresh["total"] / calamine["total"]
             print(f"  refresh / calamine read = {ratio:.1f}x (issue 7 target: <= 3x)")
         target, peak = TARGETS.get((auths, notes)), refresh.get("peak_mb")
+        _report_pairs(paired)
         if target:
             seconds, mib = target
             print(f"  targets at this size: <= {seconds} s" + (f", <= {mib} MiB" if mib else "")
                   + f"; measured {refresh['total']:.1f} s, {peak:.0f} MiB")  # fmt: skip
+
+
+def _pair(path: Path) -> tuple[float, float]:
+    """A calamine read and a refresh of ``path`` one right after the other (in processes of
+    their own): their seconds, measured close together on a machine whose speed drifts."""
+    calamine = run_measure("calamine", path)
+    refresh = run_measure("first-refresh", path)
+    return calamine.get("total", float("nan")), refresh.get("total", float("nan"))
+
+
+def _report_pairs(paired: list[tuple[float, float]]) -> None:
+    if not paired:
+        return
+    ratios = sorted(refresh / calamine for calamine, refresh in paired)
+    each = ", ".join(f"{r:.2f}/{c:.2f} s" for c, r in paired)
+    print(f"  paired runs (refresh/calamine): {each}")
+    median = statistics.median(ratios)
+    print(f"  refresh / calamine read, median of {len(ratios)} pairs = {median:.2f}x "
+          f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}x)")  # fmt: skip
 
 
 def main(argv=None) -> int:
@@ -367,6 +398,12 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="5000/50000,50000/500000", help="auths/notes,...")
     parser.add_argument("--only", default="openpyxl,calamine,refresh,command", help="measurements")
     parser.add_argument("--keep", type=Path, help="keep the generated workbooks in this folder")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        help="also time N calamine reads and refreshes in alternation (ratio per pair)",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -375,7 +412,7 @@ def main(argv=None) -> int:
         return 0
     for size in args.sizes.split(","):
         auths, notes = (int(x) for x in size.split("/"))
-        report(auths, notes, args.only.split(","), args.keep)
+        report(auths, notes, args.only.split(","), args.keep, args.pairs)
     return 0
 
 
