@@ -212,6 +212,11 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
     )
 
 
+def _problem_at(row: RawRecord, first_problem: dict[tuple[str, int], str]) -> str:
+    """The message of the first problem on ``row`` (``_first_problem_by_row``)."""
+    return first_problem.get((row.source.sheet, row.source.row), "see Problems")
+
+
 def _first_problem_by_row(problems: list[Problem]) -> dict[tuple[str, int], str]:
     first: dict[tuple[str, int], str] = {}
     for p in problems:
@@ -220,7 +225,7 @@ def _first_problem_by_row(problems: list[Problem]) -> dict[tuple[str, int], str]
 
 
 def _unusable_auth(row: RawRecord, first_problem) -> AuthStatus:
-    message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+    message = _problem_at(row, first_problem)
     return AuthStatus(
         source=row.source,
         auth_no=row.values.get("auth_no") and str(row.values["auth_no"]),
@@ -244,7 +249,7 @@ def _unreadable_findings(rows, draws, first_problem, date_order: str) -> list[Fi
     for position, number in enumerate(row_numbers):
         if number not in drawn:
             row = rows[position]
-            message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+            message = _problem_at(row, first_problem)
             found.append(input_problem_finding(row, message, date_order))
     return found
 
@@ -276,7 +281,7 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
     for position, number in enumerate(row_numbers):
         if upcoming is None or upcoming.note.source.row != number:
             row = rows[position]
-            message = first_problem.get((row.source.sheet, row.source.row), "see Problems")
+            message = _problem_at(row, first_problem)
             add_source(row.source)
             add_applied(None)
             add_payer(None)

@@ -954,10 +954,9 @@ class SheetRewriter:
                 if kind_style is None or kind_style[0] != base:
                     return None
                 known[k] = self._encode(col, value, int(numbers[k]))
-        if mixed:  # (in a column of one type, every cell XML kept for it is of that type)
-            kinds = set(map(type, values)) - {type(None)}
-            if len(kinds) > 1 or set(map(itemgetter(0), filter(None, known))) - kinds:
-                return None
+        kinds = set(map(type, values)) - {type(None)}
+        if len(kinds) > 1 or set(map(itemgetter(0), filter(None, known))) - kinds:
+            return None
         if None in known:  # the None values
             return [None if k is None else k[2] for k in known]
         return list(map(itemgetter(2), known))
