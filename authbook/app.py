@@ -104,11 +104,10 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
         half = refresh_notes(raw, today=today, as_of=as_of)
         notes = None
         if schema.NOTES.name in sheets:
-            make = records.record_writes
-            if hasattr(store, "start_writing"):
-                make = records.record_writes_later
+            early = hasattr(store, "start_writing")
+            make = records.record_writes_later if early else records.record_writes
             notes = make(schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED)
-            if hasattr(store, "start_writing"):
+            if early:
                 store.start_writing(schema.NOTES.name, notes)
         result = finish_refresh(half)
         return Computed(sheets, result, structure + result.problems), notes
