@@ -115,39 +115,147 @@ class NotesRefreshed:
 def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> NotesRefreshed:
     """The first half of ``refresh``: the book built, units drawn, notes checked, and the
     status of every Notes row. A caller can start writing the Notes sheet from it while
-    ``finish_refresh`` does the rest."""
+    ``finish_refresh`` does the rest.
+
+    The same as ``notes_refreshed(prepared, draw_notes(prepared))`` with ``prepared =
+    prepare_notes(raw, today, as_of)``. A caller with two cores can instead draw the notes
+    of ``authbook.rules.parts.split_notes(prepared)``'s parts side by side and merge them."""
+    prepared = prepare_notes(raw, today, as_of)
+    return notes_refreshed(prepared, draw_notes(prepared))
+
+
+@dataclass(frozen=True)
+class NotesPrepared:
+    """The book built and its auths indexed, before any note is applied (``prepare_notes``)."""
+
+    raw: RawBook
+    book: Book
+    as_of: date
+    new_auth_numbers: dict[int, str]
+    problems: list[Problem]
+    index: AuthIndex
+    clients: dict
+    rates: dict
+    #: (sheet, row) -> the first problem's message there
+    first_problem: dict[tuple[str, int], str]
+
+
+def prepare_notes(raw: RawBook, today: date, as_of: date | None = None) -> NotesPrepared:
+    """New Auth #s given, the book built (every input problem found), its auths indexed."""
     settings_book, _ = build_book(RawBook(settings=raw.settings))
     raw, numbers = number_new_auths(raw, settings_book.settings.auth_prefix)
     book, problems = build_book(raw)
-    day = resolve_as_of(book.settings, as_of, today)
-    index = AuthIndex(book.auths)
-    draws, ledger = apply_notes(book.auths, book.notes, index)
-    findings = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
-    findings_by_row: dict[int, list[Finding]] = {}
-    for found in findings:
-        findings_by_row.setdefault(found.source.row, []).append(found)
-    clients = {name_key(c.client_id): c for c in book.clients}
-    rates = {code_key(c.code): c.rate for c in book.billing_codes}
-    first_problem = _first_problem_by_row(problems)
-    date_order = book.settings.date_order
-    findings.extend(_unreadable_findings(raw.notes, draws, first_problem, date_order))
-    note_statuses = NoteStatusesLater(
-        lambda: _note_statuses(raw.notes, draws, findings_by_row, first_problem, clients, rates)
-    )
-    return NotesRefreshed(
+    return NotesPrepared(
         raw=raw,
         book=book,
-        as_of=day,
+        as_of=resolve_as_of(book.settings, as_of, today),
         new_auth_numbers=numbers,
         problems=problems,
-        index=index,
-        ledger=ledger,
-        draws=draws,
-        findings=findings,
-        clients=clients,
-        notes=note_statuses,
-        first_problem=first_problem,
+        index=AuthIndex(book.auths),
+        clients={name_key(c.client_id): c for c in book.clients},
+        rates={code_key(c.code): c.rate for c in book.billing_codes},
+        first_problem=_first_problem_by_row(problems),
     )
+
+
+@dataclass(frozen=True)
+class NotesPart:
+    """Some rows of the Notes sheet: ``rows``, positions among the raw Notes rows, and
+    ``notes``, positions in ``book.notes`` of the notes read from them (both ascending)."""
+
+    rows: list[int]
+    notes: list[int]
+
+
+@dataclass(frozen=True)
+class NotesDrawn:
+    """The notes of a ``NotesPart`` (every note when ``part`` is None) applied and checked
+    (``draw_notes``)."""
+
+    part: NotesPart | None
+    draws: list[Draw]  # one per note of the part, in its order
+    ledger: Ledger
+    checked: list[Finding]  # the checks' findings, in the order the checks give them
+    unreadable: list[Finding]  # a finding per row of the part no note was read from, in order
+
+
+def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesDrawn:
+    """Apply and check the notes of ``part`` (every note when None). A part holding all of
+    some clients' notes and none of the others' gives exactly what drawing every note gives
+    for them: clients never share units, and every check looks at one client's notes."""
+    book, raw = prepared.book, prepared.raw
+    notes = book.notes if part is None else [book.notes[i] for i in part.notes]
+    draws, ledger = apply_notes(book.auths, notes, prepared.index)
+    checked = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
+    rows = raw.notes if part is None else _rows_at(raw.notes, part.rows)
+    date_order = book.settings.date_order
+    unreadable = _unreadable_findings(rows, draws, prepared.first_problem, date_order)
+    return NotesDrawn(part, draws, ledger, checked, unreadable)
+
+
+def part_statuses(prepared: NotesPrepared, drawn: NotesDrawn) -> NoteStatuses:
+    """The status of every Notes row of ``drawn``'s part (every row when its part is None),
+    in row order."""
+    findings_by_row: dict[int, list[Finding]] = {}
+    for found in drawn.checked:
+        findings_by_row.setdefault(found.source.row, []).append(found)
+    raw_notes = prepared.raw.notes
+    rows = raw_notes if drawn.part is None else _rows_at(raw_notes, drawn.part.rows)
+    return _note_statuses(
+        rows, drawn.draws, findings_by_row, prepared.first_problem, prepared.clients,
+        prepared.rates,
+    )  # fmt: skip
+
+
+def notes_refreshed(
+    prepared: NotesPrepared, drawn: NotesDrawn, statuses: NoteStatuses | None = None
+) -> NotesRefreshed:
+    """The first half of a refresh from its book and every note drawn (a ``NotesDrawn`` of
+    every row). ``statuses``: the Notes rows' statuses when already had; by default they are
+    worked out the first time they are looked at (``NoteStatusesLater``)."""
+    if statuses is None:
+        statuses = NoteStatusesLater(lambda: part_statuses(prepared, drawn))
+    return NotesRefreshed(
+        raw=prepared.raw,
+        book=prepared.book,
+        as_of=prepared.as_of,
+        new_auth_numbers=prepared.new_auth_numbers,
+        problems=prepared.problems,
+        index=prepared.index,
+        ledger=drawn.ledger,
+        draws=drawn.draws,
+        findings=drawn.checked + drawn.unreadable,
+        clients=prepared.clients,
+        notes=statuses,
+        first_problem=prepared.first_problem,
+    )
+
+
+class _RowsAt:
+    """The raw rows at some positions of a sheet's rows (RawRows or a list of RawRecord), read
+    as a sequence of their own: ``rows`` their Excel row numbers, ``[i]`` the i-th's record."""
+
+    def __init__(self, rows, positions: list[int]) -> None:
+        numbers = _row_numbers(rows)
+        self.rows = [numbers[p] for p in positions]
+        self._all, self._positions = rows, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, i: int) -> RawRecord:
+        return self._all[self._positions[i]]
+
+
+def _rows_at(rows, positions: list[int]) -> _RowsAt:
+    return _RowsAt(rows, positions)
+
+
+def _row_numbers(rows) -> list[int]:
+    """The Excel row number of each of ``rows`` (RawRows, _RowsAt or RawRecords), in order."""
+    if isinstance(rows, (RawRows, _RowsAt)):
+        return rows.rows
+    return [r.source.row for r in rows]
 
 
 def finish_refresh(half: NotesRefreshed) -> Refreshed:
@@ -244,7 +352,7 @@ def _unreadable_findings(rows, draws, first_problem, date_order: str) -> list[Fi
     if len(draws) == len(rows):  # a note read from every row
         return []
     drawn = {draw.note.source.row for draw in draws}
-    row_numbers = rows.rows if isinstance(rows, RawRows) else [r.source.row for r in rows]
+    row_numbers = _row_numbers(rows)
     found = []
     for position, number in enumerate(row_numbers):
         if number not in drawn:
@@ -277,7 +385,7 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
     charge_of: dict[tuple, float] = {}  # (rate, units, sliding scale %) -> the charge
     usable = iter(draws)
     upcoming = next(usable, None)
-    row_numbers = rows.rows if isinstance(rows, RawRows) else [r.source.row for r in rows]
+    row_numbers = _row_numbers(rows)
     for position, number in enumerate(row_numbers):
         if upcoming is None or upcoming.note.source.row != number:
             row = rows[position]

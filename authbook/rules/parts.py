@@ -1,0 +1,205 @@
+"""Notes drawn in parts, side by side: split by client, packed for another process, merged.
+
+Clients never share units, and every note check looks at one client's notes only, so the
+notes of one set of clients can be applied and checked apart from the others'
+(``refresh.draw_notes`` on a ``NotesPart``). A refresh with two cores draws one part in
+each of two processes; ``merge_drawn`` then gives exactly what drawing every note at once
+gives (the same draws, ledger and findings, in the same order), and ``merge_statuses`` the
+same statuses of the Notes rows.
+
+What crosses from one process to the other is plain lists (``pack_drawn``,
+``pack_statuses``): notes and auths as positions in the book both processes hold, never
+the records themselves.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import chain, compress, repeat
+from operator import attrgetter, itemgetter
+
+from authbook.models import NOTE_STATUS_FIELDS, NoteStatuses, RawRows, Source
+from authbook.rules.refresh import NotesDrawn, NotesPart, NotesPrepared
+from authbook.rules.units import Draw, Ledger
+from authbook.rules.values import name_key
+
+_draw = tuple.__new__
+_CLIENT = attrgetter("client_id")
+_SOURCE = attrgetter("source")
+_AUTH, _REASON, _DETAIL, _AVAILABLE = (itemgetter(i) for i in range(1, 5))  # of a Draw
+
+
+def split_notes(prepared: NotesPrepared, count: int = 2) -> list[NotesPart]:
+    """The Notes rows in ``count`` parts holding about as many notes each, every client's
+    notes in one part (however its Client ID is typed). A row no note could be read from goes
+    to the first part. Deterministic: the same book gives the same parts. One part only when
+    the notes are not in the rows' order (a book not read from a sheet)."""
+    notes, raw_notes = prepared.book.notes, prepared.raw.notes
+    numbers = (
+        raw_notes.rows if isinstance(raw_notes, RawRows) else [r.source.row for r in raw_notes]
+    )
+    typed = list(map(_CLIENT, notes))
+    key_of = {c: name_key(c) for c in set(typed)}
+    keys = list(map(key_of.__getitem__, typed))
+    load = [0] * count
+    part_of: dict[str, int] = {}
+    # the clients with the most notes first, each to the part holding the fewest so far
+    for key, size in sorted(Counter(keys).items(), key=lambda kv: (-kv[1], kv[0])):
+        lightest = min(range(count), key=lambda k: (load[k], k))
+        part_of[key] = lightest
+        load[lightest] += size
+    in_part = list(map(part_of.__getitem__, keys))
+    last = len(notes)
+    if len(numbers) == last:  # a note from every row: the rows are the notes
+        positions = [list(compress(range(last), map(k.__eq__, in_part))) for k in range(count)]
+        return [NotesPart(p, p) for p in positions]
+    rows: list[list[int]] = [[] for _ in range(count)]
+    positions = [[] for _ in range(count)]
+    upcoming = 0
+    for position, number in enumerate(numbers):
+        part = 0
+        if upcoming < last and notes[upcoming].source.row == number:
+            part = in_part[upcoming]
+            positions[part].append(upcoming)
+            upcoming += 1
+        rows[part].append(position)
+    if upcoming != last:  # notes not in the rows' order: one part, drawn as a whole
+        return [NotesPart(list(range(len(numbers))), list(range(last)))]
+    return [NotesPart(r, p) for r, p in zip(rows, positions)]
+
+
+def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
+    """A part's draws, ledger and findings as plain lists and dicts, for ``unpack_drawn`` in
+    another process holding the same ``prepared`` book."""
+    part = drawn.part
+    notes, draws = prepared.book.notes, drawn.draws
+    auth_at = {id(a): i for i, a in enumerate(prepared.book.auths)}
+    auth_at[id(None)] = -1
+    note_at = {id(notes[i]): i for i in part.notes}
+    ledger = drawn.ledger
+    return {
+        "auths": list(map(auth_at.__getitem__, map(id, map(_AUTH, draws)))),
+        "reasons": list(map(_REASON, draws)),
+        "details": list(map(auth_at.__getitem__, map(id, map(_DETAIL, draws)))),
+        "available": list(map(_AVAILABLE, draws)),
+        # the auths the part drew from (a ledger also holds, at 0 units and no notes, every
+        # auth a rule looked up: nothing to send)
+        "used": {row: n for row, n in ledger.used.items() if n},
+        "pending": {row: n for row, n in ledger.pending.items() if n},
+        "counted": {
+            row: list(map(note_at.__getitem__, map(id, held)))
+            for row, held in ledger.counted.items()
+            if held
+        },
+        "checked": drawn.checked,
+        "unreadable": drawn.unreadable,
+    }
+
+
+def unpack_drawn(prepared: NotesPrepared, part: NotesPart, packed: dict) -> NotesDrawn:
+    """The NotesDrawn of ``part`` that ``pack_drawn`` packed in another process, on this
+    process's own records."""
+    notes, auths = prepared.book.notes, prepared.book.auths
+    auth_of = [*auths, None]  # position -1: no auth
+    fields = zip(
+        map(notes.__getitem__, part.notes),
+        map(auth_of.__getitem__, packed["auths"]),
+        packed["reasons"],
+        map(auth_of.__getitem__, packed["details"]),
+        packed["available"],
+    )
+    draws = list(map(_draw, repeat(Draw), fields))
+    ledger = Ledger()
+    ledger.used.update(packed["used"])
+    ledger.pending.update(packed["pending"])
+    for row, held in packed["counted"].items():
+        ledger.counted[row] = list(map(notes.__getitem__, held))
+    return NotesDrawn(part, draws, ledger, packed["checked"], packed["unreadable"])
+
+
+def merge_drawn(parts: list[NotesDrawn]) -> NotesDrawn:
+    """The parts of ``split_notes`` drawn, as one NotesDrawn of every row: what
+    ``draw_notes(prepared)`` gives (its ledger may leave out auths no note drew from, which
+    read as 0 units and no notes all the same). The first part's ledger becomes the
+    whole's."""
+    place = _placed([p.part.notes for p in parts])
+    # a part's ledger also holds, at 0 units and no notes, auths of the other parts that a
+    # rule looked up: the parts are added up (onto the first's), not laid over one another
+    ledger = parts[0].ledger
+    for drawn in parts[1:]:
+        for name in ("used", "pending", "counted"):
+            mine = getattr(ledger, name)
+            for row, held in getattr(drawn.ledger, name).items():
+                if held:
+                    mine[row] += held
+    return NotesDrawn(
+        part=None,
+        draws=place([p.draws for p in parts]),
+        ledger=ledger,
+        checked=sorted(chain.from_iterable(p.checked for p in parts), key=_row_of),
+        unreadable=sorted(chain.from_iterable(p.unreadable for p in parts), key=_row_of),
+    )
+
+
+def pack_statuses(statuses: NoteStatuses) -> list[list]:
+    """A part's statuses (``refresh.part_statuses``) as plain lists, for ``merge_statuses``
+    in another process: their columns (the rows are known there from the part)."""
+    return statuses.columns(NOTE_STATUS_FIELDS)
+
+
+def merge_statuses(
+    prepared: NotesPrepared, parts: list[NotesPart], statuses: list[NoteStatuses | list[list]]
+) -> NoteStatuses:
+    """The statuses of every Notes row from those of each part of ``split_notes`` (each a
+    NoteStatuses, or what ``pack_statuses`` made of it), in row order: what
+    ``refresh.part_statuses`` gives for every row."""
+    place = _placed([p.rows for p in parts])
+    sources = []
+    columns = []
+    for part, held in zip(parts, statuses):
+        if isinstance(held, NoteStatuses):
+            sources.append(held.sources)
+            columns.append(held.columns(NOTE_STATUS_FIELDS))
+        else:
+            sources.append(_sources_of(prepared, part))
+            columns.append(held)
+    by_field = {name: place([c[i] for c in columns]) for i, name in enumerate(NOTE_STATUS_FIELDS)}
+    return NoteStatuses(place(sources), by_field)
+
+
+def _sources_of(prepared: NotesPrepared, part: NotesPart) -> list[Source]:
+    """The source of each row of ``part``, as its status carries it: its note's, or for a
+    row no note was read from, its raw row's."""
+    notes, raw_notes = prepared.book.notes, prepared.raw.notes
+    if part.rows is part.notes or len(part.rows) == len(part.notes):
+        return list(map(_SOURCE, map(notes.__getitem__, part.notes)))
+    numbers = raw_notes.rows if isinstance(raw_notes, RawRows) else None
+    sources = []
+    readable = iter(part.notes)
+    upcoming = next(readable, None)
+    for position in part.rows:
+        number = numbers[position] if numbers is not None else raw_notes[position].source.row
+        if upcoming is not None and notes[upcoming].source.row == number:
+            sources.append(notes[upcoming].source)
+            upcoming = next(readable, None)
+        else:
+            sources.append(raw_notes[position].source)
+    return sources
+
+
+def _row_of(found) -> int:
+    return found.source.row
+
+
+def _placed(positions: list[list[int]]):
+    """A function putting lists that follow ``positions`` (one list per part, together
+    every position from 0 once) back into one list in position order."""
+    back = [0] * sum(map(len, positions))
+    for i, position in enumerate(chain.from_iterable(positions)):
+        back[position] = i
+
+    def place(lists: list[list]) -> list:
+        joined = list(chain.from_iterable(lists))
+        return list(map(joined.__getitem__, back))
+
+    return place

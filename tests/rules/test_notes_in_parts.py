@@ -1,0 +1,161 @@
+"""Notes drawn in parts (each client's notes in one part, as two processes draw them) give
+exactly what drawing them all at once gives: the same draws, units, findings and statuses."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authbook.models import NOTE_STATUS_FIELDS, RawBook, RawRecord, Source
+from authbook.rules.parts import (
+    merge_drawn,
+    merge_statuses,
+    pack_drawn,
+    pack_statuses,
+    split_notes,
+    unpack_drawn,
+)
+from authbook.rules.refresh import (
+    draw_notes,
+    notes_refreshed,
+    part_statuses,
+    prepare_notes,
+    refresh_notes,
+)
+
+BASE = date(2026, 1, 1)
+CLIENTS = ("C1", "C2", "C3", "C4", "c3 ")  # "c3 " is C3 as a user may type it
+CODES = ("90832", "90834", "90837", "90791")
+AS_OF = date(2026, 3, 15)
+
+
+@st.composite
+def auth_rows(draw):
+    start = BASE + timedelta(days=draw(st.integers(0, 60)))
+    return {
+        "auth_no": draw(st.one_of(st.none(), st.sampled_from(["P1", "P2", "P3"]))),
+        "client_id": draw(st.sampled_from(CLIENTS[:4])),
+        "billing_code": draw(st.sampled_from(CODES)),
+        "start_date": start,
+        "end_date": start + timedelta(days=draw(st.integers(0, 90))),
+        "allotted_units": draw(st.integers(0, 6)),
+        "auth_group": draw(st.sampled_from([None, None, "G1"])),
+        "max_units": draw(st.sampled_from([None, None, 1, 2])),
+        "per": "Week",
+        "default": draw(st.sampled_from([None, None, "Y"])),
+        "provider": draw(st.sampled_from([None, None, "Dr Ash"])),
+    }
+
+
+@st.composite
+def note_rows(draw):
+    day = BASE + timedelta(days=draw(st.integers(0, 160)))
+    return {
+        # None, an unknown client and an unreadable date make rows no note is read from
+        "client_id": draw(st.sampled_from([*CLIENTS, "C9", None])),
+        "service_date": draw(st.sampled_from([day, day, day, "2/30/2026"])),
+        "billing_code": draw(st.sampled_from(CODES)),
+        "status": draw(st.sampled_from(["Draft", "Pending", "Released", "Released"])),
+        "units": draw(st.integers(1, 3)),
+        "minutes": draw(st.sampled_from([None, 30, 53, 60])),
+        "provider": draw(st.sampled_from([None, "Dr Ash", "Dr Birch"])),
+        "auth_no": draw(st.sampled_from([None, None, None, "P1", "P3", "P9"])),
+    }
+
+
+def _records(sheet: str, rows: list[dict]) -> tuple[RawRecord, ...]:
+    return tuple(
+        RawRecord(source=Source(sheet=sheet, row=i), values=row)
+        for i, row in enumerate(rows, start=2)
+    )
+
+
+def _book(auths: list[dict], notes: list[dict]) -> RawBook:
+    return RawBook(
+        clients=_records("Clients", [{"client_id": c, "active": "Y"} for c in CLIENTS[:4]]),
+        auths=_records("Auths", auths),
+        notes=_records("Notes", notes),
+        auth_groups=_records("AuthGroups", [{"group_name": "G1"}]),
+        billing_codes=_records("BillingCodes", [{"code": c, "rate": 75.5} for c in CODES]),
+        providers=_records("Providers", [{"provider": p} for p in ("Dr Ash", "Dr Birch")]),
+    )
+
+
+books = st.builds(_book, st.lists(auth_rows(), max_size=10), st.lists(note_rows(), max_size=40))
+
+
+def _assert_same_statuses(parted, whole):
+    assert parted.sources == whole.sources
+    assert parted.columns(NOTE_STATUS_FIELDS) == whole.columns(NOTE_STATUS_FIELDS)
+
+
+def _assert_same(parted, whole):
+    assert parted.draws == whole.draws
+    for name in ("used", "pending", "counted"):  # an auth at 0 units, no notes, may be left out
+        held = getattr(whole.ledger, name)
+        assert {r: v for r, v in getattr(parted.ledger, name).items() if v} == {
+            r: v for r, v in held.items() if v
+        }
+        assert all(getattr(parted.ledger, name)[row] == held[row] for row in held)
+    assert parted.checked == whole.checked
+    assert parted.unreadable == whole.unreadable
+
+
+@settings(max_examples=150, deadline=None)
+@given(books, st.integers(1, 3))
+def test_notes_drawn_in_parts_by_client_are_drawn_as_all_at_once(raw, count):
+    prepared = prepare_notes(raw, today=AS_OF)
+    parts = split_notes(prepared, count)
+    drawn = [draw_notes(prepared, part) for part in parts]
+    whole = draw_notes(prepared)
+    _assert_same(merge_drawn(drawn), whole)
+    statuses = [part_statuses(prepared, d) for d in drawn]
+    _assert_same_statuses(merge_statuses(prepared, parts, statuses), part_statuses(prepared, whole))
+
+
+@settings(max_examples=150, deadline=None)
+@given(books)
+def test_a_part_drawn_in_another_process_comes_back_as_drawn(raw):
+    """Packed, pickled (as through the pipe from the other process) and unpacked, a part
+    holds the same draws, units and findings, on the receiver's own records; the statuses
+    of the other part, shipped the other way, merge into the statuses of every row."""
+    prepared = prepare_notes(raw, today=AS_OF)
+    parts = split_notes(prepared)
+    if len(parts) == 1:
+        parts.append(type(parts[0])([], []))
+    first, second = parts
+    theirs = draw_notes(prepared, second)
+    shipped = pickle.loads(pickle.dumps(pack_drawn(prepared, theirs)))
+    back = unpack_drawn(prepared, second, shipped)
+    mine = draw_notes(prepared, first)
+    merged = merge_drawn([mine, back])
+    _assert_same(merged, draw_notes(prepared))
+    ours = {id(n) for n in prepared.book.notes}
+    assert all(id(d.note) in ours for d in back.draws)
+    refreshed = notes_refreshed(prepared, merged)
+    serial = refresh_notes(raw, today=AS_OF)
+    assert refreshed.findings == serial.findings
+    assert refreshed.draws == serial.draws
+    shipped_statuses = pickle.loads(pickle.dumps(pack_statuses(part_statuses(prepared, mine))))
+    statuses = merge_statuses(
+        prepared, [first, second], [shipped_statuses, part_statuses(prepared, theirs)]
+    )
+    _assert_same_statuses(statuses, serial.notes)
+
+
+def test_each_clients_notes_stay_in_one_part_and_the_parts_are_about_even():
+    notes = [
+        {"client_id": c, "service_date": BASE, "billing_code": "90834", "status": "Released"}
+        for c in ["C1"] * 5 + ["C2"] * 4 + ["C3"] * 3 + ["c3 "] * 1 + ["C4"] * 2
+    ]
+    prepared = prepare_notes(_book([], notes), today=AS_OF)
+    parts = split_notes(prepared)
+    clients = [
+        {prepared.book.notes[i].client_id.strip().upper() for i in part.notes} for part in parts
+    ]
+    assert not clients[0] & clients[1]  # C3 typed two ways is one client, in one part
+    assert sorted(len(p.notes) for p in parts) == [7, 8]
+    assert sorted(r for p in parts for r in p.rows) == list(range(len(notes)))
