@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from authbook import app_notes
 from authbook.models import Problem
 from authbook.rules.refresh import Refreshed, finish_refresh, refresh, refresh_notes
 from authbook.workbook import records, schema
@@ -101,14 +102,16 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     (``record_writes_later``): this one goes on to the rest without them."""
     with many_objects():
         sheets, raw, structure = _read_raw(store)
-        half = refresh_notes(raw, today=today, as_of=as_of)
         notes = None
-        if schema.NOTES.name in sheets:
-            early = hasattr(store, "start_writing")
-            make = records.record_writes_later if early else records.record_writes
-            notes = make(schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED)
-            if early:
-                store.start_writing(schema.NOTES.name, notes)
+        if schema.NOTES.name in sheets and hasattr(store, "start_writing"):
+            read = sheets[schema.NOTES.name]
+            half, notes = app_notes.refresh_notes_writing(store, read, raw, today, as_of)
+        else:
+            half = refresh_notes(raw, today=today, as_of=as_of)
+            if schema.NOTES.name in sheets:
+                notes = records.record_writes(
+                    schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
+                )
         result = finish_refresh(half)
         return Computed(sheets, result, structure + result.problems), notes
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from authbook.models import ALERT_KINDS, Auth
-from authbook.rules.refresh import note_charge
 from authbook.rules.renewals import PayerRequests, payer_of, payer_requests
-from authbook.rules.values import code_key, name_key
+from authbook.rules.values import name_key
 
 EXPIRY_WINDOWS = ((0, 30), (31, 60), (61, 90))
 #: Reasons notes are at risk, each the kinds of finding it covers (see rules.checks, coding).
@@ -136,7 +135,7 @@ def dashboard(result) -> Dashboard:
             label = reason_of.get(found.kind, OTHER_REASON)
             reasons.setdefault(label, set()).add(found.source.row)
     risky = set().union(*reasons.values())
-    charges = _charges(result, risky)
+    charges = result.at_risk_charges
     at_risk = [
         AtRisk(label, len(rows), round(sum(charges.get(r, 0.0) for r in rows), 2))
         for label, rows in reasons.items()
@@ -152,23 +151,6 @@ def dashboard(result) -> Dashboard:
         at_risk_charge=round(sum(charges.get(r, 0.0) for r in risky), 2),
         approvals=payer_requests(book),
     )
-
-
-def _charges(result, rows: set[int]) -> dict[int, float]:
-    """Row -> the Charge of the note there (as the Notes sheet shows it), for the ``rows``
-    whose note has one (a code with a rate)."""
-    if not rows:
-        return {}
-    rates = {code_key(c.code): c.rate for c in result.book.billing_codes}
-    found = {}
-    for draw in result.draws:
-        note = draw.note
-        if note.source.row in rows:
-            rate = rates.get(code_key(note.billing_code))
-            if rate is not None:
-                pct = None if draw.auth is None else draw.auth.sliding_scale_pct
-                found[note.source.row] = note_charge(rate, note.units, pct)
-    return found
 
 
 def _current(auth: Auth, as_of: date) -> bool:

@@ -14,19 +14,26 @@ the records themselves.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from itertools import chain, compress, repeat
-from operator import attrgetter, itemgetter
+from collections.abc import Callable, Sequence
+from itertools import chain, compress
+from operator import attrgetter
 
-from authbook.models import NOTE_STATUS_FIELDS, NoteStatuses, RawRows, Source
-from authbook.rules.refresh import NotesDrawn, NotesPart, NotesPrepared
-from authbook.rules.units import Draw, Ledger
+from authbook.models import (
+    NOTE_STATUS_FIELDS,
+    Finding,
+    NoteStatuses,
+    RawRows,
+    Source,
+    trusted_maker,
+)
+from authbook.rules.refresh import NotesDrawn, NotesPart, NotesPrepared, draw_notes
+from authbook.rules.units import Ledger
 from authbook.rules.values import name_key
 
-_draw = tuple.__new__
 _CLIENT = attrgetter("client_id")
 _SOURCE = attrgetter("source")
-_AUTH, _REASON, _DETAIL, _AVAILABLE = (itemgetter(i) for i in range(1, 5))  # of a Draw
 
 
 def split_notes(prepared: NotesPrepared, count: int = 2) -> list[NotesPart]:
@@ -69,19 +76,15 @@ def split_notes(prepared: NotesPrepared, count: int = 2) -> list[NotesPart]:
 
 
 def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
-    """A part's draws, ledger and findings as plain lists and dicts, for ``unpack_drawn`` in
-    another process holding the same ``prepared`` book."""
+    """A part's units, findings and at-risk charges as plain lists and dicts, for
+    ``unpack_drawn`` in another process holding the same ``prepared`` book. The draws are
+    not sent (they cost as much to send as to make): the other process makes them again
+    if it ever needs them."""
     part = drawn.part
-    notes, draws = prepared.book.notes, drawn.draws
-    auth_at = {id(a): i for i, a in enumerate(prepared.book.auths)}
-    auth_at[id(None)] = -1
+    notes = prepared.book.notes
     note_at = {id(notes[i]): i for i in part.notes}
     ledger = drawn.ledger
     return {
-        "auths": list(map(auth_at.__getitem__, map(id, map(_AUTH, draws)))),
-        "reasons": list(map(_REASON, draws)),
-        "details": list(map(auth_at.__getitem__, map(id, map(_DETAIL, draws)))),
-        "available": list(map(_AVAILABLE, draws)),
         # the auths the part drew from (a ledger also holds, at 0 units and no notes, every
         # auth a rule looked up: nothing to send)
         "used": {row: n for row, n in ledger.used.items() if n},
@@ -91,30 +94,81 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
             for row, held in ledger.counted.items()
             if held
         },
-        "checked": drawn.checked,
-        "unreadable": drawn.unreadable,
+        "checked": _findings_packed(drawn.checked),
+        "unreadable": _findings_packed(drawn.unreadable),
+        "charges": drawn.charges,
     }
 
 
 def unpack_drawn(prepared: NotesPrepared, part: NotesPart, packed: dict) -> NotesDrawn:
     """The NotesDrawn of ``part`` that ``pack_drawn`` packed in another process, on this
-    process's own records."""
-    notes, auths = prepared.book.notes, prepared.book.auths
-    auth_of = [*auths, None]  # position -1: no auth
-    fields = zip(
-        map(notes.__getitem__, part.notes),
-        map(auth_of.__getitem__, packed["auths"]),
-        packed["reasons"],
-        map(auth_of.__getitem__, packed["details"]),
-        packed["available"],
-    )
-    draws = list(map(_draw, repeat(Draw), fields))
+    process's own records. Its draws are made here the first time they are looked at."""
+    notes = prepared.book.notes
     ledger = Ledger()
     ledger.used.update(packed["used"])
     ledger.pending.update(packed["pending"])
     for row, held in packed["counted"].items():
         ledger.counted[row] = list(map(notes.__getitem__, held))
-    return NotesDrawn(part, draws, ledger, packed["checked"], packed["unreadable"])
+    return NotesDrawn(
+        part,
+        ListLater(lambda: draw_notes(prepared, part).draws),
+        ledger,
+        _findings_unpacked(packed["checked"]),
+        _findings_unpacked(packed["unreadable"]),
+        packed["charges"],
+    )
+
+
+_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding) if f.name != "source")
+_make_finding = trusted_maker(Finding, _FINDING_FIELDS)
+_FINDING_CELLS = attrgetter(*_FINDING_FIELDS)
+
+
+def _findings_packed(findings: list[Finding]) -> tuple[list, list, list[tuple]]:
+    """Findings as plain values: their sources' sheets and rows, and their other fields
+    (a record is slow to pickle, a tuple of plain values quick)."""
+    sources = list(map(_SOURCE, findings))
+    return (
+        [s.sheet for s in sources],
+        [s.row for s in sources],
+        list(map(_FINDING_CELLS, findings)),
+    )
+
+
+def _findings_unpacked(packed: tuple[list, list, list[tuple]]) -> list[Finding]:
+    sheets, rows, cells = packed
+    sources = [Source.trusted(sheet=sheet, row=row) for sheet, row in zip(sheets, rows)]
+    return list(map(_make_finding, sources, cells))
+
+
+class ListLater(Sequence):
+    """A list made by ``make`` the first time it is looked at (read-only)."""
+
+    def __init__(self, make: Callable[[], list]) -> None:
+        self._make, self._list = make, None
+
+    def _made(self) -> list:
+        if self._list is None:
+            self._list = list(self._make())
+            self._make = None
+        return self._list
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+    def __getitem__(self, index):
+        return self._made()[index]
+
+    def __iter__(self):
+        return iter(self._made())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, ListLater):
+            other = other._made()
+        return self._made() == other
+
+    def __repr__(self) -> str:
+        return f"ListLater({self._made()!r})"
 
 
 def merge_drawn(parts: list[NotesDrawn]) -> NotesDrawn:
@@ -132,12 +186,16 @@ def merge_drawn(parts: list[NotesDrawn]) -> NotesDrawn:
             for row, held in getattr(drawn.ledger, name).items():
                 if held:
                     mine[row] += held
+    charges = {}
+    for drawn in parts:
+        charges.update(drawn.charges)
     return NotesDrawn(
         part=None,
-        draws=place([p.draws for p in parts]),
+        draws=ListLater(lambda: place([list(p.draws) for p in parts])),
         ledger=ledger,
         checked=sorted(chain.from_iterable(p.checked for p in parts), key=_row_of),
         unreadable=sorted(chain.from_iterable(p.unreadable for p in parts), key=_row_of),
+        charges=dict(sorted(charges.items())),
     )
 
 

@@ -61,6 +61,9 @@ class Refreshed:
     findings: list[Finding] = field(default_factory=list)
     #: Auths needing a renewal request now and open requests due (the Renewals sheet).
     renewals: list[Renewal] = field(default_factory=list)
+    #: Row -> the Charge of each note a finding denies (whose code has a rate), as the Notes
+    #: sheet shows it (``at_risk_charges``).
+    at_risk_charges: dict[int, float] = field(default_factory=dict)
 
 
 def resolve_as_of(settings: Settings, override: date | None, today: date) -> date:
@@ -110,6 +113,7 @@ class NotesRefreshed:
     notes: NoteStatuses
     #: (sheet, row) -> the first problem's message there
     first_problem: dict[tuple[str, int], str]
+    at_risk_charges: dict[int, float]
 
 
 def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> NotesRefreshed:
@@ -177,6 +181,7 @@ class NotesDrawn:
     ledger: Ledger
     checked: list[Finding]  # the checks' findings, in the order the checks give them
     unreadable: list[Finding]  # a finding per row of the part no note was read from, in order
+    charges: dict[int, float]  # ``at_risk_charges`` of the part's notes
 
 
 def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesDrawn:
@@ -190,7 +195,8 @@ def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesD
     rows = raw.notes if part is None else _rows_at(raw.notes, part.rows)
     date_order = book.settings.date_order
     unreadable = _unreadable_findings(rows, draws, prepared.first_problem, date_order)
-    return NotesDrawn(part, draws, ledger, checked, unreadable)
+    charges = at_risk_charges(draws, checked, prepared.rates)
+    return NotesDrawn(part, draws, ledger, checked, unreadable, charges)
 
 
 def part_statuses(prepared: NotesPrepared, drawn: NotesDrawn) -> NoteStatuses:
@@ -228,6 +234,7 @@ def notes_refreshed(
         clients=prepared.clients,
         notes=statuses,
         first_problem=prepared.first_problem,
+        at_risk_charges=drawn.charges,
     )
 
 
@@ -317,6 +324,7 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
         draws=half.draws,
         findings=sorted(half.findings, key=lambda f: f.source.row),
         renewals=renewals(book, ledger, alerts, day, index),
+        at_risk_charges=half.at_risk_charges,
     )
 
 
@@ -367,6 +375,25 @@ def note_charge(rate: float, units: float, sliding_scale_pct: float | None) -> f
     rounded to cents."""
     pct = 100.0 if sliding_scale_pct is None else sliding_scale_pct
     return round(rate * units * pct / 100, 2)
+
+
+def at_risk_charges(draws, findings, rates) -> dict[int, float]:
+    """Row -> the Charge of each note of ``draws`` that one of ``findings`` denies, when its
+    code has a rate (``rates``: code key -> rate): what the Notes sheet's Charge column
+    shows there, and what the Dashboard counts as money at risk."""
+    rows = {found.source.row for found in findings if found.denies}
+    charges = {}
+    if not rows:
+        return charges
+    for draw in draws:
+        note = draw.note
+        row = note.source.row
+        if row in rows:
+            rate = rates.get(code_key(note.billing_code))
+            if rate is not None:
+                pct = None if draw.auth is None else draw.auth.sliding_scale_pct
+                charges[row] = note_charge(rate, note.units, pct)
+    return charges
 
 
 def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) -> NoteStatuses:

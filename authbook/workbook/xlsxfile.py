@@ -333,14 +333,16 @@ class FastWorkbookFile(WorkbookFile):
         self._writes: dict[str, SheetWrite] = {}
         self._started = None
 
-    def start_writing(self, name: str, write: SheetWrite) -> None:
+    def start_writing(self, name: str, write: SheetWrite) -> bool:
         """Begin writing sheet ``name``'s cells ``write`` now, in a child process, while the
         caller computes the rest (a large first refresh, on Linux; otherwise nothing happens
-        yet). ``apply`` the same ``write`` and ``save`` as usual; ``stop_writing`` if not."""
+        yet). ``apply`` the same ``write`` and ``save`` as usual; ``stop_writing`` if not.
+        Returns whether a child process was started (it works ``write``'s cells out)."""
         from authbook.workbook import surgical
 
         self.stop_writing()
         self._started = surgical.start_sheet(self.path, name, write)
+        return self._started is not None
 
     def stop_writing(self) -> None:
         """End a write begun by ``start_writing`` that no ``save`` took."""

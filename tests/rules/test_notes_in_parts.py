@@ -102,6 +102,7 @@ def _assert_same(parted, whole):
         assert all(getattr(parted.ledger, name)[row] == held[row] for row in held)
     assert parted.checked == whole.checked
     assert parted.unreadable == whole.unreadable
+    assert parted.charges == whole.charges
 
 
 @settings(max_examples=150, deadline=None)

@@ -189,32 +189,37 @@ def test_a_value_the_child_cannot_write_fails_the_write_as_in_one_process(
     assert not _left_over(private_temp)
 
 
+@pytest.mark.parametrize("split", ["split", "whole"])
 @pytest.mark.parametrize("child", ["kept", "lost"])
 def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workbook(
-    child, tmp_path, monkeypatch, private_temp
+    child, split, tmp_path, monkeypatch, private_temp
 ):
     """``authbook refresh`` starts writing Notes as soon as the notes are drawn and checked,
-    and the child works out the Notes rows' statuses: the refresh itself never does. When
-    the child's part is lost, the refresh works them out and writes every sheet itself.
+    and the child works out the Notes rows' statuses: the refresh itself never works out
+    more than those of its own part of the notes (``split``: the notes split by client with
+    the child), none when they are not split. When the child's part is lost, the refresh
+    draws every note and works every status out itself and writes every sheet itself.
     Either way the saved workbook is the one a refresh in one process saves, and ``.bak``
     is kept."""
-    from authbook import app
+    from authbook import app, app_notes
     from authbook.demo import demo_rows
     from authbook.rules import refresh
     from authbook.workbook import template
 
-    statuses_here = []  # a child's calls land in the child's copy of this list
+    statuses_here = []  # rows worked out; a child's calls land in the child's copy
     work_out = refresh._note_statuses
 
-    def counted_statuses(*args):
-        statuses_here.append(os.getpid())
-        return work_out(*args)
+    def counted_statuses(rows, *args):
+        statuses_here.append(len(rows))
+        return work_out(rows, *args)
 
     monkeypatch.setattr(refresh, "_note_statuses", counted_statuses)
+    monkeypatch.setattr(app_notes, "SIDE_BY_SIDE_NOTES", 1 if split == "split" else 10**9)
 
     as_of = date(2026, 3, 1)
     book = tmp_path / "demo.xlsx"
     template.write_new(book, demo_rows(as_of, clients=40))
+    total = len(read_sheets(book, ["Notes"])["Notes"].rows)
     counts = _forks_counted(monkeypatch)
     if child == "lost":  # the child dies before writing anything
         monkeypatch.setattr(surgical, "_child_main", lambda *args: os._exit(1))
@@ -235,8 +240,10 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
             m.setattr(surgical, "FORK", fork)
             m.setattr(surgical, "FORK_ROWS", 1)
             app.refresh_file(path, as_of, user="test")
-        in_child = fork and child == "kept"
-        assert statuses_here == ([] if in_child else [os.getpid()])
+        own_part = statuses_here[:1] if fork and split == "split" else []
+        assert all(0 < rows < total * 0.7 for rows in own_part)
+        everything = [] if fork and child == "kept" else [total]
+        assert statuses_here == own_part + everything
         assert path.with_suffix(".xlsx.bak").read_bytes() == book.read_bytes()
         parts = _parts(path)
         parts.pop("docProps/core.xml")

@@ -1,0 +1,186 @@
+"""A refresh's notes drawn side by side by two processes: this one and the child process the
+file adapter forks to write the Notes sheet (``store.start_writing``, a large first refresh
+on Linux).
+
+The notes are split by client (``authbook.rules.parts``): this process applies and checks
+the first part's, the child the second part's. The child sends its draws, units and
+findings back (this process needs every one for the auths' statuses, alerts and the other
+sheets), and this process sends the statuses of its part's rows to the child (which needs
+every row's for the Notes sheet). Each then has the same draws, ledger, findings and
+statuses a refresh in one process has: the oracle tests compare them.
+
+If the child cannot be had or dies, this process draws the missing part itself, and the
+store writes the Notes sheet itself (it works the statuses out then).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+from contextlib import suppress
+from datetime import date
+
+from authbook.models import NoteStatusesLater
+from authbook.rules.parts import (
+    merge_drawn,
+    merge_statuses,
+    pack_drawn,
+    pack_statuses,
+    split_notes,
+    unpack_drawn,
+)
+from authbook.rules.refresh import (
+    NotesRefreshed,
+    draw_notes,
+    notes_refreshed,
+    part_statuses,
+    prepare_notes,
+)
+from authbook.workbook import records, schema
+from authbook.workbook.sheetdata import SheetRead, SheetWrite
+
+#: From this many notes on, a refresh whose Notes sheet is written by a child process
+#: splits the notes with it.
+SIDE_BY_SIDE_NOTES = 10_000
+
+
+def refresh_notes_writing(
+    store, read: SheetRead, raw, today: date, as_of: date | None = None
+) -> tuple[NotesRefreshed, SheetWrite]:
+    """``rules.refresh.refresh_notes`` of ``raw``, with the Notes sheet (``read``) handed to
+    ``store.start_writing`` as soon as it can be: the same result, and the Notes SheetWrite.
+
+    When the store starts a child process for the sheet, the notes of about half the
+    clients are drawn there meanwhile (see the module's docstring)."""
+    prepared = prepare_notes(raw, today, as_of)
+    parts = split_notes(prepared) if len(prepared.book.notes) >= SIDE_BY_SIDE_NOTES else []
+    channel = _Channel.open() if len(parts) == 2 and all(p.notes for p in parts) else None
+    parent = os.getpid()
+    drawn = {}
+
+    if channel is None:  # no split: every note is drawn before the child is forked
+        drawn["all"] = draw_notes(prepared)
+
+    def statuses():
+        if "all" not in drawn:
+            if os.getpid() != parent:  # the child writing the sheet, the notes split
+                return _child_statuses(prepared, parts, channel)
+            drawn["all"] = draw_notes(prepared)  # wanted at once (not a first refresh)
+        return part_statuses(prepared, drawn["all"])
+
+    later = NoteStatusesLater(statuses)
+    write = records.record_writes_later(schema.NOTES, read, later, records.NOTE_COMPUTED)
+    writing = store.start_writing(schema.NOTES.name, write)
+    if channel is None or not writing or "all" in drawn:
+        if channel is not None:
+            channel.close()
+        if "all" not in drawn:
+            drawn["all"] = draw_notes(prepared)
+        return notes_refreshed(prepared, drawn["all"], later), write
+    channel.keep_parent_ends()
+    try:
+        mine = draw_notes(prepared, parts[0])
+        shipped = pickle.dumps(pack_statuses(part_statuses(prepared, mine)), protocol=5)
+        try:
+            theirs = unpack_drawn(prepared, parts[1], channel.receive())
+        except _ChannelClosed:  # the child is gone: its part is drawn here
+            theirs = draw_notes(prepared, parts[1])
+        else:
+            with suppress(_ChannelClosed):  # the child died since: the store sees to it
+                channel.send(shipped)
+        del shipped
+    finally:
+        channel.close()
+    drawn["all"] = merge_drawn([mine, theirs])
+    return notes_refreshed(prepared, drawn["all"], later), write
+
+
+def _child_statuses(prepared, parts, channel):
+    """In the child: draw the second part, send it to the parent, make its rows' statuses,
+    and merge them with the first part's the parent sends back."""
+    channel.keep_child_ends()
+    theirs = draw_notes(prepared, parts[1])
+    channel.send(pickle.dumps(pack_drawn(prepared, theirs), protocol=5))
+    own = part_statuses(prepared, theirs)
+    del theirs
+    return merge_statuses(prepared, parts, [channel.receive(), own])
+
+
+class _ChannelClosed(Exception):
+    """The other process closed its end (or died) before a whole message came."""
+
+
+class _Channel:
+    """Two pipes between a parent and the child it forks next: one each way. Made before
+    the fork; each side then keeps its own ends (``keep_parent_ends``/``keep_child_ends``).
+    A message is a pickle, its length first."""
+
+    def __init__(self, to_parent: tuple[int, int], to_child: tuple[int, int]) -> None:
+        self._fds = {"from_child": to_parent[0], "to_parent": to_parent[1],
+                     "from_parent": to_child[0], "to_child": to_child[1]}  # fmt: skip
+        self._read = self._write = -1
+
+    @classmethod
+    def open(cls) -> _Channel | None:
+        """The pipes, or None when they cannot be had (then nothing is split)."""
+        made = []
+        try:
+            for _ in range(2):
+                made.append(os.pipe())
+        except OSError:
+            for fds in made:
+                for fd in fds:
+                    os.close(fd)
+            return None
+        return cls(*made)
+
+    def keep_parent_ends(self) -> None:
+        self._keep("from_child", "to_child")
+
+    def keep_child_ends(self) -> None:
+        self._keep("from_parent", "to_parent")
+
+    def _keep(self, read: str, write: str) -> None:
+        self._read, self._write = self._fds.pop(read), self._fds.pop(write)
+        self._close_rest()
+
+    def send(self, data: bytes) -> None:
+        """Send one message (a pickle's bytes); raises ``_ChannelClosed`` when the other side
+        is gone."""
+        view = memoryview(struct.pack("<Q", len(data)) + data)
+        try:
+            while view:
+                view = view[os.write(self._write, view) :]
+        except OSError as exc:  # BrokenPipeError: the other side is gone
+            raise _ChannelClosed from exc
+
+    def receive(self):
+        """The next message, unpickled; raises ``_ChannelClosed`` when the other side closed
+        before a whole one came."""
+        size = struct.unpack("<Q", self._read_exactly(8))[0]
+        return pickle.loads(self._read_exactly(size))
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = bytearray(size)
+        view, got = memoryview(data), 0
+        while got < size:
+            n = os.readv(self._read, [view[got:]])
+            if n == 0:
+                raise _ChannelClosed
+            got += n
+        return data
+
+    def _close_rest(self) -> None:
+        for fd in self._fds.values():
+            with suppress(OSError):
+                os.close(fd)
+        self._fds = {}
+
+    def close(self) -> None:
+        self._close_rest()
+        for fd in (self._read, self._write):
+            if fd >= 0:
+                with suppress(OSError):
+                    os.close(fd)
+        self._read = self._write = -1
