@@ -43,6 +43,9 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite
 #: From this many notes on, a refresh whose Notes sheet is written by a child process
 #: splits the notes with it.
 SIDE_BY_SIDE_NOTES = 10_000
+#: The shares of the notes this process and the child draw: the child has more to do
+#: after (the Notes sheet) than this process (the auths, alerts and other sheets).
+SHARES = (0.6, 0.4)
 
 
 def refresh_notes_writing(
@@ -54,7 +57,7 @@ def refresh_notes_writing(
     When the store starts a child process for the sheet, the notes of about half the
     clients are drawn there meanwhile (see the module's docstring)."""
     prepared = prepare_notes(raw, today, as_of)
-    parts = split_notes(prepared) if len(prepared.book.notes) >= SIDE_BY_SIDE_NOTES else []
+    parts = split_notes(prepared, SHARES) if len(prepared.book.notes) >= SIDE_BY_SIDE_NOTES else []
     channel = _Channel.open() if len(parts) == 2 and all(p.notes for p in parts) else None
     parent = os.getpid()
     drawn = {}

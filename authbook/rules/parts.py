@@ -36,11 +36,12 @@ _CLIENT = attrgetter("client_id")
 _SOURCE = attrgetter("source")
 
 
-def split_notes(prepared: NotesPrepared, count: int = 2) -> list[NotesPart]:
-    """The Notes rows in ``count`` parts holding about as many notes each, every client's
-    notes in one part (however its Client ID is typed). A row no note could be read from goes
-    to the first part. Deterministic: the same book gives the same parts. One part only when
-    the notes are not in the rows' order (a book not read from a sheet)."""
+def split_notes(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> list[NotesPart]:
+    """The Notes rows in parts holding about ``shares`` of the notes (two equal parts by
+    default), every client's notes in one part (however its Client ID is typed). A row no
+    note could be read from goes to the first part. Deterministic: the same book gives the
+    same parts. One part only when the notes are not in the rows' order (a book not read
+    from a sheet)."""
     notes, raw_notes = prepared.book.notes, prepared.raw.notes
     numbers = (
         raw_notes.rows if isinstance(raw_notes, RawRows) else [r.source.row for r in raw_notes]
@@ -48,11 +49,12 @@ def split_notes(prepared: NotesPrepared, count: int = 2) -> list[NotesPart]:
     typed = list(map(_CLIENT, notes))
     key_of = {c: name_key(c) for c in set(typed)}
     keys = list(map(key_of.__getitem__, typed))
+    count = len(shares)
     load = [0] * count
     part_of: dict[str, int] = {}
-    # the clients with the most notes first, each to the part holding the fewest so far
+    # the clients with the most notes first, each to the part furthest below its share
     for key, size in sorted(Counter(keys).items(), key=lambda kv: (-kv[1], kv[0])):
-        lightest = min(range(count), key=lambda k: (load[k], k))
+        lightest = min(range(count), key=lambda k: (load[k] / shares[k], k))
         part_of[key] = lightest
         load[lightest] += size
     in_part = list(map(part_of.__getitem__, keys))
@@ -210,19 +212,50 @@ def merge_statuses(
 ) -> NoteStatuses:
     """The statuses of every Notes row from those of each part of ``split_notes`` (each a
     NoteStatuses, or what ``pack_statuses`` made of it), in row order: what
-    ``refresh.part_statuses`` gives for every row."""
+    ``refresh.part_statuses`` gives for every row. Their sources are put together only when
+    looked at (a writer needs only the row numbers)."""
     place = _placed([p.rows for p in parts])
-    sources = []
-    columns = []
-    for part, held in zip(parts, statuses):
-        if isinstance(held, NoteStatuses):
-            sources.append(held.sources)
-            columns.append(held.columns(NOTE_STATUS_FIELDS))
-        else:
-            sources.append(_sources_of(prepared, part))
-            columns.append(held)
+    columns = [
+        held.columns(NOTE_STATUS_FIELDS) if isinstance(held, NoteStatuses) else held
+        for held in statuses
+    ]
     by_field = {name: place([c[i] for c in columns]) for i, name in enumerate(NOTE_STATUS_FIELDS)}
-    return NoteStatuses(place(sources), by_field)
+
+    def sources() -> list[Source]:
+        return place(
+            [
+                held.sources if isinstance(held, NoteStatuses) else _sources_of(prepared, part)
+                for part, held in zip(parts, statuses)
+            ]
+        )
+
+    raw_notes = prepared.raw.notes
+    rows = raw_notes.rows if isinstance(raw_notes, RawRows) else None
+    return _MergedStatuses(rows, sources, by_field)
+
+
+class _MergedStatuses(NoteStatuses):
+    """NoteStatuses whose sources are made the first time they are looked at; their row
+    numbers (``rows``) are known at once when given."""
+
+    __slots__ = ("_rows", "_make_sources")
+
+    def __init__(self, rows: list[int] | None, make_sources, columns: dict[str, list]) -> None:
+        self._rows, self._make_sources, self._columns = rows, make_sources, columns
+
+    def __getattr__(self, name: str):
+        # only reached for a slot not set yet
+        if name != "sources":
+            raise AttributeError(name)
+        self.sources = self._make_sources()
+        return self.sources
+
+    @property
+    def rows(self) -> list[int]:
+        return list(self._rows) if self._rows is not None else super().rows
+
+    def __len__(self) -> int:
+        return len(self._columns[NOTE_STATUS_FIELDS[0]])
 
 
 def _sources_of(prepared: NotesPrepared, part: NotesPart) -> list[Source]:
