@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import struct
+import threading
 from contextlib import suppress
 from datetime import date
 
@@ -45,7 +46,7 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite
 SIDE_BY_SIDE_NOTES = 10_000
 #: The shares of the notes this process and the child draw: the child has more to do
 #: after (the Notes sheet) than this process (the auths, alerts and other sheets).
-SHARES = (0.6, 0.4)
+SHARES = (0.5, 0.5)
 
 
 def refresh_notes_writing(
@@ -82,18 +83,20 @@ def refresh_notes_writing(
             drawn["all"] = draw_notes(prepared)
         return notes_refreshed(prepared, drawn["all"], later), write
     channel.keep_parent_ends()
+    sending = None
     try:
         mine = draw_notes(prepared, parts[0])
         shipped = pickle.dumps(pack_statuses(part_statuses(prepared, mine)), protocol=5)
+        # sent by a thread of its own while this one takes the child's part
+        sending = channel.send_meanwhile(shipped)
+        del shipped
         try:
             theirs = unpack_drawn(prepared, parts[1], channel.receive())
         except _ChannelClosed:  # the child is gone: its part is drawn here
             theirs = draw_notes(prepared, parts[1])
-        else:
-            with suppress(_ChannelClosed):  # the child died since: the store sees to it
-                channel.send(shipped)
-        del shipped
     finally:
+        if sending is not None:
+            sending.join()  # done by now, or failed: the child is gone
         channel.close()
     drawn["all"] = merge_drawn([mine, theirs])
     return notes_refreshed(prepared, drawn["all"], later), write
@@ -104,10 +107,14 @@ def _child_statuses(prepared, parts, channel):
     and merge them with the first part's the parent sends back."""
     channel.keep_child_ends()
     theirs = draw_notes(prepared, parts[1])
-    channel.send(pickle.dumps(pack_drawn(prepared, theirs), protocol=5))
+    sending = channel.send_meanwhile(pickle.dumps(pack_drawn(prepared, theirs), protocol=5))
     own = part_statuses(prepared, theirs)
     del theirs
-    return merge_statuses(prepared, parts, [channel.receive(), own])
+    others = channel.receive()
+    sending.join()
+    if not sending.sent:
+        raise _ChannelClosed
+    return merge_statuses(prepared, parts, [others, own])
 
 
 class _ChannelClosed(Exception):
@@ -158,6 +165,13 @@ class _Channel:
         except OSError as exc:  # BrokenPipeError: the other side is gone
             raise _ChannelClosed from exc
 
+    def send_meanwhile(self, data: bytes) -> _Sending:
+        """Send one message by a thread of its own (started, to be joined), while this
+        thread goes on: each side sends while the other may be sending too."""
+        sending = _Sending(self, data)
+        sending.start()
+        return sending
+
     def receive(self):
         """The next message, unpickled; raises ``_ChannelClosed`` when the other side closed
         before a whole one came."""
@@ -187,3 +201,20 @@ class _Channel:
                 with suppress(OSError):
                     os.close(fd)
         self._read = self._write = -1
+
+
+class _Sending(threading.Thread):
+    """A message being sent (``_Channel.send_meanwhile``); ``sent`` once it all went."""
+
+    def __init__(self, channel: _Channel, data: bytes) -> None:
+        super().__init__(daemon=True)
+        self._channel, self._data, self.sent = channel, data, False
+
+    def run(self) -> None:
+        try:
+            self._channel.send(self._data)
+            self.sent = True
+        except _ChannelClosed:  # the other side is gone: it sees to it
+            pass
+        finally:
+            self._data = b""
