@@ -99,7 +99,9 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     out). Returns the Computed and the Notes SheetWrite (None without a Notes sheet).
 
     The Notes rows' statuses and cells are worked out by whichever process writes the sheet
-    (``record_writes_later``): this one goes on to the rest without them."""
+    (``record_writes_later``): this one goes on to the rest without them. When a child
+    process writes the sheet, the two draw the notes of half the clients each
+    (``app_notes``)."""
     with many_objects():
         sheets, raw, structure = _read_raw(store)
         notes = None
