@@ -46,7 +46,7 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite
 SIDE_BY_SIDE_NOTES = 10_000
 #: The shares of the notes this process and the child draw: the child has more to do
 #: after (the Notes sheet) than this process (the auths, alerts and other sheets).
-SHARES = (0.5, 0.5)
+SHARES = (0.55, 0.45)
 
 
 def refresh_notes_writing(
