@@ -75,7 +75,12 @@ def refresh_notes_writing(
 
     later = NoteStatusesLater(statuses)
     write = records.record_writes_later(schema.NOTES, read, later, records.NOTE_COMPUTED)
-    writing = store.start_writing(schema.NOTES.name, write)
+    try:
+        writing = store.start_writing(schema.NOTES.name, write)
+    except BaseException:
+        if channel is not None:
+            channel.close()
+        raise
     if channel is None or not writing or "all" in drawn:
         if channel is not None:
             channel.close()

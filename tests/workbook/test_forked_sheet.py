@@ -221,6 +221,7 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     as_of = date(2026, 3, 1)
     book = tmp_path / "demo.xlsx"
     template.write_new(book, demo_rows(as_of, clients=40))
+    _add_bad_notes(book)
     total = len(read_sheets(book, ["Notes"])["Notes"].rows)
     counts = _forks_counted(monkeypatch)
     if child == "lost":  # the child dies before writing anything
@@ -259,6 +260,22 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     assert [s is not None for s in started] == [True, False]  # begun early, then taken
     assert saved[True] == saved[False]
     assert not _left_over(private_temp)
+
+
+def _add_bad_notes(path: Path) -> None:
+    """Notes rows no note can be read from (a date that does not exist, negative units) and
+    one naming a client the workbook does not list."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    notes = wb["Notes"]
+    header = [c.value for c in notes[1]]
+    date_col, units_col = header.index("Service Date") + 1, header.index("Units") + 1
+    client_col = header.index("Client ID") + 1
+    notes.cell(5, date_col).value = "2/30/2026"
+    notes.cell(9, units_col).value = -3
+    notes.cell(12, client_col).value = "NOBODY"
+    wb.save(path)
 
 
 def _gone(pid: int) -> bool:
