@@ -191,6 +191,17 @@ class RawRows(MadeOnRead):
             values=dict(zip(self.fields, cells)),
         )
 
+    def with_cells(self, field: str, by_row: dict[int, object]) -> RawRows:
+        """These rows with the cell of ``field`` set to ``by_row[row]`` on the rows (Excel
+        row numbers) it names: new RawRows, held by column (the field added if missing)."""
+        fields = self.fields if field in self.fields else (*self.fields, field)
+        columns = [list(c) for c in self.columns(fields)]
+        changed = columns[fields.index(field)]
+        for position, row in enumerate(self.rows):
+            if row in by_row:
+                changed[position] = by_row[row]
+        return RawRows.of_columns(self.sheet, fields, list(self.rows), columns)
+
     def columns(self, names: Iterable[str]) -> list[Sequence]:
         """The cells of each field of ``names``, one sequence per field, in row order (all
         None for a field the sheet has no column for). Do not change them."""
@@ -568,7 +579,8 @@ class RawBook(Record):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     clients: tuple[RawRecord, ...] = ()
-    auths: tuple[RawRecord, ...] = ()
+    #: RawRows when read from a workbook (see RawRows); a tuple of RawRecord otherwise.
+    auths: RawRows | tuple[RawRecord, ...] = ()
     #: RawRows when read from a workbook (see RawRows); any sequence of RawRecord otherwise.
     notes: RawRows | tuple[RawRecord, ...] = ()
     billing_codes: tuple[RawRecord, ...] = ()

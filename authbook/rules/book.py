@@ -338,16 +338,37 @@ AUTH_DEFAULTS = {
 
 
 def parsed_columns(rows, parsers: dict[str, Parser]) -> ParsedColumns:
-    """The cells of the ``parsers`` fields of ``rows`` (RawRecords), parsed a column at a
-    time: each distinct date or choice text parsed once. Made for sheets of tens of
-    thousands of rows (Auths); ``parsed_rows`` gives them back row by row."""
+    """The cells of the ``parsers`` fields of ``rows`` (RawRows, or RawRecords), parsed a
+    column at a time: each distinct date or choice text parsed once. Made for sheets of tens
+    of thousands of rows (Auths); ``parsed_rows`` gives them back row by row (a row of
+    RawRows as a ``RowAt``: its raw record is made only if looked at)."""
     names = tuple(parsers)
-    rows = list(rows)
-    cells = [r.values for r in rows]
-    columns, errors = _parse_columns(
-        [list(map(dict.get, cells, repeat(name))) for name in names], names, parsers
-    )
-    return ParsedColumns(rows, names, columns, errors)
+    if isinstance(rows, RawRows):
+        cells_by_field = [list(column) for column in rows.columns(names)]
+        sheet, source = rows.sheet, Source.trusted
+        held = [RowAt(source(sheet=sheet, row=n), rows, i) for i, n in enumerate(rows.rows)]
+    else:
+        held = list(rows)
+        cells = [r.values for r in held]
+        cells_by_field = [list(map(dict.get, cells, repeat(name))) for name in names]
+    columns, errors = _parse_columns(cells_by_field, names, parsers)
+    return ParsedColumns(held, names, columns, errors)
+
+
+class RowAt:
+    """A row of RawRows as ``parsed_rows`` gives it: its ``source``, and its cells by field
+    (``values``, as its RawRecord has them) made when first looked at."""
+
+    __slots__ = ("source", "_rows", "_position", "_values")
+
+    def __init__(self, source: Source, rows: RawRows, position: int) -> None:
+        self.source, self._rows, self._position, self._values = source, rows, position, None
+
+    @property
+    def values(self) -> dict[str, object]:
+        if self._values is None:
+            self._values = self._rows.record(self._position).values
+        return self._values
 
 
 class ParsedColumns(NamedTuple):

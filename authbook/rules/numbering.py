@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from authbook.models import Auth, RawRecord
+from authbook.models import Auth, RawRows
 from authbook.rules.values import parse_text
 
 WIDTH = 6
@@ -31,19 +31,28 @@ def next_numbers(taken: list[str | None], prefix: str, count: int) -> list[str]:
     return [format_auth_no(prefix, highest + i) for i in range(1, count + 1)]
 
 
-def assign_auth_numbers(rows: tuple[RawRecord, ...], prefix: str) -> dict[int, str]:
-    """Numbers for the Auths rows whose Auth # is blank: sheet row -> new Auth #.
+def assign_auth_numbers(rows, prefix: str) -> dict[int, str]:
+    """Numbers for the Auths rows (RawRows, or RawRecords) whose Auth # is blank: sheet row
+    -> new Auth #.
 
     Only rows that hold an auth (a Client ID or a Billing Code) get a number.
     """
-    taken = [parse_text(r.values.get("auth_no"))[0] for r in rows]
+    if isinstance(rows, RawRows):
+        numbers, clients, codes = rows.columns(("auth_no", "client_id", "billing_code"))
+        row_numbers = rows.rows
+    else:
+        numbers, clients, codes = (
+            [r.values.get(name) for r in rows] for name in ("auth_no", "client_id", "billing_code")
+        )
+        row_numbers = [r.source.row for r in rows]
+    taken = [parse_text(number)[0] for number in numbers]
     blank = [
-        r
-        for r, number in zip(rows, taken, strict=False)
-        if number is None and (r.values.get("client_id") or r.values.get("billing_code"))
+        row
+        for row, number, client, code in zip(row_numbers, taken, clients, codes, strict=False)
+        if number is None and (client or code)
     ]
     new = next_numbers(taken, prefix, len(blank))
-    return {r.source.row: number for r, number in zip(blank, new, strict=False)}
+    return dict(zip(blank, new, strict=False))
 
 
 def with_numbers(auths: tuple[Auth, ...], numbers: dict[int, str]) -> tuple[Auth, ...]:

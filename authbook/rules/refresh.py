@@ -76,6 +76,8 @@ def number_new_auths(raw: RawBook, prefix: str) -> tuple[RawBook, dict[int, str]
     numbers = assign_auth_numbers(raw.auths, prefix)
     if not numbers:
         return raw, numbers
+    if isinstance(raw.auths, RawRows):
+        return raw.model_copy(update={"auths": raw.auths.with_cells("auth_no", numbers)}), numbers
     auths = tuple(
         replace(r, values={**r.values, "auth_no": numbers[r.source.row]})
         if r.source.row in numbers
@@ -271,7 +273,8 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
     problems, clients, first_problem = half.problems, half.clients, half.first_problem
     # an auth whose Auth # is also on an earlier row still counts units, but its Alert cell
     # says so: notes that name that Auth # go to the earlier row
-    auth_sheet = raw.auths[0].source.sheet if raw.auths else None
+    auth_rows = raw.auths
+    auth_sheet = auth_rows[0].source.sheet if auth_rows else None
     duplicate_number = {
         p.source.row: p.message
         for p in problems
@@ -280,10 +283,10 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
     auth_by_row = {a.source.row: a for a in book.auths}
     alerts: list[Alert] = []
     auth_statuses = []
-    for row in raw.auths:
-        auth = auth_by_row.get(row.source.row)
-        if auth is None:
-            auth_statuses.append(_unusable_auth(row, first_problem))
+    for position, number in enumerate(_row_numbers(auth_rows)):
+        auth = auth_by_row.get(number)
+        if auth is None:  # its raw row is looked at only then (made then, from RawRows)
+            auth_statuses.append(_unusable_auth(auth_rows[position], first_problem))
             continue
         found = auth_alerts(auth, ledger, index, clients, day)
         running_out = runs_out_alert(auth, ledger, day, book.settings.forecast_weeks)

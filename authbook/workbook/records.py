@@ -109,8 +109,8 @@ def raw_records(spec: schema.Sheet, read: SheetRead) -> list[RawRecord]:
 
 
 #: Sheets read as RawRows rather than a tuple of RawRecords (the ones that grow to
-#: hundreds of thousands of rows).
-COMPACT_SHEETS = ("notes",)
+#: tens or hundreds of thousands of rows: notes, auths).
+COMPACT_SHEETS = ("notes", "auths")
 
 
 def settings_records(read: SheetRead) -> list[RawRecord]:

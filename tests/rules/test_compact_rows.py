@@ -1,4 +1,4 @@
-"""The refresh reads a Notes sheet as RawRows (one tuple per row) and builds its records with
+"""The refresh reads the Notes and Auths sheets as RawRows (one tuple per row) and builds its records with
 trusted constructors; neither may change a single result (hypothesis, against RawRecords and
 validated records)."""
 
@@ -238,3 +238,32 @@ def test_auths_parsed_by_column_equal_auths_parsed_row_by_row(cells):
     parsers = field_parsers("MDY")["auths"]
     expected = [(row, *parse_row(row, parsers)) for row in rows]
     assert list(parsed_rows(parsed_columns(rows, parsers))) == expected
+
+
+def _auths_as_raw_rows(raw: RawBook) -> RawBook:
+    fields = tuple(sorted({name for r in raw.auths for name in r.values}))
+    compact = RawRows(
+        "Auths",
+        fields,
+        [r.source.row for r in raw.auths],
+        [tuple(r.values.get(f) for f in fields) for r in raw.auths],
+    )
+    return raw.model_copy(update={"auths": compact})
+
+
+@settings(max_examples=150, deadline=None)
+@given(ledgers, st.lists(messy_auth_cells, max_size=8))
+def test_auths_read_as_raw_rows_refresh_exactly_as_raw_records(ledger, messy):
+    """The Auths sheet is read as RawRows too: the same new Auth #s (blank ones get numbers),
+    problems (naming the same cells), statuses, alerts and renewals as RawRecords give."""
+    auths, notes = ledger
+    raw = book_of(auths + messy, notes)
+    expected = refresh(raw, today=AS_OF)
+    got = refresh(_auths_as_raw_rows(raw), today=AS_OF)
+    assert got.new_auth_numbers == expected.new_auth_numbers
+    assert got.problems == expected.problems
+    assert got.auths == expected.auths
+    assert got.book.auths == expected.book.auths
+    assert got.alerts == expected.alerts
+    assert got.renewals == expected.renewals
+    assert got.notes == expected.notes
