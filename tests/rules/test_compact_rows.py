@@ -1,6 +1,6 @@
-"""The refresh reads the Notes and Auths sheets as RawRows (one tuple per row) and builds its records with
-trusted constructors; neither may change a single result (hypothesis, against RawRecords and
-validated records)."""
+"""The refresh reads the Notes and Auths sheets as RawRows (one tuple per row) and builds
+its records with trusted constructors; neither may change a single result (hypothesis,
+against RawRecords and validated records)."""
 
 from __future__ import annotations
 
