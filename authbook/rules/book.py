@@ -12,8 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
-from itertools import repeat
-from typing import NamedTuple
+from itertools import compress
 
 from authbook.models import (
     NOTE_STATUSES,
@@ -35,8 +34,8 @@ from authbook.models import (
     RawRecord,
     RawRows,
     Settings,
-    Source,
     trusted_maker,
+    trusted_sources,
 )
 from authbook.rules.values import (
     code_key,
@@ -337,61 +336,6 @@ AUTH_DEFAULTS = {
 }
 
 
-def parsed_columns(rows, parsers: dict[str, Parser]) -> ParsedColumns:
-    """The cells of the ``parsers`` fields of ``rows`` (RawRows, or RawRecords), parsed a
-    column at a time: each distinct date or choice text parsed once. Made for sheets of tens
-    of thousands of rows (Auths); ``parsed_rows`` gives them back row by row (a row of
-    RawRows as a ``RowAt``: its raw record is made only if looked at)."""
-    names = tuple(parsers)
-    if isinstance(rows, RawRows):
-        cells_by_field = [list(column) for column in rows.columns(names)]
-        sheet, source = rows.sheet, Source.trusted
-        held = [RowAt(source(sheet=sheet, row=n), rows, i) for i, n in enumerate(rows.rows)]
-    else:
-        held = list(rows)
-        cells = [r.values for r in held]
-        cells_by_field = [list(map(dict.get, cells, repeat(name))) for name in names]
-    columns, errors = _parse_columns(cells_by_field, names, parsers)
-    return ParsedColumns(held, names, columns, errors)
-
-
-class RowAt:
-    """A row of RawRows as ``parsed_rows`` gives it: its ``source``, and its cells by field
-    (``values``, as its RawRecord has them) made when first looked at."""
-
-    __slots__ = ("source", "_rows", "_position", "_values")
-
-    def __init__(self, source: Source, rows: RawRows, position: int) -> None:
-        self.source, self._rows, self._position, self._values = source, rows, position, None
-
-    @property
-    def values(self) -> dict[str, object]:
-        if self._values is None:
-            self._values = self._rows.record(self._position).values
-        return self._values
-
-
-class ParsedColumns(NamedTuple):
-    """Rows parsed by column (``parsed_columns``): the rows, the field names, the parsed
-    values of each field (None where blank or unreadable) and, per field, the error of each
-    unreadable cell by position."""
-
-    rows: list
-    names: tuple[str, ...]
-    columns: list[list]
-    errors: list[dict[int, str]]
-
-
-def parsed_rows(parsed: ParsedColumns):
-    """``parse_row`` for every row of ``parsed``: yields ``(row, values, problems)`` per row,
-    as ``parse_row`` gives them."""
-    names, errors = parsed.names, parsed.errors
-    failed = set().union(*errors)
-    for position, (row, *cells) in enumerate(zip(parsed.rows, *parsed.columns)):
-        found = _cell_problems(row, position, names, errors) if position in failed else []
-        yield row, dict(zip(names, cells)), found
-
-
 def _unlisted(known: _Known, names, columns, fields) -> dict[str, set[int]]:
     """Field -> the positions of the cells of ``fields`` naming what the workbook's lists do
     not hold (fields with none left out), each distinct name looked up once."""
@@ -431,91 +375,143 @@ def _cell_problems(row, position: int, names, errors, entity: str | None = None)
 
 
 def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[Auth]:
-    auths: list[Auth] = []
-    numbers: dict[str, int] = {}
-    make = Auth.trusted
-    parsed = parsed_columns(rows, parsers)
-    unlisted = _unlisted(known, parsed.names, parsed.columns, REFERENCE_FIELDS)
-    any_unlisted = set().union(*unlisted.values())
-    unknown_client = unlisted.get("client_id", set())
-    for position, (row, values, found) in enumerate(parsed_rows(parsed)):
-        entity = values["auth_no"] or values["client_id"]
-        if found:
-            problems.extend(p.model_copy(update={"entity": entity}) for p in found)
-        usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
-        if None in (
-            values["client_id"],
-            values["billing_code"],
-            values["start_date"],
-            values["end_date"],
-        ):
-            blank = _required(
-                row, values, ("client_id", "billing_code", "start_date", "end_date"), entity
+    """Auths from their raw rows (RawRows, or any sequence of RawRecord), with the problems of
+    each row in row order.
+
+    Done a column at a time, as the notes are: the rows with something to report (a cell
+    that cannot be read, a blank required cell, no Allotted Units, half a period limit, an
+    End Date before the Start Date, a name not on its list, an Auth # used before) are
+    checked one by one (``_checked_auth``); every other row only takes the defaults."""
+    names = tuple(parsers)
+    if not isinstance(rows, RawRows):
+        rows = _as_raw_rows(rows, names)
+    columns, errors = _parse_columns(rows.columns(names), names, parsers)
+    column = dict(zip(names, columns))
+    unlisted = _unlisted(known, names, columns, REFERENCE_FIELDS)
+    first_row = _first_row_of_each_number(column["auth_no"], rows.rows)
+    attention = set().union(*errors, *unlisted.values())
+    for name in ("client_id", "billing_code", "start_date", "end_date", "allotted_units"):
+        if None in column[name]:
+            attention.update(i for i, v in enumerate(column[name]) if v is None)
+    attention.update(
+        i
+        for i, (most, per, start, end) in enumerate(
+            zip(column["max_units"], column["per"], column["start_date"], column["end_date"])
+        )
+        if (most is None) != (per is None) or (start and end and end < start)
+    )
+    numbers = column["auth_no"]
+    attention.update(i for i, row in enumerate(rows.rows) if numbers[i] and row in first_row)
+
+    checked: dict[int, tuple | None] = {}
+    for position in sorted(attention):
+        row = rows.record(position)
+        values = {name: c[position] for name, c in column.items()}
+        found = _cell_problems(row, position, names, errors)
+        values = _checked_auth(row, position, values, found, known, unlisted, first_row, problems)
+        checked[position] = None if values is None else tuple(values.values())
+
+    if True in column["unmanaged"]:
+        column["allotted_units"] = [
+            None if unmanaged else units
+            for unmanaged, units in zip(column["unmanaged"], column["allotted_units"])
+        ]
+    for name, default in AUTH_DEFAULTS.items():
+        if None in column[name]:
+            column[name] = [default if v is None else v for v in column[name]]
+    cells, sources = list(zip(*column.values())), trusted_sources(rows.sheet, rows.rows)
+    for position, values in checked.items():
+        cells[position] = values
+    if None in checked.values():
+        keep = [values is not None for values in cells]
+        cells, sources = compress(cells, keep), compress(sources, keep)
+    return list(map(trusted_maker(Auth, names), sources, cells))
+
+
+def _first_row_of_each_number(numbers: list, rows: list[int]) -> dict[int, int]:
+    """Excel row -> the row of the first auth with the same Auth # (compared as names are),
+    for the rows whose Auth # an earlier row already has."""
+    key_of = {number: name_key(number) for number in set(numbers) if number}
+    keys = [key_of.get(number) for number in numbers]
+    first = dict(zip(reversed(keys), reversed(rows)))
+    return {
+        row: first[key] for key, row in zip(keys, rows) if key is not None and first[key] != row
+    }
+
+
+def _checked_auth(
+    row, position, values, found, known: _Known, unlisted, first_row, problems
+) -> dict | None:
+    """Check one auth row the column-wise pass set apart: add its problems to ``problems``
+    (in field order, as ``parse_row`` finds them) and give its values, defaults taken, or
+    None when the auth cannot be used."""
+    entity = values["auth_no"] or values["client_id"]
+    problems.extend(p.model_copy(update={"entity": entity}) for p in found)
+    usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
+    required = ("client_id", "billing_code", "start_date", "end_date")
+    if None in map(values.get, required):
+        blank = _required(row, values, required, entity)
+        problems.extend(blank)
+        usable = usable and not blank
+    awaiting = values["request_status"] in (*OPEN_REQUEST_STATUSES, "Denied")
+    if values["allotted_units"] is None and not values["unmanaged"] and not awaiting:
+        if row.values.get("allotted_units") in (None, ""):
+            problems.append(
+                _missing(row, "allotted_units", entity, "required unless the auth is unmanaged")
             )
-            problems.extend(blank)
-            usable = usable and not blank
-        awaiting = values["request_status"] in (*OPEN_REQUEST_STATUSES, "Denied")
-        if values["allotted_units"] is None and not values["unmanaged"] and not awaiting:
-            if row.values.get("allotted_units") in (None, ""):
-                problems.append(
-                    _missing(row, "allotted_units", entity, "required unless the auth is unmanaged")
-                )
-            usable = False
-        if (values["max_units"] is None) != (values["per"] is None):
-            blank = "per" if values["per"] is None else "max_units"
-            if not any(p.field in ("max_units", "per") for p in found):
-                problems.append(
-                    Problem(
-                        source=row.source,
-                        field=blank,
-                        value=row.values.get(blank),
-                        message="a period limit needs both Max Units and Per (Day, Week or "
-                        "Month); the limit is not applied",
-                        entity=entity,
-                    )
-                )
-            values["max_units"] = values["per"] = None
-        start, end = values["start_date"], values["end_date"]
-        if start and end and end < start:
+        usable = False
+    if (values["max_units"] is None) != (values["per"] is None):
+        blank = "per" if values["per"] is None else "max_units"
+        if not any(p.field in ("max_units", "per") for p in found):
             problems.append(
                 Problem(
                     source=row.source,
-                    field="end_date",
-                    value=row.values.get("end_date"),
-                    message=f"End Date {end:%m/%d/%Y} is before Start Date {start:%m/%d/%Y}",
+                    field=blank,
+                    value=row.values.get(blank),
+                    message="a period limit needs both Max Units and Per (Day, Week or "
+                    "Month); the limit is not applied",
                     entity=entity,
                 )
             )
-            usable = False
-        if position in any_unlisted:
-            problems.extend(known.unknown(row, values, entity))
-        if position in unknown_client and known.clients:
-            usable = False
-        number = values["auth_no"]
-        if number:
-            first = numbers.setdefault(name_key(number), row.source.row)
-            if first != row.source.row:
-                problems.append(
-                    Problem(
-                        source=row.source,
-                        field="auth_no",
-                        value=row.values.get("auth_no"),
-                        message=f"Auth # {number} is also on row {first}; "
-                        "a note that names it is matched to row " + str(first),
-                        entity=number,
-                    )
-                )
-        if not usable:
-            continue
-        if values["unmanaged"]:
-            values["allotted_units"] = None
-        elif values["allotted_units"] is None:  # a request not approved yet: nothing to draw
-            values["allotted_units"] = 0
-        for name, default in AUTH_DEFAULTS.items():
-            if values[name] is None:
-                values[name] = default
-        auths.append(make(source=row.source, **values))
-    return auths
+        values["max_units"] = values["per"] = None
+    start, end = values["start_date"], values["end_date"]
+    if start and end and end < start:
+        problems.append(
+            Problem(
+                source=row.source,
+                field="end_date",
+                value=row.values.get("end_date"),
+                message=f"End Date {end:%m/%d/%Y} is before Start Date {start:%m/%d/%Y}",
+                entity=entity,
+            )
+        )
+        usable = False
+    if any(position in at for at in unlisted.values()):
+        problems.extend(known.unknown(row, values, entity))
+    if position in unlisted.get("client_id", ()) and known.clients:
+        usable = False
+    if row.source.row in first_row:
+        first = first_row[row.source.row]
+        problems.append(
+            Problem(
+                source=row.source,
+                field="auth_no",
+                value=row.values.get("auth_no"),
+                message=f"Auth # {values['auth_no']} is also on row {first}; "
+                "a note that names it is matched to row " + str(first),
+                entity=values["auth_no"],
+            )
+        )
+    if not usable:
+        return None
+    if values["unmanaged"]:
+        values["allotted_units"] = None
+    elif values["allotted_units"] is None:  # a request not approved yet: nothing to draw
+        values["allotted_units"] = 0
+    for name, default in AUTH_DEFAULTS.items():
+        if values[name] is None:
+            values[name] = default
+    return values
 
 
 #: The lists a note's names must be on (an auth's are in ``_Known.checks``).
@@ -601,22 +597,29 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     at = {name: i for i, name in enumerate(names)}
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
-        attention.update(i for i, v in enumerate(columns[at[name]]) if v is None)
+        column = columns[at[name]]
+        if None in column:
+            attention.update(i for i, v in enumerate(column) if v is None)
     unlisted = _unlisted(known, names, columns, NOTE_REFERENCES)
     attention.update(*unlisted.values())
     for name, default in (("units", 1), ("status", "Draft")):
-        columns[at[name]] = [default if v is None else v for v in columns[at[name]]]
+        column = columns[at[name]]
+        if None in column:
+            columns[at[name]] = [default if v is None else v for v in column]
 
-    make, source = trusted_maker(Note, names), Source.trusted
-    notes: list[Note] = []
-    for position, cells in enumerate(zip(*columns)):
-        if position in attention and not _note_is_usable(
-            rows.record(position), position, dict(zip(names, cells)), errors, unlisted,
-            known, problems,
-        ):  # fmt: skip
-            continue
-        notes.append(make(source(sheet=sheet, row=row_numbers[position]), cells))
-    return notes
+    unusable = []
+    for position in sorted(attention):
+        values = dict(zip(names, (column[position] for column in columns)))
+        record = rows.record(position)
+        if not _note_is_usable(record, position, values, errors, unlisted, known, problems):
+            unusable.append(position)
+    cells, sources = zip(*columns), trusted_sources(sheet, row_numbers)
+    if unusable:
+        keep = [True] * len(row_numbers)
+        for position in unusable:
+            keep[position] = False
+        cells, sources = compress(cells, keep), compress(sources, keep)
+    return list(map(trusted_maker(Note, names), sources, cells))
 
 
 def _note_is_usable(row, position, values, errors, unlisted, known, problems) -> bool:

@@ -20,7 +20,7 @@ from authbook.models import (
 )
 from authbook.rules.book import build_book
 from authbook.rules.refresh import refresh
-from tests.rules.test_properties import AS_OF, book_of, ledgers, records
+from tests.rules.test_properties import AS_OF, book_of, ledgers
 
 #: Cells a person might type into a Notes row, good and bad.
 messy_cells = st.fixed_dictionaries(
@@ -219,25 +219,148 @@ messy_auth_cells = st.fixed_dictionaries(
         "client_id": st.sampled_from([None, "C1", "C9"]),
         "billing_code": st.sampled_from([None, "90834", 90837.0]),
         "start_date": st.sampled_from([None, date(2026, 1, 1), "1/1/2026", "13/45/2026"]),
-        "end_date": st.sampled_from([None, "6/30/2026", 46203, "never"]),
+        "end_date": st.sampled_from([None, "6/30/2026", 46203, "never", "12/31/2025"]),
         "allotted_units": st.sampled_from([None, 20, "20 visits", -3, "lots"]),
+        "max_units": st.sampled_from([None, 4, "four"]),
+        "payer": st.sampled_from([None, "Nobody Mutual"]),
         "unmanaged": st.sampled_from([None, "Y", "n", "maybe"]),
         "sliding_scale_pct": st.sampled_from([None, 50, "50%", 0.5, 140]),
         "per": st.sampled_from([None, "Week", "fortnight"]),
-        "request_status": st.sampled_from([None, "Approved", "pended", "lost"]),
+        "request_status": st.sampled_from([None, "Approved", "pended", "lost", "Denied"]),
     }
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(messy_auth_cells, max_size=15))
-def test_auths_parsed_by_column_equal_auths_parsed_row_by_row(cells):
-    from authbook.rules.book import field_parsers, parse_row, parsed_columns, parsed_rows
+#: A good auth row with at most one thing wrong with it (the messy rows above seldom have
+#: only one).
+_GOOD_AUTH = {
+    "auth_no": "Q1", "client_id": "C1", "billing_code": "90834",
+    "start_date": "1/1/2026", "end_date": "6/30/2026", "allotted_units": 10,
+}  # fmt: skip
+one_defect_auth_cells = st.sampled_from(
+    [
+        {},
+        {"end_date": "12/31/2025"},
+        {"per": "Week"},
+        {"max_units": 4},
+        {"max_units": 4, "per": "Month"},
+        {"auth_no": "q1 "},
+        {"auth_no": None},
+        {"allotted_units": None},
+        {"allotted_units": None, "request_status": "Requested"},
+        {"allotted_units": None, "unmanaged": "Yes"},
+        {"allotted_units": 12, "unmanaged": "Yes"},
+        {"client_id": "C9"},
+        {"payer": "Nobody Mutual"},
+        {"billing_code": None},
+        {"start_date": "2/30/2026"},
+    ]
+).map(lambda defect: {**_GOOD_AUTH, **defect})
 
-    rows = records("Auths", cells)
-    parsers = field_parsers("MDY")["auths"]
-    expected = [(row, *parse_row(row, parsers)) for row in rows]
-    assert list(parsed_rows(parsed_columns(rows, parsers))) == expected
+
+def _auths_row_by_row(raw: RawBook):
+    """The oracle: every auth row parsed and checked on its own with ``parse_row``, as
+    AuthBook did before the column-wise builder (same problems in the same order, same
+    defaults, the same rows left out)."""
+    from authbook.models import OPEN_REQUEST_STATUSES, Auth, Problem
+    from authbook.rules.book import (
+        AUTH_DEFAULTS,
+        REFERENCE_FIELDS,
+        _Known,
+        _missing,
+        _required,
+        field_parsers,
+        parse_row,
+    )
+    from authbook.rules.values import name_key
+
+    book, _ = build_book(raw.model_copy(update={"auths": (), "notes": ()}))
+    known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers, book.providers)
+    auths, problems, numbers = [], [], {}
+    for row in raw.auths:
+        values, found = parse_row(row, field_parsers("MDY")["auths"])
+        entity = values["auth_no"] or values["client_id"]
+        problems.extend(p.model_copy(update={"entity": entity}) for p in found)
+        usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
+        blank = _required(
+            row, values, ("client_id", "billing_code", "start_date", "end_date"), entity
+        )
+        problems.extend(blank)
+        usable = usable and not blank
+        awaiting = values["request_status"] in (*OPEN_REQUEST_STATUSES, "Denied")
+        if values["allotted_units"] is None and not values["unmanaged"] and not awaiting:
+            if row.values.get("allotted_units") in (None, ""):
+                problems.append(
+                    _missing(row, "allotted_units", entity, "required unless the auth is unmanaged")
+                )
+            usable = False
+        if (values["max_units"] is None) != (values["per"] is None):
+            blank_cell = "per" if values["per"] is None else "max_units"
+            if not any(p.field in ("max_units", "per") for p in found):
+                problems.append(
+                    Problem(
+                        source=row.source,
+                        field=blank_cell,
+                        value=row.values.get(blank_cell),
+                        message="a period limit needs both Max Units and Per (Day, Week or Month); the limit is not applied",
+                        entity=entity,
+                    )
+                )
+            values["max_units"] = values["per"] = None
+        start, end = values["start_date"], values["end_date"]
+        if start and end and end < start:
+            problems.append(
+                Problem(
+                    source=row.source,
+                    field="end_date",
+                    value=row.values.get("end_date"),
+                    message=f"End Date {end:%m/%d/%Y} is before Start Date {start:%m/%d/%Y}",
+                    entity=entity,
+                )
+            )
+            usable = False
+        unknown = known.unknown(row, values, entity)
+        problems.extend(p for p in unknown if p.field in REFERENCE_FIELDS)
+        if any(p.field == "client_id" for p in unknown) and known.clients:
+            usable = False
+        if values["auth_no"]:
+            first = numbers.setdefault(name_key(values["auth_no"]), row.source.row)
+            if first != row.source.row:
+                problems.append(
+                    Problem(
+                        source=row.source,
+                        field="auth_no",
+                        value=row.values.get("auth_no"),
+                        message=f"Auth # {values['auth_no']} is also on row {first}; a note that names it is matched to row {first}",
+                        entity=values["auth_no"],
+                    )
+                )
+        if not usable:
+            continue
+        if values["unmanaged"]:
+            values["allotted_units"] = None
+        elif values["allotted_units"] is None:
+            values["allotted_units"] = 0
+        for name, default in AUTH_DEFAULTS.items():
+            if values[name] is None:
+                values[name] = default
+        auths.append(Auth(source=row.source, **values))
+    return auths, problems
+
+
+@settings(max_examples=150, deadline=None)
+@given(ledgers, st.lists(st.one_of(messy_auth_cells, one_defect_auth_cells), max_size=15))
+def test_auths_built_by_column_equal_auths_built_row_by_row(ledger, messy):
+    """Only the auth rows with something to report are looked at one by one: the rest take
+    the defaults a column at a time. Either way the same auths, and the same problems in
+    the same order (duplicate Auth #s, half period limits, unknown clients...)."""
+    auths, notes = ledger
+    raw = book_of(auths + messy, [])
+    expected_auths, expected_problems = _auths_row_by_row(raw)
+    for form in (raw, _auths_as_raw_rows(raw)):
+        book, problems = build_book(form)
+        assert list(book.auths) == expected_auths
+        assert [p for p in problems if p.source.sheet == "Auths"] == expected_problems
 
 
 def _auths_as_raw_rows(raw: RawBook) -> RawBook:
