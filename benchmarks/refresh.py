@@ -262,12 +262,16 @@ def measure_refresh(path: Path) -> dict:
 
 
 def _writer_child_mb() -> float:
-    """The memory of the process the surgical writer forked for the largest sheet (if it
-    did) that it did not share with this one: it adds to this process's peak."""
+    """The memory of the processes forked by the refresh (the surgical writer's child for
+    the largest sheet, the helper drawing half the notes of a refresh that is not a first)
+    that they did not share with this one: it adds to this process's peak."""
+    from authbook import app_notes
     from authbook.workbook import surgical
 
-    own = getattr(surgical, "LAST_CHILD_MEMORY", {}).pop("own", 0)
-    getattr(surgical, "LAST_CHILD_MEMORY", {}).clear()
+    own = 0
+    for reported in (surgical.LAST_CHILD_MEMORY, app_notes.LAST_HELPER_MEMORY):
+        own += reported.pop("own", 0)
+        reported.clear()
     return own / 1024
 
 

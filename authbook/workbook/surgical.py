@@ -1867,7 +1867,7 @@ class _ChildSheet:
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _die_with_parent(parent)
+            die_with_parent(parent)
             _child_main(sheets, sheet, write, stored, path, write_end)
         os.close(write_end)
         return cls(pid, path, read_end, stored)
@@ -1931,7 +1931,7 @@ def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: in
                 "size": body.size,
                 "header": rewriter.header,
                 "styles": styles if styles.changed else None,
-                "memory": _own_memory(),
+                "memory": own_memory(),
             }
             status = 0
         except BaseException as exc:  # the parent writes the sheet itself, and meets it
@@ -1948,7 +1948,7 @@ def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: in
         os._exit(status)
 
 
-def _die_with_parent(parent: int | None = None) -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Have Linux kill this child when its parent dies (a refresh killed mid-save): nothing
     is left writing a part no one will read. ``parent``: exit at once if it is gone already
     (it died before this was set)."""
@@ -1960,7 +1960,7 @@ def _die_with_parent(parent: int | None = None) -> None:
         os._exit(1)
 
 
-def _own_memory() -> dict[str, int]:
+def own_memory() -> dict[str, int]:
     """This process's peak resident memory and the pages it does not share (kB)."""
     found = {}
     with suppress(OSError):

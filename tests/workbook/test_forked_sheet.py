@@ -247,6 +247,7 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
         with monkeypatch.context() as m:
             m.setattr(surgical, "FORK", fork)
             m.setattr(surgical, "FORK_ROWS", 1)
+            m.setattr(app_notes, "HELPER", fork)
             app.refresh_file(path, as_of, user="test")
         own_part = statuses_here[:1] if fork and split == "split" else []
         assert all(0 < rows < total * 0.7 for rows in own_part)
@@ -260,6 +261,74 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     assert [s is not None for s in started] == [True, False]  # begun early, then taken
     assert saved[True] == saved[False]
     assert not _left_over(private_temp)
+
+
+@pytest.mark.parametrize("helper", ["kept", "lost"])
+def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_the_same_workbook(
+    helper, tmp_path, monkeypatch
+):
+    """A refresh of a workbook refreshed before needs every Notes row's status before it
+    writes anything (it rewrites only the cells that change), so no child writes the Notes
+    sheet: a helper process draws the notes of half the clients and makes their rows'
+    statuses meanwhile. The refresh itself works out only its own part's statuses, unless
+    the helper dies (then it does the helper's part too); the saved workbook is the one a
+    refresh in one process saves, changed cells included, and ``.bak`` is kept."""
+    from openpyxl import load_workbook
+
+    from authbook import app, app_notes
+    from authbook.demo import demo_rows
+    from authbook.rules import refresh
+    from authbook.workbook import template
+
+    as_of = date(2026, 3, 1)
+    book = tmp_path / "demo.xlsx"
+    template.write_new(book, demo_rows(as_of, clients=40))
+    _add_bad_notes(book)
+    monkeypatch.setattr(surgical, "FORK", False)
+    app.refresh_file(book, as_of, user="test")
+    wb = load_workbook(book)  # then notes change: a released one more, a pending one fewer
+    notes = wb["Notes"]
+    header = [c.value for c in notes[1]]
+    status_col = header.index("Status") + 1
+    statuses = [notes.cell(r, status_col).value for r in range(2, notes.max_row + 1)]
+    notes.cell(statuses.index("Pending") + 2, status_col).value = "Released"
+    notes.cell(statuses.index("Released") + 2, status_col).value = "Draft"
+    wb.save(book)
+    total = len(read_sheets(book, ["Notes"])["Notes"].rows)
+
+    statuses_here = []  # rows worked out in this process (a helper's land in its copy)
+    work_out = refresh._note_statuses
+
+    def counted_statuses(rows, *args):
+        statuses_here.append(len(rows))
+        return work_out(rows, *args)
+
+    monkeypatch.setattr(refresh, "_note_statuses", counted_statuses)
+    monkeypatch.setattr(app_notes, "SIDE_BY_SIDE_NOTES", 1)
+    if helper == "lost":  # the helper dies once it has drawn its notes
+        monkeypatch.setattr(app_notes, "pack_drawn", lambda *args: os._exit(1))
+    saved = {}
+    for forks in (True, False):
+        path = tmp_path / f"helper-{forks}.xlsx"
+        path.write_bytes(book.read_bytes())
+        statuses_here.clear()
+        app_notes.LAST_HELPER_MEMORY.clear()
+        with monkeypatch.context() as m:
+            m.setattr(app_notes, "HELPER", forks)
+            app.refresh_file(path, as_of, user="test")
+        if forks:
+            own, *rest = statuses_here
+            assert 0 < own < total * 0.7
+            assert sum(rest) == (total - own if helper == "lost" else 0)
+            assert bool(app_notes.LAST_HELPER_MEMORY) == (helper == "kept")
+        else:
+            assert statuses_here == [total]
+        assert path.with_suffix(".xlsx.bak").read_bytes() == book.read_bytes()
+        parts = _parts(path)
+        parts.pop("docProps/core.xml")
+        saved[forks] = parts
+    assert saved[True] == saved[False]
+    assert saved[True] != {k: v for k, v in _parts(book).items() if k != "docProps/core.xml"}
 
 
 def _add_bad_notes(path: Path) -> None:
@@ -294,7 +363,7 @@ def test_a_child_writing_a_sheet_dies_with_the_refresh_that_started_it():
     if parent == 0:  # stands for the refresh: starts a child, then dies
         child = os.fork()
         if child == 0:
-            surgical._die_with_parent()
+            surgical.die_with_parent()
             os.write(ready_w, b"1")
             time.sleep(30)
             os._exit(0)
