@@ -47,17 +47,21 @@ def split_notes(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> 
         raw_notes.rows if isinstance(raw_notes, RawRows) else [r.source.row for r in raw_notes]
     )
     typed = list(map(_CLIENT, notes))
-    key_of = {c: name_key(c) for c in set(typed)}
-    keys = list(map(key_of.__getitem__, typed))
+    sizes: Counter = Counter()  # notes per client, however its ID is typed
+    key_of = {}
+    for client, size in Counter(typed).items():
+        key_of[client] = key = name_key(client)
+        sizes[key] += size
     count = len(shares)
     load = [0] * count
     part_of: dict[str, int] = {}
     # the clients with the most notes first, each to the part furthest below its share
-    for key, size in sorted(Counter(keys).items(), key=lambda kv: (-kv[1], kv[0])):
+    for key, size in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
         lightest = min(range(count), key=lambda k: (load[k] / shares[k], k))
         part_of[key] = lightest
         load[lightest] += size
-    in_part = list(map(part_of.__getitem__, keys))
+    part_of_typed = {client: part_of[key] for client, key in key_of.items()}
+    in_part = list(map(part_of_typed.__getitem__, typed))
     last = len(notes)
     if len(numbers) == last:  # a note from every row: the rows are the notes
         positions = [list(compress(range(last), map(k.__eq__, in_part))) for k in range(count)]
