@@ -337,15 +337,19 @@ from datetime import date
 from authbook import app
 from authbook.workbook import xlsxfile
 from authbook.workbook import surgical
+from authbook import app_notes
 app.WorkbookFile = getattr(xlsxfile, "FastWorkbookFile", xlsxfile.WorkbookFile)
 surgical.FORK_ROWS = int(sys.argv[2])
+app_notes.SIDE_BY_SIDE_NOTES = int(sys.argv[3])
 app.refresh_file(sys.argv[1], date(2026, 3, 1), user="tester")
 """
 
 
-def _run_refresh(path: Path, fork_rows: int = surgical.FORK_ROWS) -> subprocess.Popen:
+def _run_refresh(
+    path: Path, fork_rows: int = surgical.FORK_ROWS, side_by_side: int = 10**9
+) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(path), str(fork_rows)],
+        [sys.executable, "-c", DRIVER, str(path), str(fork_rows), str(side_by_side)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -365,20 +369,28 @@ def _refreshes_running(path: Path) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    "fork_rows",
+    "fork_rows, side_by_side, refreshed_before",
     [
-        surgical.FORK_ROWS,
-        pytest.param(1, marks=pytest.mark.skipif(not surgical.FORK, reason="Linux only")),
+        (surgical.FORK_ROWS, 10**9, False),
+        pytest.param(1, 1, False, marks=pytest.mark.skipif(not surgical.FORK, reason="Linux")),
+        pytest.param(1, 1, True, marks=pytest.mark.skipif(not surgical.FORK, reason="Linux")),
     ],
-    ids=["one process", "notes in a child process"],
+    ids=["one process", "notes in a child process", "notes drawn by a helper"],
 )
-def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_path, fork_rows):
+def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
+    tmp_path, fork_rows, side_by_side, refreshed_before
+):
+    """Killed at any moment, a refresh leaves the old workbook or the new one, never a
+    process of its own behind (the child writing Notes, the helper drawing half the notes
+    of a workbook refreshed before: they die with it), and ``.bak`` holds the old one."""
     original = template.write_new(tmp_path / "original.xlsx", plain_practice(notes=1500))
+    if refreshed_before:  # a month earlier: this refresh changes statuses and alerts
+        app.refresh_file(original, date(2026, 2, 1), user="tester")
     old = original.read_bytes()
     path = tmp_path / "book.xlsx"
     path.write_bytes(old)
     started = time.monotonic()
-    done = _run_refresh(path, fork_rows)
+    done = _run_refresh(path, fork_rows, side_by_side)
     assert done.wait(timeout=300) == 0, done.stderr.read().decode()
     duration = time.monotonic() - started
     new = path.read_bytes()
@@ -391,7 +403,7 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_p
             leftover.unlink()
         backup.unlink(missing_ok=True)
         path.write_bytes(old)
-        run = _run_refresh(path, fork_rows)
+        run = _run_refresh(path, fork_rows, side_by_side)
         time.sleep(duration * (0.2 + 1.8 * i / runs))  # the last ones finish
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=60)
@@ -408,7 +420,7 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(tmp_p
         read_sheets(path, ["Auths"])  # it opens
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills did land before and after
     # a lock left by a killed run does not block the next refresh
-    done = _run_refresh(path, fork_rows)
+    done = _run_refresh(path, fork_rows, side_by_side)
     assert done.wait(timeout=300) == 0, done.stderr.read().decode()
     assert path.read_bytes() == new
 
