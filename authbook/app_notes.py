@@ -81,18 +81,21 @@ def refresh_notes_writing(
     if channel is None:  # no split: every note is drawn before the child is forked
         drawn["all"] = draw_notes(prepared)
 
+    def draw_here() -> None:
+        # no child draws: a helper process draws half, when the notes are split
+        if channel is not None and _can_fork():
+            drawn["all"], drawn["statuses"] = _drawn_with_helper(prepared, parts, channel)
+        else:
+            drawn["all"] = draw_notes(prepared)
+
     def statuses():
-        if "statuses" in drawn:
-            return drawn["statuses"]
         if "all" not in drawn:
             if os.getpid() != parent:  # the child writing the sheet, the notes split
                 return _child_statuses(prepared, parts, channel)
-            # wanted at once (not a first refresh): the notes split with a helper process
-            if channel is not None and _can_fork():
-                drawn["all"], drawn["statuses"] = _drawn_with_helper(prepared, parts, channel)
-                return drawn["statuses"]
-            drawn["all"] = draw_notes(prepared)
-        return part_statuses(prepared, drawn["all"])
+            draw_here()  # wanted at once (not a first refresh)
+        if "statuses" not in drawn:
+            drawn["statuses"] = part_statuses(prepared, drawn["all"])
+        return drawn["statuses"]
 
     later = NoteStatusesLater(statuses)
     write = records.record_writes_later(schema.NOTES, read, later, records.NOTE_COMPUTED)
@@ -103,11 +106,8 @@ def refresh_notes_writing(
             channel.close()
         raise
     if channel is None or not writing or "all" in drawn:
-        if "all" not in drawn:  # no child writes the sheet: a helper may draw half
-            if channel is not None and _can_fork():
-                drawn["all"], drawn["statuses"] = _drawn_with_helper(prepared, parts, channel)
-            else:
-                drawn["all"] = draw_notes(prepared)
+        if "all" not in drawn:  # no child writes the sheet
+            draw_here()
         if channel is not None:
             channel.close()
         return notes_refreshed(prepared, drawn["all"], later), write
@@ -176,7 +176,7 @@ def _drawn_with_helper(prepared, parts, channel) -> tuple[NotesDrawn, NoteStatus
     finally:
         channel.close()
         if pid > 0:
-            if theirs is None:  # this process failed, or the helper did: nothing to wait for
+            if theirs is None:  # this process failed before it had the helper's part
                 with suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
             with suppress(ChildProcessError):

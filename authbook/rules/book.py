@@ -400,8 +400,8 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         )
         if (most is None) != (per is None) or (start and end and end < start)
     )
-    numbers = column["auth_no"]
-    attention.update(i for i, row in enumerate(rows.rows) if numbers[i] and row in first_row)
+    if first_row:
+        attention.update(i for i, row in enumerate(rows.rows) if row in first_row)
 
     checked: dict[int, tuple | None] = {}
     for position in sorted(attention):
