@@ -408,7 +408,7 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         row = rows.record(position)
         values = {name: c[position] for name, c in column.items()}
         found = _cell_problems(row, position, names, errors)
-        values = _checked_auth(row, position, values, found, known, unlisted, first_row, problems)
+        values = _checked_auth(row, values, found, known, first_row, problems)
         checked[position] = None if values is None else tuple(values.values())
 
     if True in column["unmanaged"]:
@@ -439,12 +439,12 @@ def _first_row_of_each_number(numbers: list, rows: list[int]) -> dict[int, int]:
     }
 
 
-def _checked_auth(
-    row, position, values, found, known: _Known, unlisted, first_row, problems
-) -> dict | None:
-    """Check one auth row the column-wise pass set apart: add its problems to ``problems``
-    (in field order, as ``parse_row`` finds them) and give its values, defaults taken, or
-    None when the auth cannot be used."""
+def _checked_auth(row, values, found, known: _Known, first_row, problems) -> dict | None:
+    """Check one auth row on its own (``values`` parsed from ``row``, ``found`` the problems
+    of its unreadable cells; ``first_row``: Excel row -> the row its Auth # is first on, for
+    the rows whose Auth # an earlier row has): add its problems to ``problems`` and give its
+    values, defaults taken, or None when the auth cannot be used. The column-wise pass of
+    ``_build_auths`` sends here only the rows that have something to report."""
     entity = values["auth_no"] or values["client_id"]
     problems.extend(p.model_copy(update={"entity": entity}) for p in found)
     usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
@@ -486,9 +486,9 @@ def _checked_auth(
             )
         )
         usable = False
-    if any(position in at for at in unlisted.values()):
-        problems.extend(known.unknown(row, values, entity))
-    if position in unlisted.get("client_id", ()) and known.clients:
+    unknown = known.unknown(row, values, entity)
+    problems.extend(unknown)
+    if any(p.field == "client_id" for p in unknown):  # only when there is a Clients list
         usable = False
     if row.source.row in first_row:
         first = first_row[row.source.row]

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authbook.models import (
+    Auth,
     Note,
     NoteStatus,
     NoteStatuses,
@@ -259,92 +260,25 @@ one_defect_auth_cells = st.sampled_from(
 
 
 def _auths_row_by_row(raw: RawBook):
-    """The oracle: every auth row parsed and checked on its own with ``parse_row``, as
-    AuthBook did before the column-wise builder (same problems in the same order, same
-    defaults, the same rows left out)."""
-    from authbook.models import OPEN_REQUEST_STATUSES, Auth, Problem
-    from authbook.rules.book import (
-        AUTH_DEFAULTS,
-        REFERENCE_FIELDS,
-        _Known,
-        _missing,
-        _required,
-        field_parsers,
-        parse_row,
-    )
+    """The oracle: every auth row parsed on its own with ``parse_row`` and checked on its own
+    with ``_checked_auth`` (the column-wise builder sends only some rows there)."""
+    from authbook.rules.book import _checked_auth, _Known, field_parsers, parse_row
     from authbook.rules.values import name_key
 
     book, _ = build_book(raw.model_copy(update={"auths": (), "notes": ()}))
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers, book.providers)
-    auths, problems, numbers = [], [], {}
+    auths, problems, first_row, seen = [], [], {}, {}
+    for row in raw.auths:
+        values, _ = parse_row(row, field_parsers("MDY")["auths"])
+        if values["auth_no"]:
+            first = seen.setdefault(name_key(values["auth_no"]), row.source.row)
+            if first != row.source.row:
+                first_row[row.source.row] = first
     for row in raw.auths:
         values, found = parse_row(row, field_parsers("MDY")["auths"])
-        entity = values["auth_no"] or values["client_id"]
-        problems.extend(p.model_copy(update={"entity": entity}) for p in found)
-        usable = not any(p.field in ("start_date", "end_date", "allotted_units") for p in found)
-        blank = _required(
-            row, values, ("client_id", "billing_code", "start_date", "end_date"), entity
-        )
-        problems.extend(blank)
-        usable = usable and not blank
-        awaiting = values["request_status"] in (*OPEN_REQUEST_STATUSES, "Denied")
-        if values["allotted_units"] is None and not values["unmanaged"] and not awaiting:
-            if row.values.get("allotted_units") in (None, ""):
-                problems.append(
-                    _missing(row, "allotted_units", entity, "required unless the auth is unmanaged")
-                )
-            usable = False
-        if (values["max_units"] is None) != (values["per"] is None):
-            blank_cell = "per" if values["per"] is None else "max_units"
-            if not any(p.field in ("max_units", "per") for p in found):
-                problems.append(
-                    Problem(
-                        source=row.source,
-                        field=blank_cell,
-                        value=row.values.get(blank_cell),
-                        message="a period limit needs both Max Units and Per (Day, Week or Month); the limit is not applied",
-                        entity=entity,
-                    )
-                )
-            values["max_units"] = values["per"] = None
-        start, end = values["start_date"], values["end_date"]
-        if start and end and end < start:
-            problems.append(
-                Problem(
-                    source=row.source,
-                    field="end_date",
-                    value=row.values.get("end_date"),
-                    message=f"End Date {end:%m/%d/%Y} is before Start Date {start:%m/%d/%Y}",
-                    entity=entity,
-                )
-            )
-            usable = False
-        unknown = known.unknown(row, values, entity)
-        problems.extend(p for p in unknown if p.field in REFERENCE_FIELDS)
-        if any(p.field == "client_id" for p in unknown) and known.clients:
-            usable = False
-        if values["auth_no"]:
-            first = numbers.setdefault(name_key(values["auth_no"]), row.source.row)
-            if first != row.source.row:
-                problems.append(
-                    Problem(
-                        source=row.source,
-                        field="auth_no",
-                        value=row.values.get("auth_no"),
-                        message=f"Auth # {values['auth_no']} is also on row {first}; a note that names it is matched to row {first}",
-                        entity=values["auth_no"],
-                    )
-                )
-        if not usable:
-            continue
-        if values["unmanaged"]:
-            values["allotted_units"] = None
-        elif values["allotted_units"] is None:
-            values["allotted_units"] = 0
-        for name, default in AUTH_DEFAULTS.items():
-            if values[name] is None:
-                values[name] = default
-        auths.append(Auth(source=row.source, **values))
+        values = _checked_auth(row, values, found, known, first_row, problems)
+        if values is not None:
+            auths.append(Auth(source=row.source, **values))
     return auths, problems
 
 
