@@ -391,8 +391,7 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     first_row = _first_row_of_each_number(column["auth_no"], rows.rows)
     attention = set().union(*errors, *unlisted.values())
     for name in ("client_id", "billing_code", "start_date", "end_date", "allotted_units"):
-        if None in column[name]:
-            attention.update(i for i, v in enumerate(column[name]) if v is None)
+        attention.update(_blank_positions(column[name]))
     attention.update(
         i
         for i, (most, per, start, end) in enumerate(
@@ -417,15 +416,35 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
             for unmanaged, units in zip(column["unmanaged"], column["allotted_units"])
         ]
     for name, default in AUTH_DEFAULTS.items():
-        if None in column[name]:
-            column[name] = [default if v is None else v for v in column[name]]
-    cells, sources = list(zip(*column.values())), trusted_sources(rows.sheet, rows.rows)
+        column[name] = _defaulted(column[name], default)
+    cells = list(zip(*column.values()))
     for position, values in checked.items():
         cells[position] = values
-    if None in checked.values():
-        keep = [values is not None for values in cells]
+    dropped = [position for position, values in checked.items() if values is None]
+    return _records_of(Auth, names, rows, cells, dropped)
+
+
+def _blank_positions(column: list) -> list[int]:
+    """The positions of the blank (None) cells of a parsed column."""
+    return [i for i, v in enumerate(column) if v is None] if None in column else []
+
+
+def _defaulted(column: list, default) -> list:
+    """A parsed column with ``default`` in its blank (None) cells."""
+    return [default if v is None else v for v in column] if None in column else column
+
+
+def _records_of(cls, names: tuple[str, ...], rows: RawRows, cells, dropped: list[int]) -> list:
+    """``cls`` records made without validating them from ``cells`` (a tuple of the values of
+    ``names`` for each row of ``rows``), each with its row's source, leaving out the rows at
+    the positions ``dropped``."""
+    sources = trusted_sources(rows.sheet, rows.rows)
+    if dropped:
+        keep = [True] * len(rows.rows)
+        for position in dropped:
+            keep[position] = False
         cells, sources = compress(cells, keep), compress(sources, keep)
-    return list(map(trusted_maker(Auth, names), sources, cells))
+    return list(map(trusted_maker(cls, names), sources, cells))
 
 
 def _first_row_of_each_number(numbers: list, rows: list[int]) -> dict[int, int]:
@@ -592,20 +611,15 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     names = tuple(parsers)
     if not isinstance(rows, RawRows):
         rows = _as_raw_rows(rows, names)
-    sheet, row_numbers = rows.sheet, rows.rows
     columns, errors = _parse_columns(rows.columns(names), names, parsers)
     at = {name: i for i, name in enumerate(names)}
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
-        column = columns[at[name]]
-        if None in column:
-            attention.update(i for i, v in enumerate(column) if v is None)
+        attention.update(_blank_positions(columns[at[name]]))
     unlisted = _unlisted(known, names, columns, NOTE_REFERENCES)
     attention.update(*unlisted.values())
     for name, default in (("units", 1), ("status", "Draft")):
-        column = columns[at[name]]
-        if None in column:
-            columns[at[name]] = [default if v is None else v for v in column]
+        columns[at[name]] = _defaulted(columns[at[name]], default)
 
     unusable = []
     for position in sorted(attention):
@@ -613,13 +627,7 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         record = rows.record(position)
         if not _note_is_usable(record, position, values, errors, unlisted, known, problems):
             unusable.append(position)
-    cells, sources = zip(*columns), trusted_sources(sheet, row_numbers)
-    if unusable:
-        keep = [True] * len(row_numbers)
-        for position in unusable:
-            keep[position] = False
-        cells, sources = compress(cells, keep), compress(sources, keep)
-    return list(map(trusted_maker(Note, names), sources, cells))
+    return _records_of(Note, names, rows, zip(*columns), unusable)
 
 
 def _note_is_usable(row, position, values, errors, unlisted, known, problems) -> bool:
