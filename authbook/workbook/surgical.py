@@ -51,9 +51,10 @@ import zipfile
 from bisect import bisect_left
 from contextlib import suppress
 from datetime import date, datetime
-from itertools import chain, repeat
+from itertools import chain, product, repeat
 from operator import itemgetter
 from pathlib import Path
+from string import ascii_uppercase
 from typing import IO
 from xml.etree import ElementTree
 
@@ -434,7 +435,11 @@ _ATTR_T = re.compile(rb'\bt="(\w+)"')
 _ROW_R = re.compile(rb'\br="(\d+)"')
 
 
-_LETTERS = [b""] + [get_column_letter(c).encode() for c in range(1, 16385)]
+#: Column number -> its letters, as bytes (``_LETTERS[1] == b"A"``), for every column a
+#: sheet can have (XFD is 16,384): the one-, two- and three-letter names in order.
+_LETTERS = [b""] + [
+    "".join(name).encode() for size in (1, 2, 3) for name in product(ascii_uppercase, repeat=size)
+][:16384]
 
 
 _COLUMNS = {letters: col for col, letters in enumerate(_LETTERS) if col}

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table
 
 from authbook.workbook import fastread, surgical
@@ -279,6 +280,13 @@ def test_a_refresh_of_plain_rows_is_appended_a_column_at_a_time(books, monkeypat
     assert taken[0] >= 10, taken
     spans = _parts(tmp_path / "spans.xlsx")[SHEET]
     assert re.search(rb'<row r="6" spans="1:7">', spans)
+
+
+def test_every_column_a_sheet_can_have_is_written_with_excels_letters():
+    assert len(surgical._LETTERS) == 16385  # A (1) to XFD (16,384), and nothing at 0
+    assert [surgical._LETTERS[c].decode() for c in range(1, 16385)] == [
+        get_column_letter(c) for c in range(1, 16385)
+    ]
 
 
 @pytest.mark.parametrize("col", [1, 9, 10, 26, 27, 52, 53, 702, 703, 16384])
