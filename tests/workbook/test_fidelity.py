@@ -7,6 +7,7 @@ killed at any moment leaves the old or the new workbook and an intact backup.
 from __future__ import annotations
 
 import random
+import re
 import signal
 import struct
 import subprocess
@@ -21,7 +22,7 @@ from openpyxl import load_workbook
 
 from authbook import app
 from authbook.workbook import schema, surgical, template
-from authbook.workbook.fastread import read_package, read_sheets
+from authbook.workbook.fastread import column_number, read_package, read_sheets
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -169,6 +170,65 @@ def built(office, tmp_path_factory):
     return dst
 
 
+#: What Excel puts on the root of every worksheet: the markup-compatibility namespaces and
+#: the revision id (LibreOffice declares some of the namespaces itself).
+EXCEL_ROOT = {
+    b"xmlns:mc": b"http://schemas.openxmlformats.org/markup-compatibility/2006",
+    b"mc:Ignorable": b"x14ac xr xr2 xr3",
+    b"xmlns:x14ac": b"http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac",
+    b"xmlns:xr": b"http://schemas.microsoft.com/office/spreadsheetml/2014/revision",
+    b"xmlns:xr2": b"http://schemas.microsoft.com/office/spreadsheetml/2015/revision2",
+    b"xmlns:xr3": b"http://schemas.microsoft.com/office/spreadsheetml/2016/revision3",
+    b"xr:uid": b"{00000000-0001-0000-0000-000000000000}",
+}
+_LO_ROW = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
+
+
+def as_excel_writes_it(name: str, data: bytes) -> bytes:
+    """A worksheet part LibreOffice wrote, in the dialect Excel writes: the root's extra
+    namespaces, each row as ``<row r="n" spans="1:w" x14ac:dyDescent="0.25">`` (hidden
+    rows kept hidden), ``x14ac:dyDescent`` on the sheet's row format, cells without the
+    defaults LibreOffice spells out (``s="0"``, ``t="n"``) and formulas without ``aca``."""
+    if not re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
+        return data
+    dimension = re.search(rb'<dimension ref="[A-Z]+\d+:([A-Z]+)\d+"', data)
+    width = column_number(dimension.group(1)) if dimension else 1
+
+    def row(m: re.Match) -> bytes:
+        hidden = b' hidden="1"' if re.search(rb'hidden="(?:true|1)"', m.group(2)) else b""
+        spans = b' spans="1:%d"' % width
+        return b'<row r="%s"%s%s x14ac:dyDescent="0.25"%s>' % (
+            m.group(1),
+            spans,
+            hidden,
+            m.group(3),
+        )
+
+    root = re.search(rb"<worksheet\b[^>]*", data)
+    adds = b"".join(
+        b' %s="%s"' % (attr, value)
+        for attr, value in EXCEL_ROOT.items()
+        if b" " + attr + b"=" not in root.group(0)
+    )
+    data = data[: root.end()] + adds + data[root.end() :]
+    data = _LO_ROW.sub(row, data)
+    data = re.sub(rb"(<sheetFormatPr\b[^>]*?)(/?>)", rb'\1 x14ac:dyDescent="0.25"\2', data)
+    data = re.sub(rb'(<c r="[A-Z]+\d+")((?: [a-z]+="[^"]*")*?) s="0"', rb"\1\2", data)
+    data = re.sub(rb'(<c r="[A-Z]+\d+"[^>]*?) t="n"', rb"\1", data)
+    return data.replace(b'<f aca="false">', b"<f>")
+
+
+@pytest.fixture(scope="module", params=["libreoffice", "excel"])
+def saved(request, built, tmp_path_factory):
+    """The ``built`` workbook as LibreOffice saved it, and the same in Excel's dialect."""
+    if request.param == "libreoffice":
+        return built
+    path = tmp_path_factory.mktemp("excel") / "by-excel.xlsx"
+    path.write_bytes(built.read_bytes())
+    lo_fixtures.rewrite_parts(path, as_excel_writes_it)
+    return path
+
+
 def _user_content(path: Path) -> dict:
     """Everything a refresh must not change: every input cell, formulas included."""
     names = [s.name for s in schema.SHEETS if not s.generated]
@@ -182,9 +242,9 @@ def _user_content(path: Path) -> dict:
     return out
 
 
-def test_refresh_changes_only_computed_cells_and_generated_sheets(built, tmp_path):
+def test_refresh_changes_only_computed_cells_and_generated_sheets(saved, tmp_path):
     path = tmp_path / "book.xlsx"
-    path.write_bytes(built.read_bytes())
+    path.write_bytes(saved.read_bytes())
     before = parts(path)
     user_before = _user_content(path)
     refresh(path)
@@ -208,19 +268,44 @@ def test_refresh_changes_only_computed_cells_and_generated_sheets(built, tmp_pat
     assert ws.cell(2, len(schema.AUTHS.columns) + 2).value.startswith("=")
 
 
-def test_a_second_refresh_leaves_every_part_byte_identical(built, tmp_path):
+def test_a_sheet_excel_wrote_keeps_its_namespaces_and_every_rows_attributes(built, tmp_path):
     path = tmp_path / "book.xlsx"
     path.write_bytes(built.read_bytes())
+    lo_fixtures.rewrite_parts(path, as_excel_writes_it)
+    before = parts(path)
+    refresh(path)
+    after = parts(path)
+    with __import__("zipfile").ZipFile(path) as zf:
+        package = read_package(zf)
+    checked = 0
+    for name in ("Clients", "Auths", "Notes"):
+        part = package.sheets[name].part
+        old, new = before[part], after[part]
+        assert b'mc:Ignorable="x14ac xr xr2 xr3"' in old  # the dialect is there to keep
+        assert re.search(rb"<worksheet\b[^>]*>", new).group(0) == (
+            re.search(rb"<worksheet\b[^>]*>", old).group(0)
+        )
+        rows = re.findall(rb'<row r="(\d+)"[^>]*>', old)
+        assert len(rows) > 2
+        assert re.findall(rb'<row r="(\d+)"[^>]*? x14ac:dyDescent="0.25"[^>]*>', new) == rows
+        assert b'x14ac:dyDescent="0.25"' in re.search(rb"<sheetFormatPr\b[^>]*>", new).group(0)
+        checked += (name != "Clients") and old != new  # the computed sheets were written
+    assert checked == 2
+
+
+def test_a_second_refresh_leaves_every_part_byte_identical(saved, tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(saved.read_bytes())
     refresh(path)
     first = parts(path)
     refresh(path)
     assert parts(path) == first
 
 
-def test_libreoffice_reads_back_the_computed_values(built, office, tmp_path):
+def test_libreoffice_reads_back_the_computed_values(saved, office, tmp_path):
     running, uno_python = office
     path = tmp_path / "book.xlsx"
-    path.write_bytes(built.read_bytes())
+    path.write_bytes(saved.read_bytes())
     refresh(path)
     ours = read_sheets(path, ["Auths", "Notes"])
     seen = lo_fixtures.libreoffice_cells(running, uno_python, path, "Auths", "Notes")
