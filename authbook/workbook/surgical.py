@@ -27,10 +27,14 @@ part, its entry in workbook.xml, the workbook's relationships and [Content_Types
 when its write re-fits a Table (``last_row``), a Table over its header named like the sheet.
 Nothing else of the package changes.
 
-What cannot be done this way (a cell holding the master of a shared formula, a formula
-removed from a workbook with a calculation chain, a package whose workbook part is not laid
-out as Excel writes it) raises ``NeedsFullRewrite``; the caller then falls back to the openpyxl
-adapter.
+A value written over a formula cell drops the cell's entry from the calculation chain
+(``xl/calcChain.xml``, which Excel writes for every workbook with formulas and reports as
+damaged when it names a cell without one); a chain left empty is removed with its
+relationship and content type.
+
+What cannot be done this way (a cell holding the master of a shared formula, a package whose
+workbook part is not laid out as Excel writes it) raises ``NeedsFullRewrite``; the caller then
+falls back to the openpyxl adapter.
 """
 
 from __future__ import annotations
@@ -617,10 +621,9 @@ class SheetRewriter:
     """
 
     def __init__(self, zin, sheet: SheetPart, write: SheetWrite, styles: Styles, strings,
-                 date1904: bool, has_calc_chain: bool, source: bytes | None = None):  # fmt: skip
+                 date1904: bool, source: bytes | None = None):  # fmt: skip
         self.zin, self.sheet, self.write = zin, sheet, write
         self.styles, self.strings = styles, strings
-        self.has_calc_chain = has_calc_chain
         #: The worksheet XML to start from when the sheet is not in the package yet.
         self.source = source
         self.p = p = b"" if source is not None else namespace_prefix(zin, sheet.part)
@@ -1258,10 +1261,6 @@ class SheetRewriter:
         attrs = f.group(1) if f else b""
         if b't="shared"' in attrs and b"ref=" in attrs:
             raise NeedsFullRewrite(f"{ref.decode()} holds a shared formula other cells use")
-        if self.has_calc_chain:
-            raise NeedsFullRewrite(
-                f"{ref.decode()} holds a formula and the workbook has a calcChain"
-            )
 
     def _new_base(self, col: int, n: int, row_style: int) -> int:
         if self.replace:
@@ -1384,6 +1383,86 @@ def _refit_columns(xml: bytes, p: bytes, names: list[str]) -> bytes:
 
 
 # --- the package -------------------------------------------------------------------------
+
+
+_CHAIN_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?/>")
+_CHAIN_OPEN = re.compile(rb"<(?:\w+:)?c\b")
+_CHAIN_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CHAIN_SHEET = re.compile(rb'\bi="(\d+)"')
+
+
+def _mend_calc_chain(zin, package, writes: dict[str, SheetWrite], replaced: dict) -> set[str]:
+    """Take out of the calculation chain the cells ``writes`` put values into (their
+    formulas are gone), into ``replaced``; when none is left, the chain goes: its
+    relationship and content type are taken out too (into ``replaced``), and the set of
+    parts to leave out of the package (the chain's) is returned. Nothing changes for a
+    package without a chain, or when no written cell is in it."""
+    part = _part_of_type(zin, package.workbook_part, "/calcChain")
+    if part is None:
+        return set()
+    ids = {}
+    for sheet in ElementTree.fromstring(zin.read(package.workbook_part)).iter(
+        f"{{{MAIN_NS}}}sheet"
+    ):
+        if sheet.get("name") in writes and sheet.get("sheetId"):
+            ids[sheet.get("sheetId").encode()] = writes[sheet.get("name")]
+
+    def overwritten(sheet_id: bytes, ref: re.Match) -> bool:
+        write = ids.get(sheet_id)
+        if write is None:
+            return False
+        if write.rows is not None:  # the sheet's cells all replaced
+            return True
+        return (int(ref.group(2)), column_number(ref.group(1))) in write.cells
+
+    chain = zin.read(part)
+    kept = _chain_without(chain, overwritten)
+    if kept is chain:
+        return set()
+    if kept is not None:
+        replaced[part] = kept
+        return set()
+    rels_part = _rels_path(package.workbook_part)
+    rels = replaced.get(rels_part) or zin.read(rels_part)
+    replaced[rels_part] = re.sub(
+        rb"<(?:\w+:)?Relationship\b[^>]*?\bType=\"[^\"]*/calcChain\"[^>]*?/>", b"", rels
+    )
+    types = replaced.get("[Content_Types].xml") or zin.read("[Content_Types].xml")
+    replaced["[Content_Types].xml"] = re.sub(
+        rb"<(?:\w+:)?Override\b[^>]*?\bPartName=\"/" + re.escape(part.encode()) + rb"\"[^>]*?/>",
+        b"",
+        types,
+    )
+    return {part}
+
+
+def _chain_without(chain: bytes, overwritten) -> bytes | None:
+    """The calcChain part ``chain`` without the cells for which ``overwritten(sheet_id,
+    ref_match)`` is true: ``chain`` itself when there are none, None when no cell is left (a
+    chain may not be empty). An entry names its sheet (``i``) only when it differs from the
+    entry's before it, so an entry left right after one taken out is given its own ``i``
+    when it had none."""
+    cells = list(_CHAIN_CELL.finditer(chain))
+    sheet, kept, taken = None, [], False
+    written = None  # the sheet the last entry kept names or follows
+    for cell in cells:
+        tag = cell.group(0)
+        named = _CHAIN_SHEET.search(tag)
+        sheet = named.group(1) if named else sheet
+        ref = _CHAIN_REF.search(tag)
+        if ref is not None and overwritten(sheet, ref):
+            taken = True
+            continue
+        if named is None and sheet is not None and sheet != written:
+            at = _CHAIN_OPEN.match(tag).end()
+            tag = tag[:at] + b' i="%s"' % sheet + tag[at:]
+        kept.append(tag)
+        written = sheet
+    if not taken:
+        return chain
+    if not kept:
+        return None
+    return chain[: cells[0].start()] + b"".join(kept) + chain[cells[-1].end() :]
 
 
 def _part_of_type(zin: zipfile.ZipFile, workbook_part: str, suffix: str) -> str | None:
@@ -1662,8 +1741,11 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite], started=None) ->
             if done is None:
                 done = sheets.in_order(sheets.new_styles(), spooled)
             replaced, new_entries = done
+            dropped = _mend_calc_chain(zin, package, writes, replaced)
             with open(src, "rb") as raw, zipfile.ZipFile(dst, "w") as zout:
                 for info in zin.infolist():
+                    if info.filename in dropped:
+                        continue
                     if info.filename in replaced:
                         _write_new(zout, info, replaced[info.filename])
                     else:
@@ -1684,7 +1766,6 @@ class _Sheets:
         self.src, self.zin, self.package, self.added, self.writes = src, zin, package, added, writes
         self.styles_part, self.strings_part = styles_part, strings_part
         self.strings = SharedStrings(zin, strings_part)
-        self.calc_chain = _part_of_type(zin, package.workbook_part, "/calcChain") is not None
 
     def new_styles(self, zin: zipfile.ZipFile | None = None) -> Styles:
         """The package's cell styles as they are in the file (read from ``zin`` if given)."""
@@ -1693,7 +1774,7 @@ class _Sheets:
 
     def rewriter(self, sheet: SheetPart, write: SheetWrite, styles: Styles, source=None):
         return SheetRewriter(self.zin, sheet, write, styles, self.strings,
-                             self.package.date1904, self.calc_chain, source)  # fmt: skip
+                             self.package.date1904, source)  # fmt: skip
 
     def in_order(self, styles: Styles, spooled: list, skip: str | None = None):
         """Rewrite every sheet written (but ``skip``), in package order so that the styles
@@ -1927,7 +2008,7 @@ def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: in
                 strings = SharedStrings(zin, sheets.strings_part)
                 styles = sheets.new_styles(zin)
                 rewriter = SheetRewriter(zin, sheet, write, styles, strings,
-                                         sheets.package.date1904, sheets.calc_chain)  # fmt: skip
+                                         sheets.package.date1904)  # fmt: skip
                 body = DeflatedPart(stored, file=f)
                 rewriter.run(body)
                 body.finish()

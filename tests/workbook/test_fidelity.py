@@ -238,7 +238,8 @@ def _user_content(path: Path) -> dict:
         spec = schema.sheet(name)
         computed = {c.header for c in spec.columns if c.computed}
         keep = [i for i, h in enumerate(sheet.headers) if h not in computed]
-        out[name] = {r.row: ([r.values[i] for i in keep], r.formulas) for r in sheet.rows}
+        own = {i + 1 for i in keep} | set(range(len(sheet.headers) + 1, 16385))
+        out[name] = {r.row: ([r.values[i] for i in keep], r.formulas & own) for r in sheet.rows}
     return out
 
 
@@ -291,6 +292,73 @@ def test_a_sheet_excel_wrote_keeps_its_namespaces_and_every_rows_attributes(buil
         assert b'x14ac:dyDescent="0.25"' in re.search(rb"<sheetFormatPr\b[^>]*>", new).group(0)
         checked += (name != "Clients") and old != new  # the computed sheets were written
     assert checked == 2
+
+
+CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
+CALC_CHAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
+
+
+def _with_calc_chain(path: Path, entries: bytes) -> None:
+    """Give the package the calculation chain Excel writes for a workbook with formulas."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "[Content_Types].xml":
+            override = f'<Override PartName="/xl/calcChain.xml" ContentType="{CALC_CHAIN_TYPE}"/>'
+            return data.replace(b"</Types>", override.encode() + b"</Types>")
+        if name == "xl/_rels/workbook.xml.rels":
+            rel = f'<Relationship Id="rIdChain" Type="{CALC_CHAIN_REL}" Target="calcChain.xml"/>'
+            return data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+        return data
+
+    lo_fixtures.rewrite_parts(path, change)
+    chain = b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    with __import__("zipfile").ZipFile(path, "a") as zf:
+        zf.writestr("xl/calcChain.xml", chain + entries + b"</calcChain>")
+
+
+@pytest.mark.parametrize("left", ["other formulas left", "none left"])
+def test_a_value_written_over_a_formula_takes_it_out_of_the_calculation_chain_only(
+    built, tmp_path, left
+):
+    """A formula typed into a computed cell is replaced by the value, and the cell taken out
+    of Excel's calculation chain (Excel calls a chain naming a cell without a formula damage);
+    a chain left empty goes with its relationship and content type. Every other part, the
+    picture and the pivot table included, stays as it was."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(built.read_bytes())
+    refresh(path)  # Used Units has its cells now
+    used = letter(schema.AUTHS, "Used Units")
+    with __import__("zipfile").ZipFile(path) as zf:
+        auths = read_package(zf).sheets["Auths"].part
+    lo_fixtures.set_cells(
+        path, auths, {f"{used}2": f'<c r="{used}2"><f>1+1</f><v>2</v></c>'.encode()}
+    )
+    mine = letter(schema.AUTHS, "Allotted Units")
+    users = [f'<c r="{schema.column_letter(len(schema.AUTHS.columns) + 2)}{r}"/>' for r in (2, 3)]
+    others = "".join(users).encode() if left == "other formulas left" else b""
+    _with_calc_chain(path, f'<c r="{used}2" i="2"/>'.encode() + others)
+    before = parts(path)
+    user_before = _user_content(path)
+    refresh(path)
+    after = parts(path)
+    assert mine != used
+    assert re.search(rf'<c r="{used}2"[^>]*>(?:(?!</c>).)*<f>'.encode(), after[auths]) is None
+    if left == "other formulas left":
+        assert list(after) == list(before)
+        assert after["xl/calcChain.xml"].endswith(
+            users[0].replace(" r=", ' i="2" r=').encode() + users[1].encode() + b"</calcChain>"
+        )
+    else:
+        assert list(after) == [n for n in before if n != "xl/calcChain.xml"]
+        assert b"calcChain" not in after["[Content_Types].xml"]
+        assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+        for name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+            assert after[name] == before[name].replace(
+                re.search(rb"<[^<]*calcChain[^>]*>", before[name]).group(0), b""
+            )
+    unchanged = {n for n in after if n in before and after[n] == before[n]}
+    assert {n for n in before if "media" in n or "pivot" in n} <= unchanged
+    assert _user_content(path) == user_before
 
 
 def test_a_second_refresh_leaves_every_part_byte_identical(saved, tmp_path):

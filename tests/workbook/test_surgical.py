@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import zipfile
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from authbook.workbook import surgical
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.surgical import NeedsFullRewrite, write_sheets
@@ -311,3 +313,41 @@ def test_a_new_cell_takes_a_cell_format_the_workbook_has_without_adding_a_copy(t
     ws = load_workbook(out)["Auths"]
     assert (ws["B3"].number_format, ws["C3"].number_format) == ("mm/dd/yyyy", "#,##0.00")
     assert (ws["B3"].style_id, ws["C3"].style_id) == (ws["B2"].style_id, ws["C2"].style_id)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.integers(2, 40)), min_size=1, max_size=25, unique=True
+    ),
+    st.data(),
+)
+def test_the_calculation_chain_loses_exactly_the_cells_written_over(entries, data):
+    """Excel's calcChain names an entry's sheet (``i``) only where it changes; taking cells
+    out must leave every other cell, in order, on its own sheet."""
+    xml, last = [], None
+    for sheet, row in entries:
+        xml.append(f'<c r="B{row}"{f" i={chr(34)}{sheet}{chr(34)}" if sheet != last else ""}/>')
+        last = sheet
+    chain = b'<calcChain xmlns="main">' + "".join(xml).encode() + b"</calcChain>"
+    gone = data.draw(st.sets(st.sampled_from(entries)))
+    left = [e for e in entries if e not in gone]
+
+    def overwritten(sheet: bytes, ref) -> bool:
+        return (int(sheet), int(ref.group(2))) in gone
+
+    mended = surgical._chain_without(chain, overwritten)
+    if not gone:
+        assert mended is chain
+    elif not left:
+        assert mended is None
+    else:
+        assert mended.startswith(b'<calcChain xmlns="main"><c ') and mended.endswith(
+            b"/></calcChain>"
+        )
+        read, sheet = [], None
+        for tag in re.findall(rb"<c [^>]*/>", mended):
+            named = re.search(rb'\bi="(\d+)"', tag)
+            sheet = int(named.group(1)) if named else sheet
+            read.append((sheet, int(re.search(rb'r="B(\d+)"', tag).group(1))))
+        assert read == left
