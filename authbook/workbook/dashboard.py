@@ -27,7 +27,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
 
 from authbook.workbook.sheetdata import SheetWrite
-from authbook.workbook.xlsxfile import WorkbookError, WorkbookFile, save_atomically, set_cell
+from authbook.workbook.xlsxfile import (
+    WorkbookError,
+    WorkbookFile,
+    openpyxl_would_drop,
+    save_atomically,
+    set_cell,
+)
 
 MONEY = "#,##0.00"
 PERCENT = "0.0%"  # one decimal: 99.5% approved is not "100%" when a request was denied
@@ -179,35 +185,6 @@ def save_with_dashboard(store, name: str, heading, panels: list[Panel]) -> None:
         and not openpyxl_would_drop(store.path)
     ):
         redraw_file(store.path, name, heading, panels)
-
-
-#: Package parts openpyxl does not carry over when it re-saves a workbook it did not make.
-FRAGILE_PARTS = (
-    "xl/charts/",
-    "xl/drawings/",
-    "xl/media/",
-    "xl/pivotTables/",
-    "xl/pivotCache/",
-    "xl/slicers/",
-    "xl/slicerCaches/",
-    "xl/embeddings/",
-    "xl/ctrlProps/",
-    "xl/model/",
-    "xl/timelines/",
-    "customXml/",
-)
-
-
-def openpyxl_would_drop(path) -> bool:
-    """True when the workbook holds parts an openpyxl re-save could lose (charts, pictures,
-    pivot tables, slicers, embedded objects, custom XML). Such a workbook keeps a Dashboard
-    of values only: its charts are never drawn at the price of the user's own parts.
-    Comments' legacy drawings (.vml) do not count: openpyxl writes those again."""
-    with zipfile.ZipFile(path) as package:
-        return any(
-            part.startswith(FRAGILE_PARTS) and not part.endswith((".vml", ".rels"))
-            for part in package.namelist()
-        )
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f>([^<]*)</(?:\w+:)?f>")

@@ -1260,7 +1260,11 @@ class SheetRewriter:
         f = re.search(rb"<" + self.p + rb"f\b([^>]*)", inner)
         attrs = f.group(1) if f else b""
         if b't="shared"' in attrs and b"ref=" in attrs:
-            raise NeedsFullRewrite(f"{ref.decode()} holds a shared formula other cells use")
+            cells = re.search(rb'\bref="([^"]*)"', attrs).group(1).decode()
+            raise NeedsFullRewrite(
+                f"{self.sheet.name}!{ref.decode()} holds a formula Excel shares with other cells"
+                f" ({cells}), in a column AuthBook fills in: clear those cells and refresh again"
+            )
 
     def _new_base(self, col: int, n: int, row_style: int) -> int:
         if self.replace:

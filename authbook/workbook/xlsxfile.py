@@ -21,6 +21,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import TableColumn
 
+from authbook.workbook import schema
 from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite
 
 DATE_FORMAT = "mm/dd/yyyy"
@@ -311,6 +312,57 @@ def copy_atomically(src: Path, dst: Path) -> None:
 # (authbook.workbook.surgical); openpyxl is loaded only when one of them cannot do the job.
 
 
+#: Package parts openpyxl does not carry over when it re-saves a workbook it did not make.
+FRAGILE_PARTS = (
+    "xl/charts/",
+    "xl/drawings/",
+    "xl/media/",
+    "xl/pivotTables/",
+    "xl/pivotCache/",
+    "xl/slicers/",
+    "xl/slicerCaches/",
+    "xl/embeddings/",
+    "xl/ctrlProps/",
+    "xl/model/",
+    "xl/timelines/",
+    "customXml/",
+)
+
+
+def user_parts_openpyxl_would_drop(path) -> bool:
+    """``openpyxl_would_drop``, leaving out the Dashboard sheet's own charts (and their
+    drawing): AuthBook draws those again after a save that lost them."""
+    from authbook.workbook.fastread import _relationships, read_package
+
+    with zipfile.ZipFile(path) as package:
+        sheet = read_package(package).sheets.get(schema.DASHBOARD_SHEET)
+        redrawn, todo = set(), [sheet.part] if sheet else []
+        while todo:  # every part the Dashboard sheet leads to
+            part = todo.pop()
+            if part not in redrawn:
+                redrawn.add(part)
+                todo.extend(target for _, target in _relationships(package, part).values())
+        return any(
+            part.startswith(FRAGILE_PARTS)
+            and not part.endswith((".vml", ".rels"))
+            and part not in redrawn
+            for part in package.namelist()
+        )
+
+
+def openpyxl_would_drop(path) -> bool:
+    """True when the workbook holds parts an openpyxl re-save could lose (charts, pictures,
+    pivot tables, slicers, embedded objects, custom XML). Such a workbook is never saved by
+    openpyxl: a refresh the surgical writer cannot make is refused, and the Dashboard keeps
+    values only (its charts are never drawn at the price of the user's own parts).
+    Comments' legacy drawings (.vml) do not count: openpyxl writes those again."""
+    with zipfile.ZipFile(path) as package:
+        return any(
+            part.startswith(FRAGILE_PARTS) and not part.endswith((".vml", ".rels"))
+            for part in package.namelist()
+        )
+
+
 class FastWorkbookFile(WorkbookFile):
     """``WorkbookFile`` that reads fast and writes surgically; same contract, same safety."""
 
@@ -397,7 +449,12 @@ class FastWorkbookFile(WorkbookFile):
             started, self._started = self._started, None
             try:
                 surgical.write_sheets(self.path, tmp, self._writes, started)
-            except surgical.NeedsFullRewrite:
+            except surgical.NeedsFullRewrite as exc:
+                if user_parts_openpyxl_would_drop(self.path):
+                    raise WorkbookError(
+                        f"{self.path.name} was not changed: {exc}. Saving it any other way "
+                        "would lose its charts, pictures or pivot tables."
+                    ) from None
                 super(FastWorkbookFile, self).apply(self._writes)
                 self.wb.save(tmp)
 

@@ -361,6 +361,59 @@ def test_a_value_written_over_a_formula_takes_it_out_of_the_calculation_chain_on
     assert _user_content(path) == user_before
 
 
+def _shared_formula_in_used_units(path: Path) -> str:
+    """Fill Used Units of rows 2-3 with one formula, as Excel writes a formula filled down
+    (a shared formula: its text in the first cell, the second pointing at it)."""
+    refresh(path)  # Used Units has its cells now
+    used = letter(schema.AUTHS, "Used Units")
+    with __import__("zipfile").ZipFile(path) as zf:
+        auths = read_package(zf).sheets["Auths"].part
+    lo_fixtures.set_cells(
+        path,
+        auths,
+        {
+            f"{used}2": f'<c r="{used}2"><f t="shared" ref="{used}2:{used}3" si="0">1+1</f>'
+            f"<v>2</v></c>".encode(),
+            f"{used}3": f'<c r="{used}3"><f t="shared" si="0"/><v>2</v></c>'.encode(),
+        },
+    )
+    return used
+
+
+def test_a_refresh_that_would_cost_the_workbook_its_pictures_is_refused_with_the_cell_named(
+    built, tmp_path
+):
+    """A shared formula in a computed column cannot be replaced cell by cell; a workbook an
+    openpyxl re-save would lose parts of (a picture, a chart, a pivot table) is then left
+    exactly as it was, and the message names the cells to clear."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(built.read_bytes())
+    used = _shared_formula_in_used_units(path)
+    before = path.read_bytes()
+    with pytest.raises(WorkbookError) as refused:
+        refresh(path)
+    message = str(refused.value)
+    assert f"Auths!{used}2 holds a formula Excel shares with other cells ({used}2:{used}3)" in (
+        message
+    )
+    assert "clear those cells and refresh again" in message
+    assert "would lose its charts, pictures or pivot tables" in message
+    assert path.read_bytes() == before
+
+
+def test_a_workbook_with_nothing_to_lose_is_still_refreshed_past_a_shared_formula(tmp_path):
+    path = template.write_new(tmp_path / "book.xlsx", small_practice())
+    refresh(path)
+    used = letter(schema.AUTHS, "Used Units")
+    computed = [load_workbook(path)["Auths"][f"{used}{r}"].value for r in (2, 3)]
+    assert 2 not in computed  # the formulas' cached 2 differs: the refresh writes the cells
+    _shared_formula_in_used_units(path)
+    refresh(path)
+    cells = [load_workbook(path)["Auths"][f"{used}{r}"] for r in (2, 3)]
+    assert [c.data_type for c in cells] == ["n", "n"]  # the formulas gone
+    assert [c.value for c in cells] == computed
+
+
 def test_a_second_refresh_leaves_every_part_byte_identical(saved, tmp_path):
     path = tmp_path / "book.xlsx"
     path.write_bytes(saved.read_bytes())
