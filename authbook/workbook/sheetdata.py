@@ -12,6 +12,7 @@ a formula cell gives its last calculated value and is listed in ``formula_column
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, ItemsView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from itertools import chain, compress, cycle, islice, repeat
@@ -148,12 +149,12 @@ class CellColumns(Mapping):
     ``by_column[j][i]`` is the value for row ``rows[i]`` in column ``columns[j]``; None there
     means no cell is set. It reads as the dict ``{(row, column): value}`` of the cells set,
     in (row, column) order, without holding that dict: a first refresh of 500,000 notes
-    sets 2.4 million cells, whose keys alone would take about 150 MB. Looking a cell up by
-    key builds the dict once, on first use (writers walk the cells in order, or take the
-    columns as they are).
+    sets 2.4 million cells, whose keys alone would take about 150 MB. A cell is looked up
+    by key with two binary searches (writers walk the cells in order, or take the columns as
+    they are).
     """
 
-    __slots__ = ("rows", "columns", "by_column", "_len", "_index")
+    __slots__ = ("rows", "columns", "by_column", "_len")
 
     def __init__(self, rows: list[int], columns: list[int], by_column: list[list]) -> None:
         if len(by_column) != len(columns) or any(len(v) != len(rows) for v in by_column):
@@ -162,7 +163,6 @@ class CellColumns(Mapping):
             raise ValueError("CellColumns needs rows and columns in ascending order")
         self.rows, self.columns, self.by_column = rows, list(columns), by_column
         self._len = sum(len(v) - v.count(None) for v in by_column)
-        self._index: dict | None = None
 
     def _slots(self, start: int = 0):
         """Every (row, column) of the grid from row position ``start`` on, in order, and an
@@ -204,9 +204,17 @@ class CellColumns(Mapping):
                     yield (self.rows[i], self.columns[j])
 
     def __getitem__(self, key: tuple[int, int]) -> object:
-        if self._index is None:
-            self._index = dict(self.items())
-        return self._index[key]
+        try:
+            row, column = key
+            i, j = bisect_left(self.rows, row), bisect_left(self.columns, column)
+        except (TypeError, ValueError):  # not a (row, column) key
+            raise KeyError(key) from None
+        if i < len(self.rows) and j < len(self.columns):
+            if self.rows[i] == row and self.columns[j] == column:
+                value = self.by_column[j][i]
+                if value is not None:
+                    return value
+        raise KeyError(key)
 
     def items(self) -> ItemsView:
         return _CellItems(self)

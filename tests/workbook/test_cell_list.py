@@ -94,3 +94,27 @@ def test_cells_already_holding_values_are_compared_one_by_one():
     write = records.record_writes(schema.NOTES, read, notes, records.NOTE_COMPUTED)
     assert isinstance(write.cells, dict)
     assert list(write.cells.values()) == ["OK"]
+
+
+@given(
+    st.lists(st.integers(2, 30), min_size=1, max_size=12, unique=True).map(sorted),
+    st.lists(st.integers(1, 12), min_size=1, max_size=5, unique=True).map(sorted),
+    st.data(),
+)
+def test_a_cell_is_found_by_its_key_exactly_when_it_is_set(rows, columns, data):
+    values = [
+        data.draw(
+            st.lists(st.one_of(st.none(), st.integers()), min_size=len(rows), max_size=len(rows))
+        )
+        for _ in columns
+    ]
+    cells = CellColumns(rows, columns, values)
+    as_dict = {
+        (row, column): v
+        for i, row in enumerate(rows)
+        for column, column_values in zip(columns, values)
+        if (v := column_values[i]) is not None
+    }
+    for key in [(r, c) for r in range(1, 32) for c in range(0, 14)] + [(2,), "A2", None]:
+        assert (key in cells) == (key in as_dict), key
+        assert cells.get(key, "unset") == as_dict.get(key, "unset"), key
