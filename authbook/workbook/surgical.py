@@ -1446,10 +1446,12 @@ def _chain_without(chain: bytes, overwritten) -> bytes | None:
     chain may not be empty). An entry names its sheet (``i``) only when it differs from the
     entry's before it, so an entry left right after one taken out is given its own ``i``
     when it had none."""
-    cells = list(_CHAIN_CELL.finditer(chain))
     sheet, kept, taken = None, [], False
     written = None  # the sheet the last entry kept names or follows
-    for cell in cells:
+    first = last = None
+    for cell in _CHAIN_CELL.finditer(chain):
+        first = cell if first is None else first
+        last = cell
         tag = cell.group(0)
         named = _CHAIN_SHEET.search(tag)
         sheet = named.group(1) if named else sheet
@@ -1466,7 +1468,7 @@ def _chain_without(chain: bytes, overwritten) -> bytes | None:
         return chain
     if not kept:
         return None
-    return chain[: cells[0].start()] + b"".join(kept) + chain[cells[-1].end() :]
+    return chain[: first.start()] + b"".join(kept) + chain[last.end() :]
 
 
 def _part_of_type(zin: zipfile.ZipFile, workbook_part: str, suffix: str) -> str | None:
