@@ -16,6 +16,7 @@ import time
 import zlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
@@ -189,6 +190,8 @@ def as_excel_writes_it(name: str, data: bytes) -> bytes:
     namespaces, each row as ``<row r="n" spans="1:w" x14ac:dyDescent="0.25">`` (hidden
     rows kept hidden), ``x14ac:dyDescent`` on the sheet's row format, cells without the
     defaults LibreOffice spells out (``s="0"``, ``t="n"``) and formulas without ``aca``."""
+    if re.fullmatch(r"xl/tables/table\d+\.xml", name):
+        return _table_as_excel_writes_it(data)
     if not re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
         return data
     dimension = re.search(rb'<dimension ref="[A-Z]+\d+:([A-Z]+)\d+"', data)
@@ -216,6 +219,28 @@ def as_excel_writes_it(name: str, data: bytes) -> bytes:
     data = re.sub(rb'(<c r="[A-Z]+\d+")((?: [a-z]+="[^"]*")*?) s="0"', rb"\1\2", data)
     data = re.sub(rb'(<c r="[A-Z]+\d+"[^>]*?) t="n"', rb"\1", data)
     return data.replace(b'<f aca="false">', b"<f>")
+
+
+def _table_as_excel_writes_it(data: bytes) -> bytes:
+    """A Table part in Excel's dialect: revision ids on the table, its AutoFilter and each
+    column, with the namespaces they need."""
+    root = re.search(rb"<table\b[^>]*", data)
+    adds = b"".join(
+        b' %s="%s"' % (attr, EXCEL_ROOT[attr])
+        for attr in (b"xmlns:mc", b"xmlns:xr", b"xmlns:xr3")
+        if b" " + attr + b"=" not in root.group(0)
+    )
+    adds += b' mc:Ignorable="xr xr3" xr:uid="{00000000-000C-0000-FFFF-FFFF00000000}"'
+    data = data[: root.end()] + adds + data[root.end() :]
+    data = re.sub(rb'(<autoFilter ref="[^"]*")>\s*</autoFilter>', rb"\1/>", data)
+    data = re.sub(
+        rb'(<autoFilter ref="[^"]*")', rb'\1 xr:uid="{00000000-0009-0000-0000-000000000000}"', data
+    )
+    return re.sub(
+        rb'(<tableColumn id="(\d+)")',
+        lambda m: m.group(1) + b' xr3:uid="{00000000-0010-0000-0000-%012d}"' % int(m.group(2)),
+        data,
+    )
 
 
 @pytest.fixture(scope="module", params=["libreoffice", "excel"])
@@ -269,6 +294,12 @@ def test_refresh_changes_only_computed_cells_and_generated_sheets(saved, tmp_pat
     assert ws.cell(2, len(schema.AUTHS.columns) + 2).value.startswith("=")
 
 
+def _column_ids(table: bytes) -> dict[bytes, bytes]:
+    """Column name -> the revision id Excel gave it, in a Table part."""
+    found = re.findall(rb'<tableColumn id="\d+" xr3:uid="([^"]*)" name="([^"]*)"', table)
+    return {name: uid for uid, name in found}
+
+
 def test_a_sheet_excel_wrote_keeps_its_namespaces_and_every_rows_attributes(built, tmp_path):
     path = tmp_path / "book.xlsx"
     path.write_bytes(built.read_bytes())
@@ -292,6 +323,21 @@ def test_a_sheet_excel_wrote_keeps_its_namespaces_and_every_rows_attributes(buil
         assert b'x14ac:dyDescent="0.25"' in re.search(rb"<sheetFormatPr\b[^>]*>", new).group(0)
         checked += (name != "Clients") and old != new  # the computed sheets were written
     assert checked == 2
+    tables = [n for n in after if n.startswith("xl/tables/")]
+    assert tables
+    for name in tables:  # every Table, re-fitted or not, keeps its ids and their namespaces
+        root = re.search(rb"<table\b[^>]*>", after[name]).group(0)
+        assert b'mc:Ignorable="xr xr3"' in root and b"xr:uid=" in root
+        for prefix in (b"mc", b"xr", b"xr3"):
+            assert b"xmlns:" + prefix + b"=" in root, (name, prefix)
+        ElementTree.fromstring(after[name])
+        old_ids, new_ids = _column_ids(before[name]), _column_ids(after[name])
+        assert old_ids, name  # the dialect gave every column its id
+        names = re.findall(rb'<tableColumn\b[^>]*? name="([^"]*)"', after[name])
+        assert {n: new_ids.get(n) for n in names if n in old_ids} == {
+            n: old_ids[n] for n in names if n in old_ids
+        }
+    assert any(after[n] != before[n] for n in tables)  # some were re-fitted
 
 
 CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
