@@ -25,6 +25,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
+from authbook.workbook.xlsxfile import package_problem
+
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -69,8 +71,9 @@ def read_source(path: Path | str, sheet: str | None = None) -> SourceTable:
 
 
 def read_excel(path: Path, sheet: str | None = None) -> SourceTable:
-    if not zipfile.is_zipfile(path):
-        raise SourceError(f"{path.name} is not an Excel workbook (it is not an .xlsx package)")
+    problem = package_problem(path)
+    if problem:
+        raise SourceError(problem)
     try:
         wb = load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -81,14 +81,49 @@ class RefreshLock:
             self.held = False
 
 
+#: How a file in the compound format of Office 97-2003 starts: an old .xls, or an .xlsx that
+#: Excel encrypted because it was given a password to open.
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: The namespaces of "Strict Open XML Spreadsheet", which Excel can save and few programs read.
+_STRICT = b"http://purl.oclc.org/ooxml/"
+
+
+def package_problem(path: Path) -> str | None:
+    """Why the file at ``path`` cannot be read as an .xlsx package, said so that a user
+    knows what to do; None when it is one. Tells a password-protected workbook (or an old
+    .xls) and a workbook saved as Strict Open XML from any other file."""
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            start = f.read(len(_COMPOUND_FILE))
+        if start == _COMPOUND_FILE:
+            return (
+                f"{path.name} is protected with a password, or saved in the old .xls format: "
+                "open it in Excel and save it as an Excel Workbook (.xlsx) without a password "
+                "to open"
+            )
+        return f"{path.name} is not an Excel workbook (it is not an .xlsx package)"
+    try:
+        with zipfile.ZipFile(path) as package:
+            rels = package.read("_rels/.rels")
+    except (KeyError, OSError, zipfile.BadZipFile):  # said by whatever reads it next
+        return None
+    if _STRICT in rels:
+        return (
+            f"{path.name} is saved as Strict Open XML Spreadsheet: open it in Excel and save "
+            "it as an Excel Workbook (.xlsx)"
+        )
+    return None
+
+
 def check_can_open(path: Path) -> None:
     """Refuse a missing file, a non-workbook, or a workbook open in Excel, with a clear message."""
     if not path.exists():
         raise WorkbookError(f"{path} does not exist")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(f"{path.name} is not an .xlsx or .xlsm workbook")
-    if not zipfile.is_zipfile(path):
-        raise WorkbookError(f"{path.name} is not an Excel workbook (it is not an .xlsx package)")
+    problem = package_problem(path)
+    if problem:
+        raise WorkbookError(problem)
     if lock_file_of(path).exists():
         raise WorkbookError(
             f"{path.name} is open in Excel (lock file {lock_file_of(path).name}); "

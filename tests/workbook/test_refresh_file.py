@@ -17,6 +17,9 @@ from authbook import app
 from authbook.workbook import schema, template
 from authbook.workbook.xlsxfile import RefreshLock, WorkbookError
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lo_fixtures  # noqa: E402
+
 AS_OF = date(2026, 3, 1)
 
 CLIENTS = [
@@ -260,6 +263,36 @@ def test_a_file_that_is_not_a_workbook_gets_a_clear_message(tmp_path):
     text.write_text("hello")
     with pytest.raises(WorkbookError, match="not an Excel workbook"):
         app.refresh_file(text, today=AS_OF)
+
+
+def test_a_workbook_excel_keeps_behind_a_password_is_named_as_such(tmp_path):
+    locked = tmp_path / "book.xlsx"  # a password to open: Excel encrypts it, compound format
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(WorkbookError, match="book.xlsx is protected with a password, or .*xls"):
+        app.refresh_file(locked, today=AS_OF)
+
+
+def test_a_workbook_saved_as_strict_open_xml_is_refused_with_what_to_do(tmp_path):
+    path = make_book(tmp_path)
+    strict = {  # what Strict Open XML spells otherwise: relationships, the sheets' namespace
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+        ),
+    }
+
+    def as_strict(name: str, data: bytes) -> bytes:
+        for transitional, purl in strict.items():
+            data = data.replace(transitional, purl)
+        return data
+
+    lo_fixtures.rewrite_parts(path, as_strict)
+    before = path.read_bytes()
+    with pytest.raises(WorkbookError, match="Strict Open XML.*save it as an Excel Workbook"):
+        app.refresh_file(path, today=AS_OF)
+    assert path.read_bytes() == before
 
 
 def test_template_cells_use_dropdowns_and_mark_computed_columns(tmp_path):

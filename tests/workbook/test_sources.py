@@ -75,6 +75,10 @@ def test_unsupported_or_fake_files_are_refused_with_a_message(tmp_path):
     (tmp_path / "t.xlsx").write_text("not a zip")
     with pytest.raises(sources.SourceError, match="not an Excel workbook"):
         sources.read_source(tmp_path / "t.xlsx")
+    # Excel keeps a workbook with a password to open in the compound format of .xls
+    (tmp_path / "locked.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(sources.SourceError, match="locked.xlsx is protected with a password"):
+        sources.read_source(tmp_path / "locked.xlsx")
 
 
 WORKBOOK = Path(__file__).resolve().parents[2] / "authbook" / "workbook"
