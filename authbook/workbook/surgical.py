@@ -1263,7 +1263,8 @@ class SheetRewriter:
             cells = re.search(rb'\bref="([^"]*)"', attrs).group(1).decode()
             raise NeedsFullRewrite(
                 f"{self.sheet.name}!{ref.decode()} holds a formula Excel shares with other cells"
-                f" ({cells}), in a column AuthBook fills in: clear those cells and refresh again"
+                f" ({cells}), and AuthBook has a value to write there: clear those cells (or"
+                " paste them as values) and try again"
             )
 
     def _new_base(self, col: int, n: int, row_style: int) -> int:

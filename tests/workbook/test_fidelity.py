@@ -442,7 +442,7 @@ def test_a_refresh_that_would_cost_the_workbook_its_pictures_is_refused_with_the
     assert f"Auths!{used}2 holds a formula Excel shares with other cells ({used}2:{used}3)" in (
         message
     )
-    assert "clear those cells and refresh again" in message
+    assert "clear those cells (or paste them as values) and try again" in message
     assert "would lose its charts, pictures or pivot tables" in message
     assert path.read_bytes() == before
 
