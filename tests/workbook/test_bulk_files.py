@@ -4,7 +4,11 @@ only the rows the filter lists change."""
 from __future__ import annotations
 
 import itertools
+import re
+import sys
+import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +21,8 @@ from authbook import app
 from authbook.cli import main
 from authbook.rules import bulk
 from authbook.workbook import records, schema
-from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookFile
+from authbook.workbook.fastread import read_package
+from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookError, WorkbookFile
 from tests.bulk_fixtures import (
     AS_OF,
     audit_log,
@@ -27,6 +32,9 @@ from tests.bulk_fixtures import (
     sheet_rows,
     undo_from_log,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lo_fixtures  # noqa: E402
 
 PAYERS = ("Aetna", "Cigna", "Medicaid")
 SETS = {
@@ -123,3 +131,43 @@ def test_a_sheet_autofilter_without_a_table_is_read_like_excel_saves_it(tmp_path
     after = sheet_rows(path, "Auths")
     changed = {r for r in before if before[r]["Exp Alert Days"] != after[r]["Exp Alert Days"]}
     assert changed == {6, 7}
+
+
+def test_a_bulk_update_over_a_filled_down_formula_is_refused_when_a_save_would_lose_a_picture(
+    tmp_path,
+):
+    """Excel keeps a formula filled down as one shared formula; writing a value over its
+    first cell needs the whole file saved another way, which would lose the picture: the
+    update is refused with the cells named, and the file is left as it was."""
+    path = make_book(tmp_path)
+    end = schema.column_letter(schema.AUTHS.headers.index("End Date") + 1)
+    with zipfile.ZipFile(path) as zf:
+        part = read_package(zf).sheets["Auths"].part
+        xml = zf.read(part)
+    first, second = (
+        re.search(rb'<c r="%s%d"[^>]*?>.*?</c>' % (end.encode(), r), xml) for r in (2, 3)
+    )
+    shared = [
+        re.sub(
+            rb"<v>",
+            rb'<f t="shared" ref="%s2:%s3" si="0">E2+180</f><v>' % (end.encode(), end.encode()),
+            first.group(0),
+        ),
+        re.sub(rb"<v>", rb'<f t="shared" si="0"/><v>', second.group(0)),
+    ]
+    lo_fixtures.set_cells(path, part, {f"{end}2": shared[0], f"{end}3": shared[1]})
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")  # the user's picture
+    before = path.read_bytes()
+    store = FastWorkbookFile(path)
+    sheets = store.read_sheets([s.name for s in schema.SHEETS])
+    raw, _ = records.raw_book(sheets)
+    rows, _ = bulk.select_auth_rows(raw, [bulk.Where(field="payer", values=("Aetna",))])
+    plan = bulk.plan_bulk_update(raw, rows, {"end_date": "12/31/2026"}, "pat", AS_OF)
+    writes = app.plan_writes(sheets, plan, "pat", datetime(2026, 3, 1, 9, 30))
+    with pytest.raises(
+        WorkbookError,
+        match=rf"Auths!{end}2 holds a formula Excel shares .*\({end}2:{end}3\).*paste them as values",
+    ):
+        app.apply_and_refresh(store, sheets, writes, AS_OF, AS_OF, "pat")
+    assert path.read_bytes() == before
