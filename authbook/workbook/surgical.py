@@ -30,11 +30,12 @@ Nothing else of the package changes.
 A value written over a formula cell drops the cell's entry from the calculation chain
 (``xl/calcChain.xml``, which Excel writes for every workbook with formulas and reports as
 damaged when it names a cell without one); a chain left empty is removed with its
-relationship and content type.
+relationship and content type. A value written over the first cell of a shared formula (one
+Excel filled down) gives the group's other cells the formula in full, moved to their places.
 
-What cannot be done this way (a cell holding the master of a shared formula, a package whose
-workbook part is not laid out as Excel writes it) raises ``NeedsFullRewrite``; the caller then
-falls back to the openpyxl adapter.
+What cannot be done this way (a sheet whose rows lack their numbers, a package whose workbook
+part is not laid out as Excel writes it) raises ``NeedsFullRewrite``; the caller then falls
+back to the openpyxl adapter, or refuses when that would lose the user's parts.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from string import ascii_uppercase
 from typing import IO
 from xml.etree import ElementTree
 
+from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
 from openpyxl.utils import get_column_letter, range_boundaries
 
@@ -649,6 +651,13 @@ class SheetRewriter:
         #: ``(spans, first head, last head) -> spans`` of rows with cells appended.
         self._spans: dict[tuple[bytes, bytes, bytes], bytes] = {}
         self.header: dict[int, str] = {}
+        #: Shared formulas whose first cell a value was written over: ``si -> (formula,
+        #: the first cell's reference)``; the other cells of each are written out in full.
+        self._orphans: dict[bytes, tuple[str, str]] = {}
+        self._dependent = re.compile(
+            rb"(<" + p + rb'c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>)<' + p
+            + rb"f\b([^>]*?)(?:/>|></" + p + rb"f>)"
+        )  # fmt: skip
         self.replace = write.rows is not None
         self.old_styles: dict[int, dict[int, int]] = {1: {}, 2: {}}
         self.edits = RowEdits(write)
@@ -731,7 +740,11 @@ class SheetRewriter:
                     if first and self.write.last_row is not None and self.edits.row != 1:
                         self._read_header(data)  # for the Table re-fit, as the row stays
                     first = False
-                    out.write(self._old_styles(data) if self.replace else self._rows(data))
+                    out.write(
+                        self._old_styles(data)
+                        if self.replace
+                        else self._with_formulas(self._rows(data))
+                    )
                 else:
                     self._remaining_rows(out)
                     out.write(data)
@@ -739,7 +752,10 @@ class SheetRewriter:
     def _row_number(self, tag: bytes) -> int:
         m = _ROW_R.search(tag)
         if m is None:
-            raise NeedsFullRewrite(f"{self.sheet.part}: a row without its number")
+            raise NeedsFullRewrite(
+                f"the {self.sheet.name} sheet has a row without its number, which Excel always"
+                " writes (a program other than Excel or LibreOffice saved it)"
+            )
         return int(m.group(1))
 
     def _old_styles(self, data: bytes) -> bytes:
@@ -1257,15 +1273,40 @@ class SheetRewriter:
         return b"".join(out)
 
     def _check_formula(self, inner: bytes, ref: bytes) -> None:
-        f = re.search(rb"<" + self.p + rb"f\b([^>]*)", inner)
+        """A value is about to be written over the formula in ``inner`` (cell ``ref``).
+        When the formula is the first cell of a shared one (a formula Excel filled down or
+        across), the other cells of the group lose their source: they are given the
+        formula in full, moved to their place (``_with_formulas``)."""
+        p = self.p
+        f = re.search(rb"<" + p + rb"f\b([^>]*?)(?:/>|>(.*?)</" + p + rb"f>)", inner, re.S)
         attrs = f.group(1) if f else b""
         if b't="shared"' in attrs and b"ref=" in attrs:
-            cells = re.search(rb'\bref="([^"]*)"', attrs).group(1).decode()
-            raise NeedsFullRewrite(
-                f"{self.sheet.name}!{ref.decode()} holds a formula Excel shares with other cells"
-                f" ({cells}), and AuthBook has a value to write there: clear those cells (or"
-                " paste them as values) and try again"
-            )
+            si = re.search(rb'\bsi="(\d+)"', attrs)
+            if si is None or not f.group(2):
+                raise NeedsFullRewrite(
+                    f"{self.sheet.name}!{ref.decode()} holds a shared formula without its text"
+                )
+            self._orphans[si.group(1)] = (html.unescape(f.group(2).decode()), ref.decode())
+
+    def _with_formulas(self, data: bytes) -> bytes:
+        """``data`` (rows written) with each cell of a shared formula whose first cell was
+        written over given that formula in full, moved to its own place as Excel moves a
+        formula filled down (relative references follow, absolute ones stay)."""
+        if not self._orphans or b"si=" not in data:
+            return data
+        return self._dependent.sub(self._formula_in_full, data)
+
+    def _formula_in_full(self, m: re.Match) -> bytes:
+        attrs = m.group(3)
+        si = re.search(rb'\bsi="(\d+)"', attrs)
+        if b't="shared"' not in attrs or si is None or si.group(1) not in self._orphans:
+            return m.group(0)
+        text, origin = self._orphans[si.group(1)]
+        moved = Translator("=" + text, origin=origin).translate_formula(m.group(2).decode())
+        kept = re.sub(rb'\s+(?:t|si|ref)="[^"]*"', b"", attrs)
+        p = self.p
+        body = html.escape(moved[1:], quote=False).encode()
+        return m.group(1) + b"<" + p + b"f" + kept + b">" + body + b"</" + p + b"f>"
 
     def _new_base(self, col: int, n: int, row_style: int) -> int:
         if self.replace:

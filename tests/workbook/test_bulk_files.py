@@ -22,7 +22,7 @@ from authbook.cli import main
 from authbook.rules import bulk
 from authbook.workbook import records, schema
 from authbook.workbook.fastread import read_package
-from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookError, WorkbookFile
+from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookFile
 from tests.bulk_fixtures import (
     AS_OF,
     audit_log,
@@ -133,41 +133,41 @@ def test_a_sheet_autofilter_without_a_table_is_read_like_excel_saves_it(tmp_path
     assert changed == {6, 7}
 
 
-def test_a_bulk_update_over_a_filled_down_formula_is_refused_when_a_save_would_lose_a_picture(
+def test_a_bulk_update_over_a_filled_down_formula_leaves_the_rows_it_does_not_change_theirs(
     tmp_path,
 ):
-    """Excel keeps a formula filled down as one shared formula; writing a value over its
-    first cell needs the whole file saved another way, which would lose the picture: the
-    update is refused with the cells named, and the file is left as it was."""
+    """Excel keeps a formula filled down as one shared formula (its text in the first cell).
+    A bulk update writing End Dates over the first cells gives the row it does not change
+    the formula in full, moved to its row; the user's picture stays."""
     path = make_book(tmp_path)
-    end = schema.column_letter(schema.AUTHS.headers.index("End Date") + 1)
+    end = schema.column_letter(schema.AUTHS.headers.index("End Date") + 1).encode()
     with zipfile.ZipFile(path) as zf:
         part = read_package(zf).sheets["Auths"].part
         xml = zf.read(part)
-    first, second = (
-        re.search(rb'<c r="%s%d"[^>]*?>.*?</c>' % (end.encode(), r), xml) for r in (2, 3)
-    )
-    shared = [
-        re.sub(
-            rb"<v>",
-            rb'<f t="shared" ref="%s2:%s3" si="0">E2+180</f><v>' % (end.encode(), end.encode()),
-            first.group(0),
-        ),
-        re.sub(rb"<v>", rb'<f t="shared" si="0"/><v>', second.group(0)),
-    ]
-    lo_fixtures.set_cells(path, part, {f"{end}2": shared[0], f"{end}3": shared[1]})
+    cells = {}
+    for r in (2, 3, 4):
+        cell = re.search(rb'<c r="%s%d"[^>]*?>.*?</c>' % (end, r), xml).group(0)
+        shared = (
+            b'<f t="shared" ref="%s2:%s4" si="0">E2+180</f>' % (end, end)
+            if r == 2
+            else (b'<f t="shared" si="0"/>')
+        )
+        cells[f"{end.decode()}{r}"] = cell.replace(b"<v>", shared + b"<v>")
+    lo_fixtures.set_cells(path, part, cells)
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")  # the user's picture
-    before = path.read_bytes()
     store = FastWorkbookFile(path)
     sheets = store.read_sheets([s.name for s in schema.SHEETS])
     raw, _ = records.raw_book(sheets)
     rows, _ = bulk.select_auth_rows(raw, [bulk.Where(field="payer", values=("Aetna",))])
     plan = bulk.plan_bulk_update(raw, rows, {"end_date": "12/31/2026"}, "pat", AS_OF)
+    assert [c.source.row for c in plan.changes if c.field == "end_date"] == [2, 3, 5]
     writes = app.plan_writes(sheets, plan, "pat", datetime(2026, 3, 1, 9, 30))
-    with pytest.raises(
-        WorkbookError,
-        match=rf"Auths!{end}2 holds a formula Excel shares .*\({end}2:{end}3\).*paste them as values",
-    ):
-        app.apply_and_refresh(store, sheets, writes, AS_OF, AS_OF, "pat")
-    assert path.read_bytes() == before
+    app.apply_and_refresh(store, sheets, writes, AS_OF, AS_OF, "pat")
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(part)
+        assert zf.read("xl/media/image1.png") == b"\x89PNG\r\n\x1a\n"
+    assert re.search(rb'<c r="%s4"[^>]*><f>E4\+180</f><v>' % end, xml)
+    assert b"si=" not in xml
+    ws = load_workbook(path)["Auths"]
+    assert [ws[f"{end.decode()}{r}"].value for r in (2, 3)] == [datetime(2026, 12, 31)] * 2

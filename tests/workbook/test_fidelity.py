@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from authbook import app
 from authbook.workbook import schema, surgical, template
 from authbook.workbook.fastread import column_number, read_package, read_sheets
+from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -407,57 +408,100 @@ def test_a_value_written_over_a_formula_takes_it_out_of_the_calculation_chain_on
     assert _user_content(path) == user_before
 
 
-def _shared_formula_in_used_units(path: Path) -> str:
-    """Fill Used Units of rows 2-3 with one formula, as Excel writes a formula filled down
-    (a shared formula: its text in the first cell, the second pointing at it)."""
-    refresh(path)  # Used Units has its cells now
-    used = letter(schema.AUTHS, "Used Units")
-    with __import__("zipfile").ZipFile(path) as zf:
-        auths = read_package(zf).sheets["Auths"].part
-    lo_fixtures.set_cells(
-        path,
-        auths,
-        {
-            f"{used}2": f'<c r="{used}2"><f t="shared" ref="{used}2:{used}3" si="0">1+1</f>'
-            f"<v>2</v></c>".encode(),
-            f"{used}3": f'<c r="{used}3"><f t="shared" si="0"/><v>2</v></c>'.encode(),
-        },
-    )
-    return used
+MY_CALC = len(schema.AUTHS.columns) + 2  # the user's own column, with a formula per row
 
 
-def test_a_refresh_that_would_cost_the_workbook_its_pictures_is_refused_with_the_cell_named(
-    built, tmp_path
+def test_a_value_written_over_the_first_cell_of_a_filled_down_formula_leaves_the_rest_theirs(
+    built, office, tmp_path
 ):
-    """A shared formula in a computed column cannot be replaced cell by cell; a workbook an
-    openpyxl re-save would lose parts of (a picture, a chart, a pivot table) is then left
-    exactly as it was, and the message names the cells to clear."""
+    """Excel keeps a formula filled down as one shared formula: its text in the first cell,
+    the others pointing at it. A value written over the first cell gives each of the others
+    the formula in full, moved to its row, as Excel does when a cell of the group is typed
+    over; nothing else of the workbook changes."""
+    running, uno_python = office
     path = tmp_path / "book.xlsx"
     path.write_bytes(built.read_bytes())
-    used = _shared_formula_in_used_units(path)
+    mine = schema.column_letter(MY_CALC)
+    units = letter(schema.AUTHS, "Allotted Units")
+    with __import__("zipfile").ZipFile(path) as zf:
+        auths = read_package(zf).sheets["Auths"].part
+    rows = range(2, 8)  # the six auths
+
+    def filled_down(name: str, data: bytes) -> bytes:
+        if name != auths:
+            return data
+        for r in rows:
+            shared = (
+                f'<f t="shared" ref="{mine}2:{mine}7" si="0">{units}2*2</f>'
+                if r == 2
+                else '<f t="shared" si="0"/>'
+            )
+            data = re.sub(
+                rf'(<c r="{mine}{r}"[^>]*>)<f aca="false">{units}{r}\*2</f>'.encode(),
+                lambda m, shared=shared: m.group(1) + shared.encode(),
+                data,
+            )
+        return data
+
+    lo_fixtures.rewrite_parts(path, filled_down)
+    assert parts(path)[auths].count(b'si="0"') == 6
+    out = tmp_path / "written.xlsx"
+    surgical.write_sheets(path, out, {"Auths": SheetWrite(cells={(2, MY_CALC): 99})})
+    before, after = parts(path), parts(out)
+    assert {n for n in before if before[n] != after[n]} == {auths}
+    xml = after[auths]
+    assert re.search(rf'<c r="{mine}2"[^>]*><v>99</v></c>'.encode(), xml)
+    for r in rows[1:]:
+        assert re.search(rf'<c r="{mine}{r}"[^>]*><f>{units}{r}\*2</f><v>'.encode(), xml), r
+    assert b"si=" not in xml
+    seen = lo_fixtures.libreoffice_cells(running, uno_python, out, "Auths")["Auths"]
+    assert seen[1][MY_CALC - 1] == {"value": 99, "format": seen[1][MY_CALC - 1]["format"]}
+    for r in rows[1:]:
+        cell = seen[r - 1][MY_CALC - 1]
+        assert cell["formula"] == f"={units}{r}*2"
+        assert cell["value"] == 2 * seen[r - 1][col(schema.AUTHS, "Allotted Units") - 1]["value"]
+
+
+def _rows_without_numbers(path: Path, sheet: str) -> None:
+    """Leave the row numbers out of a sheet, as some programs other than Excel write it."""
+    with __import__("zipfile").ZipFile(path) as zf:
+        part = read_package(zf).sheets[sheet].part
+    lo_fixtures.rewrite_parts(
+        path,
+        lambda name, data: re.sub(rb'(<row) r="\d+"', rb"\1", data) if name == part else data,
+    )
+
+
+def test_a_refresh_that_would_cost_the_workbook_its_pictures_is_refused_with_why(built, tmp_path):
+    """What the surgical writer cannot do (here: a sheet without row numbers) would need the
+    whole file saved another way; a workbook that would lose a picture, a chart or a pivot
+    table by it is left exactly as it was, and the message says why."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(built.read_bytes())
+    _rows_without_numbers(path, "Auths")
     before = path.read_bytes()
     with pytest.raises(WorkbookError) as refused:
         refresh(path)
     message = str(refused.value)
-    assert f"Auths!{used}2 holds a formula Excel shares with other cells ({used}2:{used}3)" in (
-        message
-    )
-    assert "clear those cells (or paste them as values) and try again" in message
+    assert "book.xlsx was not changed: the Auths sheet has a row without its number" in message
     assert "would lose its charts, pictures or pivot tables" in message
     assert path.read_bytes() == before
 
 
-def test_a_workbook_with_nothing_to_lose_is_still_refreshed_past_a_shared_formula(tmp_path):
+def test_a_workbook_with_nothing_to_lose_is_still_refreshed_when_the_writer_cannot(tmp_path):
+    """Only AuthBook's own Dashboard charts would be lost, and it draws them again."""
     path = template.write_new(tmp_path / "book.xlsx", small_practice())
     refresh(path)
-    used = letter(schema.AUTHS, "Used Units")
-    computed = [load_workbook(path)["Auths"][f"{used}{r}"].value for r in (2, 3)]
-    assert 2 not in computed  # the formulas' cached 2 differs: the refresh writes the cells
-    _shared_formula_in_used_units(path)
-    refresh(path)
-    cells = [load_workbook(path)["Auths"][f"{used}{r}"] for r in (2, 3)]
-    assert [c.data_type for c in cells] == ["n", "n"]  # the formulas gone
-    assert [c.value for c in cells] == computed
+    used = col(schema.AUTHS, "Used Units")
+    computed = [c.value for c in next(load_workbook(path)["Auths"].iter_cols(used, used))]
+    assert any(n.startswith("xl/charts/") for n in parts(path))  # the Dashboard's
+    _rows_without_numbers(path, "Auths")
+    refresh(path)  # saved by openpyxl
+    assert [c.value for c in next(load_workbook(path)["Auths"].iter_cols(used, used))] == computed
+    assert any(n.startswith("xl/charts/") for n in parts(path))
+    with __import__("zipfile").ZipFile(path) as zf:
+        auths = zf.read(read_package(zf).sheets["Auths"].part)
+    assert b'<row r="2"' in auths  # written anew, with its numbers
 
 
 def test_a_second_refresh_leaves_every_part_byte_identical(saved, tmp_path):
