@@ -63,7 +63,8 @@ from string import ascii_uppercase
 from typing import IO
 from xml.etree import ElementTree
 
-from openpyxl.formula.translate import Translator
+from openpyxl.formula.tokenizer import TokenizerError
+from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
 from openpyxl.utils import get_column_letter, range_boundaries
 
@@ -1302,7 +1303,13 @@ class SheetRewriter:
         if b't="shared"' not in attrs or si is None or si.group(1) not in self._orphans:
             return m.group(0)
         text, origin = self._orphans[si.group(1)]
-        moved = Translator("=" + text, origin=origin).translate_formula(m.group(2).decode())
+        try:
+            moved = Translator("=" + text, origin=origin).translate_formula(m.group(2).decode())
+        except (TokenizerError, TranslatorError) as exc:
+            raise NeedsFullRewrite(
+                f"{self.sheet.name}!{origin}: its formula, shared with other cells, could not"
+                f" be moved to them ({exc})"
+            ) from None
         kept = re.sub(rb'\s+(?:t|si|ref)="[^"]*"', b"", attrs)
         p = self.p
         body = html.escape(moved[1:], quote=False).encode()

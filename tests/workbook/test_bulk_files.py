@@ -20,8 +20,9 @@ from openpyxl.worksheet.filters import FilterColumn, Filters
 from authbook import app
 from authbook.cli import main
 from authbook.rules import bulk
-from authbook.workbook import records, schema
+from authbook.workbook import records, schema, surgical
 from authbook.workbook.fastread import read_package
+from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookFile
 from tests.bulk_fixtures import (
     AS_OF,
@@ -171,3 +172,23 @@ def test_a_bulk_update_over_a_filled_down_formula_leaves_the_rows_it_does_not_ch
     assert b"si=" not in xml
     ws = load_workbook(path)["Auths"]
     assert [ws[f"{end.decode()}{r}"].value for r in (2, 3)] == [datetime(2026, 12, 31)] * 2
+
+
+def test_a_shared_formula_that_cannot_be_moved_asks_for_the_file_saved_another_way(tmp_path):
+    path = make_book(tmp_path)
+    col = schema.AUTHS.headers.index("End Date") + 1
+    end = schema.column_letter(col).encode()
+    with zipfile.ZipFile(path) as zf:
+        part = read_package(zf).sheets["Auths"].part
+        xml = zf.read(part)
+    broken = b'<f t="shared" ref="%s2:%s3" si="0">"no end quote</f>' % (end, end)
+    cells = {}
+    for r, f in ((2, broken), (3, b'<f t="shared" si="0"/>')):
+        cell = re.search(rb'<c r="%s%d"[^>]*?>.*?</c>' % (end, r), xml).group(0)
+        cells[f"{end.decode()}{r}"] = cell.replace(b"<v>", f + b"<v>")
+    lo_fixtures.set_cells(path, part, cells)
+    with pytest.raises(surgical.NeedsFullRewrite, match=rf"Auths!{end.decode()}2: its formula"):
+        surgical.write_sheets(
+            path, tmp_path / "out.xlsx", {"Auths": SheetWrite(cells={(2, col): 5})}
+        )
+    assert not (tmp_path / "out.xlsx").exists()
