@@ -259,6 +259,7 @@ def record_writes_later(
         expected_rows=len(read.rows),
         last_row=_last_row(read),
         number_formats=_formats(spec, positions),
+        columns=frozenset(i + 1 for i in indexes),
     )
 
 

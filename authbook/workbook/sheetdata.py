@@ -115,7 +115,9 @@ class SheetWriteLater(SheetWrite):
     the first time they are looked at, and kept; ``last_row`` and ``number_formats`` are
     known at once. ``expected_rows``: about how many rows it sets cells in, enough to tell
     whether the sheet is worth a second process (``surgical.start_sheet``), which then works
-    the cells out itself while this one goes on."""
+    the cells out itself while this one goes on. ``columns``: the columns (1-based) it can
+    set cells in, if known: a cell elsewhere is known not to be set without working the
+    cells out."""
 
     def __init__(
         self,
@@ -123,9 +125,11 @@ class SheetWriteLater(SheetWrite):
         expected_rows: int,
         last_row: int | None = None,
         number_formats: dict[int, str] | None = None,
+        columns: frozenset[int] | None = None,
     ) -> None:
         self._make, self._made = make, None
         self.expected_rows = expected_rows
+        self.columns = columns
         self.rows = None
         self.last_row = last_row
         self.number_formats = {} if number_formats is None else number_formats

@@ -1466,7 +1466,10 @@ def _mend_calc_chain(zin, package, writes: dict[str, SheetWrite], replaced: dict
             return False
         if write.rows is not None:  # the sheet's cells all replaced
             return True
-        return (int(ref.group(2)), column_number(ref.group(1))) in write.cells
+        column = column_number(ref.group(1))
+        if column not in (getattr(write, "columns", None) or (column,)):
+            return False  # not one of the columns a write worked out later sets
+        return (int(ref.group(2)), column) in write.cells
 
     chain = zin.read(part)
     kept = _chain_without(chain, overwritten)

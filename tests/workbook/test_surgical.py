@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from authbook.workbook import surgical
 from authbook.workbook.fastread import read_sheets
-from authbook.workbook.sheetdata import SheetWrite
+from authbook.workbook.sheetdata import SheetWrite, SheetWriteLater
 from authbook.workbook.surgical import NeedsFullRewrite, write_sheets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -351,3 +351,50 @@ def test_the_calculation_chain_loses_exactly_the_cells_written_over(entries, dat
             sheet = int(named.group(1)) if named else sheet
             read.append((sheet, int(re.search(rb'r="B(\d+)"', tag).group(1))))
         assert read == left
+
+
+def test_the_calculation_chain_is_mended_without_working_out_cells_a_write_cannot_set(tmp_path):
+    """A first refresh's Notes cells are worked out in the child process that writes them;
+    a chain naming a Notes formula outside the columns the write fills must not make this
+    process work them all out just to find the cell is not among them."""
+    from tests.bulk_fixtures import make_book
+
+    path = make_book(tmp_path)
+    chain = (
+        b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<c r="G2" i="3"/><c r="E2"/></calcChain>'
+    )
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/calcChain.xml", chain)
+
+    def relationship(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            rel = (
+                b'<Relationship Id="rIdChain" Target="calcChain.xml" Type="http://schemas.'
+                b'openxmlformats.org/officeDocument/2006/relationships/calcChain"/>'
+            )
+            return data.replace(b"</Relationships>", rel + b"</Relationships>")
+        return data
+
+    lo_fixtures.rewrite_parts(path, relationship)
+    worked_out = []
+
+    def make():
+        worked_out.append(True)
+        return SheetWrite(cells={(2, 5): "OK"})
+
+    with zipfile.ZipFile(path) as zin:
+        package = surgical.read_package(zin)
+        sheet_ids = re.findall(
+            rb'<sheet name="([^"]+)" sheetId="(\d+)"', zin.read("xl/workbook.xml")
+        )
+        assert (b"Notes", b"3") in sheet_ids
+        later = SheetWriteLater(make, expected_rows=1, columns=frozenset({6}))
+        replaced = {}
+        assert surgical._mend_calc_chain(zin, package, {"Notes": later}, replaced) == set()
+        assert replaced == {} and not worked_out  # G2 and E2: not in column 6
+        later = SheetWriteLater(make, expected_rows=1, columns=frozenset({5}))
+        surgical._mend_calc_chain(zin, package, {"Notes": later}, replaced)
+        assert worked_out and replaced["xl/calcChain.xml"].endswith(
+            b'<c r="G2" i="3"/></calcChain>'
+        )
