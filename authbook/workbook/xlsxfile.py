@@ -364,9 +364,19 @@ FRAGILE_PARTS = (
 )
 
 
+def _fragile_parts_in(package: zipfile.ZipFile, kept: set[str] | frozenset = frozenset()) -> bool:
+    """Whether ``package`` holds a ``FRAGILE_PARTS`` part other than those in ``kept``.
+    Comments' legacy drawings (.vml) do not count: openpyxl writes those again."""
+    return any(
+        part.startswith(FRAGILE_PARTS) and not part.endswith((".vml", ".rels")) and part not in kept
+        for part in package.namelist()
+    )
+
+
 def user_parts_openpyxl_would_drop(path) -> bool:
     """``openpyxl_would_drop``, leaving out the Dashboard sheet's own charts (and their
-    drawing): AuthBook draws those again after a save that lost them."""
+    drawing): AuthBook draws those again after a save that lost them. A refresh the
+    surgical writer cannot make is refused when this is true."""
     from authbook.workbook.fastread import _relationships, read_package
 
     with zipfile.ZipFile(path) as package:
@@ -377,25 +387,15 @@ def user_parts_openpyxl_would_drop(path) -> bool:
             if part not in redrawn:
                 redrawn.add(part)
                 todo.extend(target for _, target in _relationships(package, part).values())
-        return any(
-            part.startswith(FRAGILE_PARTS)
-            and not part.endswith((".vml", ".rels"))
-            and part not in redrawn
-            for part in package.namelist()
-        )
+        return _fragile_parts_in(package, redrawn)
 
 
 def openpyxl_would_drop(path) -> bool:
     """True when the workbook holds parts an openpyxl re-save could lose (charts, pictures,
-    pivot tables, slicers, embedded objects, custom XML). Such a workbook is never saved by
-    openpyxl: a refresh the surgical writer cannot make is refused, and the Dashboard keeps
-    values only (its charts are never drawn at the price of the user's own parts).
-    Comments' legacy drawings (.vml) do not count: openpyxl writes those again."""
+    pivot tables, slicers, embedded objects, custom XML). Such a workbook keeps a Dashboard
+    of values only: its charts are never drawn at the price of the user's own parts."""
     with zipfile.ZipFile(path) as package:
-        return any(
-            part.startswith(FRAGILE_PARTS) and not part.endswith((".vml", ".rels"))
-            for part in package.namelist()
-        )
+        return _fragile_parts_in(package)
 
 
 class FastWorkbookFile(WorkbookFile):

@@ -122,6 +122,29 @@ def rewrite_parts(path: Path, change) -> None:
     tmp.replace(path)
 
 
+CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
+CALC_CHAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
+
+
+def with_calc_chain(path: Path, entries: bytes) -> None:
+    """Give the package the calculation chain Excel writes for a workbook with formulas
+    (``entries``: its ``<c .../>`` elements), with its relationship and content type."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "[Content_Types].xml":
+            override = f'<Override PartName="/xl/calcChain.xml" ContentType="{CALC_CHAIN_TYPE}"/>'
+            return data.replace(b"</Types>", override.encode() + b"</Types>")
+        if name == "xl/_rels/workbook.xml.rels":
+            rel = f'<Relationship Id="rIdChain" Type="{CALC_CHAIN_REL}" Target="calcChain.xml"/>'
+            return data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+        return data
+
+    rewrite_parts(path, change)
+    chain = b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/calcChain.xml", chain + entries + b"</calcChain>")
+
+
 def set_cells(path: Path, part: str, cells: dict[str, bytes]) -> None:
     """Replace whole ``<c>`` elements of ``part``, as another program would have written them."""
 

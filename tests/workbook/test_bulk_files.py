@@ -134,6 +134,27 @@ def test_a_sheet_autofilter_without_a_table_is_read_like_excel_saves_it(tmp_path
     assert changed == {6, 7}
 
 
+END_DATE = schema.AUTHS.headers.index("End Date") + 1
+
+
+def _filled_down(path, formula: bytes, last_row: int) -> str:
+    """Put ``formula`` (of row 2) in End Date rows 2 to ``last_row`` as Excel keeps a formula
+    filled down: one shared formula, its text in the first cell, the cached values kept.
+    Returns the Auths sheet's part."""
+    end = schema.column_letter(END_DATE).encode()
+    with zipfile.ZipFile(path) as zf:
+        part = read_package(zf).sheets["Auths"].part
+        xml = zf.read(part)
+    first = b'<f t="shared" ref="%s2:%s%d" si="0">%s</f>' % (end, end, last_row, formula)
+    cells = {}
+    for r in range(2, last_row + 1):
+        cell = re.search(rb'<c r="%s%d"[^>]*?>.*?</c>' % (end, r), xml).group(0)
+        shared = first if r == 2 else b'<f t="shared" si="0"/>'
+        cells[f"{end.decode()}{r}"] = cell.replace(b"<v>", shared + b"<v>")
+    lo_fixtures.set_cells(path, part, cells)
+    return part
+
+
 def test_a_bulk_update_over_a_filled_down_formula_leaves_the_rows_it_does_not_change_theirs(
     tmp_path,
 ):
@@ -141,20 +162,8 @@ def test_a_bulk_update_over_a_filled_down_formula_leaves_the_rows_it_does_not_ch
     A bulk update writing End Dates over the first cells gives the row it does not change
     the formula in full, moved to its row; the user's picture stays."""
     path = make_book(tmp_path)
-    end = schema.column_letter(schema.AUTHS.headers.index("End Date") + 1).encode()
-    with zipfile.ZipFile(path) as zf:
-        part = read_package(zf).sheets["Auths"].part
-        xml = zf.read(part)
-    cells = {}
-    for r in (2, 3, 4):
-        cell = re.search(rb'<c r="%s%d"[^>]*?>.*?</c>' % (end, r), xml).group(0)
-        shared = (
-            b'<f t="shared" ref="%s2:%s4" si="0">E2+180</f>' % (end, end)
-            if r == 2
-            else (b'<f t="shared" si="0"/>')
-        )
-        cells[f"{end.decode()}{r}"] = cell.replace(b"<v>", shared + b"<v>")
-    lo_fixtures.set_cells(path, part, cells)
+    end = schema.column_letter(END_DATE).encode()
+    part = _filled_down(path, b"E2+180", last_row=4)
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")  # the user's picture
     store = FastWorkbookFile(path)
@@ -176,19 +185,10 @@ def test_a_bulk_update_over_a_filled_down_formula_leaves_the_rows_it_does_not_ch
 
 def test_a_shared_formula_that_cannot_be_moved_asks_for_the_file_saved_another_way(tmp_path):
     path = make_book(tmp_path)
-    col = schema.AUTHS.headers.index("End Date") + 1
-    end = schema.column_letter(col).encode()
-    with zipfile.ZipFile(path) as zf:
-        part = read_package(zf).sheets["Auths"].part
-        xml = zf.read(part)
-    broken = b'<f t="shared" ref="%s2:%s3" si="0">"no end quote</f>' % (end, end)
-    cells = {}
-    for r, f in ((2, broken), (3, b'<f t="shared" si="0"/>')):
-        cell = re.search(rb'<c r="%s%d"[^>]*?>.*?</c>' % (end, r), xml).group(0)
-        cells[f"{end.decode()}{r}"] = cell.replace(b"<v>", f + b"<v>")
-    lo_fixtures.set_cells(path, part, cells)
+    end = schema.column_letter(END_DATE).encode()
+    _filled_down(path, b'"no end quote', last_row=3)
     with pytest.raises(surgical.NeedsFullRewrite, match=rf"Auths!{end.decode()}2: its formula"):
         surgical.write_sheets(
-            path, tmp_path / "out.xlsx", {"Auths": SheetWrite(cells={(2, col): 5})}
+            path, tmp_path / "out.xlsx", {"Auths": SheetWrite(cells={(2, END_DATE): 5})}
         )
     assert not (tmp_path / "out.xlsx").exists()

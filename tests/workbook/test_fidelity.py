@@ -341,28 +341,6 @@ def test_a_sheet_excel_wrote_keeps_its_namespaces_and_every_rows_attributes(buil
     assert any(after[n] != before[n] for n in tables)  # some were re-fitted
 
 
-CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
-CALC_CHAIN_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
-
-
-def _with_calc_chain(path: Path, entries: bytes) -> None:
-    """Give the package the calculation chain Excel writes for a workbook with formulas."""
-
-    def change(name: str, data: bytes) -> bytes:
-        if name == "[Content_Types].xml":
-            override = f'<Override PartName="/xl/calcChain.xml" ContentType="{CALC_CHAIN_TYPE}"/>'
-            return data.replace(b"</Types>", override.encode() + b"</Types>")
-        if name == "xl/_rels/workbook.xml.rels":
-            rel = f'<Relationship Id="rIdChain" Type="{CALC_CHAIN_REL}" Target="calcChain.xml"/>'
-            return data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
-        return data
-
-    lo_fixtures.rewrite_parts(path, change)
-    chain = b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    with __import__("zipfile").ZipFile(path, "a") as zf:
-        zf.writestr("xl/calcChain.xml", chain + entries + b"</calcChain>")
-
-
 @pytest.mark.parametrize("left", ["other formulas left", "none left"])
 def test_a_value_written_over_a_formula_takes_it_out_of_the_calculation_chain_only(
     built, tmp_path, left
@@ -383,7 +361,7 @@ def test_a_value_written_over_a_formula_takes_it_out_of_the_calculation_chain_on
     mine = letter(schema.AUTHS, "Allotted Units")
     users = [f'<c r="{schema.column_letter(len(schema.AUTHS.columns) + 2)}{r}"/>' for r in (2, 3)]
     others = "".join(users).encode() if left == "other formulas left" else b""
-    _with_calc_chain(path, f'<c r="{used}2" i="2"/>'.encode() + others)
+    lo_fixtures.with_calc_chain(path, f'<c r="{used}2" i="2"/>'.encode() + others)
     before = parts(path)
     user_before = _user_content(path)
     refresh(path)

@@ -360,23 +360,7 @@ def test_the_calculation_chain_is_mended_without_working_out_cells_a_write_canno
     from tests.bulk_fixtures import make_book
 
     path = make_book(tmp_path)
-    chain = (
-        b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        b'<c r="G2" i="3"/><c r="E2"/></calcChain>'
-    )
-    with zipfile.ZipFile(path, "a") as zf:
-        zf.writestr("xl/calcChain.xml", chain)
-
-    def relationship(name: str, data: bytes) -> bytes:
-        if name == "xl/_rels/workbook.xml.rels":
-            rel = (
-                b'<Relationship Id="rIdChain" Target="calcChain.xml" Type="http://schemas.'
-                b'openxmlformats.org/officeDocument/2006/relationships/calcChain"/>'
-            )
-            return data.replace(b"</Relationships>", rel + b"</Relationships>")
-        return data
-
-    lo_fixtures.rewrite_parts(path, relationship)
+    lo_fixtures.with_calc_chain(path, b'<c r="G2" i="3"/><c r="E2"/>')
     worked_out = []
 
     def make():
