@@ -239,8 +239,42 @@ def record_writes(
             cells = _cells_of_empty_columns(indexes, current, rows, columns)
             if cells is None:
                 cells = _changed_cells(indexes, current, rows, columns)
+        cells = _over_formulas(cells, read.rows, indexes, rows, columns)
     formats = _formats(spec, positions)
     return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
+
+
+def _over_formulas(cells: Mapping, read, indexes, rows, columns) -> Mapping:
+    """``cells`` with, in addition, the value for every cell of the columns of ``indexes``
+    (0-based) that holds a formula on a row of ``rows``, even where the formula's last
+    result equals the value (the spreadsheet would recalculate it to something else):
+    a column AuthBook fills holds its values only."""
+    wanted = frozenset(i + 1 for i in indexes)
+    if isinstance(read, ColumnRows):
+        marks = read.formulas.items()
+    else:
+        marks = ((r.row, r.formulas) for r in read if r.formulas)
+    hits: dict[frozenset, frozenset] = {}  # rows mostly share their sets of formula columns
+    marked = []
+    for row, cols in marks:
+        hit = hits.get(cols)
+        if hit is None:
+            hit = hits[cols] = cols & wanted
+        if hit:
+            marked.append((row, hit))
+    if not marked:
+        return cells
+    at = {row: position for position, row in enumerate(rows)}
+    column_of = {index + 1: column for index, column in zip(indexes, columns)}
+    over = {
+        (row, col): column_of[col][at[row]]
+        for row, cols in marked
+        if row in at  # a row with no status is left as it is
+        for col in cols
+    }
+    if isinstance(cells, CellColumns) and None not in over.values():
+        return cells  # (a first refresh) it sets every cell with a value already
+    return dict(sorted({**cells, **over}.items()))
 
 
 def record_writes_later(

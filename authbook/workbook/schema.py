@@ -418,6 +418,23 @@ def _map_headers(spec: Sheet, headers: tuple[str, ...]) -> tuple[tuple[str, int]
     return tuple(found.items())
 
 
+def values_only(sheet_name: str, header: object) -> bool:
+    """Whether AuthBook writes values into the column of ``header`` on sheet ``sheet_name``
+    (a computed column, or any column of a generated sheet), so that the column cannot stay
+    a calculated column of an Excel Table: Excel would fill its formula into new rows and
+    flag every value AuthBook wrote as an exception to it."""
+    spec = BY_NAME.get(sheet_name)
+    if spec is None:
+        return False
+    return header_key(header) in _values_only_keys(spec)
+
+
+@lru_cache(maxsize=64)
+def _values_only_keys(spec: Sheet) -> frozenset[str]:
+    columns = spec.columns if spec.generated else spec.computed
+    return frozenset(header_key(c.header) for c in columns)
+
+
 def column_letter(index: int) -> str:
     """1-based column number -> Excel letters (1 -> A, 27 -> AA)."""
     letters = ""

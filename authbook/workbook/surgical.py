@@ -68,7 +68,7 @@ from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from authbook.workbook import deflate
+from authbook.workbook import deflate, schema
 from authbook.workbook.fastread import (
     MAIN_NS,
     REL_NS,
@@ -1361,8 +1361,13 @@ def _header_from_rows(write: SheetWrite) -> dict[int, str]:
 # --- tables ------------------------------------------------------------------------------
 
 
-def refit_table(xml: bytes, names: list[str] | None, last_row: int) -> bytes:
-    """A Table part fitted to end at ``last_row`` and, given ``names``, to those columns."""
+def refit_table(xml: bytes, names: list[str] | None, last_row: int, values_only=None) -> bytes:
+    """A Table part fitted to end at ``last_row`` and, given ``names``, to those columns.
+
+    ``values_only(name)``: whether the writer puts values into the column ``name`` (say,
+    ``schema.values_only`` for the sheet); such a column loses its calculated-column formula
+    (Excel's ``calculatedColumnFormula``, which Excel would fill into new rows and flag
+    every value against). Every other column is kept as it is."""
     root = re.search(rb"<(\w+:)?table\b[^>]*>", xml)
     if root is None:
         return xml
@@ -1390,7 +1395,35 @@ def refit_table(xml: bytes, names: list[str] | None, last_row: int) -> bytes:
         out = out[: auto.start(1)] + filter_ref + out[auto.end(1) :]
     if names:
         out = _refit_columns(out, p, names)
+    if values_only is not None and b"calculatedColumnFormula" in out:
+        out = _without_calculated_formulas(out, p, values_only)
     return out
+
+
+def _without_calculated_formulas(xml: bytes, p: bytes, values_only) -> bytes:
+    """``xml`` (a Table part) with the calculated-column formula of each column whose name
+    ``values_only`` answers True for taken out."""
+    column = re.compile(
+        rb"<" + p + rb"tableColumn\b([^>]*?)(?<!/)>(.*?)</" + p + rb"tableColumn>", re.S
+    )
+    formula = re.compile(
+        rb"<" + p + rb"calculatedColumnFormula\b[^>]*?(?:/>|>.*?</" + p
+        + rb"calculatedColumnFormula>)",
+        re.S,
+    )  # fmt: skip
+
+    def plain(m: re.Match) -> bytes:
+        name = re.search(rb'\bname="([^"]*)"', m.group(1))
+        if name is None or not values_only(html.unescape(name.group(1).decode("utf-8"))):
+            return m.group(0)
+        inner = formula.sub(b"", m.group(2))
+        if inner == m.group(2):
+            return m.group(0)
+        if not inner.strip():
+            return b"<" + p + b"tableColumn" + m.group(1) + b"/>"
+        return b"<" + p + b"tableColumn" + m.group(1) + b">" + inner + b"</" + p + b"tableColumn>"
+
+    return column.sub(plain, xml)
 
 
 def _refit_columns(xml: bytes, p: bytes, names: list[str]) -> bytes:
@@ -2126,7 +2159,8 @@ def _refit(zin, table: TablePart, rewriter: SheetRewriter, write: SheetWrite, re
         rewriter.header = _read_sheet_header(zin, rewriter)
     names = rewriter.header_names(min_col) or None
     old = zin.read(table.part)
-    new = refit_table(old, names, write.last_row)
+    sheet = rewriter.sheet.name
+    new = refit_table(old, names, write.last_row, lambda name: schema.values_only(sheet, name))
     if new != old:
         replaced[table.part] = new
 

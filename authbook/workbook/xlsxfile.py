@@ -254,7 +254,8 @@ def _replace_content(ws, rows: list[list[object]], number_formats: dict[int, str
 def refit_table(ws, last_row: int) -> None:
     """Fit the sheet's Table (and its AutoFilter) to the header's columns and ``last_row``.
 
-    A Table keeps at least one data row, as Excel requires.
+    A Table keeps at least one data row, as Excel requires. A column AuthBook writes values
+    into (``schema.values_only``) stops being a calculated column.
     """
     if not ws.tables:
         return
@@ -283,6 +284,9 @@ def refit_table(ws, last_row: int) -> None:
             column.id = i
             columns.append(column)
         table.tableColumns = columns
+    for column in table.tableColumns:
+        if column.calculatedColumnFormula is not None and schema.values_only(ws.title, column.name):
+            column.calculatedColumnFormula = None  # AuthBook's values, not a formula's
     table.ref = ref
     if table.autoFilter is not None:
         table.autoFilter.ref = ref

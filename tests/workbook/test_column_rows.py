@@ -43,12 +43,13 @@ def sheets(draw):
     return numbers, grid
 
 
-def _both(numbers, grid) -> tuple[SheetRead, SheetRead]:
-    by_rows = SheetRead(
-        "Notes", list(HEADERS), [RowRead(n, list(v)) for n, v in zip(numbers, grid)]
-    )
+def _both(numbers, grid, formulas=None) -> tuple[SheetRead, SheetRead]:
+    """The sheet read row by row and by column (``formulas``: row -> its formula columns)."""
+    formulas = formulas or {}
+    rows = [RowRead(n, list(v), formulas.get(n, frozenset())) for n, v in zip(numbers, grid)]
+    by_rows = SheetRead("Notes", list(HEADERS), rows)
     columns = [list(c) for c in zip(*grid)] if grid else [[] for _ in HEADERS]
-    by_columns = SheetRead("Notes", list(HEADERS), ColumnRows(list(numbers), columns))
+    by_columns = SheetRead("Notes", list(HEADERS), ColumnRows(list(numbers), columns, formulas))
     return by_rows, by_columns
 
 
@@ -162,3 +163,47 @@ def test_the_largest_sheet_read_by_column_reads_as_openpyxl_reads_it(monkeypatch
     assert by_column["Notes"] == _normal(by_row["Notes"])
     assert any(r.formulas for r in by_column["Notes"].rows)
     assert 11 not in by_column["Notes"].rows.numbers  # a blank row
+
+
+@settings(max_examples=150, deadline=None)
+@given(sheets(), st.data())
+def test_a_computed_cell_holding_a_formula_gets_the_value_even_where_its_result_equals_it(
+    sheet, data
+):
+    """A formula typed into a computed column would be recalculated by the spreadsheet to
+    something else: the refresh writes its value over it even where the formula's last
+    result is that value. A formula in an input column, or on a row with no status, stays."""
+    numbers, grid = sheet
+    at = {n: HEADERS.index(schema.NOTES.by_field[n].header) for n in records.NOTE_COMPUTED}
+    name_of = {index + 1: name for name, index in at.items()}
+    computed_cols = sorted(name_of)
+    first = data.draw(st.booleans())  # a first refresh: the formulas' results all empty
+    if first:
+        rows = list(numbers)
+        grid = [row[:9] + [None] * COMPUTED + ["mine"] for row in grid]
+    else:
+        rows = sorted(data.draw(st.sets(st.sampled_from(numbers)))) if numbers else []
+    found = [NoteStatus(source=Source(sheet="Notes", row=n), **data.draw(statuses)) for n in rows]
+    by_number = dict(zip(numbers, grid))
+    for status in [] if first else found:  # the sheet holds what the statuses write
+        for name, index in at.items():
+            value = getattr(status, name)
+            by_number[status.source.row][index] = (
+                ("Y" if value else "N") if type(value) is bool else value
+            )
+    formulas = {}
+    for n in numbers:
+        marked = data.draw(st.sets(st.sampled_from([1, *computed_cols])))
+        if marked:
+            formulas[n] = frozenset(marked)
+    expected = {}
+    for status in found:
+        row = status.source.row
+        for col in computed_cols:
+            value = getattr(status, name_of[col])
+            if col in formulas.get(row, ()) or (first and value is not None):
+                expected[(row, col)] = ("Y" if value else "N") if type(value) is bool else value
+    for read in _both(numbers, grid, formulas):
+        write = records.record_writes(schema.NOTES, read, found, records.NOTE_COMPUTED)
+        assert dict(write.cells.items()) == expected
+        assert list(write.cells) == sorted(write.cells)

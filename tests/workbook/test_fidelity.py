@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import time
+import zipfile
 import zlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from authbook import app
 from authbook.workbook import schema, surgical, template
 from authbook.workbook.fastread import column_number, read_package, read_sheets
 from authbook.workbook.sheetdata import SheetWrite
-from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError
+from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lo_fixtures  # noqa: E402
@@ -438,6 +439,94 @@ def test_a_value_written_over_the_first_cell_of_a_filled_down_formula_leaves_the
         cell = seen[r - 1][MY_CALC - 1]
         assert cell["formula"] == f"={units}{r}*2"
         assert cell["value"] == 2 * seen[r - 1][col(schema.AUTHS, "Allotted Units") - 1]["value"]
+
+
+def _calculated(table: bytes) -> dict[str, bytes]:
+    """Column name -> its calculated-column formula, in a Table part."""
+    found = re.findall(
+        rb'<tableColumn [^>]*?name="([^"]*)"[^>]*>\s*<calculatedColumnFormula>([^<]*)<', table
+    )
+    return {name.decode(): formula for name, formula in found}
+
+
+def _as_calculated_columns(path: Path, formulas: dict[str, tuple[str, int]]) -> tuple[str, str]:
+    """Make the Auths Table's columns of ``formulas`` (header -> formula, its cached result)
+    calculated columns, as Excel does when a formula is typed into one of their cells: the
+    formula on the Table column, and in every data cell with its result. The parts of the
+    sheet and Table."""
+    with zipfile.ZipFile(path) as zf:
+        sheet = read_package(zf).sheets["Auths"]
+    table = sheet.tables[0].part
+    rows = range(2, 8)  # the six auths
+
+    def calculated(name: str, data: bytes) -> bytes:
+        for header, (formula, result) in formulas.items():
+            if name == table:
+                data, found = re.subn(
+                    rf'(<tableColumn [^>]*?name="{header}"[^>]*?)/>'.encode(),
+                    rf"\1><calculatedColumnFormula>{formula}</calculatedColumnFormula>"
+                    "</tableColumn>".encode(),
+                    data,
+                )
+                assert found == 1, header
+            elif name == sheet.part:
+                at = letter(schema.AUTHS, header)
+                for r in rows:
+                    cell = f'<c r="{at}{r}"><f>{formula}</f><v>{result}</v></c>'.encode()
+                    data, found = re.subn(
+                        rf'<c r="{at}{r}"(?:[^>]*/>|[^>]*>.*?</c>)'.encode(), cell, data
+                    )
+                    assert found == 1, (header, r)
+        return data
+
+    lo_fixtures.rewrite_parts(path, calculated)
+    return sheet.part, table
+
+
+@pytest.mark.parametrize("adapter", [FastWorkbookFile, WorkbookFile])
+def test_a_computed_column_made_a_calculated_column_gets_values_and_stops_being_one(
+    built, office, tmp_path, adapter
+):
+    """A formula typed into a computed column of the Auths Table makes it, in Excel, a
+    calculated column: Excel fills its formula into new rows and flags every cell that
+    differs. A refresh writes AuthBook's values over the cells and takes the formula off
+    the column; a calculated column of the user's own keeps its formula, and its cells
+    theirs. A second refresh changes nothing. The same with the openpyxl adapter (the
+    fallback when the surgical writer cannot)."""
+    running, uno_python = office
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(built.read_bytes())
+    lo_fixtures.rewrite_parts(path, as_excel_writes_it)
+    refresh(path)  # Used Units has its cells now
+    used = "Auths[[#This Row],[Allotted Units]]-1"
+    mine = "Auths[[#This Row],[Start Date]]+180"
+    end = 46023 + 180  # 1/1/2026 + 180
+    sheet, table = _as_calculated_columns(path, {"Used Units": (used, 0), "End Date": (mine, end)})
+    before = parts(path)
+    assert _calculated(before[table]) == {
+        "Used Units": used.encode(),
+        "End Date": mine.encode(),
+    }
+    app.refresh_store(adapter(path), TODAY, user="tester")
+    after = parts(path)
+    with zipfile.ZipFile(path) as zf:
+        table_now = read_package(zf).sheets["Auths"].tables[0].part  # openpyxl renames it
+    assert _calculated(after[table_now]) == {"End Date": mine.encode()}
+    if adapter is FastWorkbookFile:  # nothing else of the Table changed
+        gone = f"><calculatedColumnFormula>{used}</calculatedColumnFormula></tableColumn>"
+        assert after[table] == before[table].replace(gone.encode(), b"/>")
+    at = col(schema.AUTHS, "Used Units")
+    ours = {r.row: r for r in read_sheets(path, ["Auths"])["Auths"].rows}
+    seen = lo_fixtures.libreoffice_cells(running, uno_python, path, "Auths")["Auths"]
+    level = col(schema.AUTHS, "End Date")
+    for r in range(2, 8):
+        assert at not in ours[r].formulas and level in ours[r].formulas, r
+        assert seen[r - 1][at - 1]["value"] == ours[r].values[at - 1], r
+        assert seen[r - 1][level - 1]["formula"].startswith("="), r
+    assert any(ours[r].values[at - 1] for r in range(2, 8))  # not the cached results
+    if adapter is FastWorkbookFile:  # (openpyxl keeps no formula's last result)
+        refresh(path)
+        assert parts(path) == after
 
 
 def _rows_without_numbers(path: Path, sheet: str) -> None:
