@@ -314,6 +314,8 @@ def apply_and_refresh(
     result = refresh(raw, today=today, as_of=as_of)
     computed = Computed(patched, result, structure + result.problems)
     now = now or datetime.now().replace(microsecond=0)
+    from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
+
     store.apply(merge_writes(writes, refresh_writes(computed, current_user(user), today, now)))
-    store.save()
+    app_billing.save_with_dashboard(store, computed)
     return computed

@@ -13,7 +13,7 @@ from authbook.rules.renewals import renewal_of
 from authbook.rules.values import name_key
 from authbook.workbook import billingrows, schema
 from authbook.workbook.sheetdata import SheetWrite
-from authbook.workbook.xlsxfile import RefreshLock, WorkbookFile
+from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
 RENEW_ACTION = "renew"
 
@@ -164,8 +164,7 @@ def renew_store(
             audit_records(records, first, user, datetime.now().replace(microsecond=0)),
             formats={"timestamp": getattr(schema, "TIMESTAMP_FORMAT", "yyyy-mm-dd hh:mm:ss")},
         )
-    store.apply(writes)
-    return new_numbers, app.refresh_store(store, today, user=user)
+    return new_numbers, app.apply_and_refresh(store, sheets, writes, today, user=user)
 
 
 def audit_records(records, first_row: int, user: str, now: datetime) -> list[dict[str, object]]:
@@ -197,4 +196,4 @@ def renew_file(path: Path | str, numbers: list[str], today: date, **options):
     """``renew_store`` on a workbook file: atomic save, ``.bak`` kept, concurrent runs refused."""
     path = Path(path)
     with RefreshLock(path):
-        return renew_store(WorkbookFile(path), numbers, today, **options)
+        return renew_store(FastWorkbookFile(path), numbers, today, **options)

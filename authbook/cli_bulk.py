@@ -158,9 +158,9 @@ def _finish(path, store, sheets, plan, args, what: str) -> int:
 
 def _open(path: Path):
     from authbook.workbook import records, schema
-    from authbook.workbook.xlsxfile import WorkbookFile
+    from authbook.workbook.xlsxfile import FastWorkbookFile
 
-    store = WorkbookFile(path)
+    store = FastWorkbookFile(path)
     sheets = store.read_sheets([s.name for s in schema.SHEETS])
     raw, _ = records.raw_book(sheets)
     if schema.AUTHS.name not in sheets:

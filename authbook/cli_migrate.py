@@ -300,7 +300,7 @@ def build_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, 
 def cmd_import(args) -> int:
     from authbook import app
     from authbook.workbook import importrows, records, schema, sources
-    from authbook.workbook.xlsxfile import RefreshLock, WorkbookFile
+    from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
     cli = _cli()
     src, into = Path(args.src), Path(args.into)
@@ -325,7 +325,7 @@ def cmd_import(args) -> int:
         raise cli.UsageError(f"mapping file {Path(args.map).name}: {wrong}")
     user = app.current_user(args.user)
     with RefreshLock(into):
-        store = WorkbookFile(into)
+        store = FastWorkbookFile(into)
         sheets = store.read_sheets([s.name for s in schema.SHEETS])
         raw, _ = records.raw_book(sheets)
         plan = importing.plan_import(
@@ -352,8 +352,7 @@ def cmd_import(args) -> int:
         if not args.yes and not confirm(f"write these changes to {into.name}?"):
             print("nothing written")
             return 0
-        store.apply(writes)
-        computed = app.refresh_store(store, cli.today(), user=user)
+        computed = app.apply_and_refresh(store, sheets, writes, cli.today(), user=user)
     print(f"imported into {into} (previous version kept as {into.name}.bak)")
     print_changes(plan, spec, logged=importrows.has_audit_log())
     print(cli.summary(computed))
@@ -389,10 +388,10 @@ def write_csv(path: Path, rows: list[list[object]]) -> None:
 
 def cmd_export(args) -> int:
     from authbook.workbook import importrows, schema
-    from authbook.workbook.xlsxfile import WorkbookFile
+    from authbook.workbook.xlsxfile import FastWorkbookFile
 
     cli = _cli()
-    store = WorkbookFile(Path(args.path))
+    store = FastWorkbookFile(Path(args.path))
     sheets = store.read_sheets([s.name for s in schema.SHEETS])
     target = Path(args.to)
     if target.exists() and not target.is_dir():

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 import pytest
 from openpyxl import load_workbook
 
-from authbook import app
+from authbook import app, cli
 from authbook.workbook import schema, surgical, template
 from authbook.workbook.fastread import column_number, read_package, read_sheets
 from authbook.workbook.sheetdata import SheetWrite
@@ -578,6 +578,49 @@ def test_a_second_refresh_leaves_every_part_byte_identical(saved, tmp_path):
     first = parts(path)
     refresh(path)
     assert parts(path) == first
+
+
+#: The commands that change input cells, each refreshing in the same save.
+EDITS = {
+    "bulk-update": ["bulk-update", "{book}", "--where", "Client ID=C1", "--set",
+                    "Exp Alert Days=45", "--yes"],
+    "bulk-add": ["bulk-add", "{book}", "--code-group", "Medication Management", "--clients",
+                 "C2", "--allotted", "4", "--start", "3/1/2026", "--end", "8/31/2026", "--yes"],
+    "renew": ["renew", "{book}", "A3", "--force"],
+    "import": ["import", "{tracker}", "--into", "{book}", "--yes"],
+}  # fmt: skip
+#: The parts an edit may change: the sheets, their Tables, the styles and the lists of
+#: parts (a sheet the workbook lacked, the AuditLog say, is added).
+EDITABLE = re.compile(
+    r"xl/worksheets/sheet\d+\.xml|xl/worksheets/_rels/.*|xl/tables/table\d+\.xml|xl/styles\.xml"
+    r"|xl/workbook\.xml|xl/_rels/workbook\.xml\.rels|\[Content_Types\]\.xml|docProps/app\.xml"
+)
+
+
+@pytest.mark.parametrize("command", EDITS)
+def test_an_edit_keeps_every_other_part_of_the_workbook_byte_for_byte(saved, tmp_path, command):
+    """bulk-update, bulk-add, renew and import save as surgically as a refresh: the picture,
+    charts, pivot table, comments and every other part but the sheets are kept byte for
+    byte, and so is every input cell of the Notes sheet, which none of them edits."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(saved.read_bytes())
+    refresh(path)  # so that what differs is the edit's
+    tracker = tmp_path / "tracker.csv"
+    tracker.write_text(
+        "Auth #,Client ID,Billing Code,Start Date,End Date,Allotted Units\n"
+        "B1,C2,90837,3/1/2026,8/31/2026,12\n"
+    )
+    before = parts(path)
+    notes_before = _user_content(path)["Notes"]
+    argv = [a.format(book=path, tracker=tracker) for a in EDITS[command]]
+    assert cli.main([*argv, "--user", "tester"]) in (0, 1)
+    after = parts(path)
+    assert set(before) <= set(after)
+    kept = [n for n in before if not EDITABLE.fullmatch(n)]
+    assert any("media" in n for n in kept) and any("pivot" in n for n in kept)
+    assert {n for n in kept if after[n] != before[n]} == set()
+    assert any(after[n] != before[n] for n in before)  # the edit was saved
+    assert _user_content(path)["Notes"] == notes_before
 
 
 def test_libreoffice_reads_back_the_computed_values(saved, office, tmp_path):
