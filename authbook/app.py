@@ -103,19 +103,25 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     process writes the sheet, the two draw the notes of half the clients each
     (``app_notes``)."""
     with many_objects():
-        sheets, raw, structure = _read_raw(store)
-        notes = None
-        if schema.NOTES.name in sheets and hasattr(store, "start_writing"):
-            read = sheets[schema.NOTES.name]
-            half, notes = app_notes.refresh_notes_writing(store, read, raw, today, as_of)
-        else:
-            half = refresh_notes(raw, today=today, as_of=as_of)
-            if schema.NOTES.name in sheets:
-                notes = records.record_writes(
-                    schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
-                )
-        result = finish_refresh(half)
-        return Computed(sheets, result, structure + result.problems), notes
+        return _computed_writing_notes(store, *_read_raw(store), today, as_of)
+
+
+def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
+    """``compute_writing_notes`` of ``sheets`` as read from ``store`` (or as they will read
+    once an edit is applied), their raw book and its structure problems. Call it inside
+    ``many_objects()``."""
+    notes = None
+    if schema.NOTES.name in sheets and hasattr(store, "start_writing"):
+        read = sheets[schema.NOTES.name]
+        half, notes = app_notes.refresh_notes_writing(store, read, raw, today, as_of)
+    else:
+        half = refresh_notes(raw, today=today, as_of=as_of)
+        if schema.NOTES.name in sheets:
+            notes = records.record_writes(
+                schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
+            )
+    result = finish_refresh(half)
+    return Computed(sheets, result, structure + result.problems), notes
 
 
 def refresh_writes(
@@ -305,17 +311,21 @@ def apply_and_refresh(
     ``store`` to plan the writes; ``now`` stamps the AuditLog rows of Auth #s the refresh
     fills in (default: now). Returns the refreshed Computed.
     """
+    from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
     from authbook.workbook import changes
 
     patched = dict(sheets)
     for name, write in writes.items():
         patched[name] = changes.overlay(sheets.get(name), name, write)
-    raw, structure = records.raw_book(patched)
-    result = refresh(raw, today=today, as_of=as_of)
-    computed = Computed(patched, result, structure + result.problems)
     now = now or datetime.now().replace(microsecond=0)
-    from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
-
-    store.apply(merge_writes(writes, refresh_writes(computed, current_user(user), today, now)))
-    app_billing.save_with_dashboard(store, computed)
+    with many_objects():
+        try:
+            raw, structure = records.raw_book(patched)
+            computed, notes = _computed_writing_notes(store, patched, raw, structure, today, as_of)
+            made = refresh_writes(computed, current_user(user), today, now, notes=notes)
+            store.apply(merge_writes(writes, made))
+            app_billing.save_with_dashboard(store, computed)
+        finally:
+            if hasattr(store, "stop_writing"):
+                store.stop_writing()
     return computed

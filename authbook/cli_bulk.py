@@ -161,7 +161,7 @@ def _open(path: Path):
     from authbook.workbook.xlsxfile import FastWorkbookFile
 
     store = FastWorkbookFile(path)
-    sheets = store.read_sheets([s.name for s in schema.SHEETS])
+    sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])  # (not those rebuilt)
     raw, _ = records.raw_book(sheets)
     if schema.AUTHS.name not in sheets:
         raise _cli().UsageError(f"{path.name} has no {schema.AUTHS.name} sheet")
@@ -179,7 +179,7 @@ def cmd_bulk_add(args) -> int:
 
     cli = _cli()
     path = Path(args.path)
-    with RefreshLock(path):
+    with RefreshLock(path), app.many_objects():  # (no collector runs over the rows read)
         store, sheets, raw = _open(path)
         if args.clients:
             ids = [c.strip() for c in args.clients.split(",") if c.strip()]
@@ -269,7 +269,7 @@ def cmd_bulk_update(args) -> int:
             raise cli.UsageError(f"--set: '{column.header}' is given twice")
         sets[column.field] = value
     wheres = auth_wheres(args.where) if args.where else None
-    with RefreshLock(path):
+    with RefreshLock(path), app.many_objects():  # (no collector runs over the rows read)
         store, sheets, raw = _open(path)
         auth_rows = {r.source.row for r in raw.auths}
         if wheres is not None:

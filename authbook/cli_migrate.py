@@ -324,9 +324,10 @@ def cmd_import(args) -> int:
     if wrong:
         raise cli.UsageError(f"mapping file {Path(args.map).name}: {wrong}")
     user = app.current_user(args.user)
-    with RefreshLock(into):
+    with RefreshLock(into), app.many_objects():  # (no collector runs over the rows read)
         store = FastWorkbookFile(into)
-        sheets = store.read_sheets([s.name for s in schema.SHEETS])
+        wanted = [*schema.INPUT_SHEETS, schema.IMPORT_REJECTS]  # (not those a refresh rebuilds)
+        sheets = store.read_sheets([s.name for s in wanted])
         raw, _ = records.raw_book(sheets)
         plan = importing.plan_import(
             source.rows,

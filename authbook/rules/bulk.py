@@ -23,7 +23,7 @@ from dataclasses import fields, replace
 from datetime import date
 from functools import partial
 
-from authbook.models import AuthStatus, Problem, RawBook, RawRecord, Record, Source
+from authbook.models import AuthStatus, Problem, RawBook, RawRecord, RawRows, Record, Source
 from authbook.rules.audit import CellChange
 from authbook.rules.book import build_book, field_parsers
 from authbook.rules.numbering import next_numbers
@@ -251,8 +251,15 @@ def _numbered(raw: RawBook) -> RawBook:
     return number_new_auths(raw, prefix)[0]
 
 
+#: What a note's own problems depend on: when none of these changed, the notes' problems are
+#: the same before and after a change, and are left out of the comparison.
+_NOTE_INPUTS = ("notes", "clients", "billing_codes", "providers", "settings")
+
+
 def new_problems(before: RawBook, after: RawBook) -> list[Problem]:
     """Problems ``after`` has that ``before`` did not: what a change would break."""
+    if all(getattr(before, name) is getattr(after, name) for name in _NOTE_INPUTS):
+        before, after = _without_notes(before), _without_notes(after)
     _, old = build_book(_numbered(before))
     _, found = build_book(_numbered(after))
     seen = _problem_keys(old)
@@ -264,6 +271,12 @@ def new_problems(before: RawBook, after: RawBook) -> list[Problem]:
         else:
             out.append(p)
     return out
+
+
+def _without_notes(raw: RawBook) -> RawBook:
+    """``raw`` without its notes: the rest of a workbook checks faster on its own (a large
+    practice's Notes sheet holds hundreds of thousands of rows)."""
+    return raw.model_copy(update={"notes": ()})
 
 
 def _keys_of(row: RawRecord) -> dict[str, str | None]:
@@ -328,7 +341,7 @@ def plan_bulk_update(
     if problems:
         return BulkPlan(action=action, rows=tuple(rows), problems=tuple(problems))
 
-    by_row = {r.source.row: r for r in raw.auths}
+    by_row = _records_at(raw.auths, rows)
     changes: list[CellChange] = []
     updated: dict[int, RawRecord] = {}
     for number in rows:
@@ -347,7 +360,7 @@ def plan_bulk_update(
         if values != row.values:
             updated[number] = replace(row, values=values)
     changes = [c.model_copy(update=_keys_of(updated[c.source.row])) for c in changes]
-    after = raw.model_copy(update={"auths": tuple(updated.get(r.source.row, r) for r in raw.auths)})
+    after = raw.model_copy(update={"auths": _with_rows(raw.auths, updated, list(new_values))})
     broken = new_problems(raw, after) if changes else []
     if broken:
         return BulkPlan(action=action, rows=tuple(rows), problems=tuple(broken))
@@ -358,6 +371,26 @@ def plan_bulk_update(
         changes=tuple(changes),
         stamps=tuple(_stamps(updated, changed, user, today)),
     )
+
+
+def _records_at(auths, rows: list[int]) -> dict[int, RawRecord]:
+    """Excel row -> the raw record of that row of ``auths``, for the ``rows`` it holds
+    (only those rows' records are made: a sheet read as RawRows makes them on demand)."""
+    if isinstance(auths, RawRows):
+        at = {number: position for position, number in enumerate(auths.rows)}
+        return {n: auths.record(at[n]) for n in rows if n in at}
+    wanted = set(rows)
+    return {r.source.row: r for r in auths if r.source.row in wanted}
+
+
+def _with_rows(auths, updated: dict[int, RawRecord], names: list[str]):
+    """``auths`` with the rows of ``updated`` (Excel row -> record) in place of its own:
+    kept as RawRows (by column, ``names`` the fields that may differ) when it is one."""
+    if isinstance(auths, RawRows):
+        for name in names:
+            auths = auths.with_cells(name, {n: r.values.get(name) for n, r in updated.items()})
+        return auths
+    return tuple(updated.get(r.source.row, r) for r in auths)
 
 
 # --- bulk add ---------------------------------------------------------------------------------
@@ -383,7 +416,7 @@ def plan_bulk_add(
     """
     action = "bulk add"
     sheet = raw.auths[0].source.sheet if raw.auths else "Auths"
-    book, _ = build_book(_numbered(raw))
+    book, _ = build_book(_numbered(_without_notes(raw)))  # (only the lists are looked at)
     parsers = _parsers(book.settings.date_order, "auths")
     problems: list[Problem] = []
     header = Source(sheet=sheet, row=1)

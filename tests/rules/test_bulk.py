@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authbook.models import RawBook
+from authbook.rules.book import _as_raw_rows
 from authbook.rules.bulk import (
     Where,
     plan_bulk_add,
@@ -60,6 +61,12 @@ RAW = RawBook(
     payers=PAYERS,
     auth_groups=GROUPS,
     code_groups=CODE_GROUPS,
+)
+
+
+#: RAW with its Auths as a workbook file gives them: RawRows, not RawRecords.
+RAW_AS_READ = RAW.model_copy(
+    update={"auths": _as_raw_rows(AUTHS, tuple(dict.fromkeys(k for r in AUTHS for k in r.values)))}
 )
 
 
@@ -189,6 +196,8 @@ SETTABLE = {
 )
 def test_bulk_update_touches_only_the_rows_and_fields_it_should(rows, sets):
     plan = plan_bulk_update(RAW, rows, sets, "pat", TODAY)
+    # the same plan for the Auths sheet as a workbook is read (by column, RawRows)
+    assert plan_bulk_update(RAW_AS_READ, rows, sets, "pat", TODAY) == plan
     assert {c.source.row for c in plan.changes} <= set(rows)
     assert {c.field for c in plan.changes} <= set(sets)
     by_row = {r.source.row: r for r in RAW.auths}
