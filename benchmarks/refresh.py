@@ -15,7 +15,9 @@ too) is that measurement's own:
   second refresh of the refreshed file, its peak measured afresh, and whether its package
   parts are byte-identical to the first's;
 - ``command``: ``authbook refresh`` run as a user runs it, from Python's start to the
-  process's exit (imports included).
+  process's exit (imports included);
+- ``bulk-update``: ``authbook bulk-update`` of a quarter of the auths (Exp Alert Days on the
+  Medicaid ones) on the refreshed workbook, as a manager runs it, from start to exit.
 
 When the surgical writer forks a child for the largest sheet, the refresh's peak is its own
 plus the memory that child did not share with it (``surgical.LAST_CHILD_MEMORY``).
@@ -307,6 +309,36 @@ def measure_command(path: Path) -> dict:
     return {"total": total, "peak_mb": peak}
 
 
+#: What ``bulk-update`` sets: Exp Alert Days on every Medicaid auth (about a quarter).
+BULK_UPDATE = ["--where", "Payer=Medicaid", "--set", "Exp Alert Days=45", "--yes"]
+_OWN_PEAK = (
+    "import json, resource, sys; from authbook import cli; code = cli.main(sys.argv[1:]); "
+    "print(json.dumps({'code': code, "
+    "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+)
+
+
+def measure_bulk_update(path: Path) -> dict:
+    """``authbook bulk-update`` as a manager runs it on a refreshed workbook (refreshed first,
+    untimed): wall time from Python's start to exit (read, plan, apply, refresh, save), and
+    the command process's own peak (its helper process's not added)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / path.name
+        shutil.copy(path, work)
+        base = [sys.executable, "-m", "authbook.cli", "refresh", str(work)]
+        subprocess.run([*base, "--as-of", TODAY.isoformat()], capture_output=True, cwd=ROOT)
+        command = [sys.executable, "-c", _OWN_PEAK, "bulk-update", str(work), *BULK_UPDATE]
+        command += ["--as-of", TODAY.isoformat(), "--user", "bench"]
+        t0 = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, cwd=ROOT, check=False)
+        total = time.perf_counter() - t0
+    *_, last = done.stdout.decode(errors="replace").strip().splitlines() or [""]
+    result = json.loads(last) if last.startswith("{") else {}
+    if result.get("code") not in (0, 1):
+        raise RuntimeError(done.stderr.decode(errors="replace").strip() or "bulk-update failed")
+    return {"total": total, "peak_mb": result["peak_mb"]}
+
+
 def measure_first_refresh(path: Path) -> dict:
     """One refresh of a copy of ``path`` (``measure_refresh`` without the second refresh)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -321,6 +353,7 @@ MEASURES = {
     "refresh": measure_refresh,
     "command": measure_command,
     "first-refresh": measure_first_refresh,
+    "bulk-update": measure_bulk_update,
 }
 
 
@@ -348,17 +381,18 @@ def report(auths: int, notes: int, kinds: list[str], keep: Path | None, pairs: i
         paired = [_pair(path) for _ in range(pairs)]
     for kind, r in results.items():
         if "error" in r:
-            print(f"  {kind:9} error: {r['error']}")
+            print(f"  {kind:11} error: {r['error']}")
             continue
         split = "  ".join(f"{k} {r[k]:6.2f} s" for k in ("load", "compute", "save") if k in r)
-        split = split or ("Python's start to exit" if kind == "command" else "")
+        split = split or ("Python's start to exit" if kind in ("command", "bulk-update") else "")
         cpu = f"  CPU {r['cpu']:6.2f} s" if "cpu" in r else ""
-        print(f"  {kind:9} total {r['total']:6.2f} s  ({split})  peak {r['peak_mb']:7.0f} MiB{cpu}")
+        peak = f"peak {r['peak_mb']:7.0f} MiB"
+        print(f"  {kind:11} total {r['total']:6.2f} s  ({split})  {peak}{cpu}")
         if r.get("child_mb"):
-            print(f"  {'':9} (the peak counts the writer's child process: {r['child_mb']:.0f} MiB "
+            print(f"  {'':11} (the peak counts the writer's child process: {r['child_mb']:.0f} MiB "
                   "of its own)")  # fmt: skip
         if kind == "refresh":
-            print(f"  {'':9} second refresh {r['second']:.2f} s (CPU {r['second_cpu']:.2f} s), "
+            print(f"  {'':11} second refresh {r['second']:.2f} s (CPU {r['second_cpu']:.2f} s), "
                   f"peak {r['second_peak_mb']:.0f} MiB, parts byte-identical to the first's: "
                   f"{r['second_identical']}")  # fmt: skip
     refresh = results.get("refresh", {})
@@ -400,7 +434,9 @@ def _report_pairs(paired: list[tuple[float, float]]) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5000/50000,50000/500000", help="auths/notes,...")
-    parser.add_argument("--only", default="openpyxl,calamine,refresh,command", help="measurements")
+    parser.add_argument(
+        "--only", default="openpyxl,calamine,refresh,command,bulk-update", help="measurements"
+    )
     parser.add_argument("--keep", type=Path, help="keep the generated workbooks in this folder")
     parser.add_argument(
         "--pairs",
