@@ -145,8 +145,69 @@ def missing_headers(spec: schema.Sheet, read: SheetRead) -> list[Problem]:
     ]
 
 
+#: Why an input cell holding a formula reads as blank.
+NO_RESULT = (
+    "holds a formula whose result was not saved with the file (the program that last saved "
+    "it does not calculate formulas): open the workbook in Excel or LibreOffice, save it, "
+    "and refresh again"
+)
+
+
+def formulas_without_results(spec: schema.Sheet, read: SheetRead) -> list[Problem]:
+    """A problem for each input cell of ``read`` that holds a formula with no result saved
+    (it reads as blank), in row order: the formula is kept as it is, but AuthBook cannot
+    know its value until a spreadsheet program calculates and saves it."""
+    positions = schema.map_headers(spec, read.headers)
+    inputs = {i + 1: name for name, i in positions.items() if not spec.by_field[name].computed}
+    rows = read.rows
+    if isinstance(rows, ColumnRows):
+        marks = rows.formulas.items()
+    else:
+        marks = ((r.row, r.formulas) for r in rows if r.formulas)
+    hits: dict[frozenset, list[int]] = {}  # rows mostly share their sets of formula columns
+    marked = []
+    for row, cols in marks:
+        hit = hits.get(cols)
+        if hit is None:
+            hit = hits[cols] = sorted(cols & inputs.keys())
+        if hit:
+            marked.append((row, hit))
+    if not marked:
+        return []
+    if isinstance(rows, ColumnRows):
+        at = {n: i for i, n in enumerate(rows.numbers)}
+        width = len(rows.columns)
+
+        def value(row: int, col: int):
+            return rows.columns[col - 1][at[row]] if col <= width else None
+    else:
+        by_row = {r.row: r.values for r in rows if r.formulas}
+
+        def value(row: int, col: int):
+            values = by_row[row]
+            return values[col - 1] if col <= len(values) else None
+
+    return [
+        Problem(source=Source(sheet=read.name, row=row), field=inputs[col], message=NO_RESULT)
+        for row, cols in sorted(marked)
+        for col in cols
+        if value(row, col) in (None, "")
+    ]
+
+
+def with_structure(structure: list[Problem], found: list[Problem]) -> list[Problem]:
+    """The problems of a workbook: those of its structure (``raw_book``) then those the
+    rules ``found``, leaving out the ones about a cell whose formula has no saved result
+    (its own problem says why it reads as blank)."""
+    unknown = {(p.source.sheet, p.source.row, p.field) for p in structure if p.message == NO_RESULT}
+    if unknown:
+        found = [p for p in found if (p.source.sheet, p.source.row, p.field) not in unknown]
+    return structure + found
+
+
 def raw_book(sheets: dict[str, SheetRead]) -> tuple[RawBook, list[Problem]]:
-    """A RawBook from the sheets read, with a problem for each expected column not found.
+    """A RawBook from the sheets read, with a problem for each expected column not found and
+    each input cell whose formula has no saved result (``formulas_without_results``).
 
     Raises NotAnAuthBook when none of the required sheets is there.
     """
@@ -165,6 +226,7 @@ def raw_book(sheets: dict[str, SheetRead]) -> tuple[RawBook, list[Problem]]:
         rows = raw_rows(spec, read)
         values[field_name] = rows if field_name in COMPACT_SHEETS else tuple(rows)
         problems.extend(missing_headers(spec, read))
+        problems.extend(formulas_without_results(spec, read))
     if schema.SETTINGS.name in sheets:
         values["settings"] = tuple(settings_records(sheets[schema.SETTINGS.name]))
     return RawBook(**values), problems

@@ -207,3 +207,27 @@ def test_a_computed_cell_holding_a_formula_gets_the_value_even_where_its_result_
         write = records.record_writes(schema.NOTES, read, found, records.NOTE_COMPUTED)
         assert dict(write.cells.items()) == expected
         assert list(write.cells) == sorted(write.cells)
+
+
+@settings(max_examples=150, deadline=None)
+@given(sheets(), st.data())
+def test_input_cells_whose_formula_has_no_result_are_found_alike_by_row_and_by_column(sheet, data):
+    """An input cell holding a formula and reading as blank (no result saved) is a problem;
+    one with a result, a computed cell, or a column of the user's own is not."""
+    numbers, grid = sheet
+    formulas = {}
+    for n in numbers:
+        marked = data.draw(st.sets(st.integers(1, WIDTH)))
+        if marked:
+            formulas[n] = frozenset(marked)
+    inputs = {i + 1: c.field for i, c in enumerate(schema.NOTES.columns) if not c.computed}
+    expected = [
+        (n, inputs[col])
+        for n, row in zip(numbers, grid)
+        for col in sorted(formulas.get(n, ()))
+        if col in inputs and row[col - 1] in (None, "")
+    ]
+    for read in _both(numbers, grid, formulas):
+        found = records.formulas_without_results(schema.NOTES, read)
+        assert [(p.source.row, p.field) for p in found] == expected
+        assert all(p.source.sheet == "Notes" and p.message == records.NO_RESULT for p in found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from authbook import app
-from authbook.workbook import schema, template
+from authbook.workbook import records, schema, template
+from authbook.workbook.fastread import read_package
 from authbook.workbook.xlsxfile import RefreshLock, WorkbookError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -209,6 +211,37 @@ def test_bad_cells_are_listed_on_the_problems_sheet_and_good_rows_still_refresh(
     assert len(computed.problems) == 2
     # The typed value is kept exactly as typed.
     assert ws.cell(3, column(ws, "End Date")).value == "2/30/2026"
+
+
+def test_a_formula_saved_without_its_result_is_named_as_such_and_left_as_it_is(tmp_path):
+    """A program that does not calculate (a script writing the file) saves a formula without
+    its result, so the cell reads as blank: the problem says so, once, instead of calling
+    the cell blank, and the formula stays. A formula saved with its result is read."""
+    path = make_book(tmp_path)
+    ws = load_workbook(path)["Auths"]
+    end = schema.column_letter(column(ws, "End Date"))
+    start = schema.column_letter(column(ws, "Start Date"))
+    with zipfile.ZipFile(path) as zf:
+        auths = read_package(zf).sheets["Auths"].part
+    lo_fixtures.set_cells(
+        path,
+        auths,
+        {
+            f"{end}2": f'<c r="{end}2"><f>{start}2+180</f></c>'.encode(),
+            f"{end}3": f'<c r="{end}3"><f>{start}3+180</f><v>46203</v></c>'.encode(),
+        },
+    )
+    computed = app.refresh_file(path, today=AS_OF)
+    about = [(p.source.row, p.field, p.message) for p in computed.problems]
+    assert about == [(2, "end_date", records.NO_RESULT)]
+    ws = load_workbook(path)["Auths"]
+    assert ws[f"{end}2"].value == f"={start}2+180"  # kept as it was
+    assert ws[f"{end}3"].value == f"={start}3+180"
+    rows = values_by_header(path, "Auths")
+    assert rows[0]["Remaining Units"] is None  # its End Date is not known: not refreshed
+    assert rows[1]["Remaining Units"] == 4  # read with its result, 1/1/2026 + 180
+    problems = values_by_header(path, "Problems")
+    assert [(p["Row"], p["Column"], p["Cell"]) for p in problems] == [(2, "End Date", f"{end}2")]
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
