@@ -12,6 +12,7 @@ from authbook.rules.numbering import next_numbers
 from authbook.rules.renewals import renewal_of
 from authbook.rules.values import name_key
 from authbook.workbook import billingrows, schema
+from authbook.workbook.records import first_new_row
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
@@ -157,7 +158,7 @@ def renew_store(
     }
     audit = getattr(schema, "AUDIT_LOG", None)
     if audit is not None and audit.name in sheets:
-        first = billingrows.last_row(sheets.get(schema.AUTHS.name)) + 1
+        first = first_new_row(sheets.get(schema.AUTHS.name))
         writes[audit.name] = billingrows.append_records(
             audit,
             sheets[audit.name],

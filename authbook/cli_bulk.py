@@ -174,7 +174,8 @@ def _open(path: Path):
 def cmd_bulk_add(args) -> int:
     from authbook import app
     from authbook.rules import bulk
-    from authbook.workbook import changes, schema
+    from authbook.workbook import schema
+    from authbook.workbook.records import first_new_row
     from authbook.workbook.xlsxfile import RefreshLock
 
     cli = _cli()
@@ -215,7 +216,7 @@ def cmd_bulk_add(args) -> int:
             values,
             user,
             cli.today(),
-            first_row=changes.last_row(sheets[schema.AUTHS.name]) + 1,
+            first_row=first_new_row(sheets[schema.AUTHS.name]),
         )
         if not plan.ok:
             return _refuse(plan, sheets)

@@ -284,7 +284,7 @@ def build_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, 
         if plan.kind != "clients":
             added.insert(0, (schema.CLIENTS, plan.new_clients))
         for sheet, rows in added:
-            first = importrows.last_row(sheets.get(sheet.name)) + 1
+            first = importrows.first_new_row(sheets.get(sheet.name))
             for at, values in enumerate(rows, start=first):
                 for name, value in values.items():
                     if value is not None and name in sheet.by_field:

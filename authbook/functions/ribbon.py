@@ -358,7 +358,6 @@ def bulk_add_selected(book=None):
     if not _has_bulk():
         return _needs_bulk(book, "Bulk add")
     from authbook.rules import bulk
-    from authbook.workbook import changes
 
     selection = book.app.selection
     if selection is None or selection.sheet.name != schema.CLIENTS.name:
@@ -374,7 +373,7 @@ def bulk_add_selected(book=None):
     if not ids:
         return tell(book, "The selection holds no client rows.")
     user = app.current_user()
-    first_row = changes.last_row(sheets[schema.AUTHS.name]) + 1
+    first_row = records.first_new_row(sheets[schema.AUTHS.name])
     group = values.pop("code_group", "")
     plan = bulk.plan_bulk_add(raw, str(group), ids, values, user, today(), first_row)
     if not plan.ok:

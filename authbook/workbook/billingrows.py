@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from authbook.models import Finding
 from authbook.workbook import schema
-from authbook.workbook.records import DATE_FORMAT
+from authbook.workbook.records import DATE_FORMAT, first_new_row
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 
@@ -69,11 +69,6 @@ def renewal_rows(renewals, sheets: dict[str, SheetRead]) -> list[list[object]]:
     return rows
 
 
-def last_row(read: SheetRead | None) -> int:
-    """The last non-empty row of a sheet (1, the header row, when it has none)."""
-    return max([r.row for r in read.rows] + [1]) if read is not None else 1
-
-
 def append_records(
     spec: schema.Sheet,
     read: SheetRead | None,
@@ -105,7 +100,7 @@ def append_records(
             )
             if code:
                 number_formats[positions[column.field] + 1] = code
-    first = last_row(read) + 1
+    first = first_new_row(read)
     for offset, record in enumerate(records):
         for name, value in record.items():
             if value is not None and name in positions:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from authbook.workbook import schema
-from authbook.workbook.records import DATE_FORMAT
+from authbook.workbook.records import DATE_FORMAT, first_new_row, last_row
 from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite
 from authbook.workbook.xlsxfile import WorkbookError
 
@@ -32,13 +32,6 @@ def visible_rows(read: SheetRead) -> list[int]:
     record which is which.
     """
     return [r.row for r in read.rows if r.row not in read.hidden_rows]
-
-
-def last_row(read: SheetRead | None) -> int:
-    """The last non-empty row of a sheet (1, the header, when it has no rows)."""
-    if read is None:
-        return 1
-    return max([r.row for r in read.rows] + [1])
 
 
 def _formats(spec: schema.Sheet, positions: dict[str, int], extra: dict[str, str]) -> dict:
@@ -100,7 +93,7 @@ def append_rows(
             headers.append(column.header)
             positions[column.field] = len(headers) - 1
             cells[(1, len(headers))] = column.header
-    start = last_row(read) + 1
+    start = first_new_row(read) if rows else last_row(read) + 1
     for offset, values in enumerate(rows):
         for name, value in values.items():
             if value is not None:

@@ -36,7 +36,13 @@ from xml.etree import ElementTree
 from python_calamine import CalamineWorkbook
 
 from authbook.workbook.deflate import open_part
-from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
+from authbook.workbook.sheetdata import (
+    ColumnRows,
+    RowRead,
+    SheetRead,
+    total_rows_of,
+    without_rows,
+)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -59,6 +65,8 @@ class TablePart:
     ref: str
     filter_ref: str | None
     has_filter: bool
+    #: Rows of its Total Row (``totalsRowCount``; 0 without one).
+    totals: int = 0
 
 
 @dataclass
@@ -157,9 +165,15 @@ def _tables_of(zf: zipfile.ZipFile, sheet_part: str) -> list[TablePart]:
                 ref=root.get("ref", ""),
                 filter_ref=auto.get("ref") if auto is not None else None,
                 has_filter=auto is not None,
+                totals=_count(root.get("totalsRowCount")),
             )
         )
     return tables
+
+
+def _count(text: str | None) -> int:
+    """A count attribute's value (0 when missing or unreadable)."""
+    return int(text) if text and text.isdigit() else 0
 
 
 def _tail(zf: zipfile.ZipFile, part: str, size: int = 1 << 16) -> bytes:
@@ -592,14 +606,16 @@ def _read_sheet(
     filter_ref = scan.filter_ref
     if table is not None and table.has_filter:
         filter_ref = table.filter_ref or table.ref
+    totals = total_rows_of(table.ref, table.totals) if table is not None else frozenset()
     return SheetRead(
         name=sheet.name,
         headers=[str(h) for h in header],
-        rows=rows,
+        rows=without_rows(rows, totals),
         hidden_rows=frozenset(scan.hidden_rows),
         filter_ref=filter_ref,
         table_name=table.name if table is not None else None,
         table_ref=table.ref if table is not None else None,
+        total_rows=totals,
     )
 
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from authbook.workbook import schema
-from authbook.workbook.records import DATE_FORMAT, MONEY_FORMAT, cell_value
+from authbook.workbook.records import (
+    DATE_FORMAT,
+    MONEY_FORMAT,
+    cell_value,
+    first_new_row,
+    last_row,
+)
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
-
-
-def last_row(read: SheetRead | None) -> int:
-    """The sheet's last non-empty row (1 = only the header)."""
-    if read is None:
-        return 1
-    return max([r.row for r in read.rows] + [1])
 
 
 def _formats(spec: schema.Sheet, positions: dict[str, int]) -> dict[int, str]:
@@ -60,7 +59,7 @@ def append_rows(
     needed = {k for r in rows for k, v in r.items() if v is not None}
     needed |= {name for _, name, _ in changes}
     positions = _positions(spec, read, write, needed)
-    row = last_row(read)
+    row = first_new_row(read) - 1 if rows else last_row(read)
     for values in rows:
         row += 1
         for name, value in values.items():
@@ -119,7 +118,7 @@ def reject_writes(
         column = first + k  # 1-based column of "Cell k"
         if column > width:
             write.cells[(1, column)] = schema.reject_cell_header(k)
-    at = last_row(read)
+    at = first_new_row(read) - 1
     for row, reason, cells in new:
         at += 1
         write.cells[(at, positions["source_file"] + 1)] = file_name
@@ -140,7 +139,7 @@ def audit_writes(read: SheetRead | None, entries: list[dict[str, object]]) -> Sh
         return None
     write = SheetWrite()
     positions = _positions(spec, read, write, ())
-    at = last_row(read)
+    at = first_new_row(read) - 1
     for entry in entries:
         at += 1
         for name, value in entry.items():

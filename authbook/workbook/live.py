@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite
+from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite, without_rows
 
 XL_CELL_TYPE_VISIBLE = 12
 DATE_FORMAT = "mm/dd/yyyy"
@@ -115,18 +115,22 @@ class LiveWorkbook:
                 if any(v is not None and v != "" for v in values):
                     rows.append(RowRead(row, values))
         table_name = table_ref = None
+        totals: frozenset[int] = frozenset()
         tables = sheet.tables
         if len(tables):
             table_name = tables[0].name
             table_ref = tables[0].range.address.replace("$", "")
+            if tables[0].show_totals:  # Excel's Total Row: not data
+                totals = frozenset({tables[0].totals_row_range.row})
         return SheetRead(
             name=name,
             headers=headers,
-            rows=rows,
+            rows=without_rows(rows, totals),
             hidden_rows=self._hidden_rows(sheet, last_row) if rows else frozenset(),
             filter_ref=table_ref,
             table_name=table_name,
             table_ref=table_ref,
+            total_rows=totals,
         )
 
     def _hidden_rows(self, sheet, last_row: int) -> frozenset[int]:

@@ -34,6 +34,7 @@ from authbook.workbook.sheetdata import (
     SheetWriteLater,
     ascending,
 )
+from authbook.workbook.xlsxfile import WorkbookError
 
 DATE_FORMAT = "mm/dd/yyyy"
 MONEY_FORMAT = "#,##0.00"
@@ -464,6 +465,29 @@ def _set_if_changed(cells, row: int, index: int, old_row, width: int, new: objec
         return
     if not _same(old, new):
         cells[(row, index + 1)] = new
+
+
+def last_row(read: SheetRead | None) -> int:
+    """The last non-empty row of a sheet (1, the header row, when it has none or is missing);
+    a Table's Total Row does not count."""
+    if read is None:
+        return 1
+    if isinstance(read.rows, ColumnRows):
+        return _last_row(read)
+    return max([r.row for r in read.rows] + [1])
+
+
+def first_new_row(read: SheetRead | None) -> int:
+    """The row new rows start at: the one below the sheet's last row. Raises WorkbookError
+    when the sheet's Table has a Total Row: new rows would have to go above it, and AuthBook
+    does not move the rows of a workbook."""
+    if read is not None and read.total_rows:
+        raise WorkbookError(
+            f"the {read.name} Table has a Total Row (row {min(read.total_rows)}), and new rows "
+            "would have to go above it. Turn the Total Row off (Table Design > Total Row), "
+            "run this again, then turn it back on"
+        )
+    return last_row(read) + 1
 
 
 def _last_row(read: SheetRead) -> int:

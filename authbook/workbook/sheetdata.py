@@ -87,6 +87,9 @@ class SheetRead:
     filter_ref: str | None = None
     table_name: str | None = None
     table_ref: str | None = None
+    #: The rows of the Table's Total Row (Excel's Table Design > Total Row): not data, so
+    #: left out of ``rows``; a writer leaves them as they are.
+    total_rows: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -280,3 +283,26 @@ class _CellItems(ItemsView):
 class _CellValues(ValuesView):
     def __iter__(self):
         return filter(_is_set, chain.from_iterable(zip(*self._mapping.by_column)))
+
+
+def total_rows_of(ref: str | None, count: int) -> frozenset[int]:
+    """The rows of a Table's Total Row: the last ``count`` rows of its range ``ref``."""
+    if not ref or count <= 0:
+        return frozenset()
+    end = int("".join(ch for ch in ref.split(":")[-1] if ch.isdigit()) or 0)
+    return frozenset(range(end - count + 1, end + 1)) if end > count else frozenset()
+
+
+def without_rows(rows, drop: frozenset[int]):
+    """``rows`` (a list of RowRead, or ColumnRows) without the rows numbered in ``drop``."""
+    if not drop:
+        return rows
+    if isinstance(rows, ColumnRows):
+        keep = [n not in drop for n in rows.numbers]
+        if all(keep):
+            return rows
+        numbers = list(compress(rows.numbers, keep))
+        columns = [list(compress(column, keep)) for column in rows.columns]
+        formulas = {n: f for n, f in rows.formulas.items() if n not in drop}
+        return ColumnRows(numbers, columns, formulas)
+    return [r for r in rows if r.row not in drop]

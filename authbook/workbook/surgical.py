@@ -1376,7 +1376,7 @@ def refit_table(xml: bytes, names: list[str] | None, last_row: int, values_only=
     ref = re.search(rb'\sref="([^"]*)"', tag)
     if ref is None:
         return xml
-    min_col, min_row, max_col, _ = range_boundaries(ref.group(1).decode())
+    min_col, min_row, max_col, max_row = range_boundaries(ref.group(1).decode())
     header_rows = re.search(rb'\bheaderRowCount="(\d+)"', tag)
     if header_rows and header_rows.group(1) == b"0":
         names = None
@@ -1385,6 +1385,8 @@ def refit_table(xml: bytes, names: list[str] | None, last_row: int, values_only=
     if names:
         max_col = min_col + len(names) - 1
     data_end = max(last_row, min_row + 1)
+    if totals_rows:  # the Total Row stays where it is (rows below it are outside the Table)
+        data_end = max(max_row - totals_rows, min_row + 1)
     first = f"{get_column_letter(min_col)}{min_row}"
     new_ref = f"{first}:{get_column_letter(max_col)}{data_end + totals_rows}".encode()
     filter_ref = f"{first}:{get_column_letter(max_col)}{data_end}".encode()

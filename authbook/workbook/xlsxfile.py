@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import TableColumn
 
 from authbook.workbook import schema
-from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite
+from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite, total_rows_of, without_rows
 
 DATE_FORMAT = "mm/dd/yyyy"
 
@@ -188,14 +188,16 @@ class WorkbookFile:
             filter_ref = table.autoFilter.ref or table.ref
         elif ws.auto_filter and ws.auto_filter.ref:
             filter_ref = ws.auto_filter.ref
+        totals = total_rows_of(table.ref, table.totalsRowCount or 0) if table else frozenset()
         return SheetRead(
             name=name,
             headers=headers,
-            rows=rows,
+            rows=without_rows(rows, totals),
             hidden_rows=hidden,
             filter_ref=filter_ref,
             table_name=table.displayName if table is not None else None,
             table_ref=table.ref if table is not None else None,
+            total_rows=totals,
         )
 
     def _fill_formula_results(self, name: str, rows: list[RowRead]) -> None:
@@ -260,7 +262,9 @@ def refit_table(ws, last_row: int) -> None:
     if not ws.tables:
         return
     table = next(iter(ws.tables.values()))
-    min_col, min_row, _, _ = range_boundaries(table.ref)
+    min_col, min_row, _, max_row = range_boundaries(table.ref)
+    if table.totalsRowCount:  # the Total Row stays where it is
+        last_row = max_row - table.totalsRowCount
     names = []
     col = min_col
     while True:
@@ -272,10 +276,9 @@ def refit_table(ws, last_row: int) -> None:
     if not names:
         return
     last_col = min_col + len(names) - 1
-    ref = (
-        f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}"
-        f"{max(last_row, min_row + 1)}"
-    )
+    first = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}"
+    data_end = max(last_row, min_row + 1)
+    ref = f"{first}{data_end + (table.totalsRowCount or 0)}"
     existing = {c.name: c for c in table.tableColumns}
     if [c.name for c in table.tableColumns] != names:
         columns = []
@@ -289,7 +292,7 @@ def refit_table(ws, last_row: int) -> None:
             column.calculatedColumnFormula = None  # AuthBook's values, not a formula's
     table.ref = ref
     if table.autoFilter is not None:
-        table.autoFilter.ref = ref
+        table.autoFilter.ref = f"{first}{data_end}"  # (without the Total Row)
 
 
 def replace_atomically(path: Path, write, backup: bool = True) -> None:

@@ -180,14 +180,20 @@ class StandinRange:
 
 
 class StandinTable:
-    def __init__(self, sheet: StandinSheet, name: str, ref: str):
+    def __init__(self, sheet: StandinSheet, name: str, ref: str, totals: int = 0):
         self.sheet, self.name = sheet, name
         self.bounds = range_boundaries(ref)  # (min_col, min_row, max_col, max_row)
+        self.show_totals = bool(totals)  # Excel's Total Row (one row)
 
     @property
     def range(self) -> StandinRange:
         c1, r1, c2, r2 = self.bounds
         return StandinRange(self.sheet, r1, c1, r2, c2)
+
+    @property
+    def totals_row_range(self) -> StandinRange | None:
+        c1, _, c2, r2 = self.bounds
+        return StandinRange(self.sheet, r2, c1, r2, c2) if self.show_totals else None
 
     def resize(self, rng: StandinRange) -> None:
         self.sheet.book.log(self.sheet, "resize table", rng.address)
@@ -309,6 +315,8 @@ class StandinBook:
                         )
             sheet.hidden = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
             for table in ws.tables.values():
-                sheet.tables.append(StandinTable(sheet, table.displayName, table.ref))
+                sheet.tables.append(
+                    StandinTable(sheet, table.displayName, table.ref, table.totalsRowCount or 0)
+                )
         book.calls.clear()
         return book

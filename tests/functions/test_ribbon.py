@@ -128,6 +128,11 @@ def test_live_adapter_reads_what_the_file_adapter_reads(tmp_path):
     ws.auto_filter.ref = ws.tables["Auths"].ref
     for row in (3, 5, 6):
         ws.row_dimensions[row].hidden = True  # as Excel saves rows its filter hides
+    table = ws.tables["Auths"]  # with Excel's Total Row under its last auth
+    start, end = table.ref.split(":")
+    total = ws.max_row + 1
+    table.ref, table.totalsRowCount = f"{start}:{end.rstrip('0123456789')}{total}", 1
+    ws.cell(total, 1).value = "Total"
     wb.save(path)
     names = ["Auths", "Notes", "Clients", "Settings", "Nope"]
     from_file = WorkbookFile(path).read_sheets(names)
@@ -142,7 +147,10 @@ def test_live_adapter_reads_what_the_file_adapter_reads(tmp_path):
         ], name
         assert got.hidden_rows == read.hidden_rows, name
         assert (got.table_name, got.table_ref) == (read.table_name, read.table_ref), name
+        assert got.total_rows == read.total_rows, name
     assert live["Auths"].hidden_rows == {3, 5, 6}
+    assert live["Auths"].total_rows == {total}  # not read as an auth
+    assert total not in {r.row for r in live["Auths"].rows}
 
 
 def test_rows_hidden_cannot_be_told_without_excels_com_interface(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -14,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from authbook import app
+from authbook import app, cli
 from authbook.workbook import records, schema, template
 from authbook.workbook.fastread import read_package
-from authbook.workbook.xlsxfile import RefreshLock, WorkbookError
+from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lo_fixtures  # noqa: E402
@@ -242,6 +243,70 @@ def test_a_formula_saved_without_its_result_is_named_as_such_and_left_as_it_is(t
     assert rows[1]["Remaining Units"] == 4  # read with its result, 1/1/2026 + 180
     problems = values_by_header(path, "Problems")
     assert [(p["Row"], p["Column"], p["Cell"]) for p in problems] == [(2, "End Date", f"{end}2")]
+
+
+def _with_total_row(path: Path) -> tuple[str, str, bytes]:
+    """Give the Auths Table a Total Row under its last auth, as Excel's Table Design > Total
+    Row does: "Total" under Auth #, a SUBTOTAL of Allotted Units. Returns the parts of the
+    sheet and the Table, and the row's XML."""
+    with zipfile.ZipFile(path) as zf:
+        sheet = read_package(zf).sheets["Auths"]
+    units = schema.column_letter(schema.AUTHS.headers.index("Allotted Units") + 1)
+    at = len(AUTHS) + 2
+    row = (
+        f'<row r="{at}"><c r="A{at}" t="inlineStr"><is><t>Total</t></is></c>'
+        f'<c r="{units}{at}"><f>SUBTOTAL(109,Auths[Allotted Units])</f><v>14</v></c></row>'
+    ).encode()
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == sheet.tables[0].part:
+            data = re.sub(rb'(<table\b[^>]*?ref="A1:[A-Z]+)\d+"', rb'\g<1>%d"' % at, data)
+            return data.replace(b'headerRowCount="1"', b'headerRowCount="1" totalsRowCount="1"')
+        if name == sheet.part:
+            return data.replace(b"</sheetData>", row + b"</sheetData>")
+        return data
+
+    lo_fixtures.rewrite_parts(path, change)
+    return sheet.part, sheet.tables[0].part, row
+
+
+@pytest.mark.parametrize("adapter", [FastWorkbookFile, WorkbookFile])
+def test_a_tables_total_row_is_not_an_auth_and_stays_where_it_is(tmp_path, adapter):
+    """Excel's Total Row of the Auths Table is not an auth: no problem is reported on it,
+    nothing is written into it, and the Table keeps it as its last row."""
+    path = make_book(tmp_path)
+    sheet, table, row = _with_total_row(path)
+    before = lo_fixtures.parts(path)
+    computed = app.refresh_store(adapter(path), AS_OF)
+    assert [p for p in computed.problems if p.source.row == len(AUTHS) + 2] == []
+    after = lo_fixtures.parts(path)
+    ref = re.compile(rb'<table\b[^>]*?ref="([^"]*)"')
+    assert ref.search(after[table]).group(1) == ref.search(before[table]).group(1)
+    if adapter is FastWorkbookFile:  # byte for byte
+        assert row in after[sheet]
+        assert after[table] == before[table]
+        app.refresh_file(path, today=AS_OF)
+        assert lo_fixtures.parts(path) == after
+    ws = load_workbook(path)["Auths"]
+    assert ws.cell(len(AUTHS) + 2, 1).value == "Total"
+    units = column(ws, "Allotted Units")
+    assert ws.cell(len(AUTHS) + 2, units).value == "=SUBTOTAL(109,Auths[Allotted Units])"
+    assert values_by_header(path, "Auths")[0]["Remaining Units"] == 8  # the auths refreshed
+
+
+def test_new_rows_are_refused_above_a_total_row_with_what_to_do(tmp_path, capsys):
+    """New auths would have to go above the Total Row, and AuthBook does not move rows: the
+    bulk add is refused, saying what to do, and the workbook is left as it was."""
+    path = make_book(tmp_path)
+    _with_total_row(path)
+    before = path.read_bytes()
+    argv = ["bulk-add", str(path), "--code-group", "Outpatient Therapy", "--clients", "C2",
+            "--allotted", "4", "--start", "3/1/2026", "--end", "8/31/2026", "--yes"]  # fmt: skip
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"Auths Table has a Total Row (row {len(AUTHS) + 2})" in err
+    assert "Table Design > Total Row" in err
+    assert path.read_bytes() == before
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
