@@ -326,7 +326,9 @@ def measure_bulk_update(path: Path) -> dict:
         work = Path(tmp) / path.name
         shutil.copy(path, work)
         base = [sys.executable, "-m", "authbook.cli", "refresh", str(work)]
-        subprocess.run([*base, "--as-of", TODAY.isoformat()], capture_output=True, cwd=ROOT)
+        first = subprocess.run([*base, "--as-of", TODAY.isoformat()], capture_output=True, cwd=ROOT)
+        if first.returncode not in (0, 1):  # 1: data problems found, still saved
+            raise RuntimeError(first.stderr.decode(errors="replace").strip() or "refresh failed")
         command = [sys.executable, "-c", _OWN_PEAK, "bulk-update", str(work), *BULK_UPDATE]
         command += ["--as-of", TODAY.isoformat(), "--user", "bench"]
         t0 = time.perf_counter()
