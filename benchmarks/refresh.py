@@ -16,6 +16,8 @@ too) is that measurement's own:
   parts are byte-identical to the first's;
 - ``command``: ``authbook refresh`` run as a user runs it, from Python's start to the
   process's exit (imports included);
+- ``daily``: ``authbook refresh`` of the workbook refreshed once before (the Notes computed
+  columns filled in), as a biller runs it every day, from start to exit;
 - ``bulk-update``: ``authbook bulk-update`` of a quarter of the auths (Exp Alert Days on the
   Medicaid ones) on the refreshed workbook, as a manager runs it, from start to exit.
 
@@ -311,34 +313,55 @@ def measure_command(path: Path) -> dict:
 
 #: What ``bulk-update`` sets: Exp Alert Days on every Medicaid auth (about a quarter).
 BULK_UPDATE = ["--where", "Payer=Medicaid", "--set", "Exp Alert Days=45", "--yes"]
+#: ``authbook`` as its entry point runs it (``cli.run``: results kept, the process ended
+#: without freeing them), then the process's peak printed before it ends.
 _OWN_PEAK = (
-    "import json, resource, sys; from authbook import cli; code = cli.main(sys.argv[1:]); "
-    "print(json.dumps({'code': code, "
-    "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    "import json, os, resource, sys; from authbook import cli; cli._KEPT_UNTIL_EXIT = []; "
+    "code = cli.main(sys.argv[1:]); print(json.dumps({'code': code, "
+    "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True); "
+    "os._exit(0)"
 )
 
 
-def measure_bulk_update(path: Path) -> dict:
-    """``authbook bulk-update`` as a manager runs it on a refreshed workbook (refreshed first,
-    untimed): wall time from Python's start to exit (read, plan, apply, refresh, save), and
-    the command process's own peak (its helper process's not added)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / path.name
-        shutil.copy(path, work)
-        base = [sys.executable, "-m", "authbook.cli", "refresh", str(work)]
-        first = subprocess.run([*base, "--as-of", TODAY.isoformat()], capture_output=True, cwd=ROOT)
-        if first.returncode not in (0, 1):  # 1: data problems found, still saved
-            raise RuntimeError(first.stderr.decode(errors="replace").strip() or "refresh failed")
-        command = [sys.executable, "-c", _OWN_PEAK, "bulk-update", str(work), *BULK_UPDATE]
-        command += ["--as-of", TODAY.isoformat(), "--user", "bench"]
-        t0 = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, cwd=ROOT, check=False)
-        total = time.perf_counter() - t0
+def _refreshed_copy(path: Path, folder: str) -> Path:
+    """A copy of ``path`` in ``folder``, refreshed once by ``authbook refresh`` (untimed)."""
+    work = Path(folder) / path.name
+    shutil.copy(path, work)
+    command = [sys.executable, "-m", "authbook.cli", "refresh", str(work)]
+    done = subprocess.run([*command, "--as-of", TODAY.isoformat()], capture_output=True, cwd=ROOT)
+    if done.returncode not in (0, 1):  # 1: data problems found, still saved
+        raise RuntimeError(done.stderr.decode(errors="replace").strip() or "refresh failed")
+    return work
+
+
+def _own_command(argv: list[str]) -> dict:
+    """``authbook ARGV`` in a process of its own: wall time from Python's start to its exit
+    and the process's own peak (a helper or writer process it forks is not added)."""
+    command = [sys.executable, "-c", _OWN_PEAK, *argv, "--as-of", TODAY.isoformat()]
+    t0 = time.perf_counter()
+    done = subprocess.run([*command, "--user", "bench"], capture_output=True, cwd=ROOT)
+    total = time.perf_counter() - t0
     *_, last = done.stdout.decode(errors="replace").strip().splitlines() or [""]
     result = json.loads(last) if last.startswith("{") else {}
     if result.get("code") not in (0, 1):
-        raise RuntimeError(done.stderr.decode(errors="replace").strip() or "bulk-update failed")
+        raise RuntimeError(done.stderr.decode(errors="replace").strip() or f"{argv[0]} failed")
     return {"total": total, "peak_mb": result["peak_mb"]}
+
+
+def measure_bulk_update(path: Path) -> dict:
+    """``authbook bulk-update`` as a manager runs it on a refreshed workbook: read, plan,
+    apply, refresh and save, from Python's start to exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = _refreshed_copy(path, tmp)
+        return _own_command(["bulk-update", str(work), *BULK_UPDATE])
+
+
+def measure_daily_refresh(path: Path) -> dict:
+    """``authbook refresh`` of a workbook refreshed before, as a biller runs it every day
+    (each run a process of its own), from Python's start to exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = _refreshed_copy(path, tmp)
+        return _own_command(["refresh", str(work)])
 
 
 def measure_first_refresh(path: Path) -> dict:
@@ -356,6 +379,7 @@ MEASURES = {
     "command": measure_command,
     "first-refresh": measure_first_refresh,
     "bulk-update": measure_bulk_update,
+    "daily": measure_daily_refresh,
 }
 
 
@@ -386,7 +410,8 @@ def report(auths: int, notes: int, kinds: list[str], keep: Path | None, pairs: i
             print(f"  {kind:11} error: {r['error']}")
             continue
         split = "  ".join(f"{k} {r[k]:6.2f} s" for k in ("load", "compute", "save") if k in r)
-        split = split or ("Python's start to exit" if kind in ("command", "bulk-update") else "")
+        whole = ("command", "bulk-update", "daily")
+        split = split or ("Python's start to exit" if kind in whole else "")
         cpu = f"  CPU {r['cpu']:6.2f} s" if "cpu" in r else ""
         peak = f"peak {r['peak_mb']:7.0f} MiB"
         print(f"  {kind:11} total {r['total']:6.2f} s  ({split})  {peak}{cpu}")
@@ -437,7 +462,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5000/50000,50000/500000", help="auths/notes,...")
     parser.add_argument(
-        "--only", default="openpyxl,calamine,refresh,command,bulk-update", help="measurements"
+        "--only",
+        default="openpyxl,calamine,refresh,command,daily,bulk-update",
+        help="measurements",
     )
     parser.add_argument("--keep", type=Path, help="keep the generated workbooks in this folder")
     parser.add_argument(
