@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from authbook.models import Finding
 from authbook.workbook import schema
-from authbook.workbook.records import DATE_FORMAT, first_new_row
+from authbook.workbook.records import DATE_FORMAT, calculated_cells, first_new_row
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 
@@ -107,4 +107,5 @@ def append_records(
                 cells[(first + offset, positions[name] + 1)] = (
                     ("Y" if value else "N") if isinstance(value, bool) else value
                 )
+    cells.update(calculated_cells(read, range(first, first + len(records)), cells))
     return SheetWrite(cells=cells, last_row=first + len(records) - 1, number_formats=number_formats)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from authbook.workbook import schema
-from authbook.workbook.records import DATE_FORMAT, first_new_row, last_row
-from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite
+from authbook.workbook.records import DATE_FORMAT, calculated_cells, first_new_row, last_row
+from authbook.workbook.sheetdata import Formula, RowRead, SheetRead, SheetWrite
 from authbook.workbook.xlsxfile import WorkbookError
 
 
@@ -70,6 +70,8 @@ def field_cells(
                 )
             cells[(row, positions[name] + 1)] = value
     end = max([last_row(read), *rows]) if rows else last_row(read)
+    added = sorted(r for r in rows if r > last_row(read))  # rows added below the Table's
+    cells.update(calculated_cells(read, added, cells))
     return SheetWrite(cells=cells, last_row=end, number_formats=_formats(spec, positions, {}))
 
 
@@ -98,6 +100,7 @@ def append_rows(
         for name, value in values.items():
             if value is not None:
                 cells[(start + offset, positions[name] + 1)] = value
+    cells.update(calculated_cells(read, range(start, start + len(rows)), cells))
     return SheetWrite(
         cells=cells,
         last_row=start + len(rows) - 1 if rows else last_row(read),
@@ -123,6 +126,10 @@ def overlay(read: SheetRead | None, name: str, write: SheetWrite) -> SheetRead:
         values.extend([None] * (width - len(values)))
     for (row, col), value in write.cells.items():
         if row > 1 and col <= width:
+            if isinstance(value, Formula):  # its result is not known until it is calculated
+                by_row[row][col - 1] = None
+                formulas[row] = formulas.get(row, frozenset()) | {col}
+                continue
             by_row[row][col - 1] = value
             formulas[row] = formulas.get(row, frozenset()) - {col}
     rows = [

@@ -67,6 +67,8 @@ class TablePart:
     has_filter: bool
     #: Rows of its Total Row (``totalsRowCount``; 0 without one).
     totals: int = 0
+    #: Its calculated columns: column name -> formula (``calculatedColumnFormula``).
+    calculated: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -166,9 +168,21 @@ def _tables_of(zf: zipfile.ZipFile, sheet_part: str) -> list[TablePart]:
                 filter_ref=auto.get("ref") if auto is not None else None,
                 has_filter=auto is not None,
                 totals=_count(root.get("totalsRowCount")),
+                calculated=_calculated_columns(root),
             )
         )
     return tables
+
+
+def _calculated_columns(table) -> dict[str, str]:
+    """A Table part's calculated columns (parsed): column name -> formula text. An array
+    formula is left out (AuthBook would not know how to fill it in)."""
+    found = {}
+    for column in table.iter(f"{{{MAIN_NS}}}tableColumn"):
+        formula = column.find(f"{{{MAIN_NS}}}calculatedColumnFormula")
+        if formula is not None and formula.text and formula.get("array") not in ("1", "true"):
+            found[column.get("name", "")] = formula.text
+    return found
 
 
 def _count(text: str | None) -> int:
@@ -607,6 +621,11 @@ def _read_sheet(
     if table is not None and table.has_filter:
         filter_ref = table.filter_ref or table.ref
     totals = total_rows_of(table.ref, table.totals) if table is not None else frozenset()
+    calculated = {}
+    if table is not None and table.calculated:
+        calculated = {
+            i: table.calculated[h] for i, h in enumerate(header, start=1) if h in table.calculated
+        }
     return SheetRead(
         name=sheet.name,
         headers=[str(h) for h in header],
@@ -616,6 +635,7 @@ def _read_sheet(
         table_name=table.name if table is not None else None,
         table_ref=table.ref if table is not None else None,
         total_rows=totals,
+        calculated=calculated,
     )
 
 

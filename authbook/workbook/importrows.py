@@ -13,6 +13,7 @@ from authbook.workbook import schema
 from authbook.workbook.records import (
     DATE_FORMAT,
     MONEY_FORMAT,
+    calculated_cells,
     cell_value,
     first_new_row,
     last_row,
@@ -65,6 +66,7 @@ def append_rows(
         for name, value in values.items():
             if value is not None and name in positions:
                 write.cells[(row, positions[name] + 1)] = cell_value(value)
+    write.cells.update(calculated_cells(read, range(row - len(rows) + 1, row + 1), write.cells))
     for at, name, value in changes:
         if name in positions:
             write.cells[(at, positions[name] + 1)] = cell_value(value)

@@ -7,7 +7,7 @@ decisions are made here, only the mapping of fields to headers and cells.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from datetime import date, datetime
 from itertools import compress
@@ -28,6 +28,7 @@ from authbook.workbook import schema
 from authbook.workbook.sheetdata import (
     CellColumns,
     ColumnRows,
+    Formula,
     RowRead,
     SheetRead,
     SheetWrite,
@@ -488,6 +489,21 @@ def first_new_row(read: SheetRead | None) -> int:
             "run this again, then turn it back on"
         )
     return last_row(read) + 1
+
+
+def calculated_cells(read: SheetRead | None, rows: Iterable[int], cells: Mapping) -> dict:
+    """The cells of the calculated columns of the user's own in the sheet's Table, on the
+    new ``rows``, that ``cells`` does not set: their formula (``Formula``), as Excel fills a
+    calculated column into the rows added to a Table. A column of AuthBook's is left as
+    AuthBook writes it (it could not read a result that is calculated only later)."""
+    if read is None or not read.calculated:
+        return {}
+    columns = [
+        (col, Formula(text))
+        for col, text in sorted(read.calculated.items())
+        if col <= len(read.headers) and schema.users_own(read.name, read.headers[col - 1])
+    ]
+    return {(r, col): formula for r in rows for col, formula in columns if (r, col) not in cells}
 
 
 def _last_row(read: SheetRead) -> int:

@@ -429,6 +429,18 @@ def values_only(sheet_name: str, header: object) -> bool:
     return header_key(header) in _values_only_keys(spec)
 
 
+def users_own(sheet_name: str, header: object) -> bool:
+    """Whether the column of ``header`` on sheet ``sheet_name`` is one the user added (not
+    one of the schema's: AuthBook neither reads nor writes it)."""
+    spec = BY_NAME.get(sheet_name)
+    return spec is None or header_key(header) not in _all_keys(spec)
+
+
+@lru_cache(maxsize=64)
+def _all_keys(spec: Sheet) -> frozenset[str]:
+    return frozenset(header_key(c.header) for c in spec.columns)
+
+
 @lru_cache(maxsize=64)
 def _values_only_keys(spec: Sheet) -> frozenset[str]:
     columns = spec.columns if spec.generated else spec.computed

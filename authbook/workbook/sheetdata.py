@@ -90,6 +90,19 @@ class SheetRead:
     #: The rows of the Table's Total Row (Excel's Table Design > Total Row): not data, so
     #: left out of ``rows``; a writer leaves them as they are.
     total_rows: frozenset[int] = frozenset()
+    #: The Table's calculated columns (a formula typed into one of its cells, which Excel
+    #: fills into every row): 1-based column -> the formula, without its ``=``.
+    calculated: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula to write into a cell (``text`` without its ``=``), with no result: the
+    spreadsheet program calculates it when it opens the file. Only a Table's calculated
+    column is written this way, into the rows AuthBook adds, as Excel fills it in; any
+    other text is written as text."""
+
+    text: str
 
 
 @dataclass

@@ -80,7 +80,13 @@ from authbook.workbook.fastread import (
     namespace_prefix,
     read_package,
 )
-from authbook.workbook.sheetdata import CellColumns, SheetWrite, SheetWriteLater, ascending
+from authbook.workbook.sheetdata import (
+    CellColumns,
+    Formula,
+    SheetWrite,
+    SheetWriteLater,
+    ascending,
+)
 
 DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
 #: zlib level of the small parts zipfile deflates (new sheets, Tables, workbook.xml): 2
@@ -163,6 +169,7 @@ class CellWriter:
 
     def __init__(self, prefix: bytes, date1904: bool):
         p = prefix
+        self.p = p
         self.c = b"<" + p + b"c"
         self.c_ref = self.c + b' r="'
         self.text_tail = _prefixed(b'"%s t="inlineStr"><is><t%s>%s</t></is></c>', p)
@@ -204,6 +211,8 @@ class CellWriter:
             return self.value_tail % (s, b"", _number(value))
         if isinstance(value, date):
             return self.value_tail % (s, b"", _number(excel_serial(value, self.date1904)))
+        if kind is Formula:  # a Table's calculated column: no result, calculated on opening
+            return b'"%s><%sf>%s</%sf></%sc>' % (s, self.p, _text(value.text), self.p, self.p)
         raise TypeError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
 
 

@@ -22,7 +22,14 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import TableColumn
 
 from authbook.workbook import schema
-from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite, total_rows_of, without_rows
+from authbook.workbook.sheetdata import (
+    Formula,
+    RowRead,
+    SheetRead,
+    SheetWrite,
+    total_rows_of,
+    without_rows,
+)
 
 DATE_FORMAT = "mm/dd/yyyy"
 
@@ -189,6 +196,16 @@ class WorkbookFile:
         elif ws.auto_filter and ws.auto_filter.ref:
             filter_ref = ws.auto_filter.ref
         totals = total_rows_of(table.ref, table.totalsRowCount or 0) if table else frozenset()
+        calculated = {}
+        if table is not None:
+            formulas = {
+                c.name: c.calculatedColumnFormula.attr_text
+                for c in table.tableColumns
+                if c.calculatedColumnFormula is not None
+                and c.calculatedColumnFormula.attr_text
+                and not c.calculatedColumnFormula.array
+            }
+            calculated = {i: formulas[h] for i, h in enumerate(headers, start=1) if h in formulas}
         return SheetRead(
             name=name,
             headers=headers,
@@ -198,6 +215,7 @@ class WorkbookFile:
             table_name=table.displayName if table is not None else None,
             table_ref=table.ref if table is not None else None,
             total_rows=totals,
+            calculated=calculated,
         )
 
     def _fill_formula_results(self, name: str, rows: list[RowRead]) -> None:
@@ -233,7 +251,11 @@ def _header_text(value: object) -> str:
 
 
 def set_cell(cell: Cell, value: object, number_format: str | None = None) -> None:
-    """Write a plain value; text stays text even when it starts with '=' (never a formula)."""
+    """Write a plain value; text stays text even when it starts with '=' (never a formula).
+    A ``Formula`` (a Table's calculated column) is written as the formula, with no result."""
+    if isinstance(value, Formula):
+        cell.value = "=" + value.text
+        return
     cell.value = value
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"

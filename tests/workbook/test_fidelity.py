@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.table import TableColumn, TableFormula
 
 from authbook import app, cli
 from authbook.workbook import schema, surgical, template
@@ -527,6 +528,55 @@ def test_a_computed_column_made_a_calculated_column_gets_values_and_stops_being_
     if adapter is FastWorkbookFile:  # (openpyxl keeps no formula's last result)
         refresh(path)
         assert parts(path) == after
+
+
+DAYS_LEFT = "Auths[[#This Row],[End Date]]-DATE(2026,3,1)"
+
+
+@pytest.mark.parametrize("command", ["bulk-add", "renew"])
+def test_rows_added_to_a_table_get_its_calculated_column_as_excel_fills_it(
+    office, tmp_path, command
+):
+    """A calculated column of the user's own in the Auths Table (Days Left: End Date less a
+    date) gets its formula in the rows bulk-add or renew adds, as Excel fills a calculated column
+    into a new row of a Table; with no result saved, the spreadsheet calculates it when it
+    opens the file. The rows already there keep theirs."""
+    running, uno_python = office
+    path = template.write_new(tmp_path / "book.xlsx", small_practice())
+    wb = load_workbook(path)
+    ws = wb["Auths"]
+    at = len(schema.AUTHS.columns) + 1
+    ws.cell(1, at).value = "Days Left"
+    for r in range(2, 8):
+        ws.cell(r, at).value = "=" + DAYS_LEFT
+    table = ws.tables["Auths"]
+    table.ref = f"A1:{schema.column_letter(at)}7"
+    table.tableColumns.append(
+        TableColumn(
+            id=at, name="Days Left", calculatedColumnFormula=TableFormula(attr_text=DAYS_LEFT)
+        )
+    )
+    wb.save(path)
+    argv = {
+        "bulk-add": ["bulk-add", str(path), "--code-group", "Medication Management", "--clients",
+                     "C2", "--allotted", "4", "--start", "3/1/2026", "--end", "8/31/2026", "--yes"],
+        "renew": ["renew", str(path), "A3", "--force"],
+    }[command]  # fmt: skip
+    assert cli.main([*argv, "--user", "tester"]) in (0, 1)
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(read_package(zf).sheets["Auths"].part)
+    letter_at = schema.column_letter(at)
+    added = [int(n) for n in re.findall(rb'<row r="(\d+)"', xml) if int(n) > 7]
+    assert added, "bulk-add added no row"
+    for r in added:
+        cell = re.search(rf'<c r="{letter_at}{r}"[^>]*>(.*?)</c>'.encode(), xml)
+        assert cell and cell.group(1) == f"<f>{DAYS_LEFT}</f>".encode(), r
+    seen = lo_fixtures.libreoffice_cells(running, uno_python, path, "Auths")["Auths"]
+    for r in [*range(2, 8), *added]:
+        cell = seen[r - 1][at - 1]
+        end = seen[r - 1][col(schema.AUTHS, "End Date") - 1]["value"]
+        assert cell["formula"].startswith("="), r
+        assert cell["value"] == end - lo_fixtures.excel_serial(date(2026, 3, 1)), r
 
 
 def _rows_without_numbers(path: Path, sheet: str) -> None:
