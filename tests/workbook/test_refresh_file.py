@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from authbook import app, cli
 from authbook.workbook import records, schema, template
 from authbook.workbook.fastread import read_package
+from authbook.workbook.sheetdata import Formula, SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -307,6 +308,20 @@ def test_new_rows_are_refused_above_a_total_row_with_what_to_do(tmp_path, capsys
     assert f"Auths Table has a Total Row (row {len(AUTHS) + 2})" in err
     assert "Table Design > Total Row" in err
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("adapter", [FastWorkbookFile, WorkbookFile])
+def test_only_a_formula_asked_for_as_one_is_written_as_a_formula(tmp_path, adapter):
+    """A ``Formula`` (a Table's calculated column in an added row) is written as a formula
+    with no result; text that looks like one stays text."""
+    path = make_book(tmp_path)
+    store = adapter(path)
+    cells = {(5, 2): Formula("LEN(A2)*2"), (5, 3): "=LEN(A2)*2"}
+    store.apply({"Notes": SheetWrite(cells=cells)})
+    store.save(backup=False)
+    ws = load_workbook(path)["Notes"]
+    assert (ws["B5"].value, ws["B5"].data_type) == ("=LEN(A2)*2", "f")
+    assert (ws["C5"].value, ws["C5"].data_type) == ("=LEN(A2)*2", "s")
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
