@@ -69,9 +69,9 @@ def field_cells(
                     "add it to the header row (row 1) and run again"
                 )
             cells[(row, positions[name] + 1)] = value
-    end = max([last_row(read), *rows]) if rows else last_row(read)
-    added = sorted(r for r in rows if r > last_row(read))  # rows added below the Table's
-    cells.update(calculated_cells(read, added, cells))
+    last = last_row(read)
+    end = max([last, *rows]) if rows else last
+    cells.update(calculated_cells(read, sorted(r for r in rows if r > last), cells))  # added
     return SheetWrite(cells=cells, last_row=end, number_formats=_formats(spec, positions, {}))
 
 

@@ -162,18 +162,7 @@ def formulas_without_results(spec: schema.Sheet, read: SheetRead) -> list[Proble
     positions = schema.map_headers(spec, read.headers)
     inputs = {i + 1: name for name, i in positions.items() if not spec.by_field[name].computed}
     rows = read.rows
-    if isinstance(rows, ColumnRows):
-        marks = rows.formulas.items()
-    else:
-        marks = ((r.row, r.formulas) for r in rows if r.formulas)
-    hits: dict[frozenset, list[int]] = {}  # rows mostly share their sets of formula columns
-    marked = []
-    for row, cols in marks:
-        hit = hits.get(cols)
-        if hit is None:
-            hit = hits[cols] = sorted(cols & inputs.keys())
-        if hit:
-            marked.append((row, hit))
+    marked = _formula_cells(rows, inputs.keys())
     if not marked:
         return []
     if isinstance(rows, ColumnRows):
@@ -191,10 +180,29 @@ def formulas_without_results(spec: schema.Sheet, read: SheetRead) -> list[Proble
 
     return [
         Problem(source=Source(sheet=read.name, row=row), field=inputs[col], message=NO_RESULT)
-        for row, cols in sorted(marked)
+        for row, cols in marked
         for col in cols
         if value(row, col) in (None, "")
     ]
+
+
+def _formula_cells(rows, columns) -> list[tuple[int, list[int]]]:
+    """(row, its columns of ``columns`` holding a formula), in row order, for the rows read
+    (a list of RowRead, or ColumnRows) with a formula in any of ``columns`` (1-based)."""
+    if isinstance(rows, ColumnRows):
+        marks = rows.formulas.items()
+    else:
+        marks = ((r.row, r.formulas) for r in rows if r.formulas)
+    wanted = frozenset(columns)
+    hits: dict[frozenset, list[int]] = {}  # rows mostly share their sets of formula columns
+    found = []
+    for row, cols in marks:
+        hit = hits.get(cols)
+        if hit is None:
+            hit = hits[cols] = sorted(cols & wanted)
+        if hit:
+            found.append((row, hit))
+    return sorted(found)
 
 
 def with_structure(structure: list[Problem], found: list[Problem]) -> list[Problem]:
@@ -281,7 +289,7 @@ def column_writes(
                 continue
             _set_if_changed(cells, row, index, old_row, width, cell_value(value))
     formats = _formats(spec, positions)
-    return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
+    return SheetWrite(cells=cells, last_row=last_row(read), number_formats=formats)
 
 
 def record_writes(
@@ -305,7 +313,7 @@ def record_writes(
                 cells = _changed_cells(indexes, current, rows, columns)
         cells = _over_formulas(cells, read.rows, indexes, rows, columns)
     formats = _formats(spec, positions)
-    return SheetWrite(cells=cells, last_row=_last_row(read), number_formats=formats)
+    return SheetWrite(cells=cells, last_row=last_row(read), number_formats=formats)
 
 
 def _over_formulas(cells: Mapping, read, indexes, rows, columns) -> Mapping:
@@ -313,19 +321,7 @@ def _over_formulas(cells: Mapping, read, indexes, rows, columns) -> Mapping:
     (0-based) that holds a formula on a row of ``rows``, even where the formula's last
     result equals the value (the spreadsheet would recalculate it to something else):
     a column AuthBook fills holds its values only."""
-    wanted = frozenset(i + 1 for i in indexes)
-    if isinstance(read, ColumnRows):
-        marks = read.formulas.items()
-    else:
-        marks = ((r.row, r.formulas) for r in read if r.formulas)
-    hits: dict[frozenset, frozenset] = {}  # rows mostly share their sets of formula columns
-    marked = []
-    for row, cols in marks:
-        hit = hits.get(cols)
-        if hit is None:
-            hit = hits[cols] = cols & wanted
-        if hit:
-            marked.append((row, hit))
+    marked = _formula_cells(read, [i + 1 for i in indexes])
     if not marked:
         return cells
     at = {row: position for position, row in enumerate(rows)}
@@ -355,7 +351,7 @@ def record_writes_later(
     return SheetWriteLater(
         lambda: record_writes(spec, read, statuses, names),
         expected_rows=len(read.rows),
-        last_row=_last_row(read),
+        last_row=last_row(read),
         number_formats=_formats(spec, positions),
         columns=frozenset(i + 1 for i in indexes),
     )
@@ -473,8 +469,8 @@ def last_row(read: SheetRead | None) -> int:
     a Table's Total Row does not count."""
     if read is None:
         return 1
-    if isinstance(read.rows, ColumnRows):
-        return _last_row(read)
+    if isinstance(read.rows, ColumnRows):  # in row order
+        return max(read.rows.numbers[-1], 1) if read.rows.numbers else 1
     return max([r.row for r in read.rows] + [1])
 
 
@@ -504,13 +500,6 @@ def calculated_cells(read: SheetRead | None, rows: Iterable[int], cells: Mapping
         if col <= len(read.headers) and schema.users_own(read.name, read.headers[col - 1])
     ]
     return {(r, col): formula for r in rows for col, formula in columns if (r, col) not in cells}
-
-
-def _last_row(read: SheetRead) -> int:
-    """The sheet's last non-empty row (rows are read in sheet order), at least the header."""
-    if isinstance(read.rows, ColumnRows):
-        return max(read.rows.numbers[-1], 1) if read.rows.numbers else 1
-    return max(read.rows[-1].row, 1) if read.rows else 1
 
 
 #: The Auths sheet's computed fields, as a refresh writes them from each AuthStatus.
