@@ -599,3 +599,6 @@ class RawBook(Record):
     payers: tuple[RawRecord, ...] = ()
     providers: tuple[RawRecord, ...] = ()
     settings: tuple[RawRecord, ...] = ()
+    #: Cells holding a formula whose result was not saved, as (sheet, Excel row, field):
+    #: they read as blank, but their value is not known, so nothing is filled into them.
+    uncalculated: frozenset[tuple[str, int, str]] = frozenset()

@@ -31,11 +31,13 @@ def next_numbers(taken: list[str | None], prefix: str, count: int) -> list[str]:
     return [format_auth_no(prefix, highest + i) for i in range(1, count + 1)]
 
 
-def assign_auth_numbers(rows, prefix: str) -> dict[int, str]:
+def assign_auth_numbers(rows, prefix: str, unknown: frozenset[int] = frozenset()) -> dict[int, str]:
     """Numbers for the Auths rows (RawRows, or RawRecords) whose Auth # is blank: sheet row
     -> new Auth #.
 
-    Only rows that hold an auth (a Client ID or a Billing Code) get a number.
+    Only rows that hold an auth (a Client ID or a Billing Code) get a number, and not the
+    rows of ``unknown``, whose Auth # reads as blank only because it is a formula not
+    calculated yet.
     """
     if isinstance(rows, RawRows):
         numbers, clients, codes = rows.columns(("auth_no", "client_id", "billing_code"))
@@ -49,7 +51,7 @@ def assign_auth_numbers(rows, prefix: str) -> dict[int, str]:
     blank = [
         row
         for row, number, client, code in zip(row_numbers, taken, clients, codes, strict=False)
-        if number is None and (client or code)
+        if number is None and (client or code) and row not in unknown
     ]
     new = next_numbers(taken, prefix, len(blank))
     return dict(zip(blank, new, strict=False))

@@ -72,8 +72,11 @@ def resolve_as_of(settings: Settings, override: date | None, today: date) -> dat
 
 
 def number_new_auths(raw: RawBook, prefix: str) -> tuple[RawBook, dict[int, str]]:
-    """Give blank Auth # cells their numbers; returns the raw book with them filled in."""
-    numbers = assign_auth_numbers(raw.auths, prefix)
+    """Give blank Auth # cells their numbers; returns the raw book with them filled in. A
+    cell holding a formula not calculated yet (``raw.uncalculated``) is not blank: it gets
+    no number."""
+    unknown = frozenset(row for _, row, field in raw.uncalculated if field == "auth_no")
+    numbers = assign_auth_numbers(raw.auths, prefix, unknown)
     if not numbers:
         return raw, numbers
     if isinstance(raw.auths, RawRows):

@@ -229,6 +229,7 @@ def raw_book(sheets: dict[str, SheetRead]) -> tuple[RawBook, list[Problem]]:
         )
     values: dict[str, tuple[RawRecord, ...]] = {}
     problems: list[Problem] = []
+    uncalculated: set[tuple[str, int, str]] = set()
     for field_name, spec in RAW_SHEETS.items():
         read = sheets.get(spec.name)
         if read is None:
@@ -236,10 +237,12 @@ def raw_book(sheets: dict[str, SheetRead]) -> tuple[RawBook, list[Problem]]:
         rows = raw_rows(spec, read)
         values[field_name] = rows if field_name in COMPACT_SHEETS else tuple(rows)
         problems.extend(missing_headers(spec, read))
-        problems.extend(formulas_without_results(spec, read))
+        unknown = formulas_without_results(spec, read)
+        problems.extend(unknown)
+        uncalculated.update((p.source.sheet, p.source.row, p.field) for p in unknown)
     if schema.SETTINGS.name in sheets:
         values["settings"] = tuple(settings_records(sheets[schema.SETTINGS.name]))
-    return RawBook(**values), problems
+    return RawBook(**values, uncalculated=frozenset(uncalculated)), problems
 
 
 def cell_value(value: object) -> object:

@@ -108,6 +108,24 @@ def test_blank_auth_number_gets_the_next_number_and_typed_numbers_are_kept():
     assert [s.auth_no for s in result.auths] == ["AB000041", "AB000042", "PAYER-991", "AB000043"]
 
 
+def test_an_auth_number_that_is_a_formula_not_calculated_yet_gets_no_number():
+    """An Auth # cell holding a formula whose result was never saved reads as blank, but it
+    is not blank: the auth is refreshed without a number and the next one is not skipped."""
+    auths = table(
+        "Auths",
+        """
+        auth_no   | client_id | billing_code | start_date | end_date   | allotted_units
+        AB000041  | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10
+                  | C1        | 90837        | 2026-01-01 | 2026-06-30 | 10
+                  | C2        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        """,
+    )
+    raw = RawBook(auths=auths, uncalculated=frozenset({("Auths", 3, "auth_no")}))
+    result = refresh(raw, today=date(2026, 3, 1))
+    assert result.new_auth_numbers == {4: "AB000042"}
+    assert [s.auth_no for s in result.auths] == ["AB000041", None, "AB000042"]
+
+
 def test_duplicate_auth_number_is_a_problem_on_the_second_row():
     result = run(
         """

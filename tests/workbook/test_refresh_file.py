@@ -218,7 +218,8 @@ def test_bad_cells_are_listed_on_the_problems_sheet_and_good_rows_still_refresh(
 def test_a_formula_saved_without_its_result_is_named_as_such_and_left_as_it_is(tmp_path):
     """A program that does not calculate (a script writing the file) saves a formula without
     its result, so the cell reads as blank: the problem says so, once, instead of calling
-    the cell blank, and the formula stays. A formula saved with its result is read."""
+    the cell blank, and the formula stays; an Auth # that is such a formula gets no number
+    written over it. A formula saved with its result is read."""
     path = make_book(tmp_path)
     ws = load_workbook(path)["Auths"]
     end = schema.column_letter(column(ws, "End Date"))
@@ -233,17 +234,29 @@ def test_a_formula_saved_without_its_result_is_named_as_such_and_left_as_it_is(t
             f"{end}3": f'<c r="{end}3"><f>{start}3+180</f><v>46203</v></c>'.encode(),
         },
     )
+    number = b'<c r="A3"><f>"X-"&amp;ROW()</f></c>'  # the 2nd auth has no Auth #
+    lo_fixtures.rewrite_parts(
+        path,
+        lambda name, data: (
+            re.sub(rb'(<row r="3"[^>]*>)', rb"\1" + number, data) if name == auths else data
+        ),
+    )
     computed = app.refresh_file(path, today=AS_OF)
     about = [(p.source.row, p.field, p.message) for p in computed.problems]
-    assert about == [(2, "end_date", records.NO_RESULT)]
+    assert about == [(2, "end_date", records.NO_RESULT), (3, "auth_no", records.NO_RESULT)]
+    assert computed.result.new_auth_numbers == {}
     ws = load_workbook(path)["Auths"]
     assert ws[f"{end}2"].value == f"={start}2+180"  # kept as it was
     assert ws[f"{end}3"].value == f"={start}3+180"
+    assert ws["A3"].value == '="X-"&ROW()'
     rows = values_by_header(path, "Auths")
     assert rows[0]["Remaining Units"] is None  # its End Date is not known: not refreshed
     assert rows[1]["Remaining Units"] == 4  # read with its result, 1/1/2026 + 180
     problems = values_by_header(path, "Problems")
-    assert [(p["Row"], p["Column"], p["Cell"]) for p in problems] == [(2, "End Date", f"{end}2")]
+    assert [(p["Row"], p["Column"], p["Cell"]) for p in problems] == [
+        (2, "End Date", f"{end}2"),
+        (3, "Auth #", "A3"),
+    ]
 
 
 def _with_total_row(path: Path) -> tuple[str, str, bytes]:
