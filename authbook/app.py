@@ -83,7 +83,7 @@ def compute(store, today: date, as_of: date | None = None) -> Computed:
     with many_objects():
         sheets, raw, structure = _read_raw(store)
         result = refresh(raw, today=today, as_of=as_of)
-        return Computed(sheets, result, records.with_structure(structure, result.problems))
+        return Computed(sheets, result, records.with_structure(raw, structure, result.problems))
 
 
 def _read_raw(store):
@@ -121,7 +121,7 @@ def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
                 schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
             )
     result = finish_refresh(half)
-    return Computed(sheets, result, records.with_structure(structure, result.problems)), notes
+    return Computed(sheets, result, records.with_structure(raw, structure, result.problems)), notes
 
 
 def refresh_writes(

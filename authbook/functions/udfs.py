@@ -226,7 +226,7 @@ def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
         for auth in result.book.auths:
             by_client.setdefault(name_key(auth.client_id), []).append(auth)
         index = AuthIndex(result.book.auths)
-        problems = records.with_structure(structure, result.problems)
+        problems = records.with_structure(raw, structure, result.problems)
         return Computed(result, problems, sheets, by_number, by_client, index)
 
     return _computed_books.get((auth_rows, note_rows, client_rows, day), run)

@@ -205,11 +205,12 @@ def _formula_cells(rows, columns) -> list[tuple[int, list[int]]]:
     return sorted(found)
 
 
-def with_structure(structure: list[Problem], found: list[Problem]) -> list[Problem]:
-    """The problems of a workbook: those of its structure (``raw_book``) then those the
-    rules ``found``, leaving out the ones about a cell whose formula has no saved result
-    (its own problem says why it reads as blank)."""
-    unknown = {(p.source.sheet, p.source.row, p.field) for p in structure if p.message == NO_RESULT}
+def with_structure(raw: RawBook, structure: list[Problem], found: list[Problem]) -> list[Problem]:
+    """The problems of a workbook: those of its structure (``raw_book`` gave ``raw`` and
+    ``structure``) then those the rules ``found``, leaving out the ones about a cell whose
+    formula has no saved result (``raw.uncalculated``: its own problem says why it reads as
+    blank)."""
+    unknown = raw.uncalculated
     if unknown:
         found = [p for p in found if (p.source.sheet, p.source.row, p.field) not in unknown]
     return structure + found
