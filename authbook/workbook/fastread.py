@@ -19,11 +19,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import os
 import posixpath
 import re
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +33,7 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
+from authbook.workbook import scratch
 from authbook.workbook.deflate import open_part
 from authbook.workbook.sheetdata import (
     ColumnRows,
@@ -708,25 +707,25 @@ def _parse_sheets(path: Path, names: list[str]) -> dict:
         return {name: book.get_sheet_by_name(name) for name in names}
 
 
-def _parse_piece(file: str, name: str):
-    """calamine's data of sheet ``name`` in the piece's package at ``file``, which is then
-    deleted."""
+def _parse_piece(piece: _PieceFile, name: str):
+    """calamine's data of sheet ``name`` in ``piece``, which is then discarded."""
     try:
-        with CalamineWorkbook.from_path(file) as book:
+        with CalamineWorkbook.from_path(piece.path) as book:
             return book.get_sheet_by_name(name)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(file)
+        piece.discard()
 
 
 class _PieceFile:
     """A private temporary package holding the carried parts and one piece of a worksheet's
-    rows at the worksheet's own place (stored, not compressed: it is read once, at once)."""
+    rows at the worksheet's own place (stored, not compressed: it is read once, at once).
+    An unnamed file (``scratch``): a refresh killed while reading leaves none behind."""
 
     def __init__(self, carried: dict[str, bytes], part: str, head: bytes, large: bool) -> None:
-        fd, self.path = tempfile.mkstemp(prefix="authbook-", suffix=".xlsx")
+        self._file = scratch.unnamed_file()
+        #: Where calamine opens it, once closed.
+        self.path = scratch.path_of(self._file)
         try:
-            self._file = os.fdopen(fd, "wb")
             self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED)
             for name, data in carried.items():
                 self._zip.writestr(name, data)
@@ -741,23 +740,22 @@ class _PieceFile:
         self._sheet.write(rows)
         self.size += len(rows)
 
-    def close(self, tail: bytes) -> str:
-        """End the worksheet with ``tail`` and the package; its path."""
+    def close(self, tail: bytes) -> _PieceFile:
+        """End the worksheet with ``tail`` and the package, ready for calamine to read at
+        ``path`` (the file stays until ``discard``)."""
         try:
             self._sheet.write(tail)
             self._sheet.close()
             self._zip.close()
-            self._file.close()
+            self._file.flush()
         except BaseException:
             self.discard()
             raise
-        return self.path
+        return self
 
     def discard(self) -> None:
         with contextlib.suppress(Exception):
             self._file.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)
 
 
 def _split_sheet(
@@ -823,8 +821,9 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
 
     calamine parses in ``PARSERS`` other threads (it lets go of the GIL meanwhile): first
     the other sheets, then the largest, in one go or, from ``SPLIT_BYTES`` of XML on, cut
-    into pieces parsed side by side, each a small package of its own in a private temporary
-    file deleted once parsed (no room for them: in one go). This thread meanwhile cuts the
+    into pieces parsed side by side, each a small package of its own in a private unnamed
+    temporary file (``scratch``) gone once parsed (no room for them, or no ``/proc`` for
+    calamine to open them by: in one go). This thread meanwhile cuts the
     largest sheet (its XML inflated once, for the cut and the scan), scans and converts
     the others, then converts the largest a piece at a time. Each sheet's calamine data is
     dropped as soon as it is converted. Raises ``UnreadableSheet`` for a worksheet whose
@@ -846,7 +845,7 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
             # to convert by the time this thread has cut the largest
             others = parsers.submit(_parse_sheets, path, [n for n in parts if n != largest])
             scan = pieces = None
-            if zf.getinfo(big.part).file_size >= SPLIT_BYTES:
+            if zf.getinfo(big.part).file_size >= SPLIT_BYTES and scratch.NAMEABLE:
                 # no room for the pieces in the temporary folder: parse the sheet whole
                 with contextlib.suppress(OSError):
                     scan, pieces = _split_sheet(zf, package, big, parsers)

@@ -68,7 +68,7 @@ from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from authbook.workbook import deflate, schema
+from authbook.workbook import deflate, schema, scratch
 from authbook.workbook.fastread import (
     MAIN_NS,
     REL_NS,
@@ -2001,11 +2001,11 @@ def _sets_cells(write: SheetWrite) -> bool:
 
 
 class ChildPart:
-    """A part a child process deflated into a file of its own: appended like a DeflatedPart,
-    and its file deleted on ``close``."""
+    """A part a child process deflated into an unnamed file (``scratch``): appended like a
+    DeflatedPart, and its file let go of on ``close``."""
 
-    def __init__(self, path: str, stored: bool, crc: int, size: int, header, styles):
-        self.path, self.stored, self.crc, self.size = path, stored, crc, size
+    def __init__(self, file: IO[bytes], stored: bool, crc: int, size: int, header, styles):
+        self.file, self.stored, self.crc, self.size = file, stored, crc, size
         #: The sheet's header row as the child read it (for the Table re-fit).
         self.header: dict[int, str] = header
         #: The child's cell styles when it added some, else None.
@@ -2014,51 +2014,51 @@ class ChildPart:
     def append_to(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         out = _entry_info(info)
         out.compress_type = zipfile.ZIP_STORED if self.stored else zipfile.ZIP_DEFLATED
-        with open(self.path, "rb") as f:
-            out.CRC, out.file_size = self.crc, self.size
-            out.compress_size = os.fstat(f.fileno()).st_size
-            _append_entry(zout, out, f)
+        self.file.seek(0)
+        out.CRC, out.file_size = self.crc, self.size
+        out.compress_size = os.fstat(self.file.fileno()).st_size
+        _append_entry(zout, out, self.file)
 
     def close(self) -> None:
         with suppress(OSError):
-            os.unlink(self.path)
+            self.file.close()
 
 
 class _ChildSheet:
-    """One sheet rewritten by a forked child into a temporary file; its outcome comes back
-    through a pipe as a pickled dict."""
+    """One sheet rewritten by a forked child into an unnamed temporary file the child
+    inherits (``scratch``: a refresh killed meanwhile leaves no file behind); its outcome
+    comes back through a pipe as a pickled dict."""
 
-    def __init__(self, pid: int, path: str, pipe: int, stored: bool):
-        self.pid, self.path, self.pipe, self.stored = pid, path, pipe, stored
+    def __init__(self, pid: int, file: IO[bytes], pipe: int, stored: bool):
+        self.pid, self.file, self.pipe, self.stored = pid, file, pipe, stored
 
     @classmethod
     def start(cls, sheets: _Sheets, sheet: SheetPart, write: SheetWrite, stored: bool):
         """Fork the child; None (nothing left behind) when the temporary folder, a pipe or
         a new process cannot be had: then this process writes the sheet itself."""
         try:
-            fd, path = tempfile.mkstemp(prefix="authbook-", suffix=".part")
+            file = scratch.unnamed_file()
         except OSError:
             return None
-        os.close(fd)
         parent = os.getpid()
         try:
             read_end, write_end = os.pipe()
         except OSError:
-            os.unlink(path)
+            file.close()
             return None
         try:
             pid = os.fork()
         except OSError:
             os.close(read_end)
             os.close(write_end)
-            os.unlink(path)
+            file.close()
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
             die_with_parent(parent)
-            _child_main(sheets, sheet, write, stored, path, write_end)
+            _child_main(sheets, sheet, write, stored, file.fileno(), write_end)
         os.close(write_end)
-        return cls(pid, path, read_end, stored)
+        return cls(pid, file, read_end, stored)
 
     def result(self) -> ChildPart | None:
         """Wait for the child; its part, or None (file deleted) when it failed."""
@@ -2077,11 +2077,11 @@ class _ChildSheet:
             made = None
         if not made or "error" in made:
             with suppress(OSError):
-                os.unlink(self.path)
+                self.file.close()
             return None
         LAST_CHILD_MEMORY.clear()
         LAST_CHILD_MEMORY.update(made["memory"])
-        return ChildPart(self.path, self.stored, made["crc"], made["size"], made["header"],
+        return ChildPart(self.file, self.stored, made["crc"], made["size"], made["header"],
                          made["styles"])  # fmt: skip
 
     def stop(self) -> None:
@@ -2097,15 +2097,17 @@ class _ChildSheet:
                 os.close(self.pipe)
             self.pipe = -1
         with suppress(OSError):
-            os.unlink(self.path)
+            self.file.close()
 
 
-def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: int):
-    """The forked child: rewrite ``sheet`` into ``path``, report through ``pipe``, exit."""
+def _child_main(sheets: _Sheets, sheet, write, stored: bool, fd: int, pipe: int):
+    """The forked child: rewrite ``sheet`` into the file open as ``fd`` (shared with the
+    parent, which reads it from the start once this has exited), report through ``pipe``,
+    exit."""
     status = 1
     try:
         try:
-            with zipfile.ZipFile(sheets.src) as zin, open(path, "wb") as f:
+            with zipfile.ZipFile(sheets.src) as zin, os.fdopen(os.dup(fd), "wb") as f:
                 # a zip file of its own: the parent's shares its file offset with this one
                 strings = SharedStrings(zin, sheets.strings_part)
                 styles = sheets.new_styles(zin)
@@ -2130,9 +2132,6 @@ def _child_main(sheets: _Sheets, sheet, write, stored: bool, path: str, pipe: in
     except BaseException:
         status = 1
     finally:
-        if status:
-            with suppress(OSError):
-                os.unlink(path)
         os._exit(status)
 
 

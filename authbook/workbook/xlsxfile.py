@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -65,7 +66,21 @@ class RefreshLock:
         with os.fdopen(fd, "w") as f:
             f.write(str(os.getpid()))
         self.held = True
+        self._remove_leftovers()
         return self
+
+    def _remove_leftovers(self) -> None:
+        """Delete what a run killed while saving left beside the workbook: its half-written
+        new workbook or backup (``replace_atomically``'s ``.NAME.xxxxxxxx.tmp`` and
+        ``.NAME.bak.xxxxxxxx.tmp``). With the lock held no AuthBook run is writing one."""
+        leftover = re.compile(
+            r"\." + re.escape(self.workbook.name) + r"(?:\.bak)?\.[a-z0-9_]{8}\.tmp"
+        )
+        with contextlib.suppress(OSError), os.scandir(self.workbook.parent) as entries:
+            for entry in entries:
+                if leftover.fullmatch(entry.name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
     def _stale(self) -> bool:
         try:

@@ -6,6 +6,7 @@ killed at any moment leaves the old or the new workbook and an intact backup.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import signal
@@ -794,21 +795,27 @@ from authbook import app
 from authbook.workbook import xlsxfile
 from authbook.workbook import surgical
 from authbook import app_notes
+from authbook.workbook import fastread
 app.WorkbookFile = getattr(xlsxfile, "FastWorkbookFile", xlsxfile.WorkbookFile)
 surgical.FORK_ROWS = int(sys.argv[2])
 app_notes.SIDE_BY_SIDE_NOTES = int(sys.argv[3])
+if surgical.FORK_ROWS == 1:  # the Notes sheet read in pieces too, each a temporary file
+    fastread.SPLIT_BYTES, fastread.PIECE_BYTES = 0, 1 << 15
 app.refresh_file(sys.argv[1], date(2026, 3, 1), user="tester")
 """
 
 
 def _run_refresh(
-    path: Path, fork_rows: int = surgical.FORK_ROWS, side_by_side: int = 10**9
+    path: Path, fork_rows: int = surgical.FORK_ROWS, side_by_side: int = 10**9, temp=None
 ) -> subprocess.Popen:
+    """A refresh of ``path`` in a process of its own; ``temp``: its temporary folder."""
+    env = dict(os.environ, TMPDIR=str(temp)) if temp else None
     return subprocess.Popen(
         [sys.executable, "-c", DRIVER, str(path), str(fork_rows), str(side_by_side)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
     )
 
 
@@ -838,15 +845,21 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
 ):
     """Killed at any moment, a refresh leaves the old workbook or the new one, never a
     process of its own behind (the child writing Notes, the helper drawing half the notes
-    of a workbook refreshed before: they die with it), and ``.bak`` holds the old one."""
+    of a workbook refreshed before: they die with it) nor a file in the temporary folder
+    (the practice's data), and ``.bak`` holds the old one. What it was writing beside the
+    workbook is deleted by the next run."""
     original = template.write_new(tmp_path / "original.xlsx", plain_practice(notes=1500))
     if refreshed_before:  # a month earlier: this refresh changes statuses and alerts
         app.refresh_file(original, date(2026, 2, 1), user="tester")
     old = original.read_bytes()
-    path = tmp_path / "book.xlsx"
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    path = folder / "book.xlsx"
     path.write_bytes(old)
+    temp = tmp_path / "temp"
+    temp.mkdir()
     started = time.monotonic()
-    done = _run_refresh(path, fork_rows, side_by_side)
+    done = _run_refresh(path, fork_rows, side_by_side, temp)
     assert done.wait(timeout=300) == 0, done.stderr.read().decode()
     duration = time.monotonic() - started
     new = path.read_bytes()
@@ -855,11 +868,9 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
     outcomes = {"old": 0, "new": 0}
     runs = 24
     for i in range(runs):
-        for leftover in tmp_path.glob(".book.xlsx*"):
-            leftover.unlink()
         backup.unlink(missing_ok=True)
         path.write_bytes(old)
-        run = _run_refresh(path, fork_rows, side_by_side)
+        run = _run_refresh(path, fork_rows, side_by_side, temp)
         time.sleep(duration * (0.2 + 1.8 * i / runs))  # the last ones finish
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=60)
@@ -868,6 +879,7 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
                 break
             time.sleep(0.1)
         assert not _refreshes_running(path), f"run {i}: a process of the killed refresh is left"
+        assert not list(temp.iterdir()), f"run {i}: the killed refresh left temporary files"
         now = path.read_bytes()
         assert now in (old, new), f"run {i}: the workbook is neither the old nor the new one"
         outcomes["old" if now == old else "new"] += 1
@@ -875,10 +887,13 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
             assert backup.read_bytes() == old, f"run {i}: the backup is not the old workbook"
         read_sheets(path, ["Auths"])  # it opens
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills did land before and after
-    # a lock left by a killed run does not block the next refresh
-    done = _run_refresh(path, fork_rows, side_by_side)
+    # a lock left by a killed run does not block the next refresh, which deletes what the
+    # killed runs were writing beside the workbook
+    done = _run_refresh(path, fork_rows, side_by_side, temp)
     assert done.wait(timeout=300) == 0, done.stderr.read().decode()
     assert path.read_bytes() == new
+    assert sorted(p.name for p in folder.iterdir()) == ["book.xlsx", "book.xlsx.bak"]
+    assert not list(temp.iterdir())
 
 
 def test_a_second_refresh_at_the_same_time_is_refused(tmp_path):
@@ -891,3 +906,18 @@ def test_a_second_refresh_at_the_same_time_is_refused(tmp_path):
         assert run.wait(timeout=120) != 0
         assert b"another AuthBook run" in run.stderr.read()
     assert path.read_bytes() == before
+
+
+def test_a_refresh_deletes_what_a_killed_run_was_writing_beside_the_workbook(tmp_path):
+    """A run killed while saving leaves its half-written workbook and backup beside the
+    workbook (hidden files); the next run, once it holds the lock, deletes them and only
+    them."""
+    path = template.write_new(tmp_path / "book.xlsx", small_practice())
+    leftovers = [".book.xlsx.k1l2m3n_.tmp", ".book.xlsx.bak.0a9z8y7x.tmp"]
+    others = [".other.xlsx.k1l2m3n_.tmp", ".book.xlsx.note.tmp", "book.xlsx.k1l2m3n_.tmp"]
+    for name in leftovers + others:
+        (tmp_path / name).write_bytes(b"PK half a workbook")
+    app.refresh_file(path, TODAY, user="tester")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["book.xlsx", "book.xlsx.bak", *others]
+    )
