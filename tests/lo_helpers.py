@@ -96,6 +96,14 @@ class Office:
 
     connection: str
     process: subprocess.Popen
+    #: The temporary folder it and the scripts talking to it use (not /tmp: each UNO
+    #: process leaves a folder of its own behind there).
+    temp: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of a process of this office's: its temporary folder."""
+        return dict(os.environ, TMPDIR=str(self.temp))
 
 
 @contextmanager
@@ -106,6 +114,8 @@ def running_office(soffice: str, workdir: Path, *, start_timeout: float = 120) -
     """
     profile = (workdir / "lo-profile").resolve()
     profile.mkdir(parents=True, exist_ok=True)
+    temp = (workdir / "lo-temp").resolve()
+    temp.mkdir(exist_ok=True)
     pipe = f"authbook_{uuid.uuid4().hex}"
     accept = f"pipe,name={pipe};urp;StarOffice.ComponentContext"
     process = subprocess.Popen(
@@ -123,8 +133,9 @@ def running_office(soffice: str, workdir: Path, *, start_timeout: float = 120) -
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env=dict(os.environ, TMPDIR=str(temp)),
     )
-    office = Office(connection=f"uno:{accept}", process=process)
+    office = Office(connection=f"uno:{accept}", process=process, temp=temp)
     try:
         _wait_until_ready(soffice, office, start_timeout)
         yield office
@@ -151,6 +162,7 @@ def _wait_until_ready(soffice: str, office: Office, timeout: float) -> None:
             text=True,
             timeout=timeout + 30,
             check=False,
+            env=office.env,
         )
         if probe.returncode == 0:
             return
@@ -249,6 +261,7 @@ def run_uno_script(
                 text=True,
                 timeout=timeout,
                 check=False,
+                env=office.env,
             )
             crashed = result.returncode < 0 and office.process.poll() is None
             if not crashed or tries == CONNECT_ATTEMPTS:
