@@ -674,6 +674,53 @@ def test_an_edit_keeps_every_other_part_of_the_workbook_byte_for_byte(saved, tmp
     assert _user_content(path)["Notes"] == notes_before
 
 
+MACRO_ENABLED = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+VBA_RELATIONSHIP = b"http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+
+def as_macro_enabled(src: Path, dst: Path) -> Path:
+    """``src`` made an .xlsm as Excel saves one: a VBA project (AuthBook's own module),
+    related from the workbook, with the macro-enabled content types."""
+    from authbook.functions import addin
+
+    vba = addin.vba_project_bin(addin.module_source())
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = re.sub(rb"application/vnd\.openxmlformats-officedocument\.spreadsheetml"
+                              rb"\.sheet\.main\+xml", MACRO_ENABLED, data)  # fmt: skip
+                data = data.replace(b"</Types>", b'<Default Extension="bin" ContentType='
+                                    b'"application/vnd.ms-office.vbaProject"/></Types>')  # fmt: skip
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="'
+                                    + VBA_RELATIONSHIP + b'" Target="vbaProject.bin"/>'
+                                    b"</Relationships>")  # fmt: skip
+            zout.writestr(info, data)
+        zout.writestr("xl/vbaProject.bin", vba)
+    return dst
+
+
+@pytest.mark.parametrize("command", ["refresh", "bulk-update"])
+def test_a_macro_enabled_workbook_keeps_its_vba_project_and_stays_one(saved, tmp_path, command):
+    """A practice's .xlsm, refreshed or edited, keeps its macros byte for byte and is still
+    a macro-enabled workbook (its content type and the workbook's link to the project)."""
+    path = as_macro_enabled(saved, tmp_path / "book.xlsm")
+    before = parts(path)
+    argv = {"refresh": ["refresh", str(path), "--as-of", TODAY.isoformat()],
+            "bulk-update": ["bulk-update", str(path), "--where", "Client ID=C1",
+                            "--set", "Exp Alert Days=45", "--yes"]}[command]  # fmt: skip
+    assert cli.main([*argv, "--user", "tester"]) in (0, 1)
+    after = parts(path)
+    assert after != before
+    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
+    assert MACRO_ENABLED in after["[Content_Types].xml"]
+    assert b"vbaProject" in after["[Content_Types].xml"]
+    assert VBA_RELATIONSHIP in after["xl/_rels/workbook.xml.rels"]
+    kept = [n for n in before if not EDITABLE.fullmatch(n)]
+    assert {n for n in kept if after[n] != before[n]} == set()
+
+
 def test_libreoffice_reads_back_the_computed_values(saved, office, tmp_path):
     running, uno_python = office
     path = tmp_path / "book.xlsx"
