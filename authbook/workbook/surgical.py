@@ -80,6 +80,7 @@ from authbook.workbook.fastread import (
     namespace_prefix,
     read_package,
 )
+from authbook.workbook.formatted_ranges import table_end, with_ranges_moved
 from authbook.workbook.sheetdata import (
     CellColumns,
     Formula,
@@ -669,6 +670,13 @@ class SheetRewriter:
             + rb"f\b([^>]*?)(?:/>|></" + p + rb"f>)"
         )  # fmt: skip
         self.replace = write.rows is not None
+        #: How the data rows of the sheet's Table move (its conditional formats and data
+        #: validations over them follow: ``formatted_ranges``).
+        self.table_ends = [
+            end
+            for end in (table_end(t.ref, t.totals, write.last_row) for t in sheet.tables[:1])
+            if end is not None
+        ]
         self.old_styles: dict[int, dict[int, int]] = {1: {}, 2: {}}
         self.edits = RowEdits(write)
         cells = self.edits.sorted_cells
@@ -757,7 +765,7 @@ class SheetRewriter:
                     )
                 else:
                     self._remaining_rows(out)
-                    out.write(data)
+                    out.write(with_ranges_moved(data, self.table_ends))
 
     def _row_number(self, tag: bytes) -> int:
         m = _ROW_R.search(tag)

@@ -19,10 +19,13 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.formatting.formatting import ConditionalFormatting, ConditionalFormattingList
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.table import TableColumn
 
 from authbook.workbook import schema
+from authbook.workbook.formatted_ranges import TableEnd, moved_sqref, table_end
 from authbook.workbook.sheetdata import (
     Formula,
     RowRead,
@@ -294,11 +297,15 @@ def refit_table(ws, last_row: int) -> None:
     """Fit the sheet's Table (and its AutoFilter) to the header's columns and ``last_row``.
 
     A Table keeps at least one data row, as Excel requires. A column AuthBook writes values
-    into (``schema.values_only``) stops being a calculated column.
+    into (``schema.values_only``) stops being a calculated column. Conditional formats and
+    data validations over the Table's data rows follow its end (``formatted_ranges``).
     """
     if not ws.tables:
         return
     table = next(iter(ws.tables.values()))
+    end = table_end(table.ref, table.totalsRowCount or 0, last_row)
+    if end is not None:
+        _move_formatted_ranges(ws, [end])
     min_col, min_row, _, max_row = range_boundaries(table.ref)
     if table.totalsRowCount:  # the Total Row stays where it is
         last_row = max_row - table.totalsRowCount
@@ -330,6 +337,19 @@ def refit_table(ws, last_row: int) -> None:
     table.ref = ref
     if table.autoFilter is not None:
         table.autoFilter.ref = f"{first}{data_end}"  # (without the Total Row)
+
+
+def _move_formatted_ranges(ws, ends: list[TableEnd]) -> None:
+    """Make the sheet's conditional formats and data validations follow ``ends``."""
+    formats = ConditionalFormattingList()
+    for found in ws.conditional_formatting:
+        sqref = moved_sqref(str(found.sqref), ends)
+        for rule in found.rules:
+            formats.add(ConditionalFormatting(sqref=sqref, pivot=found.pivot), rule)
+    formats.max_priority = max(formats.max_priority, ws.conditional_formatting.max_priority)
+    ws.conditional_formatting = formats
+    for validation in ws.data_validations.dataValidation:
+        validation.sqref = MultiCellRange(moved_sqref(str(validation.sqref), ends))
 
 
 def replace_atomically(path: Path, write, backup: bool = True) -> None:

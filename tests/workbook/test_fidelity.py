@@ -22,6 +22,9 @@ from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import TableColumn, TableFormula
 
 from authbook import app, cli
@@ -578,6 +581,96 @@ def test_rows_added_to_a_table_get_its_calculated_column_as_excel_fills_it(
         end = seen[r - 1][col(schema.AUTHS, "End Date") - 1]["value"]
         assert cell["formula"].startswith("="), r
         assert cell["value"] == end - lo_fixtures.excel_serial(date(2026, 3, 1)), r
+
+
+FORMATS_SEEN = """
+import json, sys
+doc = load(sys.argv[1])
+sheet = doc.Sheets.getByName(sys.argv[2])
+out = {"validation": {}}
+for ref in sys.argv[3:]:
+    out["validation"][ref] = sheet.getCellRangeByName(ref).Validation.Type.value
+found = sheet.ConditionalFormats.getConditionalFormats()
+out["formats"] = [f.Range.RangeAddressesAsString for f in found]
+doc.close(True)
+print(json.dumps(out))
+"""
+
+
+def _formats_seen(office, path: Path, sheet: str, *cells: str) -> dict:
+    """What LibreOffice sees: the conditional formats' ranges of ``sheet``, and the kind of
+    data validation of each of ``cells``."""
+    running, uno_python = office
+    result = lo_helpers.run_uno_script(uno_python, running, FORMATS_SEEN, str(path), sheet, *cells)
+    return __import__("json").loads(result.stdout)
+
+
+def _format_and_validate(ws, formatted: list[str], validated: list[str]) -> None:
+    """A fill for values under 8 over each of ``formatted``, whole numbers only in each of
+    ``validated``, as a user sets them in Excel."""
+    red = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
+    for ref in formatted:
+        ws.conditional_formatting.add(ref, CellIsRule(operator="lessThan", formula=["8"], fill=red))
+    for ref in validated:
+        rule = DataValidation(type="whole", operator="between", formula1="0", formula2="500")
+        rule.add(ref)
+        ws.add_data_validation(rule)
+
+
+@pytest.mark.parametrize("adapter", [FastWorkbookFile, WorkbookFile])
+def test_formats_and_validations_over_a_tables_rows_cover_the_rows_added_to_it(
+    office, tmp_path, adapter
+):
+    """A conditional format or a data validation over a column's data rows in the Auths
+    Table (rows 2-7) covers the rows AuthBook adds below them (bulk-add, renew, import), as
+    Excel has it cover a row added to the Table; one over only some of the rows stays as it
+    is. LibreOffice reads the result."""
+    path = template.write_new(tmp_path / "book.xlsx", small_practice())
+    units, days = letter(schema.AUTHS, "Allotted Units"), letter(schema.AUTHS, "Exp Alert Days")
+    wb = load_workbook(path)
+    _format_and_validate(wb["Auths"], [f"{units}2:{units}7", f"{units}3:{units}5"],
+                         [f"{days}2:{days}7"])  # fmt: skip
+    wb.save(path)
+    before = _formats_seen(office, path, "Auths", f"{days}7", f"{days}9")
+    assert before["validation"] == {f"{days}7": "WHOLE", f"{days}9": "ANY"}
+    new_rows = {(r, col(schema.AUTHS, "Auth #")): f"B{r}" for r in (8, 9)}
+    store = adapter(path)
+    store.apply({"Auths": SheetWrite(cells=new_rows, last_row=9)})
+    store.save()
+    after = _formats_seen(office, path, "Auths", f"{days}7", f"{days}9")
+    assert after["validation"] == {f"{days}7": "WHOLE", f"{days}9": "WHOLE"}
+    assert f"Auths.{units}2:{units}9" in after["formats"]
+    assert f"Auths.{units}3:{units}5" in after["formats"]
+    assert f"Auths.{units}2:{units}7" not in after["formats"]
+    # the ranges Excel's own template gives every row of the sheet are left as they are
+    assert sorted(f for f in after["formats"] if "1048576" in f) == sorted(
+        f for f in before["formats"] if "1048576" in f
+    )
+
+
+def _ranges_in(path: Path, sheet: str) -> list[bytes]:
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(read_package(zf).sheets[sheet].part)
+    return re.findall(rb'<conditionalFormatting[^>]*\ssqref="([^"]*)"', xml)
+
+
+@pytest.mark.parametrize("adapter", [FastWorkbookFile, WorkbookFile])
+def test_a_format_over_the_alerts_follows_them_as_their_number_changes(tmp_path, adapter):
+    """The generated sheets change length at every refresh: a conditional format over all
+    the Alerts rows still covers all of them after a refresh with more alerts, after one
+    with none (the Table keeps one empty row) and after one with more again."""
+    path = template.write_new(tmp_path / "book.xlsx", small_practice())
+    app.refresh_store(adapter(path), TODAY, user="tester")
+    count = len(read_sheets(path, ["Alerts"])["Alerts"].rows)
+    assert count == 3
+    wb = load_workbook(path)
+    _format_and_validate(wb["Alerts"], ["A2:A4"], [])
+    wb.save(path)
+    seen = []
+    for as_of in (date(2026, 2, 1), date(2026, 6, 1), date(2026, 2, 1), date(2026, 2, 1)):
+        app.refresh_store(adapter(path), as_of, user="tester")
+        seen.append((len(read_sheets(path, ["Alerts"])["Alerts"].rows), _ranges_in(path, "Alerts")))
+    assert seen == [(4, [b"A2:A5"]), (0, [b"A2"]), (4, [b"A2:A5"]), (4, [b"A2:A5"])]
 
 
 def _rows_without_numbers(path: Path, sheet: str) -> None:

@@ -1,0 +1,104 @@
+"""Conditional formats and data validations that follow a Table's rows when it grows or
+shrinks, as Excel has them follow when the Table grows in Excel.
+
+A practice highlights the auths running low with a conditional format over the Remaining
+column of the Auths Table, or gives a column a drop-down list: Excel stores each as a
+range, "L2:L1615". Rows AuthBook adds (bulk-add, renew, import) would be left outside it, and
+the generated sheets (Alerts, Checks, ...) change length at every refresh. So a range that
+covers a Table column's data rows exactly (its first data row to its last) is made to end
+at the Table's new last row; every other range is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from openpyxl.utils import get_column_letter, range_boundaries
+
+
+class TableEnd(NamedTuple):
+    """A Table's data rows before and after a write: columns ``min_col``-``max_col``, data
+    from ``first_row`` to ``old_end`` before, to ``new_end`` after."""
+
+    min_col: int
+    max_col: int
+    first_row: int
+    old_end: int
+    new_end: int
+
+
+def table_end(ref: str, totals: int, last_row: int | None) -> TableEnd | None:
+    """How the data rows of the Table at ``ref`` (with ``totals`` Total Row rows) move when
+    it is re-fitted to end at ``last_row`` (as ``surgical.refit_table`` does); None when they
+    stay (no re-fit, a Total Row keeps them, or the same end)."""
+    if last_row is None or totals:
+        return None
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    first = min_row + 1
+    new_end = max(last_row, first)
+    if new_end == max_row:
+        return None
+    return TableEnd(min_col, max_col, first, max_row, new_end)
+
+
+def moved_sqref(sqref: str, ends: list[TableEnd]) -> str:
+    """``sqref`` (space-separated ranges) with each range that covers the data rows of one
+    of ``ends``' Tables, within its columns, made to end at that Table's new end. The text
+    is returned unchanged when no range moves."""
+    ranges = sqref.split()
+    moved = [_moved_range(r, ends) for r in ranges]
+    return sqref if moved == ranges else " ".join(moved)
+
+
+def _moved_range(text: str, ends: list[TableEnd]) -> str:
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(text.replace("$", ""))
+    except (TypeError, ValueError):
+        return text
+    if None in (min_col, min_row, max_col, max_row):
+        return text  # whole columns or rows: they need no moving
+    for end in ends:
+        if (
+            min_row == end.first_row
+            and max_row == end.old_end
+            and end.min_col <= min_col
+            and max_col <= end.max_col
+        ):
+            first = f"{get_column_letter(min_col)}{min_row}"
+            last = f"{get_column_letter(max_col)}{end.new_end}"
+            return first if first == last else f"{first}:{last}"
+    return text
+
+
+_SQREF_ATTRIBUTE = re.compile(
+    rb'(<(?:\w+:)?(?:conditionalFormatting|dataValidation)\b[^>]*?\ssqref=")([^"]*)"'
+)
+#: Excel's newer conditional formats and validations (those referring to another sheet)
+#: live in the extension list, their ranges in ``<xm:sqref>`` elements.
+_EXTENDED_BLOCK = re.compile(rb"<(\w+:|)(conditionalFormattings|dataValidations)\b.*?</\1\2>", re.S)
+_SQREF_ELEMENT = re.compile(rb"(<(?:\w+:)?sqref>)([^<]*)<")
+
+
+def with_ranges_moved(tail: bytes, ends: list[TableEnd]) -> bytes:
+    """``tail`` (a worksheet's XML after its rows) with the ranges of its conditional formats
+    and data validations moved by ``moved_sqref``; the same bytes when none moves."""
+    if not ends or b"sqref" not in tail:
+        return tail
+
+    def attribute(m: re.Match) -> bytes:
+        return m.group(1) + _moved(m.group(2)) + b'"'
+
+    def element(m: re.Match) -> bytes:
+        return m.group(1) + _moved(m.group(2)) + b"<"
+
+    def block(m: re.Match) -> bytes:
+        return _SQREF_ELEMENT.sub(element, m.group(0))
+
+    def _moved(sqref: bytes) -> bytes:
+        text = sqref.decode("ascii", "replace")
+        moved = moved_sqref(text, ends)
+        return sqref if moved == text else moved.encode("ascii")
+
+    out = _SQREF_ATTRIBUTE.sub(attribute, tail)
+    return _EXTENDED_BLOCK.sub(block, out) if b"sqref>" in out else out
