@@ -6,11 +6,13 @@ column of the Auths Table, or gives a column a drop-down list: Excel stores each
 range, "L2:L1615". Rows AuthBook adds (bulk-add, renew, import) would be left outside it, and
 the generated sheets (Alerts, Checks, ...) change length at every refresh. So a range that
 covers a Table column's data rows exactly (its first data row to its last) is made to end
-at the Table's new last row; every other range is left as it is.
+at the Table's new last row; every other range is left as it is. The same for the series of
+a chart over such a range (Excel extends a chart over a Table's column as the Table grows).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from typing import NamedTuple
 
@@ -102,3 +104,49 @@ def with_ranges_moved(tail: bytes, ends: list[TableEnd]) -> bytes:
 
     out = _SQREF_ATTRIBUTE.sub(attribute, tail)
     return _EXTENDED_BLOCK.sub(block, out) if b"sqref>" in out else out
+
+
+#: A series' reference in a chart part with the cached values that follow it (which Excel
+#: and LibreOffice work out again from the cells when there are none).
+_SERIES_REF = re.compile(
+    rb"(<(\w+:|)f>)([^<]*)(</\2f>)"
+    rb"(\s*<\2(numCache|strCache|multiLvlStrCache)\b.*?</\2\6>)?",
+    re.S,
+)
+#: A range on a named sheet in a formula: Auths!$G$2:$G$7, 'My Sheet'!G2:G7.
+_SHEET_RANGE = re.compile(
+    r"('(?:[^']|'')+'|[^\s!'(),:]+)!(\$?)([A-Z]{1,3})(\$?)(\d+):(\$?)([A-Z]{1,3})(\$?)(\d+)"
+)
+
+
+def with_chart_series_moved(chart: bytes, ends: dict[str, list[TableEnd]]) -> bytes:
+    """``chart`` (a chart part) with each series range that covers the data rows of a Table
+    column (``ends``: sheet name -> how its Table's rows move) made to end at the Table's new
+    last row, and that series' cached values left out; the same bytes when none moves."""
+    if not ends:
+        return chart
+
+    def series(m: re.Match) -> bytes:
+        text = html.unescape(m.group(3).decode("utf-8"))
+        moved = _SHEET_RANGE.sub(lambda r: _moved_sheet_range(r, ends), text)
+        if moved == text:
+            return m.group(0)
+        escaped = moved.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return m.group(1) + escaped.encode("utf-8") + m.group(4)
+
+    return _SERIES_REF.sub(series, chart)
+
+
+def _moved_sheet_range(m: re.Match, ends: dict[str, list[TableEnd]]) -> str:
+    sheet = m.group(1)
+    if sheet.startswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    found = ends.get(sheet)
+    if not found:
+        return m.group(0)
+    text = f"{m.group(3)}{m.group(5)}:{m.group(7)}{m.group(9)}"
+    moved = _moved_range(text, found)
+    if moved == text:
+        return m.group(0)
+    last = moved.split(":")[-1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return m.group(0)[: m.start(9) - m.start(0)] + last

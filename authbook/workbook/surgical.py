@@ -80,7 +80,12 @@ from authbook.workbook.fastread import (
     namespace_prefix,
     read_package,
 )
-from authbook.workbook.formatted_ranges import table_end, with_ranges_moved
+from authbook.workbook.formatted_ranges import (
+    TableEnd,
+    table_end,
+    with_chart_series_moved,
+    with_ranges_moved,
+)
 from authbook.workbook.sheetdata import (
     CellColumns,
     Formula,
@@ -672,11 +677,7 @@ class SheetRewriter:
         self.replace = write.rows is not None
         #: How the data rows of the sheet's Table move (its conditional formats and data
         #: validations over them follow: ``formatted_ranges``).
-        self.table_ends = [
-            end
-            for end in (table_end(t.ref, t.totals, write.last_row) for t in sheet.tables[:1])
-            if end is not None
-        ]
+        self.table_ends = _table_ends(sheet, write)
         self.old_styles: dict[int, dict[int, int]] = {1: {}, 2: {}}
         self.edits = RowEdits(write)
         cells = self.edits.sorted_cells
@@ -1496,6 +1497,31 @@ _CHAIN_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CHAIN_SHEET = re.compile(rb'\bi="(\d+)"')
 
 
+def _table_ends(sheet: SheetPart, write: SheetWrite) -> list[TableEnd]:
+    """How the data rows of the sheet's Table (the one ``_refit`` re-fits) move by ``write``:
+    none, or one ``TableEnd``."""
+    tables = [t for t in sheet.tables[:1] if t.ref]
+    ends = (table_end(t.ref, t.totals, write.last_row) for t in tables)
+    return [end for end in ends if end is not None]
+
+
+def _follow_with_charts(zin, package, writes: dict[str, SheetWrite], replaced: dict) -> None:
+    """Have the charts over the data rows of a Table column that ``writes`` lengthens or
+    shortens follow it (``formatted_ranges.with_chart_series_moved``): into ``replaced``."""
+    ends = {}
+    for name, write in writes.items():
+        if name in package.sheets and (found := _table_ends(package.sheets[name], write)):
+            ends[name] = found
+    if not ends:
+        return
+    for part in zin.namelist():
+        if part.startswith("xl/charts/") and part.endswith(".xml") and part not in replaced:
+            xml = zin.read(part)
+            moved = with_chart_series_moved(xml, ends)
+            if moved != xml:
+                replaced[part] = moved
+
+
 def _mend_calc_chain(zin, package, writes: dict[str, SheetWrite], replaced: dict) -> set[str]:
     """Take out of the calculation chain the cells ``writes`` put values into (their
     formulas are gone), into ``replaced``; when none is left, the chain goes: its
@@ -1852,6 +1878,7 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite], started=None) ->
                 done = sheets.in_order(sheets.new_styles(), spooled)
             replaced, new_entries = done
             dropped = _mend_calc_chain(zin, package, writes, replaced)
+            _follow_with_charts(zin, package, writes, replaced)
             with open(src, "rb") as raw, zipfile.ZipFile(dst, "w") as zout:
                 for info in zin.infolist():
                     if info.filename in dropped:

@@ -648,6 +648,51 @@ def test_formats_and_validations_over_a_tables_rows_cover_the_rows_added_to_it(
     )
 
 
+CHART_RANGES = """
+import json, sys
+doc = load(sys.argv[1])
+sheet = doc.Sheets.getByName("Auths")
+chart = sheet.Charts.getByIndex(0)
+found = [[r.StartColumn, r.StartRow, r.EndColumn, r.EndRow] for r in chart.getRanges()]
+system = chart.EmbeddedObject.getFirstDiagram().getCoordinateSystems()[0]
+values = []
+for kind in system.getChartTypes():
+    for s in kind.getDataSeries():
+        for sequence in s.getDataSequences():
+            values.append(list(sequence.getValues().getData()))
+doc.close(True)
+print(json.dumps({"ranges": found, "values": values}))
+"""
+
+
+def test_a_chart_over_a_tables_column_takes_in_the_rows_added_to_it(saved, office, tmp_path):
+    """A chart over the Allotted Units of the Auths Table (rows 2-7, made by LibreOffice)
+    shows the auths bulk-add adds below them too, as Excel extends a chart over a Table's
+    column when the Table grows: its range ends at the new last row, and the values it had
+    cached are left for the spreadsheet to read again from the cells."""
+    running, uno_python = office
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(saved.read_bytes())
+    units = letter(schema.AUTHS, "Allotted Units")
+    over = f"Auths!${units}$2:${units}$7".encode()
+    charts = [n for n, data in parts(path).items() if n.startswith("xl/charts/") and over in data]
+    assert len(charts) == 1  # LibreOffice's (the Dashboard's are over the Dashboard)
+    argv = ["bulk-add", str(path), "--code-group", "Medication Management", "--clients", "C2",
+            "--allotted", "4", "--start", "3/1/2026", "--end", "8/31/2026", "--yes"]  # fmt: skip
+    assert cli.main([*argv, "--user", "tester"]) in (0, 1)
+    last = max(r.row for r in read_sheets(path, ["Auths"])["Auths"].rows)
+    assert last > 7
+    chart = parts(path)[charts[0]]
+    assert f"Auths!${units}$2:${units}${last}".encode() in chart
+    assert b"numCache" not in chart.split(b"<c:val>")[1].split(b"</c:val>")[0]
+    result = lo_helpers.run_uno_script(uno_python, running, CHART_RANGES, str(path))
+    seen = __import__("json").loads(result.stdout)
+    column = col(schema.AUTHS, "Allotted Units") - 1
+    assert [column, 0, column, last - 1] in seen["ranges"]  # (with the series name, G1)
+    allotted = [r.values[column] for r in read_sheets(path, ["Auths"])["Auths"].rows]
+    assert allotted[-1] == 4 and allotted in seen["values"]
+
+
 def _ranges_in(path: Path, sheet: str) -> list[bytes]:
     with zipfile.ZipFile(path) as zf:
         xml = zf.read(read_package(zf).sheets[sheet].part)
@@ -745,7 +790,9 @@ EDITABLE = re.compile(
 def test_an_edit_keeps_every_other_part_of_the_workbook_byte_for_byte(saved, tmp_path, command):
     """bulk-update, bulk-add, renew and import save as surgically as a refresh: the picture,
     charts, pivot table, comments and every other part but the sheets are kept byte for
-    byte, and so is every input cell of the Notes sheet, which none of them edits."""
+    byte, and so is every input cell of the Notes sheet, which none of them edits. The one
+    exception: a command that adds auths has the chart over the Auths column take them in
+    (its range, and its cached values left out), and changes nothing else of it."""
     path = tmp_path / "book.xlsx"
     path.write_bytes(saved.read_bytes())
     refresh(path)  # so that what differs is the edit's
@@ -762,7 +809,18 @@ def test_an_edit_keeps_every_other_part_of_the_workbook_byte_for_byte(saved, tmp
     assert set(before) <= set(after)
     kept = [n for n in before if not EDITABLE.fullmatch(n)]
     assert any("media" in n for n in kept) and any("pivot" in n for n in kept)
-    assert {n for n in kept if after[n] != before[n]} == set()
+    units = letter(schema.AUTHS, "Allotted Units")
+    over = f"Auths!${units}$2:${units}$7"
+    chart = next(n for n in kept if n.startswith("xl/charts/") and over.encode() in before[n])
+    changed = {n for n in kept if after[n] != before[n]}
+    if command == "bulk-update":
+        assert changed == set()
+    else:
+        assert changed == {chart}
+        last = max(r.row for r in read_sheets(path, ["Auths"])["Auths"].rows)
+        moved = re.sub(rf"(<c:f>{re.escape(over)}</c:f>)<c:numCache>.*?</c:numCache>".encode(),
+                       rb"\1", before[chart], flags=re.S)  # fmt: skip
+        assert after[chart] == moved.replace(over.encode(), f"{over[:-1]}{last}".encode())
     assert any(after[n] != before[n] for n in before)  # the edit was saved
     assert _user_content(path)["Notes"] == notes_before
 

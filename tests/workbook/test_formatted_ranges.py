@@ -10,6 +10,7 @@ from authbook.workbook.formatted_ranges import (
     TableEnd,
     moved_sqref,
     table_end,
+    with_chart_series_moved,
     with_ranges_moved,
 )
 
@@ -102,3 +103,39 @@ def test_a_range_moves_only_when_it_covers_a_columns_data_rows_and_then_only_its
             assert range_boundaries(after) == (c1, r1, c2, r2)
         else:
             assert range_boundaries(after) == (c1, r1, c2, end.new_end)
+
+
+CHART = (
+    b'<c:chartSpace><c:ser><c:tx><c:strRef><c:f>Auths!$G$1</c:f><c:strCache><c:pt idx="0">'
+    b"<c:v>Units</c:v></c:pt></c:strCache></c:strRef></c:tx><c:cat><c:strRef><c:f>"
+    b"'Auths'!$A$2:$A$7</c:f><c:strCache><c:ptCount val=\"6\"/></c:strCache></c:strRef>"
+    b'</c:cat><c:val><c:numRef><c:f>Auths!$G$2:$G$7</c:f><c:numCache><c:ptCount val="6"/>'
+    b"</c:numCache></c:numRef></c:val></c:ser><c:ser><c:val><c:numRef><c:f>"
+    b'Notes!$G$2:$G$7</c:f><c:numCache><c:ptCount val="6"/></c:numCache></c:numRef>'
+    b"</c:val></c:ser><c:ser><c:val><c:numRef><c:f>(Auths!$H$3:$H$7,Auths!$J$2:$J$7)</c:f>"
+    b"</c:numRef></c:val></c:ser></c:chartSpace>"
+)
+
+
+def test_a_chart_series_over_a_columns_data_rows_follows_them_and_drops_its_cache():
+    moved = with_chart_series_moved(CHART, {"Auths": [GROWN]})
+    assert moved == (
+        CHART.replace(
+            b"'Auths'!$A$2:$A$7</c:f><c:strCache><c:ptCount val=\"6\"/></c:strCache>",
+            b"'Auths'!$A$2:$A$9</c:f>",
+        )
+        .replace(
+            b'Auths!$G$2:$G$7</c:f><c:numCache><c:ptCount val="6"/></c:numCache>',
+            b"Auths!$G$2:$G$9</c:f>",
+        )
+        .replace(b"Auths!$J$2:$J$7)", b"Auths!$J$2:$J$9)")
+    )
+    # the series name (one cell), another sheet's and a partial range are left as they are
+    assert b"<c:f>Auths!$G$1</c:f><c:strCache>" in moved
+    assert b"Notes!$G$2:$G$7</c:f><c:numCache>" in moved
+    assert b"Auths!$H$3:$H$7" in moved
+
+
+def test_a_chart_with_nothing_to_follow_is_the_same_bytes():
+    assert with_chart_series_moved(CHART, {}) is CHART
+    assert with_chart_series_moved(CHART, {"Notes": [TableEnd(1, 5, 2, 9, 12)]}) == CHART
