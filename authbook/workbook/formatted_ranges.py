@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from authbook.workbook.sheetdata import refitted_data_end
+
 
 class TableEnd(NamedTuple):
     """A Table's data rows before and after a write: columns ``min_col``-``max_col``, data
@@ -37,11 +39,10 @@ def table_end(ref: str, totals: int, last_row: int | None) -> TableEnd | None:
     if last_row is None or totals:
         return None
     min_col, min_row, max_col, max_row = range_boundaries(ref)
-    first = min_row + 1
-    new_end = max(last_row, first)
+    new_end = refitted_data_end(min_row, max_row, 0, last_row)
     if new_end == max_row:
         return None
-    return TableEnd(min_col, max_col, first, max_row, new_end)
+    return TableEnd(min_col, max_col, min_row + 1, max_row, new_end)
 
 
 def moved_sqref(sqref: str, ends: list[TableEnd]) -> str:

@@ -298,6 +298,15 @@ class _CellValues(ValuesView):
         return filter(_is_set, chain.from_iterable(zip(*self._mapping.by_column)))
 
 
+def refitted_data_end(min_row: int, max_row: int, totals: int, last_row: int) -> int:
+    """The last data row of a Table at rows ``min_row``-``max_row`` (header first, ``totals``
+    Total Row rows last) re-fitted to end at ``last_row``: a Total Row keeps the data rows
+    where they are, and a Table keeps at least one data row, as Excel requires."""
+    if totals:
+        return max(max_row - totals, min_row + 1)
+    return max(last_row, min_row + 1)
+
+
 def total_rows_of(ref: str | None, count: int) -> frozenset[int]:
     """The rows of a Table's Total Row: the last ``count`` rows of its range ``ref``."""
     if not ref or count <= 0:

@@ -92,6 +92,7 @@ from authbook.workbook.sheetdata import (
     SheetWrite,
     SheetWriteLater,
     ascending,
+    refitted_data_end,
 )
 
 DEFAULT_DATE_FORMAT = "mm/dd/yyyy"
@@ -1402,9 +1403,8 @@ def refit_table(xml: bytes, names: list[str] | None, last_row: int, values_only=
     totals_rows = int(totals.group(1)) if totals else 0
     if names:
         max_col = min_col + len(names) - 1
-    data_end = max(last_row, min_row + 1)
-    if totals_rows:  # the Total Row stays where it is (rows below it are outside the Table)
-        data_end = max(max_row - totals_rows, min_row + 1)
+    # (a Total Row stays where it is: rows below it are outside the Table)
+    data_end = refitted_data_end(min_row, max_row, totals_rows, last_row)
     first = f"{get_column_letter(min_col)}{min_row}"
     new_ref = f"{first}:{get_column_letter(max_col)}{data_end + totals_rows}".encode()
     filter_ref = f"{first}:{get_column_letter(max_col)}{data_end}".encode()

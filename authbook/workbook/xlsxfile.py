@@ -31,6 +31,7 @@ from authbook.workbook.sheetdata import (
     RowRead,
     SheetRead,
     SheetWrite,
+    refitted_data_end,
     total_rows_of,
     without_rows,
 )
@@ -307,8 +308,6 @@ def refit_table(ws, last_row: int) -> None:
     if end is not None:
         _move_formatted_ranges(ws, [end])
     min_col, min_row, _, max_row = range_boundaries(table.ref)
-    if table.totalsRowCount:  # the Total Row stays where it is
-        last_row = max_row - table.totalsRowCount
     names = []
     col = min_col
     while True:
@@ -321,7 +320,7 @@ def refit_table(ws, last_row: int) -> None:
         return
     last_col = min_col + len(names) - 1
     first = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}"
-    data_end = max(last_row, min_row + 1)
+    data_end = refitted_data_end(min_row, max_row, table.totalsRowCount or 0, last_row)
     ref = f"{first}{data_end + (table.totalsRowCount or 0)}"
     existing = {c.name: c for c in table.tableColumns}
     if [c.name for c in table.tableColumns] != names:
