@@ -12,6 +12,7 @@ import types
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -211,6 +212,15 @@ class RawRows(MadeOnRead):
             if row in by_row:
                 changed[position] = by_row[row]
         return RawRows.of_columns(self.sheet, fields, list(self.rows), columns)
+
+    def at(self, positions: list[int]) -> RawRows:
+        """The rows at ``positions`` (0-based, ascending) as RawRows of their own, held by
+        column."""
+        if not positions:
+            return RawRows.of_columns(self.sheet, self.fields, [], [() for _ in self.fields])
+        pick = itemgetter(*positions) if len(positions) > 1 else lambda c: (c[positions[0]],)
+        columns = list(map(pick, self.columns(self.fields)))
+        return RawRows.of_columns(self.sheet, self.fields, list(pick(self.rows)), columns)
 
     def columns(self, names: Iterable[str]) -> list[Sequence]:
         """The cells of each field of ``names``, one sequence per field, in row order (all

@@ -234,11 +234,9 @@ def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
 
     known = _Known(clients, codes, groups, payers, providers)
     auths = _build_auths(raw.auths, spec["auths"], known, problems)
-    notes = _build_notes(raw.notes, spec["notes"], known, problems)
     book = Book(
         clients=tuple(clients),
         auths=tuple(auths),
-        notes=tuple(notes),
         billing_codes=tuple(codes),
         auth_groups=tuple(groups),
         code_groups=tuple(code_groups),
@@ -246,7 +244,24 @@ def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
         providers=tuple(providers),
         settings=settings,
     )
-    return book, problems
+    if not raw.notes:
+        return book, problems
+    notes, found = build_notes(raw.notes, book)
+    problems.extend(found)
+    return book.model_copy(update={"notes": tuple(notes)}), problems
+
+
+def build_notes(rows, book: Book) -> tuple[list[Note], list[Problem]]:
+    """The notes of the raw Notes ``rows`` (RawRows, or any sequence of RawRecord) of a book
+    whose other sheets are built (``book``, its notes left out): the notes that can be used
+    and the problems of each row, in row order. Each row is read on its own, so the notes of
+    some rows are built as building them all builds them (a refresh builds the notes of
+    two sets of clients in two processes)."""
+    known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers,
+                   book.providers)  # fmt: skip
+    problems: list[Problem] = []
+    notes = _build_notes(rows, field_parsers(book.settings.date_order)["notes"], known, problems)
+    return notes, problems
 
 
 def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list:

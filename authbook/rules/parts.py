@@ -15,10 +15,11 @@ the records themselves.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import chain, compress
-from operator import attrgetter
+from itertools import chain, compress, islice, repeat
+from operator import attrgetter, lt
 
 from authbook.models import (
     NOTE_STATUS_FIELDS,
@@ -27,58 +28,133 @@ from authbook.models import (
     RawRows,
     Source,
     trusted_maker,
+    trusted_sources,
 )
+from authbook.rules.book import field_parsers, parse_column
 from authbook.rules.refresh import NotesDrawn, NotesPart, NotesPrepared, draw_notes
 from authbook.rules.units import Ledger
 from authbook.rules.values import name_key
 
-_CLIENT = attrgetter("client_id")
 _SOURCE = attrgetter("source")
 
 
 def split_notes(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> list[NotesPart]:
     """The Notes rows in parts holding about ``shares`` of the notes (two equal parts by
-    default), every client's notes in one part (however its Client ID is typed). A row no
-    note could be read from goes to the first part. Deterministic: the same book gives the
-    same parts. One part only when the notes are not in the rows' order (a book not read
-    from a sheet)."""
-    notes, raw_notes = prepared.book.notes, prepared.raw.notes
-    numbers = (
-        raw_notes.rows if isinstance(raw_notes, RawRows) else [r.source.row for r in raw_notes]
-    )
-    typed = list(map(_CLIENT, notes))
-    sizes: Counter = Counter()  # notes per client, however its ID is typed
+    default), every client's notes in one part (however its Client ID is typed): the parts
+    of ``split_rows``, with the positions of their notes in ``prepared.book.notes``. One
+    part only when the notes are not in the rows' order (a book not read from a sheet)."""
+    return parts_of(prepared, split_rows(prepared, shares))
+
+
+def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> list[list[int]]:
+    """The positions of the raw Notes rows of ``prepared`` (its notes built or not:
+    ``refresh.prepare_base``) in parts holding about ``shares`` of the rows, every client's
+    rows in one part, however its Client ID is typed (its cells read as the notes read
+    them). A row without a Client ID goes to the first part. Deterministic: the same rows
+    give the same parts. One part when the rows are not in sheet order."""
+    raw_notes = prepared.raw.notes
+    numbers = _numbers_of(raw_notes)
+    if not all(map(lt, numbers, islice(numbers, 1, None))):
+        return [list(range(len(numbers)))]
+    if isinstance(raw_notes, RawRows):
+        (cells,) = raw_notes.columns(("client_id",))
+    else:
+        cells = [r.values.get("client_id") for r in raw_notes]
+    parse = field_parsers(prepared.book.settings.date_order)["notes"]["client_id"]
+    rows_of = Counter(cells)
+    if not all(type(c) is str or c is None for c in rows_of):
+        # 1, 1.0 and True are one cell to a Counter but do not read the same: read each
+        typed = parse_column(list(cells), parse)[0]
+        cells, rows_of = typed, Counter(typed)
+    sizes: Counter = Counter()  # rows per client, however its ID is typed
     key_of = {}
-    for client, size in Counter(typed).items():
-        key_of[client] = key = name_key(client)
-        sizes[key] += size
+    for cell, size in rows_of.items():
+        client = parse(cell)[0] if cell is not None else None
+        if client is not None:
+            key_of[cell] = key = name_key(client)
+            sizes[key] += size
     count = len(shares)
     load = [0] * count
     part_of: dict[str, int] = {}
-    # the clients with the most notes first, each to the part furthest below its share
+    # the clients with the most rows first, each to the part furthest below its share
     for key, size in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
         lightest = min(range(count), key=lambda k: (load[k] / shares[k], k))
         part_of[key] = lightest
         load[lightest] += size
-    part_of_typed = {client: part_of[key] for client, key in key_of.items()}
-    in_part = list(map(part_of_typed.__getitem__, typed))
-    last = len(notes)
-    if len(numbers) == last:  # a note from every row: the rows are the notes
-        positions = [list(compress(range(last), map(k.__eq__, in_part))) for k in range(count)]
-        return [NotesPart(p, p) for p in positions]
-    rows: list[list[int]] = [[] for _ in range(count)]
-    positions = [[] for _ in range(count)]
-    upcoming = 0
+    part_of_cell = {cell: part_of[key] for cell, key in key_of.items()}
+    in_part = list(map(part_of_cell.get, cells, repeat(0)))
+    return [list(compress(range(len(in_part)), map(k.__eq__, in_part))) for k in range(count)]
+
+
+def parts_of(prepared: NotesPrepared, rows: list[list[int]]) -> list[NotesPart]:
+    """The NotesParts of the raw Notes rows at the positions ``rows`` (``split_rows``):
+    each with the positions in ``prepared.book.notes`` of the notes read from its rows.
+    One part of every row when the notes are not in the rows' order."""
+    notes, numbers = prepared.book.notes, _numbers_of(prepared.raw.notes)
+    if len(numbers) == len(notes):  # a note from every row: the rows are the notes
+        return [NotesPart(r, r) for r in rows]
+    part_of = _placed(rows)([[k] * len(r) for k, r in enumerate(rows)])
+    positions: list[list[int]] = [[] for _ in rows]
+    last, upcoming = len(notes), 0
     for position, number in enumerate(numbers):
-        part = 0
         if upcoming < last and notes[upcoming].source.row == number:
-            part = in_part[upcoming]
-            positions[part].append(upcoming)
+            positions[part_of[position]].append(upcoming)
             upcoming += 1
-        rows[part].append(position)
     if upcoming != last:  # notes not in the rows' order: one part, drawn as a whole
         return [NotesPart(list(range(len(numbers))), list(range(last)))]
     return [NotesPart(r, p) for r, p in zip(rows, positions)]
+
+
+def join_built(
+    base: NotesPrepared, built: list[NotesPrepared], rows: list[list[int]]
+) -> tuple[NotesPrepared, list[NotesPart]]:
+    """The book of every note from ``built``, the notes of the rows at the positions
+    ``rows`` built apart (``refresh.with_notes(base, r)`` for each ``r`` of ``split_rows``):
+    what ``with_notes(base)`` gives, its notes being the very records of ``built`` (the
+    draws made on them hold), and the NotesPart of each part in it."""
+    numbers = _numbers_of(base.raw.notes)
+    if all(len(b.book.notes) == len(r) for b, r in zip(built, rows)):
+        notes = _placed(rows)([list(b.book.notes) for b in built])
+        parts = [NotesPart(r, r) for r in rows]
+    else:  # some rows gave no note: the notes follow the rows they were read from
+        part_of = _placed(rows)([[k] * len(r) for k, r in enumerate(rows)])
+        upcoming = [iter(b.book.notes) for b in built]
+        heads = [next(held, None) for held in upcoming]
+        notes, positions = [], [[] for _ in rows]
+        for position, number in enumerate(numbers):
+            k = part_of[position]
+            head = heads[k]
+            if head is not None and head.source.row == number:
+                positions[k].append(len(notes))
+                notes.append(head)
+                heads[k] = next(upcoming[k], None)
+        parts = [NotesPart(r, p) for r, p in zip(rows, positions)]
+    first = len(base.problems)
+    found = list(heapq.merge(*(b.problems[first:] for b in built), key=_row_of))
+    first_problem: dict = {}
+    for b in built:
+        first_problem.update(b.first_problem)
+    joined = dataclasses.replace(
+        base,
+        book=base.book.model_copy(update={"notes": tuple(notes)}),
+        problems=base.problems + found,
+        first_problem={**first_problem, **base.first_problem},
+    )
+    return joined, parts
+
+
+def as_part_of(drawn: NotesDrawn, part: NotesPart) -> NotesDrawn:
+    """``drawn``, the notes of a book of some rows only (``refresh.with_notes(base, rows)``)
+    drawn, as the NotesDrawn of ``part``, those rows' part of the whole book
+    (``join_built``): the same draws, units and findings."""
+    return dataclasses.replace(drawn, part=part)
+
+
+def _numbers_of(raw_notes) -> list[int]:
+    """The Excel row number of each raw Notes row."""
+    if isinstance(raw_notes, RawRows):
+        return raw_notes.rows
+    return [r.source.row for r in raw_notes]
 
 
 def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
@@ -86,9 +162,11 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
     ``unpack_drawn`` in another process holding the same ``prepared`` book. The draws are
     not sent (they cost as much to send as to make): the other process makes them again
     if it ever needs them."""
-    part = drawn.part
     notes = prepared.book.notes
-    note_at = {id(notes[i]): i for i in part.notes}
+    if drawn.part is not None:
+        notes = list(map(notes.__getitem__, drawn.part.notes))
+    # a note goes as its position among the part's notes, which both processes know
+    note_at = {id(note): k for k, note in enumerate(notes)}
     ledger = drawn.ledger
     return {
         # the auths the part drew from (a ledger also holds, at 0 units and no notes, every
@@ -109,7 +187,7 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
 def unpack_drawn(prepared: NotesPrepared, part: NotesPart, packed: dict) -> NotesDrawn:
     """The NotesDrawn of ``part`` that ``pack_drawn`` packed in another process, on this
     process's own records. Its draws are made here the first time they are looked at."""
-    notes = prepared.book.notes
+    notes = list(map(prepared.book.notes.__getitem__, part.notes))
     ledger = Ledger()
     ledger.used.update(packed["used"])
     ledger.pending.update(packed["pending"])
@@ -212,13 +290,15 @@ def pack_statuses(statuses: NoteStatuses) -> list[list]:
 
 
 def merge_statuses(
-    prepared: NotesPrepared, parts: list[NotesPart], statuses: list[NoteStatuses | list[list]]
+    prepared: NotesPrepared, rows: list[list[int]], statuses: list[NoteStatuses | list[list]]
 ) -> NoteStatuses:
-    """The statuses of every Notes row from those of each part of ``split_notes`` (each a
-    NoteStatuses, or what ``pack_statuses`` made of it), in row order: what
-    ``refresh.part_statuses`` gives for every row. Their sources are put together only when
-    looked at (a writer needs only the row numbers)."""
-    place = _placed([p.rows for p in parts])
+    """The statuses of every Notes row from those of the rows of each part (``rows``: their
+    positions among the raw Notes rows of ``prepared``, as ``split_rows`` gives them, or a
+    part's ``NotesPart.rows``), each a NoteStatuses or what ``pack_statuses`` made of it,
+    in row order: what ``refresh.part_statuses`` gives for every row. ``prepared`` needs
+    only its raw rows (its notes may be left unbuilt). Their sources are put together only
+    when looked at (a writer needs only the row numbers)."""
+    place = _placed(rows)
     columns = [
         held.columns(NOTE_STATUS_FIELDS) if isinstance(held, NoteStatuses) else held
         for held in statuses
@@ -229,13 +309,13 @@ def merge_statuses(
         return place(
             [
                 held.sources if isinstance(held, NoteStatuses) else _sources_of(prepared, part)
-                for part, held in zip(parts, statuses)
+                for part, held in zip(rows, statuses)
             ]
         )
 
     raw_notes = prepared.raw.notes
-    rows = raw_notes.rows if isinstance(raw_notes, RawRows) else None
-    return _MergedStatuses(rows, sources, by_field)
+    numbers = raw_notes.rows if isinstance(raw_notes, RawRows) else None
+    return _MergedStatuses(numbers, sources, by_field)
 
 
 class _MergedStatuses(NoteStatuses):
@@ -262,24 +342,13 @@ class _MergedStatuses(NoteStatuses):
         return len(self._columns[NOTE_STATUS_FIELDS[0]])
 
 
-def _sources_of(prepared: NotesPrepared, part: NotesPart) -> list[Source]:
-    """The source of each row of ``part``, as its status carries it: its note's, or for a
-    row no note was read from, its raw row's."""
-    notes, raw_notes = prepared.book.notes, prepared.raw.notes
-    if part.rows is part.notes or len(part.rows) == len(part.notes):
-        return list(map(_SOURCE, map(notes.__getitem__, part.notes)))
-    numbers = raw_notes.rows if isinstance(raw_notes, RawRows) else None
-    sources = []
-    readable = iter(part.notes)
-    upcoming = next(readable, None)
-    for position in part.rows:
-        number = numbers[position] if numbers is not None else raw_notes[position].source.row
-        if upcoming is not None and notes[upcoming].source.row == number:
-            sources.append(notes[upcoming].source)
-            upcoming = next(readable, None)
-        else:
-            sources.append(raw_notes[position].source)
-    return sources
+def _sources_of(prepared: NotesPrepared, rows: list[int]) -> list[Source]:
+    """The source of each raw Notes row at the positions ``rows``, as its status carries
+    it: the raw row's (its note's, when one was read from it, is the same)."""
+    raw_notes = prepared.raw.notes
+    if isinstance(raw_notes, RawRows):
+        return trusted_sources(raw_notes.sheet, map(raw_notes.rows.__getitem__, rows))
+    return [raw_notes[position].source for position in rows]
 
 
 def _row_of(found) -> int:

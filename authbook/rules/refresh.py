@@ -28,7 +28,7 @@ from authbook.models import (
     Source,
 )
 from authbook.rules.alerts import auth_alerts, is_active
-from authbook.rules.book import build_book
+from authbook.rules.book import build_book, build_notes
 from authbook.rules.checks import (
     OK,
     build_context,
@@ -127,8 +127,9 @@ def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> Notes
     ``finish_refresh`` does the rest.
 
     The same as ``notes_refreshed(prepared, draw_notes(prepared))`` with ``prepared =
-    prepare_notes(raw, today, as_of)``. A caller with two cores can instead draw the notes
-    of ``authbook.rules.parts.split_notes(prepared)``'s parts side by side and merge them."""
+    prepare_notes(raw, today, as_of)``. A caller with two cores can instead build and draw
+    the notes of the parts of ``authbook.rules.parts.split_rows(prepare_base(...))`` side
+    by side (``with_notes``) and put them together (``parts.join_built``, ``merge_drawn``)."""
     prepared = prepare_notes(raw, today, as_of)
     return notes_refreshed(prepared, draw_notes(prepared))
 
@@ -151,9 +152,16 @@ class NotesPrepared:
 
 def prepare_notes(raw: RawBook, today: date, as_of: date | None = None) -> NotesPrepared:
     """New Auth #s given, the book built (every input problem found), its auths indexed."""
+    return with_notes(prepare_base(raw, today, as_of))
+
+
+def prepare_base(raw: RawBook, today: date, as_of: date | None = None) -> NotesPrepared:
+    """``prepare_notes`` but for the notes: new Auth #s given, every sheet but Notes built,
+    the auths indexed; ``book.notes`` is empty and ``raw.notes`` holds every Notes row, for
+    ``with_notes`` to build the notes of all or some of them."""
     settings_book, _ = build_book(RawBook(settings=raw.settings))
     raw, numbers = number_new_auths(raw, settings_book.settings.auth_prefix)
-    book, problems = build_book(raw)
+    book, problems = build_book(raw.model_copy(update={"notes": ()}))
     return NotesPrepared(
         raw=raw,
         book=book,
@@ -165,6 +173,34 @@ def prepare_notes(raw: RawBook, today: date, as_of: date | None = None) -> Notes
         rates={code_key(c.code): c.rate for c in book.billing_codes},
         first_problem=_first_problem_by_row(problems),
     )
+
+
+def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepared:
+    """``base`` (``prepare_base``) with its notes built: from every Notes row, or from the
+    rows at positions ``rows`` (ascending) only; then ``raw.notes`` holds those rows alone,
+    ``book.notes`` their notes and ``problems`` their problems after the base's. Drawing
+    the notes of such a book gives what drawing those rows' ``NotesPart`` of the whole book
+    gives, when they hold all of some clients' notes (``parts.split_rows``)."""
+    raw_notes = base.raw.notes
+    if rows is not None:
+        raw_notes = _raw_rows_at(raw_notes, rows)
+    notes, found = build_notes(raw_notes, base.book)
+    return replace(
+        base,
+        raw=base.raw if rows is None else base.raw.model_copy(update={"notes": raw_notes}),
+        book=base.book.model_copy(update={"notes": tuple(notes)}),
+        problems=base.problems + found,
+        # a row's first problem is the base's, where it has one (no Notes row has)
+        first_problem={**_first_problem_by_row(found), **base.first_problem},
+    )
+
+
+def _raw_rows_at(rows, positions: list[int]):
+    """The raw rows at ``positions`` of a sheet's rows, held as theirs are (RawRows or a
+    tuple of RawRecord)."""
+    if isinstance(rows, RawRows):
+        return rows.at(positions)
+    return tuple(rows[p] for p in positions)
 
 
 @dataclass(frozen=True)

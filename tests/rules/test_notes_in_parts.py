@@ -11,19 +11,24 @@ from hypothesis import strategies as st
 
 from authbook.models import NOTE_STATUS_FIELDS, RawBook, RawRecord, Source
 from authbook.rules.parts import (
+    as_part_of,
+    join_built,
     merge_drawn,
     merge_statuses,
     pack_drawn,
     pack_statuses,
     split_notes,
+    split_rows,
     unpack_drawn,
 )
 from authbook.rules.refresh import (
     draw_notes,
     notes_refreshed,
     part_statuses,
+    prepare_base,
     prepare_notes,
     refresh_notes,
+    with_notes,
 )
 
 BASE = date(2026, 1, 1)
@@ -114,7 +119,9 @@ def test_notes_drawn_in_parts_by_client_are_drawn_as_all_at_once(raw, count):
     whole = draw_notes(prepared)
     _assert_same(merge_drawn(drawn), whole)
     statuses = [part_statuses(prepared, d) for d in drawn]
-    _assert_same_statuses(merge_statuses(prepared, parts, statuses), part_statuses(prepared, whole))
+    _assert_same_statuses(
+        merge_statuses(prepared, [p.rows for p in parts], statuses), part_statuses(prepared, whole)
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -142,9 +149,41 @@ def test_a_part_drawn_in_another_process_comes_back_as_drawn(raw):
     assert refreshed.draws == serial.draws
     shipped_statuses = pickle.loads(pickle.dumps(pack_statuses(part_statuses(prepared, mine))))
     statuses = merge_statuses(
-        prepared, [first, second], [shipped_statuses, part_statuses(prepared, theirs)]
+        prepared, [first.rows, second.rows], [shipped_statuses, part_statuses(prepared, theirs)]
     )
     _assert_same_statuses(statuses, serial.notes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(books, st.integers(1, 3))
+def test_the_notes_of_each_part_built_apart_make_the_book_built_at_once(raw, count):
+    """Two processes each build the notes of their clients' rows only; put together, the
+    book, its problems and the parts are those of the book built at once, and each part's
+    notes drawn on its own book give what that part of the whole book gives."""
+    whole = prepare_notes(raw, today=AS_OF)
+    base = prepare_base(raw, today=AS_OF)
+    rows = split_rows(base, (1,) * count)
+    built = [with_notes(base, r) for r in rows]
+    joined, parts = join_built(base, built, rows)
+    assert joined.book == whole.book
+    assert joined.problems == whole.problems
+    assert joined.first_problem == whole.first_problem
+    assert parts == split_notes(whole, (1,) * count)
+    alone = [draw_notes(b) for b in built]
+    drawn = [as_part_of(d, p) for d, p in zip(alone, parts)]
+    _assert_same(merge_drawn(drawn), draw_notes(whole))
+    ours = {id(n) for n in joined.book.notes}
+    assert all(id(d.note) in ours for d in drawn[-1].draws)
+    statuses = [part_statuses(b, d) for b, d in zip(built, alone)]
+    _assert_same_statuses(
+        merge_statuses(joined, rows, statuses), part_statuses(whole, draw_notes(whole))
+    )
+    # a part drawn on its own book in another process comes back onto the joined book
+    shipped = pickle.loads(pickle.dumps(pack_drawn(built[-1], alone[-1])))
+    back = unpack_drawn(joined, parts[-1], shipped)
+    # (merge_drawn adds the parts onto the first's ledger: the others are drawn afresh)
+    others = [as_part_of(draw_notes(b), p) for b, p in zip(built[:-1], parts[:-1])]
+    _assert_same(merge_drawn([*others, back]), draw_notes(whole))
 
 
 def test_each_clients_notes_stay_in_one_part_and_the_parts_are_about_even():
