@@ -128,15 +128,20 @@ def refresh_notes_writing(
         book = with_notes(base, rows[0])
         mine = draw_notes(book)
         shipped = pickle.dumps(pack_statuses(part_statuses(book, mine)), protocol=5)
-        # sent by a thread of its own while this one builds the child's part's notes
+        # sent by a thread of its own while this one takes the child's part and builds
+        # that part's notes
         sending = channel.send_meanwhile(shipped)
         del shipped
+        try:
+            packed = channel.receive()
+        except _ChannelClosed:  # the child is gone: its part is drawn here
+            packed = None
         prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
         del book  # the parts' own books (the rows they were built from) are not kept
-        try:
-            theirs = unpack_drawn(prepared, parts[1], channel.receive())
-        except _ChannelClosed:  # the child is gone: its part is drawn here
+        if packed is None:
             theirs = draw_notes(prepared, parts[1])
+        else:
+            theirs = unpack_drawn(prepared, parts[1], packed)
     finally:
         if sending is not None:
             sending.join()  # done by now, or failed: the child is gone
@@ -214,13 +219,14 @@ def _child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> Note
     channel.keep_child_ends()
     book = with_notes(base, rows[1])
     theirs = draw_notes(book)
-    # the parent reads this once it has built the notes of this part itself: it is sent
-    # while this process goes on to write the sheet (a parent that does not get it whole
-    # draws the part again)
-    channel.send_meanwhile(pickle.dumps(pack_drawn(book, theirs), protocol=5))
+    sending = channel.send_meanwhile(pickle.dumps(pack_drawn(book, theirs), protocol=5))
     own = part_statuses(book, theirs)
     del book, theirs  # freed while the parent makes its part's statuses
-    return merge_statuses(base, rows, [channel.receive(), own])
+    others = channel.receive()
+    sending.join()
+    if not sending.sent:
+        raise _ChannelClosed
+    return merge_statuses(base, rows, [others, own])
 
 
 class _ChannelClosed(Exception):
