@@ -112,23 +112,10 @@ def join_built(
     ``rows`` built apart (``refresh.with_notes(base, r)`` for each ``r`` of ``split_rows``):
     what ``with_notes(base)`` gives, its notes being the very records of ``built`` (the
     draws made on them hold), and the NotesPart of each part in it."""
-    numbers = _numbers_of(base.raw.notes)
     if all(len(b.book.notes) == len(r) for b, r in zip(built, rows)):
         notes = _placed(rows)([list(b.book.notes) for b in built])
-        parts = [NotesPart(r, r) for r in rows]
-    else:  # some rows gave no note: the notes follow the rows they were read from
-        part_of = _placed(rows)([[k] * len(r) for k, r in enumerate(rows)])
-        upcoming = [iter(b.book.notes) for b in built]
-        heads = [next(held, None) for held in upcoming]
-        notes, positions = [], [[] for _ in rows]
-        for position, number in enumerate(numbers):
-            k = part_of[position]
-            head = heads[k]
-            if head is not None and head.source.row == number:
-                positions[k].append(len(notes))
-                notes.append(head)
-                heads[k] = next(upcoming[k], None)
-        parts = [NotesPart(r, p) for r, p in zip(rows, positions)]
+    else:  # some rows gave no note: the notes in the order of the rows they were read from
+        notes = list(heapq.merge(*(b.book.notes for b in built), key=_row_of))
     first = len(base.problems)
     found = list(heapq.merge(*(b.problems[first:] for b in built), key=_row_of))
     first_problem: dict = {}
@@ -140,7 +127,7 @@ def join_built(
         problems=base.problems + found,
         first_problem={**first_problem, **base.first_problem},
     )
-    return joined, parts
+    return joined, parts_of(joined, rows)
 
 
 def as_part_of(drawn: NotesDrawn, part: NotesPart) -> NotesDrawn:
