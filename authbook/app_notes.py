@@ -22,7 +22,6 @@ them back and exits, while this process does the first part's.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 import signal
@@ -325,7 +324,9 @@ def _widen(fd: int) -> None:
     message sent by a thread while the main thread computes goes a pipeful per turn the
     thread gets at the interpreter (every few ms): with the default 64 KiB, the statuses
     of 250,000 rows took ~0.7 s to reach the child waiting for them (measured)."""
-    with suppress(AttributeError, OSError):
+    with suppress(ImportError, AttributeError, OSError):
+        import fcntl  # not on Windows
+
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
