@@ -31,7 +31,13 @@ from authbook.models import (
     trusted_sources,
 )
 from authbook.rules.book import field_parsers, parse_column
-from authbook.rules.refresh import NotesDrawn, NotesPart, NotesPrepared, draw_notes
+from authbook.rules.refresh import (
+    NotesDrawn,
+    NotesPart,
+    NotesPrepared,
+    draw_notes,
+    row_numbers,
+)
 from authbook.rules.units import Ledger
 from authbook.rules.values import name_key
 
@@ -53,7 +59,7 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
     them). A row without a Client ID goes to the first part. Deterministic: the same rows
     give the same parts. One part when the rows are not in sheet order."""
     raw_notes = prepared.raw.notes
-    numbers = _numbers_of(raw_notes)
+    numbers = row_numbers(raw_notes)
     if not all(map(lt, numbers, islice(numbers, 1, None))):
         return [list(range(len(numbers)))]
     if isinstance(raw_notes, RawRows):
@@ -90,7 +96,7 @@ def parts_of(prepared: NotesPrepared, rows: list[list[int]]) -> list[NotesPart]:
     """The NotesParts of the raw Notes rows at the positions ``rows`` (``split_rows``):
     each with the positions in ``prepared.book.notes`` of the notes read from its rows.
     One part of every row when the notes are not in the rows' order."""
-    notes, numbers = prepared.book.notes, _numbers_of(prepared.raw.notes)
+    notes, numbers = prepared.book.notes, row_numbers(prepared.raw.notes)
     if len(numbers) == len(notes):  # a note from every row: the rows are the notes
         return [NotesPart(r, r) for r in rows]
     part_of = _placed(rows)([[k] * len(r) for k, r in enumerate(rows)])
@@ -135,13 +141,6 @@ def as_part_of(drawn: NotesDrawn, part: NotesPart) -> NotesDrawn:
     drawn, as the NotesDrawn of ``part``, those rows' part of the whole book
     (``join_built``): the same draws, units and findings."""
     return dataclasses.replace(drawn, part=part)
-
-
-def _numbers_of(raw_notes) -> list[int]:
-    """The Excel row number of each raw Notes row."""
-    if isinstance(raw_notes, RawRows):
-        return raw_notes.rows
-    return [r.source.row for r in raw_notes]
 
 
 def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:

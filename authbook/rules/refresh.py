@@ -284,7 +284,7 @@ class _RowsAt:
     as a sequence of their own: ``rows`` their Excel row numbers, ``[i]`` the i-th's record."""
 
     def __init__(self, rows, positions: list[int]) -> None:
-        numbers = _row_numbers(rows)
+        numbers = row_numbers(rows)
         self.rows = [numbers[p] for p in positions]
         self._all, self._positions = rows, positions
 
@@ -299,7 +299,7 @@ def _rows_at(rows, positions: list[int]) -> _RowsAt:
     return _RowsAt(rows, positions)
 
 
-def _row_numbers(rows) -> list[int]:
+def row_numbers(rows) -> list[int]:
     """The Excel row number of each of ``rows`` (RawRows, _RowsAt or RawRecords), in order."""
     if isinstance(rows, (RawRows, _RowsAt)):
         return rows.rows
@@ -322,7 +322,7 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
     auth_by_row = {a.source.row: a for a in book.auths}
     alerts: list[Alert] = []
     auth_statuses = []
-    for position, number in enumerate(_row_numbers(auth_rows)):
+    for position, number in enumerate(row_numbers(auth_rows)):
         auth = auth_by_row.get(number)
         if auth is None:  # its raw row is looked at only then (made then, from RawRows)
             auth_statuses.append(_unusable_auth(auth_rows[position], first_problem))
@@ -402,9 +402,8 @@ def _unreadable_findings(rows, draws, first_problem, date_order: str) -> list[Fi
     if len(draws) == len(rows):  # a note read from every row
         return []
     drawn = {draw.note.source.row for draw in draws}
-    row_numbers = _row_numbers(rows)
     found = []
-    for position, number in enumerate(row_numbers):
+    for position, number in enumerate(row_numbers(rows)):
         if number not in drawn:
             row = rows[position]
             message = _problem_at(row, first_problem)
@@ -454,8 +453,7 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
     charge_of: dict[tuple, float] = {}  # (rate, units, sliding scale %) -> the charge
     usable = iter(draws)
     upcoming = next(usable, None)
-    row_numbers = _row_numbers(rows)
-    for position, number in enumerate(row_numbers):
+    for position, number in enumerate(row_numbers(rows)):
         if upcoming is None or upcoming.note.source.row != number:
             row = rows[position]
             message = _problem_at(row, first_problem)
