@@ -1,15 +1,17 @@
-"""Notes drawn in parts, side by side: split by client, packed for another process, merged.
+"""Notes built and drawn in parts, side by side: split by client, packed for another
+process, merged.
 
 Clients never share units, and every note check looks at one client's notes only, so the
-notes of one set of clients can be applied and checked apart from the others'
-(``refresh.draw_notes`` on a ``NotesPart``). A refresh with two cores draws one part in
-each of two processes; ``merge_drawn`` then gives exactly what drawing every note at once
-gives (the same draws, ledger and findings, in the same order), and ``merge_statuses`` the
-same statuses of the Notes rows.
+notes of one set of clients can be built, applied and checked apart from the others'
+(``split_rows``, then ``refresh.with_notes`` and ``draw_notes`` on the book of those rows;
+or ``draw_notes`` on a ``NotesPart`` of the whole book). A refresh with two cores does one
+part in each of two processes; ``join_built`` then gives the book built at once,
+``merge_drawn`` exactly what drawing every note at once gives (the same draws, ledger and
+findings, in the same order), and ``merge_statuses`` the same statuses of the Notes rows.
 
 What crosses from one process to the other is plain lists (``pack_drawn``,
-``pack_statuses``): notes and auths as positions in the book both processes hold, never
-the records themselves.
+``pack_statuses``): notes as their positions within their part, auths as their rows,
+never the records themselves.
 """
 
 from __future__ import annotations
