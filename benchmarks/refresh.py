@@ -129,10 +129,11 @@ def generate(path: Path, auths: int, notes: int, seed: int = 1) -> Path:
 
 #: Issue 7's targets: (auths, notes) -> (seconds end to end, peak MiB or None).
 TARGETS = {(5000, 50000): (1.5, None), (50000, 500000): (10, 1024)}
-#: What issue 7 measured on the machine its targets were set on, at 50k auths / 500k notes:
-#: python-calamine read the workbook in about 3 s, openpyxl loaded it in about 70 s and
-#: saved it in about 27 s. Printed beside this machine's own figures, so that a wall time
-#: can be read against the speed of the machine it was measured on.
+#: What issue 7 measured on the machine its targets were set on, on a workbook of 50k auths /
+#: 500k notes (the issue does not say it was this generator's): python-calamine read it in
+#: about 3 s, openpyxl loaded it in about 70 s and saved it in about 27 s. Printed beside
+#: this machine's own figures, so that a wall time can be read against the speed of the
+#: machine it was measured on: an estimate, the two workbooks may differ.
 REFERENCE = {(50000, 500000): {"calamine": 3.0, "openpyxl": 97.0}}
 
 
