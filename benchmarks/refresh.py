@@ -451,9 +451,9 @@ def report(auths: int, notes: int, kinds: list[str], keep: Path | None, pairs: i
 
 
 def _report_machine(reference: dict | None, openpyxl: dict, calamine: dict, paired) -> None:
-    """How fast this machine is next to the one issue 7 measured (``REFERENCE``): the same
-    workbook's calamine read (median of every read timed) and openpyxl load+save, here
-    against there."""
+    """How fast this machine is next to the one issue 7 measured (``REFERENCE``): calamine's
+    read (median of every read timed) and openpyxl's load+save of a workbook of that size,
+    here against there."""
     if not reference:
         return
     reads = [c for c, _ in paired]
