@@ -11,7 +11,9 @@ import argparse
 import contextlib
 import importlib
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 from datetime import date
 from pathlib import Path
@@ -21,8 +23,10 @@ from authbook.output import NoAnswer, print_rows
 from authbook.rules.eligibility import eligible_codes
 from authbook.rules.values import name_key, parse_date
 from authbook.workbook import records, template
+from authbook.workbook.locks import check_not_open
+from authbook.workbook.paths import check_can_write, real_path
 from authbook.workbook.records import NotAnAuthBook, describe_problem
-from authbook.workbook.xlsxfile import WorkbookError
+from authbook.workbook.xlsxfile import WorkbookError, replace_atomically
 
 MAX_PROBLEM_LINES = 40
 NEVER_HALF_WRITTEN = (
@@ -74,7 +78,10 @@ def cmd_new(args) -> int:
 
 
 def cmd_template(args) -> int:
-    template.write_new(Path(args.path))
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} already exists; use --force to replace it (a .bak is kept)")
+    template.write_new(path)
     print(f"wrote the AuthBook template to {args.path}")
     return 0
 
@@ -127,9 +134,24 @@ def cmd_demo(args) -> int:
     from authbook.demo import demo_rows
 
     path = Path(args.path)
+    if path.exists() and not args.force:
+        raise UsageError(
+            f"{path} already exists; use --force to replace it with the demo "
+            f"(the file there now is kept as {path.name}.bak)"
+        )
     as_of = args.as_of or today()
-    template.write_new(path, demo_rows(as_of, clients=args.clients))
-    computed = app.refresh_file(path, today(), as_of, user="demo")
+    check_can_write(real_path(path))
+    # Built and refreshed in a folder of its own, then put in place in one step: the
+    # workbook there before is what PATH.bak keeps, never a half-built demo.
+    with tempfile.TemporaryDirectory(prefix="authbook-demo-") as work:
+        built = Path(work) / path.name
+        template.write_new(built, demo_rows(as_of, clients=args.clients))
+        computed = app.refresh_file(built, today(), as_of, user="demo")
+        replace_atomically(
+            path,
+            lambda tmp: shutil.copyfile(built, tmp),
+            before_replace=lambda: check_not_open(path),
+        )
     _keep_until_exit(computed)
     report_problems(computed)
     print(f"demo workbook: {path} (synthetic practice, no real people)")
@@ -198,12 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="write the workbook template (workbook_template.xlsx)")
     p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(run=cmd_template)
 
     p = sub.add_parser("demo", help="build and refresh a synthetic practice's workbook")
     p.add_argument("path", nargs="?", default="authbook-demo.xlsx")
     p.add_argument("--as-of", type=cli_date, help="date the demo is built around (default today)")
     p.add_argument("--clients", type=int, default=300, help="how many clients (default 300)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser("refresh", help="recompute units, Active, alerts, checks and problems")

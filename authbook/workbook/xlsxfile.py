@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import tempfile
 import zipfile
@@ -25,7 +24,12 @@ from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.table import TableColumn
 
 from authbook.workbook import schema
+from authbook.workbook.errors import WorkbookError
 from authbook.workbook.formatted_ranges import TableEnd, moved_sqref, table_end
+from authbook.workbook.locks import RefreshLock as RefreshLock  # (re-exported)
+from authbook.workbook.locks import check_not_open
+from authbook.workbook.locks import lock_file_of as lock_file_of
+from authbook.workbook.paths import check_can_read, check_can_write, real_path, save_problem
 from authbook.workbook.sheetdata import (
     Formula,
     RowRead,
@@ -37,74 +41,6 @@ from authbook.workbook.sheetdata import (
 )
 
 DATE_FORMAT = "mm/dd/yyyy"
-
-
-class WorkbookError(Exception):
-    """A workbook that cannot be opened, read or saved; the message is for the user."""
-
-
-def lock_file_of(path: Path) -> Path:
-    """The lock file Excel keeps beside a workbook it has open: ``~$NAME``."""
-    return path.with_name("~$" + path.name)
-
-
-class RefreshLock:
-    """An exclusive lock beside the workbook so two AuthBook runs never write it at once."""
-
-    def __init__(self, path: Path):
-        self.workbook = Path(path)
-        self.path = self.workbook.with_name("." + self.workbook.name + ".authbook-lock")
-        self.held = False
-
-    def __enter__(self) -> RefreshLock:
-        try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            if self._stale():
-                self.path.unlink(missing_ok=True)
-                return self.__enter__()
-            raise WorkbookError(
-                f"{self.workbook.name} is being changed by another AuthBook run "
-                f"(lock file {self.path.name}); try again when it has finished"
-            ) from None
-        with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
-        self.held = True
-        self._remove_leftovers()
-        return self
-
-    def _remove_leftovers(self) -> None:
-        """Delete what a run killed while saving left beside the workbook: its half-written
-        new workbook or backup (``replace_atomically``'s ``.NAME.xxxxxxxx.tmp`` and
-        ``.NAME.bak.xxxxxxxx.tmp``). With the lock held no AuthBook run is writing one."""
-        leftover = re.compile(
-            r"\." + re.escape(self.workbook.name) + r"(?:\.bak)?\.[a-z0-9_]{8}\.tmp"
-        )
-        with contextlib.suppress(OSError), os.scandir(self.workbook.parent) as entries:
-            for entry in entries:
-                if leftover.fullmatch(entry.name):
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
-
-    def _stale(self) -> bool:
-        try:
-            pid = int(self.path.read_text().strip() or "0")
-        except (OSError, ValueError):
-            return True
-        if pid <= 0:
-            return True
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
-
-    def __exit__(self, *exc) -> None:
-        if self.held:
-            self.path.unlink(missing_ok=True)
-            self.held = False
 
 
 #: How a file in the compound format of Office 97-2003 starts: an old .xls, or an .xlsx that
@@ -142,19 +78,18 @@ def package_problem(path: Path) -> str | None:
 
 
 def check_can_open(path: Path) -> None:
-    """Refuse a missing file, a non-workbook, or a workbook open in Excel, with a clear message."""
-    if not path.exists():
-        raise WorkbookError(f"{path} does not exist")
+    """Refuse a missing file, a folder, a non-workbook, an over-large package, or a workbook
+    open in Excel or LibreOffice, with a clear message."""
+    check_can_read(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(f"{path.name} is not an .xlsx or .xlsm workbook")
-    problem = package_problem(path)
+    try:
+        problem = package_problem(path)
+    except OSError as exc:
+        raise WorkbookError(f"{path.name} could not be read: {exc.strerror or exc}") from None
     if problem:
         raise WorkbookError(problem)
-    if lock_file_of(path).exists():
-        raise WorkbookError(
-            f"{path.name} is open in Excel (lock file {lock_file_of(path).name}); "
-            "close it there first, or use the AuthBook ribbon inside Excel"
-        )
+    check_not_open(path)
 
 
 class WorkbookFile:
@@ -351,26 +286,36 @@ def _move_formatted_ranges(ws, ends: list[TableEnd]) -> None:
         validation.sqref = MultiCellRange(moved_sqref(str(validation.sqref), ends))
 
 
-def replace_atomically(path: Path, write, backup: bool = True) -> None:
+def replace_atomically(path: Path, write, backup: bool = True, before_replace=None) -> None:
     """Have ``write(tmp)`` write the new file beside ``path``, then replace ``path`` with it.
 
     The old file is first copied to ``PATH.bak`` (itself replaced atomically), so at every
     moment both the workbook and its backup are complete files. A failed write leaves
-    ``path`` and its backup as they were.
+    ``path`` and its backup as they were. A symbolic link is written through: the file it
+    points at is replaced (its ``.bak`` beside it) and the link stays. A missing folder, a
+    folder in the way or a read-only file is refused before anything is written.
+    ``before_replace()``, if given, runs once the new file is complete, just before it
+    takes the old one's place (and may refuse by raising).
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    path = real_path(path)
+    check_can_write(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WorkbookError(save_problem(exc, path)) from None
     os.close(fd)
     try:
         write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         keep_permissions(path, tmp)
+        if before_replace is not None:
+            before_replace()
         if backup and path.exists():
             copy_atomically(path, path.with_name(path.name + ".bak"))
         os.replace(tmp, path)
     except OSError as exc:
-        raise WorkbookError(f"could not save {path.name}: {exc.strerror or exc}") from None
+        raise WorkbookError(save_problem(exc, path)) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -388,8 +333,9 @@ def keep_permissions(path: Path, tmp: str) -> None:
 
 
 def save_atomically(wb: Workbook, path: Path, backup: bool = True) -> None:
-    """Save an openpyxl workbook to ``path`` atomically, keeping ``PATH.bak``."""
-    replace_atomically(path, wb.save, backup=backup)
+    """Save an openpyxl workbook to ``path`` atomically, keeping ``PATH.bak``; refused when
+    Excel or LibreOffice has the file open by then."""
+    replace_atomically(path, wb.save, backup=backup, before_replace=lambda: check_not_open(path))
 
 
 def copy_atomically(src: Path, dst: Path) -> None:
@@ -557,7 +503,9 @@ class FastWorkbookFile(WorkbookFile):
                 self.wb.save(tmp)
 
         try:
-            replace_atomically(self.path, write, backup=backup)
+            replace_atomically(
+                self.path, write, backup=backup, before_replace=lambda: check_not_open(self.path)
+            )
         finally:
             self.stop_writing()
         self._writes = {}

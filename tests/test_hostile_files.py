@@ -1,0 +1,128 @@
+"""Hostile use of the files a user hands AuthBook (issue 25): nothing lost, nothing silent.
+
+Each test is named as the rule; each runs the command as a user would, on real files."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from authbook.cli import main
+from authbook.workbook import template
+
+AS_OF = "2026-03-01"
+
+
+def run_cli(*args: str, env: dict | None = None, **options) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "authbook.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **options,
+    )
+
+
+def practice(path: Path) -> Path:
+    """A small practice's workbook: one client, one auth, one note."""
+    return template.write_new(
+        path,
+        {
+            "Clients": [{"client_id": "P1", "last_name": "Practice", "first_name": "Own"}],
+            "Auths": [
+                {
+                    "auth_no": "OWN1",
+                    "client_id": "P1",
+                    "billing_code": "90834",
+                    "start_date": date(2026, 1, 1),
+                    "end_date": date(2026, 6, 30),
+                    "allotted_units": 12,
+                }
+            ],
+            "Notes": [
+                {
+                    "note_id": "N1",
+                    "client_id": "P1",
+                    "service_date": date(2026, 2, 1),
+                    "billing_code": "90834",
+                    "status": "Released",
+                }
+            ],
+        },
+    )
+
+
+def client_ids(path: Path) -> set[str]:
+    with open(path, "rb") as f:  # (openpyxl goes by the name's ending: a .bak is a workbook too)
+        ws = load_workbook(f, read_only=True)["Clients"]
+        return {row[0] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]}
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    path = practice(tmp_path / "practice.xlsx")
+    Path(str(path) + ".bak").unlink(missing_ok=True)
+    return path
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# --- item 1: demo over an existing workbook ------------------------------------------------
+
+
+def test_demo_refuses_to_replace_an_existing_workbook_without_force(book, capsys):
+    before = files_in(book.parent)
+    assert main(["demo", str(book), "--clients", "5", "--as-of", AS_OF]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert files_in(book.parent) == before
+
+
+def test_demo_with_force_keeps_the_practice_workbook_in_the_backup(book):
+    assert main(["demo", str(book), "--clients", "5", "--as-of", AS_OF, "--force"]) in (0, 1)
+    backup = book.with_name(book.name + ".bak")
+    assert client_ids(backup) == {"P1"}  # the practice's own file, not the demo
+    assert "P1" not in client_ids(book) and len(client_ids(book)) >= 5
+
+
+# --- item 2: template, read-only workbooks --------------------------------------------------
+
+
+def test_template_refuses_to_replace_an_existing_workbook_without_force(book, capsys):
+    before = book.read_bytes()
+    assert main(["template", str(book)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert book.read_bytes() == before
+    assert main(["template", str(book), "--force"]) == 0
+    assert client_ids(book.with_name(book.name + ".bak")) == {"P1"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["refresh", "{}"],
+        ["new", "{}", "--force"],
+        ["template", "{}", "--force"],
+        ["demo", "{}", "--force", "--clients", "5"],
+        ["renew", "{}", "OWN1", "--user", "t"],
+        ["bulk-update", "{}", "--where", "Auth #=OWN1", "--set", "Allotted Units=20", "--yes"],
+    ],
+)
+def test_a_read_only_workbook_is_never_replaced(book, command, capsys):
+    os.chmod(book, 0o444)
+    before = files_in(book.parent)
+    code = main([c.format(book) for c in command])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "read-only" in err and "Traceback" not in err
+    assert files_in(book.parent) == before
+    assert stat.S_IMODE(book.stat().st_mode) == 0o444
