@@ -126,3 +126,36 @@ def test_a_read_only_workbook_is_never_replaced(book, command, capsys):
     assert "read-only" in err and "Traceback" not in err
     assert files_in(book.parent) == before
     assert stat.S_IMODE(book.stat().st_mode) == 0o444
+
+
+# --- item 3: a symbolic link to the workbook ------------------------------------------------
+
+
+def used_units(path: Path) -> list[object]:
+    with open(path, "rb") as f:
+        ws = load_workbook(f, read_only=True)["Auths"]
+        rows = list(ws.iter_rows(values_only=True))
+    return [row[rows[0].index("Used Units")] for row in rows[1:] if row[0]]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges there")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["refresh", "{}", "--as-of", AS_OF],
+        ["renew", "{}", "OWN1", "--user", "t"],
+        ["bulk-update", "{}", "--where", "Auth #=OWN1", "--set", "Allotted Units=20", "--yes"],
+    ],
+)
+def test_a_symlinked_workbook_is_written_through_and_stays_a_link(tmp_path, command):
+    (tmp_path / "shared").mkdir()
+    real = practice(tmp_path / "shared" / "practice.xlsx")
+    link = tmp_path / "mine.xlsx"
+    link.symlink_to(real)
+    before = real.read_bytes()
+    assert main([c.format(link) for c in command]) in (0, 1)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_bytes() != before
+    assert used_units(real)[0] == 1  # refreshed: note N1 drew one unit
+    assert real.with_name(real.name + ".bak").read_bytes() == before  # beside the real file
+    assert not (tmp_path / "mine.xlsx.bak").exists()
