@@ -159,3 +159,47 @@ def test_a_symlinked_workbook_is_written_through_and_stays_a_link(tmp_path, comm
     assert used_units(real)[0] == 1  # refreshed: note N1 drew one unit
     assert real.with_name(real.name + ".bak").read_bytes() == before  # beside the real file
     assert not (tmp_path / "mine.xlsx.bak").exists()
+
+
+# --- item 5: a required sheet missing or renamed ------------------------------------------
+
+
+def renamed(path: Path, sheet: str, to: str) -> Path:
+    wb = load_workbook(path)
+    wb[sheet].title = to
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("sheet", ["Notes", "Clients", "BillingCodes", "Auths"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["refresh", "{}"],
+        ["check", "{}"],
+        ["alerts", "{}"],
+        ["report", "{}"],
+        ["eligible", "{}", "--client", "P1", "--date", "2026-02-02"],
+        ["bulk-update", "{}", "--where", "Auth #=OWN1", "--set", "Allotted Units=20", "--yes"],
+    ],
+)
+def test_a_missing_or_renamed_record_sheet_is_an_error_naming_it(book, sheet, command, capsys):
+    renamed(book, sheet, sheet + " (old)")
+    before = files_in(book.parent)
+    code = main([c.format(book) for c in command])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert f"'{sheet}'" in err and "Traceback" not in err
+    assert not out.strip()
+    assert files_in(book.parent) == before
+
+
+def test_a_missing_list_sheet_is_no_error(book):
+    """The lists (AuthGroups, CodeGroups, Payers, Providers) and Settings may be missing:
+    older workbooks lack some, and an empty list only turns off the check against it."""
+    wb = load_workbook(book)
+    for name in ("AuthGroups", "CodeGroups", "Payers", "Providers", "Settings", "Alerts"):
+        del wb[name]
+    wb.save(book)
+    assert main(["refresh", str(book), "--as-of", AS_OF]) == 0
+    assert used_units(book) == [1]

@@ -216,7 +216,7 @@ def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
         }
         if client_rows is not None:
             sheets[schema.CLIENTS.name] = _sheet_read(schema.CLIENTS, client_rows)
-        raw, structure = records.raw_book(sheets)
+        raw, structure = records.raw_book(sheets, required=(schema.AUTHS.name, schema.NOTES.name))
         result = refresh(raw, today=day, as_of=day)
         by_number: dict[str, AuthStatus] = {}
         for status in result.auths:

@@ -57,6 +57,10 @@ class NotAnAuthBook(Exception):
     """The file has none of the sheets an AuthBook workbook must have."""
 
 
+class MissingSheet(NotAnAuthBook):
+    """An AuthBook workbook lacks a sheet its records are read from (renamed or deleted)."""
+
+
 def raw_rows(spec: schema.Sheet, read: SheetRead) -> RawRows:
     """The non-blank rows of one sheet as RawRows (unknown columns left out)."""
     positions = schema.map_headers(spec, read.headers)
@@ -216,17 +220,30 @@ def with_structure(raw: RawBook, structure: list[Problem], found: list[Problem])
     return structure + found
 
 
-def raw_book(sheets: dict[str, SheetRead]) -> tuple[RawBook, list[Problem]]:
+def raw_book(
+    sheets: dict[str, SheetRead], required: tuple[str, ...] = schema.RECORD_SHEETS
+) -> tuple[RawBook, list[Problem]]:
     """A RawBook from the sheets read, with a problem for each expected column not found and
     each input cell whose formula has no saved result (``formulas_without_results``).
 
-    Raises NotAnAuthBook when none of the required sheets is there.
+    Raises NotAnAuthBook when none of the required sheets is there, and MissingSheet when
+    one of ``required`` (by default the sheets of the practice's records) is not: read as
+    empty, it would silently change every figure drawn from it.
     """
     if not any(name in sheets for name in schema.REQUIRED_SHEETS):
         raise NotAnAuthBook(
             "this is not an AuthBook workbook: it has no "
             + " or ".join(f"'{n}'" for n in schema.REQUIRED_SHEETS)
             + " sheet (create one with 'authbook new PATH')"
+        )
+    missing = [name for name in required if name not in sheets]
+    if missing:
+        names = " and ".join(f"'{n}'" for n in missing)
+        raise MissingSheet(
+            f"the workbook has no {names} sheet{'s' if len(missing) > 1 else ''} (renamed or "
+            "deleted?): AuthBook would read it as empty. Nothing was written. Give the sheet "
+            "its name back (sheet names are matched exactly), or copy it from the .bak "
+            "AuthBook keeps beside the workbook"
         )
     values: dict[str, tuple[RawRecord, ...]] = {}
     problems: list[Problem] = []

@@ -388,6 +388,14 @@ INPUT_SHEETS = tuple(s for s in SHEETS if not s.generated)
 #: The sheets a file must have to count as an AuthBook workbook.
 REQUIRED_SHEETS = ("Auths",)
 
+#: The sheets the practice's records are read from, which a command that reads the whole
+#: workbook (refresh, check, alerts, report, eligible, the bulk commands, import, renew)
+#: must find: one missing or renamed would be read as empty (units drawn set to 0, dates of
+#: birth and charges blanked). The lists (AuthGroups, CodeGroups, Payers, Providers) and
+#: Settings may be missing (an empty list turns off the check that names are on it; older
+#: workbooks lack some), and so may every sheet AuthBook generates.
+RECORD_SHEETS = ("Clients", "Auths", "Notes", "BillingCodes")
+
 
 def sheet(name: str) -> Sheet:
     return BY_NAME[name]
