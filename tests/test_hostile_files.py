@@ -203,3 +203,47 @@ def test_a_missing_list_sheet_is_no_error(book):
     wb.save(book)
     assert main(["refresh", str(book), "--as-of", AS_OF]) == 0
     assert used_units(book) == [1]
+
+
+# --- item 10: a title row above an input sheet's header -------------------------------------
+
+
+def with_title_row(path: Path, sheet: str, rows: int = 1) -> Path:
+    wb = load_workbook(path)
+    ws = wb[sheet]
+    ws.insert_rows(1, rows)
+    ws["A1"] = "Practice authorizations 2026"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("sheet", ["Auths", "Notes", "Clients", "Payers"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["refresh", "{}"],
+        ["check", "{}"],
+        ["alerts", "{}"],
+        ["report", "{}"],
+        ["eligible", "{}", "--client", "P1", "--date", "2026-02-02"],
+    ],
+)
+def test_a_title_row_above_the_header_is_refused_naming_sheet_and_header_row(
+    book, sheet, command, capsys
+):
+    with_title_row(book, sheet)
+    before = files_in(book.parent)
+    code = main([c.format(book) for c in command])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"the {sheet} sheet's header" in err and "is in row 2" in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert files_in(book.parent) == before
+
+
+def test_a_header_pushed_down_by_blank_rows_is_refused_too(book, capsys):
+    wb = load_workbook(book)
+    wb["Notes"].insert_rows(1, 2)  # row 1 empty: nothing under it is read
+    wb.save(book)
+    assert main(["refresh", str(book)]) == 2
+    assert "the Notes sheet's row 1 holds none of its column headers" in capsys.readouterr().err

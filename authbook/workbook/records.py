@@ -25,6 +25,7 @@ from authbook.models import (
     Source,
 )
 from authbook.workbook import schema
+from authbook.workbook.header_row import check_header_row
 from authbook.workbook.sheetdata import (
     CellColumns,
     ColumnRows,
@@ -67,7 +68,9 @@ def raw_rows(spec: schema.Sheet, read: SheetRead) -> RawRows:
     names = tuple(positions)
     count = len(names)
     indexes = tuple(positions.values())
-    if isinstance(read.rows, ColumnRows) and count:
+    if not count:  # no known column: no record
+        return RawRows(read.name, names, [], [])
+    if isinstance(read.rows, ColumnRows):
         return _raw_columns(read.name, names, indexes, read.rows)
     width = max(indexes, default=-1) + 1
     if count == 1:
@@ -228,7 +231,9 @@ def raw_book(
 
     Raises NotAnAuthBook when none of the required sheets is there, and MissingSheet when
     one of ``required`` (by default the sheets of the practice's records) is not: read as
-    empty, it would silently change every figure drawn from it.
+    empty, it would silently change every figure drawn from it. Raises
+    ``header_row.NoHeaderRow`` (a WorkbookError) for an input sheet whose row 1 holds none
+    of its headers.
     """
     if not any(name in sheets for name in schema.REQUIRED_SHEETS):
         raise NotAnAuthBook(
@@ -245,6 +250,9 @@ def raw_book(
             "its name back (sheet names are matched exactly), or copy it from the .bak "
             "AuthBook keeps beside the workbook"
         )
+    for spec in (*RAW_SHEETS.values(), schema.SETTINGS):
+        if spec.name in sheets:
+            check_header_row(spec, sheets[spec.name], required=spec.name in required)
     values: dict[str, tuple[RawRecord, ...]] = {}
     problems: list[Problem] = []
     uncalculated: set[tuple[str, int, str]] = set()
