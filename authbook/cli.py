@@ -52,6 +52,8 @@ class UsageError(Exception):
 
 def cli_date(text: str) -> date:
     """A date given on the command line: 2026-03-31, 3/31/2026, an Excel serial, 'March 31 2026'."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a date is needed here, such as 3/31/2026")
     value: object = text
     if text.strip().isdigit() and len(text.strip()) == 5:
         value = int(text)
@@ -68,10 +70,20 @@ def today() -> date:
 # --- commands -----------------------------------------------------------------------------
 
 
+def check_new_file(path: Path, force: bool, what: str = "it") -> None:
+    """Refuse to write a new workbook at ``path`` unless it can be written there, and, when a
+    file is there already, unless ``force`` (``what``: what replaces it, for the message)."""
+    check_can_write(real_path(path))
+    if path.exists() and not force:
+        raise UsageError(
+            f"{path} already exists; use --force to replace {what} "
+            f"(the file there now is kept as {path.name}.bak)"
+        )
+
+
 def cmd_new(args) -> int:
     path = Path(args.path)
-    if path.exists() and not args.force:
-        raise UsageError(f"{path} already exists; use --force to replace it (a .bak is kept)")
+    check_new_file(path, args.force)
     template.write_new(path)
     print(f"created {path}")
     return 0
@@ -79,8 +91,7 @@ def cmd_new(args) -> int:
 
 def cmd_template(args) -> int:
     path = Path(args.path)
-    if path.exists() and not args.force:
-        raise UsageError(f"{path} already exists; use --force to replace it (a .bak is kept)")
+    check_new_file(path, args.force)
     template.write_new(path)
     print(f"wrote the AuthBook template to {args.path}")
     return 0
@@ -134,13 +145,8 @@ def cmd_demo(args) -> int:
     from authbook.demo import demo_rows
 
     path = Path(args.path)
-    if path.exists() and not args.force:
-        raise UsageError(
-            f"{path} already exists; use --force to replace it with the demo "
-            f"(the file there now is kept as {path.name}.bak)"
-        )
+    check_new_file(path, args.force, "it with the demo")
     as_of = args.as_of or today()
-    check_can_write(real_path(path))
     # Built and refreshed in a folder of its own, then put in place in one step: the
     # workbook there before is what PATH.bak keeps, never a half-built demo.
     with tempfile.TemporaryDirectory(prefix="authbook-demo-") as work:

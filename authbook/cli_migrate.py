@@ -366,7 +366,13 @@ def _write_starter_map(args, src: Path, plan, layout, source) -> None:
     if target.exists():
         print(f"mapping file {target} exists: kept as it is")
         return
-    target.write_text(starter_map(plan, layout, source), encoding="utf-8")
+    try:
+        target.write_text(starter_map(plan, layout, source), encoding="utf-8")
+    except OSError as exc:
+        raise _cli().UsageError(
+            f"nothing was imported, and the mapping file {target} could not be written "
+            f"({exc.strerror or exc}): give --map a path in a folder you can write"
+        ) from None
     print(f"wrote the mapping it chose to {target}: edit it and import with --map {target}")
 
 

@@ -247,3 +247,91 @@ def test_a_header_pushed_down_by_blank_rows_is_refused_too(book, capsys):
     wb.save(book)
     assert main(["refresh", str(book)]) == 2
     assert "the Notes sheet's row 1 holds none of its column headers" in capsys.readouterr().err
+
+
+# --- item 12: file-system errors --------------------------------------------------------------
+
+
+def no_lock_files(folder: Path) -> bool:
+    return not any(p.name.endswith(".authbook-lock") for p in folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["refresh", "{folder}/missing/book.xlsx"],
+        ["alerts", "{folder}/missing/book.xlsx"],
+        ["new", "{folder}/missing/book.xlsx"],
+        ["demo", "{folder}/missing/book.xlsx", "--clients", "5"],
+        ["refresh", "{folder}/gone.xlsx"],
+    ],
+)
+def test_a_workbook_in_a_missing_folder_or_missing_is_a_file_error(tmp_path, command, capsys):
+    code = main([c.format(folder=tmp_path) for c in command])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "does not exist" in err and "internal error" not in err
+    assert list(tmp_path.iterdir()) == []  # not even a lock file
+
+
+@pytest.mark.parametrize("command", [["refresh"], ["check"], ["new", "--force"], ["template"]])
+def test_a_folder_named_like_a_workbook_is_a_file_error(tmp_path, command, capsys):
+    folder = tmp_path / "x.xlsx"
+    folder.mkdir()
+    code = main([command[0], str(folder), *command[1:]])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "is a folder" in err and "internal error" not in err
+    assert no_lock_files(tmp_path) and list(folder.iterdir()) == []
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0, reason="needs a user a folder can refuse"
+)
+def test_a_read_only_folder_is_a_file_error(book, capsys):
+    os.chmod(book.parent, 0o555)
+    try:
+        before = files_in(book.parent)
+        assert main(["refresh", str(book)]) == 2
+        assert "read-only" in capsys.readouterr().err
+        assert files_in(book.parent) == before
+    finally:
+        os.chmod(book.parent, 0o755)
+
+
+def test_a_folder_that_refuses_the_new_file_is_a_file_error(book, capsys, monkeypatch):
+    """What an unprivileged user meets in a read-only folder (or a disk mounted read-only):
+    the new file cannot be made beside the old one."""
+    import errno
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    before = files_in(book.parent)
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    assert main(["refresh", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "permission denied" in err and "internal error" not in err
+    assert files_in(book.parent) == before and no_lock_files(book.parent)
+
+
+def test_an_unwritable_mapping_file_on_a_dry_run_is_a_usage_error(book, tmp_path, capsys):
+    source = tmp_path / "tracker.csv"
+    source.write_text("Client ID,Auth #,CPT,Start,End,Units\nP1,X9,90834,1/1/2026,6/30/2026,5\n")
+    mapping = tmp_path / "missing" / "tracker.map.toml"
+    before = files_in(tmp_path)
+    code = main(["import", str(source), "--into", str(book), "--dry-run", "--map", str(mapping)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "could not be written" in err and "internal error" not in err
+    assert files_in(tmp_path) == before and no_lock_files(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "option", [["eligible", "--client", "P1", "--date"], ["alerts", "--as-of"]]
+)
+def test_an_empty_date_on_the_command_line_is_a_usage_error(book, option):
+    done = run_cli(option[0], str(book), *option[1:], "")
+    assert done.returncode == 2, done.stderr
+    assert "a date is needed" in done.stderr and "Traceback" not in done.stderr
