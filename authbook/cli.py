@@ -7,26 +7,32 @@ set AUTHBOOK_DEBUG=1 to see one.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import importlib
 import os
-import shutil
 import sys
-import tempfile
-import traceback
-from datetime import date
-from pathlib import Path
 
-from authbook import app
-from authbook.output import NoAnswer, print_rows
-from authbook.rules.eligibility import eligible_codes
-from authbook.rules.values import name_key, parse_date
-from authbook.workbook import records, template
-from authbook.workbook.locks import check_not_open
-from authbook.workbook.paths import check_can_write, real_path
-from authbook.workbook.records import NotAnAuthBook, describe_problem
-from authbook.workbook.xlsxfile import WorkbookError, replace_atomically
+try:  # Ctrl-C while Python loads AuthBook (a second or two): a message, not a traceback
+    import argparse
+    import contextlib
+    import importlib
+    import shutil
+    import tempfile
+    import threading
+    import traceback
+    from datetime import date
+    from pathlib import Path
+
+    from authbook import app
+    from authbook.output import NoAnswer, print_rows
+    from authbook.rules.eligibility import eligible_codes
+    from authbook.rules.values import name_key, parse_date
+    from authbook.workbook import records, template
+    from authbook.workbook.locks import check_not_open
+    from authbook.workbook.paths import check_can_write, real_path
+    from authbook.workbook.records import NotAnAuthBook, describe_problem
+    from authbook.workbook.xlsxfile import WorkbookError, replace_atomically
+except KeyboardInterrupt:
+    os.write(2, b"authbook: interrupted while starting; nothing was read or written\n")
+    os._exit(2)
 
 MAX_PROBLEM_LINES = 40
 NEVER_HALF_WRITTEN = (
@@ -261,7 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()  # (loads the feature modules)
+    except KeyboardInterrupt:
+        print("authbook: interrupted while starting; nothing was read or written", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     try:
         return args.run(args)
     except (UsageError, WorkbookError, NotAnAuthBook, NoAnswer) as exc:
@@ -288,15 +299,26 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def _quiet(*args) -> None:
+    """Say nothing of an error Python meets while cleaning up after one already reported."""
+
+
 def run() -> None:
     """The ``authbook`` command: ``main`` with the command line, then the process ends.
 
     A refresh of a large workbook leaves millions of objects (500,000 notes: about 0.9 s to
     free them one by one, measured); the saved workbook is already on disk, so the command
     keeps them and ends the process without freeing them, once its output is flushed.
+
+    Errors Python can only print (an object's clean-up failing as it is freed, a thread's
+    error once its outcome was handed on: a full disk leaves a few) are kept quiet: the
+    error that matters was reported by ``main``. AUTHBOOK_DEBUG=1 shows them.
     """
     global _KEPT_UNTIL_EXIT
     _KEPT_UNTIL_EXIT = []
+    if not os.environ.get("AUTHBOOK_DEBUG"):
+        sys.unraisablehook = _quiet
+        threading.excepthook = _quiet
     code = main()
     try:
         sys.stdout.flush()

@@ -335,3 +335,68 @@ def test_an_empty_date_on_the_command_line_is_a_usage_error(book, option):
     done = run_cli(option[0], str(book), *option[1:], "")
     assert done.returncode == 2, done.stderr
     assert "a date is needed" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- item 13: Ctrl-C while loading, a full disk, a full TMPDIR ------------------------------
+
+
+def test_ctrl_c_while_modules_load_is_a_message_not_a_traceback(tmp_path, book):
+    """A real SIGINT, delivered while Python imports a library AuthBook needs (a stand-in
+    for pydantic found first on the path sends it, then loads the real one)."""
+    stand_in = tmp_path / "first" / "pydantic"
+    stand_in.mkdir(parents=True)
+    (stand_in / "__init__.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n"
+    )
+    path = os.pathsep.join([str(tmp_path / "first"), os.environ.get("PYTHONPATH", "")])
+    before = files_in(book.parent)
+    done = run_cli("refresh", str(book), env={"PYTHONPATH": path})
+    assert done.returncode == 2, done.stderr
+    assert "interrupted" in done.stderr and "Traceback" not in done.stderr
+    assert files_in(book.parent) == before
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A folder on a disk of 64 KB of its own (a tmpfs; needs the right to mount one)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small disk here (needs root)")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_during_demo_is_a_message_and_leaves_nothing(tiny_disk):
+    done = run_cli("demo", str(tiny_disk / "demo.xlsx"), "--clients", "40", "--as-of", AS_OF)
+    assert done.returncode == 2, done.stderr
+    assert "is full" in done.stderr and "Traceback" not in done.stderr
+    assert list(tiny_disk.iterdir()) == []
+
+
+def test_a_full_temporary_folder_is_named_as_such_not_the_workbooks_disk(tiny_disk, tmp_path):
+    """A large workbook's rewritten parts go to the temporary folder (TMPDIR) first once
+    past ``SPOOL_BYTES``; here that size is made small so a small workbook does the same."""
+    path = tmp_path / "demo.xlsx"
+    assert main(["demo", str(path), "--clients", "40", "--as-of", AS_OF]) in (0, 1)
+    before = path.read_bytes()
+    # the temporary folder nearly full: 12 KB left (Python passes over a folder it cannot
+    # write at all, and goes back to the system's)
+    (tiny_disk / "filler").write_bytes(bytes(52 << 10))
+    code = (
+        "import authbook.workbook.surgical as s; s.SPOOL_BYTES = 512; "
+        "from authbook.cli import run; run()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "refresh", str(path), "--as-of", "2026-04-01"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tiny_disk)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "TMPDIR" in done.stderr and "Traceback" not in done.stderr
+    assert "Exception ignored" not in done.stderr
+    assert path.read_bytes() == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -87,10 +88,12 @@ def _same_disk(a: Path, b: Path) -> bool:
 
 
 def _nearly_full(folder: Path) -> bool:
+    """Whether the disk of ``folder`` has less than 64 MB free (True when unknown: then the
+    workbook's disk is the one blamed)."""
     try:
-        return os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize < 64 << 20
-    except (OSError, AttributeError):  # (no statvfs on Windows)
-        return False
+        return shutil.disk_usage(folder).free < 64 << 20
+    except OSError:
+        return True
 
 
 def save_problem(exc: OSError, path: Path) -> str:
@@ -101,7 +104,9 @@ def save_problem(exc: OSError, path: Path) -> str:
     name = path.name
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         temp = _temp_folder()
-        if not _same_disk(temp, folder) and _nearly_full(temp) and not _nearly_full(folder):
+        inside = temp == folder or temp in folder.parents
+        # the workbook's own disk has room: what filled up is the temporary folder's
+        if inside or (not _same_disk(temp, folder) and not _nearly_full(folder)):
             return (
                 f"could not save {name}: the temporary folder {temp} is full (set TMPDIR "
                 "to a folder on a disk with space). Nothing was changed"
