@@ -400,3 +400,86 @@ def test_a_full_temporary_folder_is_named_as_such_not_the_workbooks_disk(tiny_di
     assert "TMPDIR" in done.stderr and "Traceback" not in done.stderr
     assert "Exception ignored" not in done.stderr
     assert path.read_bytes() == before
+
+
+# --- item 7: other programs' locks and AuthBook's own across computers ----------------------
+
+
+def test_a_workbook_open_in_libreoffice_is_refused(book, capsys):
+    lock = book.with_name(".~lock." + book.name + "#")
+    lock.write_text("1,someone,pc,06.12.2026 10:00,file:///home/someone/.config/libreoffice/4;")
+    before = files_in(book.parent)
+    assert main(["refresh", str(book)]) == 2
+    assert "open in LibreOffice" in capsys.readouterr().err
+    assert files_in(book.parent) == before
+
+
+@pytest.mark.parametrize("lock_name", ["~${}", ".~lock.{}#"])
+def test_a_workbook_opened_while_bulk_update_waits_at_its_prompt_is_not_written(
+    book, lock_name, monkeypatch, capsys
+):
+    """The lock is looked for again right before the new file replaces the old one."""
+    before = files_in(book.parent)
+
+    def answer_after_opening_it_elsewhere(question: str) -> str:
+        book.with_name(lock_name.format(book.name)).write_bytes(b"lock")
+        return "y"
+
+    monkeypatch.setattr("builtins.input", answer_after_opening_it_elsewhere)
+    command = ["bulk-update", str(book), "--where", "Auth #=OWN1", "--set", "Allotted Units=20"]
+    assert main(command) == 2
+    assert "is open in" in capsys.readouterr().err
+    after = files_in(book.parent)
+    assert {n: after[n] for n in before} == before  # the workbook, no .bak, nothing else
+    assert set(after) - set(before) == {lock_name.format(book.name)}
+
+
+def lock_of(path: Path) -> Path:
+    return path.with_name("." + path.name + ".authbook-lock")
+
+
+def test_a_refresh_lock_taken_on_another_computer_is_not_broken(book, capsys):
+    lock = lock_of(book)
+    lock.write_text("pid=999999999\nhost=front-desk-pc\ntime=1796000000\n")
+    before = files_in(book.parent)
+    assert main(["refresh", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "another AuthBook run" in err and "front-desk-pc" in err
+    assert files_in(book.parent) == before and lock.exists()
+
+
+def test_a_day_old_lock_of_another_computer_is_taken_as_left_behind(book):
+    lock = lock_of(book)
+    lock.write_text("pid=999999999\nhost=front-desk-pc\ntime=1\n")
+    os.utime(lock, (1, 1))
+    assert main(["refresh", str(book), "--as-of", AS_OF]) == 0
+    assert not lock.exists()
+
+
+def test_a_refresh_lock_records_the_process_and_the_computer(book, monkeypatch):
+    from authbook.workbook import locks
+
+    seen = []
+    real_replace = locks.check_not_open
+
+    def look(path):
+        seen.append(lock_of(book).read_text())
+        return real_replace(path)
+
+    monkeypatch.setattr("authbook.workbook.xlsxfile.check_not_open", look)
+    assert main(["refresh", str(book), "--as-of", AS_OF]) == 0
+    assert seen and locks.parse_lock(seen[0]) == (os.getpid(), locks.this_computer())
+
+
+def test_on_windows_a_process_is_never_probed_with_os_kill(monkeypatch):
+    """``os.kill(pid, 0)`` ends the process on Windows: there it is asked about instead."""
+    from authbook.workbook import locks
+
+    def never(*args):
+        raise AssertionError("os.kill called")
+
+    monkeypatch.setattr(locks.os, "kill", never)
+    monkeypatch.setattr(locks.sys, "platform", "win32")
+    asked = []
+    monkeypatch.setattr(locks, "_is_running_windows", lambda pid: asked.append(pid) or True)
+    assert locks.is_running(4242) and asked == [4242]
