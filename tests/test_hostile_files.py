@@ -483,3 +483,83 @@ def test_on_windows_a_process_is_never_probed_with_os_kill(monkeypatch):
     asked = []
     monkeypatch.setattr(locks, "_is_running_windows", lambda pid: asked.append(pid) or True)
     assert locks.is_running(4242) and asked == [4242]
+
+
+# --- item 14: limits for hostile packages ---------------------------------------------------
+
+
+def with_shared_strings(path: Path, strings: int, unique_count: int | None = None) -> Path:
+    """``path`` with its shared strings replaced by ``strings`` one-letter strings (written
+    a piece at a time: 300 MB unpacked packs to under 1 MB)."""
+    import zipfile
+
+    copy = path.with_name("crafted.xlsx")
+    declared = strings if unique_count is None else unique_count
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != "xl/sharedStrings.xml":
+                out.writestr(info, src.read(info))
+        with out.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(
+                b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.openxml'
+                b'formats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
+                % (declared, declared)
+            )
+            piece = b"<si><t>a</t></si>" * 65536
+            for _ in range(strings // 65536):
+                part.write(piece)
+            part.write(b"<si><t>a</t></si>" * (strings % 65536) + b"</sst>")
+    copy.replace(path)
+    return path
+
+
+def test_a_workbook_whose_shared_strings_unpack_to_hundreds_of_mb_is_refused(book, capsys):
+    with_shared_strings(book, 18_000_000)  # 306 MB unpacked
+    assert book.stat().st_size < 2 << 20
+    before = files_in(book.parent)
+    assert main(["refresh", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "shared strings" in err and "Nothing was read or written" in err
+    assert files_in(book.parent) == before
+
+
+@pytest.mark.parametrize(
+    "limit, words",
+    [
+        ({"max_strings": 1000}, "shared strings number 5,000"),
+        ({"max_shared_strings_bytes": 50_000}, "shared strings (xl/sharedStrings.xml) are"),
+        ({"max_part_bytes": 50_000}, "its part xl/sharedStrings.xml is"),
+        ({"max_ratio": 50, "ratio_from": 10_000}, "times its packed size"),
+        ({"max_total_bytes": 50_000}, "unpacks to"),
+        ({"max_parts": 5}, "parts (more than 5)"),
+    ],
+)
+def test_each_package_limit_refuses_a_workbook_past_it(book, limit, words, monkeypatch, capsys):
+    from authbook.workbook import limits
+
+    with_shared_strings(book, 5_000)  # 85 KB unpacked, packed about 400 times
+    assert main(["alerts", str(book)]) == 0  # inside the usual limits
+    capsys.readouterr()
+    monkeypatch.setattr(limits, "LIMITS", limits.Limits(**limit))
+    assert main(["refresh", str(book)]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_a_practice_a_hundred_times_the_demo_stays_far_inside_the_limits(tmp_path):
+    """The demo (300 clients, about 5,600 notes) grown a hundredfold, 560,000 notes: each
+    part, the total, and how far they pack all stay inside the limits."""
+    import zipfile
+
+    from authbook.workbook.limits import LIMITS
+
+    path = tmp_path / "demo.xlsx"
+    assert main(["demo", str(path), "--as-of", AS_OF]) in (0, 1)
+    with zipfile.ZipFile(path) as package:
+        entries = package.infolist()
+    assert len(entries) * 10 < LIMITS.max_parts
+    assert sum(i.file_size for i in entries) * 100 < LIMITS.max_total_bytes
+    for info in entries:
+        assert info.file_size * 100 < LIMITS.max_part_bytes, info.filename
+        assert info.file_size < 2 * LIMITS.ratio_from or (
+            info.file_size / info.compress_size * 4 < LIMITS.max_ratio
+        ), info.filename

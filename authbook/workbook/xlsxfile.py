@@ -26,6 +26,7 @@ from openpyxl.worksheet.table import TableColumn
 from authbook.workbook import schema
 from authbook.workbook.errors import WorkbookError
 from authbook.workbook.formatted_ranges import TableEnd, moved_sqref, table_end
+from authbook.workbook.limits import limits_problem
 from authbook.workbook.locks import RefreshLock as RefreshLock  # (re-exported)
 from authbook.workbook.locks import check_not_open
 from authbook.workbook.locks import lock_file_of as lock_file_of
@@ -53,7 +54,8 @@ _STRICT = b"http://purl.oclc.org/ooxml/"
 def package_problem(path: Path) -> str | None:
     """Why the file at ``path`` cannot be read as an .xlsx package, said so that a user
     knows what to do; None when it is one. Tells a password-protected workbook (or an old
-    .xls) and a workbook saved as Strict Open XML from any other file."""
+    .xls) and a workbook saved as Strict Open XML from any other file, and refuses a
+    package past ``limits.LIMITS`` (checked before any part is inflated)."""
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as f:
             start = f.read(len(_COMPOUND_FILE))
@@ -66,6 +68,9 @@ def package_problem(path: Path) -> str | None:
         return f"{path.name} is not an Excel workbook (it is not an .xlsx package)"
     try:
         with zipfile.ZipFile(path) as package:
+            too_large = limits_problem(package, path.name)
+            if too_large:
+                return too_large
             rels = package.read("_rels/.rels")
     except (KeyError, OSError, zipfile.BadZipFile):  # said by whatever reads it next
         return None
