@@ -27,7 +27,7 @@ class Limits:
     max_total_bytes: int = 4096 * MB
     max_shared_strings_bytes: int = 256 * MB
     max_strings: int = 5_000_000
-    max_ratio: int = 200
+    max_ratio: int = 500
     ratio_from: int = 1 * MB
 
 
