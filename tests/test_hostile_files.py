@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from authbook.cli import main
@@ -563,3 +565,17 @@ def test_a_practice_a_hundred_times_the_demo_stays_far_inside_the_limits(tmp_pat
         assert info.file_size < 2 * LIMITS.ratio_from or (
             info.file_size / info.compress_size * 4 < LIMITS.max_ratio
         ), info.filename
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pid=st.integers(min_value=1, max_value=2**31),
+    host=st.text(
+        st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=60
+    ).filter(lambda h: h.strip()),
+    when=st.floats(min_value=0, max_value=4e9),
+)
+def test_a_lock_file_reads_back_as_the_process_and_computer_that_wrote_it(pid, host, when):
+    from authbook.workbook.locks import lock_text, parse_lock
+
+    assert parse_lock(lock_text(pid, host, when)) == (pid, host.strip())

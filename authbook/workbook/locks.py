@@ -110,6 +110,11 @@ def _is_running_windows(pid: int) -> bool:  # pragma: no cover - Windows only
         kernel.CloseHandle(handle)
 
 
+def lock_text(pid: int, host: str, when: float) -> str:
+    """What a lock file holds: the process id, the computer's name and when it was taken."""
+    return f"pid={pid}\nhost={host}\ntime={int(when)}\n"
+
+
 def parse_lock(text: str) -> tuple[int, str | None]:
     """(process id, computer) recorded in a lock file; computer None for a lock written
     before computers were recorded (taken as this one's). A garbled file gives pid 0."""
@@ -147,7 +152,7 @@ class RefreshLock:
         else:
             raise WorkbookError(f"{self.workbook.name}: could not take the lock {self.path.name}")
         with os.fdopen(fd, "w") as f:
-            f.write(f"pid={os.getpid()}\nhost={this_computer()}\ntime={int(time.time())}\n")
+            f.write(lock_text(os.getpid(), this_computer(), time.time()))
         self.held = True
         self._remove_leftovers()
         return self
