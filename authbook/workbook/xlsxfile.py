@@ -2,8 +2,9 @@
 
 ``WorkbookFile(path)`` reads sheets as ``SheetRead`` and applies ``SheetWrite`` changes, then
 saves atomically: the new file is written beside the old one and moved over it in one step,
-after the old one has been kept as ``PATH.bak``. A workbook open in Excel (its lock file
-``~$NAME`` exists) or being refreshed by another AuthBook run is refused.
+after the old one has been kept as ``PATH.bak``. A workbook open in Excel or LibreOffice, or
+being refreshed by another AuthBook run, is refused (``locks``); so are paths that cannot be
+written (``paths``) and packages past ``limits``.
 """
 
 from __future__ import annotations
