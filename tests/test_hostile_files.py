@@ -579,3 +579,18 @@ def test_a_lock_file_reads_back_as_the_process_and_computer_that_wrote_it(pid, h
     from authbook.workbook.locks import lock_text, parse_lock
 
     assert parse_lock(lock_text(pid, host, when)) == (pid, host.strip())
+
+
+def test_a_workbook_on_a_read_only_disk_is_a_file_error(tiny_disk, capsys):
+    """A disk mounted read-only refuses every user, an administrator too."""
+    path = practice(tiny_disk / "practice.xlsx")
+    remounted = subprocess.run(
+        ["mount", "-o", "remount,ro", str(tiny_disk)], capture_output=True, text=True
+    )
+    if remounted.returncode != 0:
+        pytest.skip("cannot remount the small disk read-only here")
+    before = files_in(tiny_disk)
+    assert main(["refresh", str(path), "--as-of", AS_OF]) == 2
+    err = capsys.readouterr().err
+    assert "read-only" in err and "internal error" not in err
+    assert files_in(tiny_disk) == before
