@@ -254,7 +254,7 @@ def _day_text(day: date) -> str:
 # --- the functions ------------------------------------------------------------------------
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("client_id", doc=CLIENT_DOC)
@@ -275,7 +275,7 @@ def AB_ELIGIBLE_CODES(auths, notes, client_id, service_date, provider=None):
     return [[code] for code in codes]
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
@@ -288,7 +288,7 @@ def AB_REMAINING(auths, notes, auth_no):
     return _units(computed, status, status.remaining_units)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
@@ -301,7 +301,7 @@ def AB_AVAILABLE(auths, notes, auth_no):
     return _units(computed, status, status.available_units)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("client_id", doc=CLIENT_DOC)
@@ -341,7 +341,7 @@ def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
     return check_draw(draw)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
@@ -355,7 +355,7 @@ def AB_STATUS(auths, notes, auth_no, as_of=None, clients=None):
     return _status(_compute(auths, notes, clients, day), auth_no).alert
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("billing_codes", ndim=2, doc=CODES_DOC)
 @xw.arg("code", doc="The billing code, e.g. 90834")
 @xw.arg("units", doc="How many units the session bills (blank = 1)")

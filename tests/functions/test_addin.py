@@ -12,7 +12,6 @@ import importlib
 import importlib.util
 import json
 import posixpath
-import random
 import re
 import struct
 import sys
@@ -22,20 +21,18 @@ from xml.etree import ElementTree
 
 import olefile
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from oletools.olevba import VBA_Parser, decompress_stream
+from oletools.olevba import VBA_Parser
 
 from authbook.functions import addin
 from authbook.functions.addin import (
     AddinError,
     build_addin,
-    compress,
     decompress,
     install_addin,
     ribbon_actions,
     runpython_targets,
 )
+from authbook.functions.vbaproject import decrypt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import lo_helpers  # noqa: E402
@@ -100,7 +97,9 @@ def test_every_ribbon_button_runs_one_ribbon_entry_point_through_xlwings():
     targets = dict(runpython_targets(BAS))
     assert set(ribbon_actions(CUSTOMUI)) == set(targets)
     assert set(targets.values()) == RIBBON_ENTRY_POINTS
-    assert 'Application.Run "xlwings.xlam!RunPython", pythonCommand' in BAS.read_text()
+    # RunPython is the xlwings module's, inside the same add-in: no other add-in is needed.
+    assert "xlwings.xlam" not in BAS.read_text()
+    assert "    result = RunPython(pythonCommand)" in BAS.read_text().splitlines()
 
 
 @pytest.mark.skipif(
@@ -189,7 +188,14 @@ def test_olevba_extracts_the_module_source_exactly(built: Path):
         modules = {stream: code for _, stream, _, code in parser.extract_macros()}
     finally:
         parser.close()
-    assert set(modules) == {"VBA/AuthBook", "VBA/ThisWorkbook", "VBA/Sheet1"}
+    assert set(modules) == {
+        "VBA/AuthBook",
+        "VBA/AuthBookFunctions",
+        "VBA/xlwings",
+        "VBA/Dictionary",
+        "VBA/ThisWorkbook",
+        "VBA/Sheet1",
+    }
     assert modules["VBA/AuthBook"].splitlines() == bas_code_lines()
 
 
@@ -204,106 +210,14 @@ def test_vba_project_carries_no_compiled_code(built: Path):
 def test_project_stream_lists_the_module_and_is_unprotected_and_visible(built: Path):
     text = vba_project(built).openstream("PROJECT").read().decode("cp1252")
     assert "Module=AuthBook\r\n" in text
+    assert "Module=xlwings\r\n" in text and "Class=Dictionary\r\n" in text
     values = dict(re.findall(r'^(CMG|DPB|GC)="([0-9A-F]+)"\r$', text, re.MULTILINE))
-    assert addin._decrypt(values["CMG"]) == b"\x00\x00\x00\x00"
-    assert addin._decrypt(values["DPB"]) == b"\x00"
-    assert addin._decrypt(values["GC"]) == b"\xff"
+    assert decrypt(values["CMG"]) == b"\x00\x00\x00\x00"
+    assert decrypt(values["DPB"]) == b"\x00"
+    assert decrypt(values["GC"]) == b"\xff"
     project_id = re.search(r'^ID="(\{[0-9A-F-]+\})"', text).group(1)
     seed, proj_key_enc = bytes.fromhex(values["GC"][:6])[0::2]
     assert seed ^ proj_key_enc == sum(project_id.encode()) & 0xFF
-
-
-def test_compound_file_puts_large_streams_in_sectors_and_small_ones_in_the_mini_stream():
-    big = bytes(range(256)) * 40
-    root = addin._Entry(
-        "Root Entry",
-        children=[
-            addin._Entry("Big", big),
-            addin._Entry("Small", b"tiny"),
-            addin._Entry("Empty", b""),
-            addin._Entry(
-                "Folder", children=[addin._Entry(f"s{i}", bytes([i]) * 70) for i in range(9)]
-            ),
-        ],
-    )
-    ole = olefile.OleFileIO(addin.compound_file(root))
-    assert ole.openstream("Big").read() == big
-    assert ole.openstream("Small").read() == b"tiny"
-    assert ole.openstream("Empty").read() == b""
-    for i in range(9):
-        assert ole.openstream(f"Folder/s{i}").read() == bytes([i]) * 70
-
-
-def test_compound_file_siblings_form_a_red_black_tree():
-    names = [f"s{i}" for i in range(12)]
-    root = addin._Entry("Root Entry", children=[addin._Entry(n, b"x") for n in names])
-    ole = olefile.OleFileIO(addin.compound_file(root))
-    entries = ole.direntries
-
-    def walk(sid: int) -> tuple[list[str], int]:
-        if sid == addin.NOSTREAM:
-            return [], 1
-        entry = entries[sid]
-        left, left_black = walk(entry.sid_left)
-        right, right_black = walk(entry.sid_right)
-        assert left_black == right_black, "unequal black heights"
-        if entry.color == 0:  # red: children must be black
-            for child in (entry.sid_left, entry.sid_right):
-                assert child == addin.NOSTREAM or entries[child].color == 1
-        return left + [entry.name] + right, left_black + entry.color
-
-    in_order, _ = walk(entries[0].sid_child)
-    assert in_order == sorted(names, key=addin._cfb_sort_key)
-
-
-# ---- compression ---------------------------------------------------------------------------
-
-SPEC_EXAMPLE = b"#aaabcdefaaaaghijaaaaaklaaamnopqaaaaaaaaaaaarstuvwxyzaaa"
-SPEC_EXAMPLE_COMPRESSED = bytes.fromhex(
-    "012FB000236161616263646582660070616768696A013808616B6C00306D6E6F70"
-    "0671027004107273747576107778797A003C"
-)
-
-
-def test_compression_matches_the_ms_ovba_worked_example():
-    assert compress(SPEC_EXAMPLE) == SPEC_EXAMPLE_COMPRESSED
-    assert decompress(SPEC_EXAMPLE_COMPRESSED) == SPEC_EXAMPLE
-
-
-text_like = st.text(alphabet="ab cdAB\r\n'\"()_.;=", max_size=9000).map(str.encode)
-repetitive = st.builds(
-    lambda unit, times, tail: unit * times + tail,
-    st.binary(min_size=1, max_size=40),
-    st.integers(min_value=1, max_value=700),
-    st.binary(max_size=50),
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.one_of(st.binary(max_size=10000), text_like, repetitive))
-@example(b"")
-@example(b"a" * 12289)  # several chunks of one repeated byte
-@example(bytes(range(256)) * 33)  # 8448 bytes, matches only at distance 256
-@example(random.Random(4).randbytes(12092))  # incompressible: raw chunks, padded last one
-@example(random.Random(5).randbytes(8192))  # incompressible, whole chunks only
-def test_compression_round_trips(data: bytes):
-    packed = compress(data)
-    tail = len(data) % 4096
-    expected = data
-    if tail and packed[-4096 - 2 : -4096] == struct.pack("<H", 0x3FFF):
-        # An incompressible final chunk is stored raw, and raw chunks are 4096 bytes long.
-        expected = data + b"\x00" * (4096 - tail)
-    assert decompress(packed) == expected
-    assert decompress_stream(packed) == expected
-
-
-def test_repetitive_source_compresses_well():
-    source = (
-        '    RunAuthBook "import authbook.functions.ribbon as ab; ab.refresh()"\r\n' * 200
-    ).encode()
-    assert len(source) > 4096
-    assert len(compress(source)) < len(source) // 10
-    assert decompress_stream(compress(source)) == source
 
 
 # ---- installing ----------------------------------------------------------------------------
