@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import json
 import posixpath
 import re
 import struct
@@ -35,7 +34,6 @@ from authbook.functions.addin import (
 from authbook.functions.vbaproject import decrypt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
 
 BAS = addin.MACROS_DIR / "AuthBook.bas"
 CUSTOMUI = addin.MACROS_DIR / "customUI14.xml"
@@ -241,46 +239,6 @@ def test_install_copies_a_built_addin_into_the_mac_startup_folder(tmp_path, monk
 def test_install_on_linux_raises_a_clear_addin_error():
     with pytest.raises(AddinError, match="Windows or macOS"):
         install_addin(platform="linux")
-
-
-# ---- LibreOffice ---------------------------------------------------------------------------
-
-READ_BASIC_MODULES = """
-import json
-# LibreOffice's type detection does not list the add-in content type, so name the filter.
-doc = load(sys.argv[1], FilterName="Calc MS Excel 2007 VBA XML")
-if doc is None:
-    raise SystemExit("LibreOffice could not open " + sys.argv[1])
-libraries = doc.BasicLibraries
-found = {}
-for name in libraries.getElementNames():
-    libraries.loadLibrary(name)
-    library = libraries.getByName(name)
-    found[name] = {module: library.getByName(module) for module in library.getElementNames()}
-doc.close(True)
-print(json.dumps(found))
-"""
-
-
-def code_lines(text: str) -> list[str]:
-    """Source lines without the headers VBA and LibreOffice add, nor trailing blank lines."""
-    lines = text.splitlines()
-    headers = ("Attribute VB_", "Rem Attribute VBA_ModuleType=", "Option VBASupport ")
-    while lines and lines[0].startswith(headers):
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return lines
-
-
-def test_libreoffice_opens_the_addin_and_lists_the_module(built: Path, tmp_path: Path):
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, tmp_path) as office:
-        result = lo_helpers.run_uno_script(uno_python, office, READ_BASIC_MODULES, str(built))
-    libraries = json.loads(result.stdout.strip().splitlines()[-1])
-    modules = {name: source for library in libraries.values() for name, source in library.items()}
-    assert "AuthBook" in modules, f"libraries found: {libraries}"
-    assert code_lines(modules["AuthBook"]) == code_lines(BAS.read_text(encoding="utf-8"))
 
 
 # ---- command line --------------------------------------------------------------------------
