@@ -263,3 +263,92 @@ def test_addin_install_command_off_windows_and_macos_explains_and_exits_2(capsys
     err = capsys.readouterr().err
     assert err.startswith("authbook: ") and "Windows or macOS" in err
     assert "Traceback" not in err
+
+
+# ---- never a partial add-in, never a workbook overwritten ----------------------------------
+
+
+def startup_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_install_refuses_while_excel_holds_the_addin_and_changes_nothing(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    (tmp_path / "AuthBook.xlam").write_bytes(b"the add-in Excel has open")
+    before = startup_files(tmp_path)
+    real_open = open
+
+    def excel_lock(path, mode="r", *args, **kwargs):  # Windows' sharing violation
+        if Path(path) == tmp_path / "AuthBook.xlam" and mode != "rb":
+            raise PermissionError(13, "The process cannot access the file")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", excel_lock)
+    with pytest.raises(install.InstallError, match="Close Excel"):
+        install_addin(platform="win32", folder=tmp_path)
+    assert startup_files(tmp_path) == before
+
+
+def test_a_copy_failing_half_way_leaves_the_previous_addin_whole(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    (tmp_path / "AuthBook.xlam").write_bytes(b"previous add-in")
+
+    def half_copy(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(install.shutil, "copyfile", half_copy)
+    with pytest.raises(install.InstallError, match="previous add-in is still there"):
+        install_addin(platform="win32", folder=tmp_path)
+    assert startup_files(tmp_path) == {"AuthBook.xlam": b"previous add-in"}
+
+
+def test_a_first_install_failing_half_way_leaves_no_file(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    def half_copy(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:100])
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(install.shutil, "copyfile", half_copy)
+    with pytest.raises(install.InstallError, match="nothing was left there"):
+        install_addin(platform="win32", folder=tmp_path / "XLSTART")
+    assert startup_files(tmp_path / "XLSTART") == {}
+
+
+def test_install_builds_outside_the_startup_folder(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    folders = []
+    real_build = install.build_addin
+
+    def watched(path, **kwargs):
+        folders.append(Path(path).parent)
+        return real_build(path, **kwargs)
+
+    monkeypatch.setattr(install, "build_addin", watched)
+    installed = install_addin(platform="win32", folder=tmp_path / "XLSTART")
+    assert folders and tmp_path / "XLSTART" not in folders
+    assert startup_files(tmp_path / "XLSTART").keys() == {"AuthBook.xlam"}
+    assert zipfile.is_zipfile(installed)
+
+
+def test_addin_build_refuses_to_overwrite_a_workbook(tmp_path, capsys):
+    workbook = tmp_path / "practice.xlsx"
+    workbook.write_bytes(b"a biller's workbook")
+    assert run_addin_command("build", str(workbook)) == 2
+    assert "must end in .xlam" in capsys.readouterr().err
+    assert workbook.read_bytes() == b"a biller's workbook"
+
+
+def test_addin_build_replaces_an_addin_but_not_another_file_without_force(tmp_path, capsys):
+    target = tmp_path / "AuthBook.xlam"
+    target.write_bytes(b"not an add-in")
+    assert run_addin_command("build", str(target)) == 2
+    assert "is not an Excel add-in" in capsys.readouterr().err
+    assert target.read_bytes() == b"not an add-in"
+    assert run_addin_command("build", str(target), "--force") == 0
+    assert run_addin_command("build", str(target)) == 0  # an add-in is replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AuthBook.xlam"]
