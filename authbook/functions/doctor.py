@@ -105,6 +105,21 @@ def _imports(python: str) -> Check:
     )
 
 
+def _dll(python: Path) -> Check:
+    """The formulas' COM bridge, which pip installs next to python.exe (a venv: one folder up)."""
+    names = [f"xlwings{bits}-{xlwings.__version__}.dll" for bits in ("64", "32")]
+    for folder in (python.parent, python.parent.parent):
+        for name in names:
+            if (folder / name).is_file():
+                return Check("xlwings DLL", True, str(folder / name))
+    return Check(
+        "xlwings DLL",
+        False,
+        f"no {names[0]} next to {python}: the AB_ formulas cannot start Python",
+        f"Run: {python} -m pip install --force-reinstall xlwings=={xlwings.__version__}",
+    )
+
+
 _REINSTALL = "Run 'authbook addin install' with the Python that has authbook, then restart Excel."
 
 
@@ -141,6 +156,8 @@ def _installed(platform: str, folder: Path | None) -> list[Check]:
         checks.append(Check("its Python", False, f"names {python}, which is not there", _REINSTALL))
     else:
         checks.append(_imports(python))
+        if platform.startswith("win"):
+            checks.append(_dll(Path(python)))
     if is_locked(addin):
         checks.append(
             Check(

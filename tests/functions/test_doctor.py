@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import xlwings
 
@@ -56,12 +57,31 @@ def test_an_addin_naming_a_python_that_is_gone_is_a_problem(tmp_path):
     assert "authbook addin install" in checks["its Python"].fix
 
 
+def windows_python(folder: Path, with_dll: bool) -> Path:
+    """This Python under another folder, as pip lays out a Windows one (the DLL beside it)."""
+    folder.mkdir()
+    python = folder / "python.exe"
+    python.symlink_to(sys.executable)
+    if with_dll:
+        (folder / f"xlwings64-{xlwings.__version__}.dll").write_bytes(b"MZ")
+    return python
+
+
 def test_an_addin_built_for_this_python_and_xlwings_passes(tmp_path):
-    install_addin(platform="win32", folder=tmp_path, python=sys.executable)
-    checks = by_what(doctor.run_checks("win32", folder=tmp_path))
+    python = windows_python(tmp_path / "Python311", with_dll=True)
+    install_addin(platform="win32", folder=tmp_path / "XLSTART", python=str(python))
+    checks = by_what(doctor.run_checks("win32", folder=tmp_path / "XLSTART"))
     assert checks["AuthBook.xlam"].ok and checks["its xlwings"].ok
     assert checks["its Python"].ok, checks["its Python"].detail
+    assert checks["xlwings DLL"].ok
     assert "Excel's lock" not in checks
+
+
+def test_without_xlwings_dll_beside_its_python_the_formulas_cannot_start(tmp_path):
+    python = windows_python(tmp_path / "Python311", with_dll=False)
+    install_addin(platform="win32", folder=tmp_path / "XLSTART", python=str(python))
+    check = by_what(doctor.run_checks("win32", folder=tmp_path / "XLSTART"))["xlwings DLL"]
+    assert not check.ok and "--force-reinstall xlwings" in check.fix
 
 
 def test_an_addin_built_with_another_xlwings_is_a_problem(tmp_path, monkeypatch):
