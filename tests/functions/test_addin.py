@@ -352,3 +352,44 @@ def test_addin_build_replaces_an_addin_but_not_another_file_without_force(tmp_pa
     assert run_addin_command("build", str(target), "--force") == 0
     assert run_addin_command("build", str(target)) == 0  # an add-in is replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == ["AuthBook.xlam"]
+
+
+def test_readme_installs_the_addin_as_the_excel_check_does():
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Use it in Excel") :]
+    section = section[: section.index("\n## ", 3)]
+    check = (root / "docs" / "excel-check.md").read_text(encoding="utf-8")
+    steps = ("pip install authbook", "authbook addin install", "Restart Excel")
+    for text in (section, check[: check.index("**Buttons")]):
+        where = [text.lower().index(step.lower()) for step in steps]
+        assert where == sorted(where)
+    for button in (
+        "Refresh",
+        "Show Alerts",
+        "Check Notes",
+        "Eligible Codes",
+        "Update Visible",
+        "Add to Selected",
+    ):
+        assert f"*{button}*" in section and f"*{button}*" in check
+    for function in (
+        "AB_REMAINING",
+        "AB_AVAILABLE",
+        "AB_STATUS",
+        "AB_ELIGIBLE_CODES",
+        "AB_AUTH_FOR",
+        "AB_CHARGE",
+    ):
+        assert f"={function}(" in section and f"={function}(" in check
+
+
+def test_the_startup_folder_is_the_one_a_running_excel_reports(tmp_path, monkeypatch):
+    from authbook.functions.install import MAC_STARTUP, startup_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert (
+        startup_folder("darwin", ask_excel=lambda: tmp_path / "Excel says")
+        == tmp_path / "Excel says"
+    )
+    assert startup_folder("darwin", ask_excel=lambda: None) == tmp_path / MAC_STARTUP
