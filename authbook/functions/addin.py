@@ -31,6 +31,7 @@ from authbook.functions.sources import (
 )
 from authbook.functions.vbacompress import compress, decompress
 from authbook.functions.xlam import ADDIN_NAME, build_addin
+from authbook.functions.xlam import single_module_project as vba_project_bin
 
 __all__ = [
     "ADDIN_NAME",
@@ -45,6 +46,7 @@ __all__ = [
     "ribbon_actions",
     "runpython_targets",
     "startup_folder",
+    "vba_project_bin",
     "vba_subs",
 ]
 

@@ -40,6 +40,7 @@ __all__ = [
     "build_addin",
     "is_addin",
     "read_settings",
+    "single_module_project",
 ]
 
 ADDIN_NAME = "AuthBook.xlam"
@@ -202,6 +203,17 @@ def addin_references() -> bytes:
     per-user cache file and nothing in the add-in uses a form."""
     written = xlwings_vba.excel_written_project()
     return b"".join(r.records for r in written.references if r.kind == "registered")
+
+
+def single_module_project(source: str, module_name: str = "AuthBook") -> bytes:
+    """A ``vbaProject.bin`` with one standard module holding ``source`` (plus the two
+    document modules), with the add-in's references: what an .xlsm's project looks like."""
+    modules = [
+        _document_module("ThisWorkbook"),
+        _document_module("Sheet1"),
+        Module(module_name, "module", source),
+    ]
+    return vba_project_bin(PROJECT_NAME, modules, addin_references())
 
 
 def _package_parts(macros_dir: Path, settings: Mapping[str, str]) -> Iterator[tuple[str, bytes]]:
