@@ -9,8 +9,9 @@ file. Nothing is saved: the changes are in the open workbook; save it as usual.
 
 Tests and scripts pass ``book`` (an ``xw.Book`` or a stand-in) instead of using the caller.
 Besides the adapter's calls, the ribbon uses ``book.app.alert(text, title, buttons)`` for
-messages and confirmations, ``book.app.selection`` (``.sheet.name``, ``.row``,
-``.last_cell.row``) and ``book.sheets[name].activate()``.
+messages and confirmations, ``book.app.selection`` (``.sheet.name``, ``.row``, ``.address``),
+``book.app.calculation`` and ``book.app.screen_updating`` (a button runs with calculation manual
+and screen updating off, restored however it ends) and ``book.sheets[name].activate()``.
 
 Bulk actions take their input from a sheet named "AuthBook Form", which the first click of
 either button creates and shows: one row per Auths column (plus "Code Group"), a column
@@ -24,9 +25,11 @@ written, logged on the AuditLog sheet and the workbook is refreshed, exactly as
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
+import re
 from datetime import date
 
 import xlwings as xw
@@ -61,6 +64,38 @@ def tell(book, message: str, buttons: str = "ok") -> str | None:
     return book.app.alert(message, title=TITLE, buttons=buttons)
 
 
+@contextlib.contextmanager
+def quiet_excel(book):
+    """Calculation manual and screen updating off while a button reads and writes, so the
+    writes do not recalculate every formula one by one; both are put back however it ends
+    (Excel then recalculates once). The add-in's VBA does the same around RunPython."""
+    app = book.app
+    calculation, updating = app.calculation, app.screen_updating
+    app.screen_updating = False
+    app.calculation = "manual"
+    try:
+        yield
+    finally:
+        app.calculation = calculation
+        app.screen_updating = updating
+
+
+_AREA = re.compile(r"^\$?[A-Z]{0,3}\$?(\d+)(?::\$?[A-Z]{0,3}\$?(\d+))?$")
+
+
+def selected_rows(selection) -> list[int] | None:
+    """Every row of a selection, all its areas (a Ctrl-click selection has several), in order;
+    None when an area has no row numbers (whole columns)."""
+    rows: set[int] = set()
+    for area in str(selection.address).split(","):
+        found = _AREA.match(area.strip())
+        if found is None:
+            return None
+        first = int(found.group(1))
+        rows.update(range(first, int(found.group(2) or first) + 1))
+    return sorted(rows)
+
+
 def button(func):
     """Run a button's function; problems the user can fix become a message box, and a bug
     becomes a short message too (set AUTHBOOK_DEBUG=1 to get the traceback from xlwings)."""
@@ -69,7 +104,8 @@ def button(func):
     def wrapper(book=None):
         book = _book(book)
         try:
-            return func(book)
+            with quiet_excel(book):
+                return func(book)
         except (WorkbookError, NotAnAuthBook, LiveWorkbookError) as exc:
             tell(book, str(exc))
         except Exception as exc:
@@ -352,9 +388,9 @@ def bulk_update_visible(book=None):
 
 @button
 def bulk_add_selected(book=None):
-    """Add to Selected: for each selected (visible) Clients row, add one auth per code of the
-    group named in the 'Add to Selected' column of the AuthBook Form sheet, with the values
-    filled in there, after a confirmation; then refresh."""
+    """Add to Selected: for each selected (visible) Clients row, in every area of a Ctrl-click
+    selection, add one auth per code of the group named in the 'Add to Selected' column of the
+    AuthBook Form sheet, with the values filled in there, after a confirmation; then refresh."""
     if not _has_bulk():
         return _needs_bulk(book, "Bulk add")
     from authbook.rules import bulk
@@ -368,7 +404,10 @@ def bulk_add_selected(book=None):
         return None
     sheets.pop(FORM_SHEET, None)
     hidden = sheets[schema.CLIENTS.name].hidden_rows
-    rows = [r for r in range(selection.row, selection.last_cell.row + 1) if r not in hidden]
+    picked = selected_rows(selection)
+    if picked is None:
+        return tell(book, "Select the clients' rows on the Clients sheet (not whole columns).")
+    rows = [r for r in picked if r not in hidden]
     ids = bulk.client_ids_of_rows(raw, rows)
     if not ids:
         return tell(book, "The selection holds no client rows.")

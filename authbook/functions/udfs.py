@@ -6,25 +6,30 @@ tables go through the same reading (``authbook.workbook.records``) and the same 
 (``authbook.rules.refresh``) as ``authbook refresh``, so a formula shows exactly what a refresh
 writes into the sheet.
 
-Import them with the xlwings add-in (Excel for Windows): the workbook's ``xlwings.conf`` sheet
-names this module under ``UDF Modules``; click *Import Functions* on the xlwings tab (Excel must
-trust access to the VBA project object model). They appear in Excel's Insert Function dialog
-under the category *AuthBook*. Import Functions writes a small VBA module into the workbook, so
-a workbook that keeps these formulas is saved as .xlsm.
+They come with the AuthBook add-in (``authbook addin install``): its VBA holds the wrapper
+xlwings' own generator writes for each function, built for the installed xlwings, so they work in
+any open workbook, which stays a macro-free .xlsx (no *Import Functions*, no reference, no Trust
+Center change). They appear in Excel's Insert Function dialog under the category *AuthBook*;
+the dialog does not run them (``call_in_wizard=False``).
 
 ``AB_ELIGIBLE_CODES`` returns a column that spills below the formula in Excel 365/2021
 (dynamic arrays); in older Excel, select a column of cells and enter it as an array formula.
 
 A bad argument gives a readable ``#AUTHBOOK: …`` text in the cell, never a Python traceback.
 
-Speed: a workbook may hold thousands of these formulas, each receiving the same tables. Each
-table's computed result is kept in a small cache keyed by the table contents (compared in full,
-so a changed cell is always seen); only the first formula after a change pays for the rules,
-the others pay only for the comparison. ``benchmarks/udfs.py`` measures it.
+Speed: each call receives the whole tables, which Excel hands to Python through COM on every
+call (8.85 million cells at 50k auths / 500k notes; xlwings' conversion of them alone takes
+seconds), and Excel recalculates every formula whose tables change. Inside Python, each table's
+computed result is kept in a small cache keyed by the table contents (compared in full, so a
+changed cell is always seen); only the first formula after a change pays for the rules.
+``benchmarks/udfs.py`` measures the Python side. Keep formulas for lookups in small workbooks;
+use the Refresh button for the columns of a large one.
 
 Dates may be given as date cells, Excel date numbers or text (read month first, as the
 Settings sheet's default Date Order). Tables without a Settings argument use the default
-settings; ``AB_STATUS`` judges alerts as of today unless given a date.
+settings; ``AB_STATUS`` judges alerts as of today unless given a date. It is not volatile: with a
+blank as-of it shows the alerts of the day Excel last recalculated it (Ctrl+Alt+F9 recalculates;
+``TODAY()`` as the as-of makes it recalculate with every change, at the cost above).
 """
 
 from __future__ import annotations
@@ -254,7 +259,7 @@ def _day_text(day: date) -> str:
 # --- the functions ------------------------------------------------------------------------
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("client_id", doc=CLIENT_DOC)
@@ -275,7 +280,7 @@ def AB_ELIGIBLE_CODES(auths, notes, client_id, service_date, provider=None):
     return [[code] for code in codes]
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
@@ -288,7 +293,7 @@ def AB_REMAINING(auths, notes, auth_no):
     return _units(computed, status, status.remaining_units)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
@@ -301,7 +306,7 @@ def AB_AVAILABLE(auths, notes, auth_no):
     return _units(computed, status, status.available_units)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("client_id", doc=CLIENT_DOC)
@@ -341,11 +346,11 @@ def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
     return check_draw(draw)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
-@xw.arg("as_of", doc="Optional: the date to judge alerts on (blank = today)")
+@xw.arg("as_of", doc="Optional: the date to judge alerts on (blank = the day it last recalculated)")
 @xw.arg("clients", ndim=2, doc="Optional: Clients[#All], so inactive clients' auths do not alert")
 @shown_in_cell
 def AB_STATUS(auths, notes, auth_no, as_of=None, clients=None):
@@ -355,7 +360,7 @@ def AB_STATUS(auths, notes, auth_no, as_of=None, clients=None):
     return _status(_compute(auths, notes, clients, day), auth_no).alert
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("billing_codes", ndim=2, doc=CODES_DOC)
 @xw.arg("code", doc="The billing code, e.g. 90834")
 @xw.arg("units", doc="How many units the session bills (blank = 1)")

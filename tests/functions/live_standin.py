@@ -179,6 +179,16 @@ class StandinRange:
                 self.sheet.cells.pop((r, c), None)
 
 
+class StandinSelection(StandinRange):
+    """A selection of several areas; ``address`` lists them all, as Excel's does."""
+
+    areas: list[str]
+
+    @property
+    def address(self) -> str:
+        return ",".join(self.areas)
+
+
 class StandinTable:
     def __init__(self, sheet: StandinSheet, name: str, ref: str, totals: int = 0):
         self.sheet, self.name = sheet, name
@@ -269,6 +279,9 @@ class StandinApp:
     def __init__(self, book: StandinBook):
         self.book = book
         self.selection: StandinRange | None = None
+        #: As xlwings' ``App.calculation`` and ``App.screen_updating``; Excel starts this way.
+        self.calculation = "automatic"
+        self.screen_updating = True
 
     def alert(self, prompt: str, title: str | None = None, buttons: str = "ok", mode=None):
         self.book.alerts.append(prompt)
@@ -282,6 +295,8 @@ class StandinBook:
         self.sheets = StandinSheets(self)
         self.app = StandinApp(self)
         self.calls: list[tuple[str, str, str]] = []
+        #: (calculation, screen updating) of the app at each change to a cell, format or table.
+        self.write_states: list[tuple[str, bool]] = []
         self.alerts: list[str] = []
         self.answers: list[str] = []
         self.saved = 0
@@ -290,6 +305,8 @@ class StandinBook:
 
     def log(self, sheet: StandinSheet, operation: str, where: str) -> None:
         self.calls.append((sheet.name, operation, where))
+        if operation != "read":
+            self.write_states.append((self.app.calculation, self.app.screen_updating))
 
     def save(self) -> None:
         self.saved += 1
@@ -297,6 +314,14 @@ class StandinBook:
     def select(self, sheet: str, first_row: int, last_row: int | None = None) -> None:
         """What the user does: select rows of a sheet (whole width of column A)."""
         self.app.selection = self.sheets[sheet].range((first_row, 1), (last_row or first_row, 1))
+
+    def select_areas(self, sheet: str, areas: list[tuple[int, int]]) -> None:
+        """A Ctrl-click selection of several row blocks: xlwings gives the first block's row
+        and last cell, and every block in the address."""
+        first, last = areas[0]
+        selection = StandinSelection(self.sheets[sheet], first, 1, last, 1)
+        selection.areas = [address(r1, 1, r2, 1) for r1, r2 in areas]
+        self.app.selection = selection
 
     @classmethod
     def from_xlsx(cls, path: Path | str) -> StandinBook:
@@ -319,4 +344,5 @@ class StandinBook:
                     StandinTable(sheet, table.displayName, table.ref, table.totalsRowCount or 0)
                 )
         book.calls.clear()
+        book.write_states.clear()
         return book

@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import json
 import posixpath
-import random
 import re
 import struct
 import sys
@@ -22,23 +20,20 @@ from xml.etree import ElementTree
 
 import olefile
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from oletools.olevba import VBA_Parser, decompress_stream
+from oletools.olevba import VBA_Parser
 
 from authbook.functions import addin
 from authbook.functions.addin import (
     AddinError,
     build_addin,
-    compress,
     decompress,
     install_addin,
     ribbon_actions,
     runpython_targets,
 )
+from authbook.functions.vbaproject import decrypt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
 
 BAS = addin.MACROS_DIR / "AuthBook.bas"
 CUSTOMUI = addin.MACROS_DIR / "customUI14.xml"
@@ -100,7 +95,9 @@ def test_every_ribbon_button_runs_one_ribbon_entry_point_through_xlwings():
     targets = dict(runpython_targets(BAS))
     assert set(ribbon_actions(CUSTOMUI)) == set(targets)
     assert set(targets.values()) == RIBBON_ENTRY_POINTS
-    assert 'Application.Run "xlwings.xlam!RunPython", pythonCommand' in BAS.read_text()
+    # RunPython is the xlwings module's, inside the same add-in: no other add-in is needed.
+    assert "xlwings.xlam" not in BAS.read_text()
+    assert "    result = RunPython(pythonCommand)" in BAS.read_text().splitlines()
 
 
 @pytest.mark.skipif(
@@ -189,7 +186,14 @@ def test_olevba_extracts_the_module_source_exactly(built: Path):
         modules = {stream: code for _, stream, _, code in parser.extract_macros()}
     finally:
         parser.close()
-    assert set(modules) == {"VBA/AuthBook", "VBA/ThisWorkbook", "VBA/Sheet1"}
+    assert set(modules) == {
+        "VBA/AuthBook",
+        "VBA/AuthBookFunctions",
+        "VBA/xlwings",
+        "VBA/Dictionary",
+        "VBA/ThisWorkbook",
+        "VBA/Sheet1",
+    }
     assert modules["VBA/AuthBook"].splitlines() == bas_code_lines()
 
 
@@ -204,106 +208,14 @@ def test_vba_project_carries_no_compiled_code(built: Path):
 def test_project_stream_lists_the_module_and_is_unprotected_and_visible(built: Path):
     text = vba_project(built).openstream("PROJECT").read().decode("cp1252")
     assert "Module=AuthBook\r\n" in text
+    assert "Module=xlwings\r\n" in text and "Class=Dictionary\r\n" in text
     values = dict(re.findall(r'^(CMG|DPB|GC)="([0-9A-F]+)"\r$', text, re.MULTILINE))
-    assert addin._decrypt(values["CMG"]) == b"\x00\x00\x00\x00"
-    assert addin._decrypt(values["DPB"]) == b"\x00"
-    assert addin._decrypt(values["GC"]) == b"\xff"
+    assert decrypt(values["CMG"]) == b"\x00\x00\x00\x00"
+    assert decrypt(values["DPB"]) == b"\x00"
+    assert decrypt(values["GC"]) == b"\xff"
     project_id = re.search(r'^ID="(\{[0-9A-F-]+\})"', text).group(1)
     seed, proj_key_enc = bytes.fromhex(values["GC"][:6])[0::2]
     assert seed ^ proj_key_enc == sum(project_id.encode()) & 0xFF
-
-
-def test_compound_file_puts_large_streams_in_sectors_and_small_ones_in_the_mini_stream():
-    big = bytes(range(256)) * 40
-    root = addin._Entry(
-        "Root Entry",
-        children=[
-            addin._Entry("Big", big),
-            addin._Entry("Small", b"tiny"),
-            addin._Entry("Empty", b""),
-            addin._Entry(
-                "Folder", children=[addin._Entry(f"s{i}", bytes([i]) * 70) for i in range(9)]
-            ),
-        ],
-    )
-    ole = olefile.OleFileIO(addin.compound_file(root))
-    assert ole.openstream("Big").read() == big
-    assert ole.openstream("Small").read() == b"tiny"
-    assert ole.openstream("Empty").read() == b""
-    for i in range(9):
-        assert ole.openstream(f"Folder/s{i}").read() == bytes([i]) * 70
-
-
-def test_compound_file_siblings_form_a_red_black_tree():
-    names = [f"s{i}" for i in range(12)]
-    root = addin._Entry("Root Entry", children=[addin._Entry(n, b"x") for n in names])
-    ole = olefile.OleFileIO(addin.compound_file(root))
-    entries = ole.direntries
-
-    def walk(sid: int) -> tuple[list[str], int]:
-        if sid == addin.NOSTREAM:
-            return [], 1
-        entry = entries[sid]
-        left, left_black = walk(entry.sid_left)
-        right, right_black = walk(entry.sid_right)
-        assert left_black == right_black, "unequal black heights"
-        if entry.color == 0:  # red: children must be black
-            for child in (entry.sid_left, entry.sid_right):
-                assert child == addin.NOSTREAM or entries[child].color == 1
-        return left + [entry.name] + right, left_black + entry.color
-
-    in_order, _ = walk(entries[0].sid_child)
-    assert in_order == sorted(names, key=addin._cfb_sort_key)
-
-
-# ---- compression ---------------------------------------------------------------------------
-
-SPEC_EXAMPLE = b"#aaabcdefaaaaghijaaaaaklaaamnopqaaaaaaaaaaaarstuvwxyzaaa"
-SPEC_EXAMPLE_COMPRESSED = bytes.fromhex(
-    "012FB000236161616263646582660070616768696A013808616B6C00306D6E6F70"
-    "0671027004107273747576107778797A003C"
-)
-
-
-def test_compression_matches_the_ms_ovba_worked_example():
-    assert compress(SPEC_EXAMPLE) == SPEC_EXAMPLE_COMPRESSED
-    assert decompress(SPEC_EXAMPLE_COMPRESSED) == SPEC_EXAMPLE
-
-
-text_like = st.text(alphabet="ab cdAB\r\n'\"()_.;=", max_size=9000).map(str.encode)
-repetitive = st.builds(
-    lambda unit, times, tail: unit * times + tail,
-    st.binary(min_size=1, max_size=40),
-    st.integers(min_value=1, max_value=700),
-    st.binary(max_size=50),
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.one_of(st.binary(max_size=10000), text_like, repetitive))
-@example(b"")
-@example(b"a" * 12289)  # several chunks of one repeated byte
-@example(bytes(range(256)) * 33)  # 8448 bytes, matches only at distance 256
-@example(random.Random(4).randbytes(12092))  # incompressible: raw chunks, padded last one
-@example(random.Random(5).randbytes(8192))  # incompressible, whole chunks only
-def test_compression_round_trips(data: bytes):
-    packed = compress(data)
-    tail = len(data) % 4096
-    expected = data
-    if tail and packed[-4096 - 2 : -4096] == struct.pack("<H", 0x3FFF):
-        # An incompressible final chunk is stored raw, and raw chunks are 4096 bytes long.
-        expected = data + b"\x00" * (4096 - tail)
-    assert decompress(packed) == expected
-    assert decompress_stream(packed) == expected
-
-
-def test_repetitive_source_compresses_well():
-    source = (
-        '    RunAuthBook "import authbook.functions.ribbon as ab; ab.refresh()"\r\n' * 200
-    ).encode()
-    assert len(source) > 4096
-    assert len(compress(source)) < len(source) // 10
-    assert decompress_stream(compress(source)) == source
 
 
 # ---- installing ----------------------------------------------------------------------------
@@ -329,46 +241,6 @@ def test_install_on_linux_raises_a_clear_addin_error():
         install_addin(platform="linux")
 
 
-# ---- LibreOffice ---------------------------------------------------------------------------
-
-READ_BASIC_MODULES = """
-import json
-# LibreOffice's type detection does not list the add-in content type, so name the filter.
-doc = load(sys.argv[1], FilterName="Calc MS Excel 2007 VBA XML")
-if doc is None:
-    raise SystemExit("LibreOffice could not open " + sys.argv[1])
-libraries = doc.BasicLibraries
-found = {}
-for name in libraries.getElementNames():
-    libraries.loadLibrary(name)
-    library = libraries.getByName(name)
-    found[name] = {module: library.getByName(module) for module in library.getElementNames()}
-doc.close(True)
-print(json.dumps(found))
-"""
-
-
-def code_lines(text: str) -> list[str]:
-    """Source lines without the headers VBA and LibreOffice add, nor trailing blank lines."""
-    lines = text.splitlines()
-    headers = ("Attribute VB_", "Rem Attribute VBA_ModuleType=", "Option VBASupport ")
-    while lines and lines[0].startswith(headers):
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return lines
-
-
-def test_libreoffice_opens_the_addin_and_lists_the_module(built: Path, tmp_path: Path):
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, tmp_path) as office:
-        result = lo_helpers.run_uno_script(uno_python, office, READ_BASIC_MODULES, str(built))
-    libraries = json.loads(result.stdout.strip().splitlines()[-1])
-    modules = {name: source for library in libraries.values() for name, source in library.items()}
-    assert "AuthBook" in modules, f"libraries found: {libraries}"
-    assert code_lines(modules["AuthBook"]) == code_lines(BAS.read_text(encoding="utf-8"))
-
-
 # ---- command line --------------------------------------------------------------------------
 
 
@@ -391,3 +263,133 @@ def test_addin_install_command_off_windows_and_macos_explains_and_exits_2(capsys
     err = capsys.readouterr().err
     assert err.startswith("authbook: ") and "Windows or macOS" in err
     assert "Traceback" not in err
+
+
+# ---- never a partial add-in, never a workbook overwritten ----------------------------------
+
+
+def startup_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_install_refuses_while_excel_holds_the_addin_and_changes_nothing(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    (tmp_path / "AuthBook.xlam").write_bytes(b"the add-in Excel has open")
+    before = startup_files(tmp_path)
+    real_open = open
+
+    def excel_lock(path, mode="r", *args, **kwargs):  # Windows' sharing violation
+        if Path(path) == tmp_path / "AuthBook.xlam" and mode != "rb":
+            raise PermissionError(13, "The process cannot access the file")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", excel_lock)
+    with pytest.raises(install.InstallError, match="Close Excel"):
+        install_addin(platform="win32", folder=tmp_path)
+    assert startup_files(tmp_path) == before
+
+
+def test_a_copy_failing_half_way_leaves_the_previous_addin_whole(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    (tmp_path / "AuthBook.xlam").write_bytes(b"previous add-in")
+
+    def half_copy(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(install.shutil, "copyfile", half_copy)
+    with pytest.raises(install.InstallError, match="previous add-in is still there"):
+        install_addin(platform="win32", folder=tmp_path)
+    assert startup_files(tmp_path) == {"AuthBook.xlam": b"previous add-in"}
+
+
+def test_a_first_install_failing_half_way_leaves_no_file(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    def half_copy(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:100])
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(install.shutil, "copyfile", half_copy)
+    with pytest.raises(install.InstallError, match="nothing was left there"):
+        install_addin(platform="win32", folder=tmp_path / "XLSTART")
+    assert startup_files(tmp_path / "XLSTART") == {}
+
+
+def test_install_builds_outside_the_startup_folder(tmp_path, monkeypatch):
+    from authbook.functions import install
+
+    folders = []
+    real_build = install.build_addin
+
+    def watched(path, **kwargs):
+        folders.append(Path(path).parent)
+        return real_build(path, **kwargs)
+
+    monkeypatch.setattr(install, "build_addin", watched)
+    installed = install_addin(platform="win32", folder=tmp_path / "XLSTART")
+    assert folders and tmp_path / "XLSTART" not in folders
+    assert startup_files(tmp_path / "XLSTART").keys() == {"AuthBook.xlam"}
+    assert zipfile.is_zipfile(installed)
+
+
+def test_addin_build_refuses_to_overwrite_a_workbook(tmp_path, capsys):
+    workbook = tmp_path / "practice.xlsx"
+    workbook.write_bytes(b"a biller's workbook")
+    assert run_addin_command("build", str(workbook)) == 2
+    assert "must end in .xlam" in capsys.readouterr().err
+    assert workbook.read_bytes() == b"a biller's workbook"
+
+
+def test_addin_build_replaces_an_addin_but_not_another_file_without_force(tmp_path, capsys):
+    target = tmp_path / "AuthBook.xlam"
+    target.write_bytes(b"not an add-in")
+    assert run_addin_command("build", str(target)) == 2
+    assert "is not an Excel add-in" in capsys.readouterr().err
+    assert target.read_bytes() == b"not an add-in"
+    assert run_addin_command("build", str(target), "--force") == 0
+    assert run_addin_command("build", str(target)) == 0  # an add-in is replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AuthBook.xlam"]
+
+
+def test_readme_installs_the_addin_as_the_excel_check_does():
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Use it in Excel") :]
+    section = section[: section.index("\n## ", 3)]
+    check = (root / "docs" / "excel-check.md").read_text(encoding="utf-8")
+    steps = ("pip install authbook", "authbook addin install", "Restart Excel")
+    for text in (section, check[: check.index("**Buttons")]):
+        where = [text.lower().index(step.lower()) for step in steps]
+        assert where == sorted(where)
+    for button in (
+        "Refresh",
+        "Show Alerts",
+        "Check Notes",
+        "Eligible Codes",
+        "Update Visible",
+        "Add to Selected",
+    ):
+        assert f"*{button}*" in section and f"*{button}*" in check
+    for function in (
+        "AB_REMAINING",
+        "AB_AVAILABLE",
+        "AB_STATUS",
+        "AB_ELIGIBLE_CODES",
+        "AB_AUTH_FOR",
+        "AB_CHARGE",
+    ):
+        assert f"={function}(" in section and f"={function}(" in check
+
+
+def test_the_startup_folder_is_the_one_a_running_excel_reports(tmp_path, monkeypatch):
+    from authbook.functions.install import MAC_STARTUP, startup_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert (
+        startup_folder("darwin", ask_excel=lambda: tmp_path / "Excel says")
+        == tmp_path / "Excel says"
+    )
+    assert startup_folder("darwin", ask_excel=lambda: None) == tmp_path / MAC_STARTUP

@@ -407,3 +407,59 @@ def test_refresh_store_on_a_live_workbook_saves_only_when_asked(files):
     book = StandinBook.from_xlsx(path)
     app.refresh_store(LiveWorkbook(book, save=True), AS_OF)
     assert book.saved == 1
+
+
+# --- calculation, screen updating and selections --------------------------------------------
+
+
+def test_buttons_write_under_manual_calculation_with_screen_updating_off(files):
+    book = StandinBook.from_xlsx(files[0])
+    ribbon.refresh(book)
+    assert book.write_states and set(book.write_states) == {("manual", False)}
+    assert (book.app.calculation, book.app.screen_updating) == ("automatic", True)
+
+
+def test_calculation_and_screen_updating_come_back_when_a_button_fails(files, monkeypatch):
+    book = StandinBook.from_xlsx(files[0])
+    book.app.calculation = "semiautomatic"
+
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app, "refresh_store", broken)
+    ribbon.refresh(book)
+    assert book.alerts[-1].startswith("AuthBook hit an internal error")
+    assert (book.app.calculation, book.app.screen_updating) == ("semiautomatic", True)
+
+
+def test_every_area_of_a_selection_counts():
+    assert ribbon.selected_rows(type("S", (), {"address": "$A$2:$C$4,$A$7"})()) == [2, 3, 4, 7]
+    assert ribbon.selected_rows(type("S", (), {"address": "$3:$4,$2:$2"})()) == [2, 3, 4]
+    assert ribbon.selected_rows(type("S", (), {"address": "$A:$A"})()) is None
+
+
+@needs_bulk
+def test_add_to_selected_adds_for_every_block_of_a_ctrl_click_selection(tmp_path):
+    results = []
+    for select in (
+        lambda b: b.select("Clients", 2, 3),
+        lambda b: b.select_areas("Clients", [(2, 2), (3, 3)]),
+    ):
+        book = StandinBook.from_xlsx(make_book(tmp_path))
+        select(book)
+        ribbon.bulk_add_selected(book)  # creates the form
+        fill_form(
+            book,
+            "Add to Selected",
+            {
+                "Code Group": "Outpatient Therapy",
+                "Allotted Units": 20,
+                "Start Date": date(2026, 4, 1),
+                "End Date": date(2026, 9, 30),
+            },
+        )
+        book.answers.append("ok")
+        ribbon.bulk_add_selected(book)
+        assert book.alerts[-1].startswith("Added 8 auths")
+        results.append(book.sheets["Auths"].rows())
+    assert results[0] == results[1]
