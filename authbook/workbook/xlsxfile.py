@@ -407,7 +407,7 @@ def copy_atomically(src: Path, dst: Path) -> None:
 # --- BEGIN fast file adapter (issue 7; owned by the fastread/surgical helper) ---------------
 # Reads with python-calamine plus a streaming scan (authbook.workbook.fastread) and saves by
 # rewriting only the changed cells, Tables and styles of the package
-# (authbook.workbook.surgical); openpyxl is loaded only when one of them cannot do the job.
+# (authbook.workbook.xlsx); openpyxl is loaded only when one of them cannot do the job.
 
 
 #: Package parts openpyxl does not carry over when it re-saves a workbook it did not make.
@@ -488,10 +488,10 @@ class FastWorkbookFile(WorkbookFile):
         caller computes the rest (a large first refresh, on Linux; otherwise nothing happens
         yet). ``apply`` the same ``write`` and ``save`` as usual; ``stop_writing`` if not.
         Returns whether a child process was started (it works ``write``'s cells out)."""
-        from authbook.workbook import surgical
+        from authbook.workbook.xlsx import writer
 
         self.stop_writing()
-        self._started = surgical.start_sheet(self.path, name, write)
+        self._started = writer.start_sheet(self.path, name, write)
         return self._started is not None
 
     def stop_writing(self) -> None:
@@ -541,13 +541,13 @@ class FastWorkbookFile(WorkbookFile):
 
     def save(self, backup: bool = True) -> None:
         """Write the changes beside the original, keep ``PATH.bak``, then replace ``PATH``."""
-        from authbook.workbook import surgical
+        from authbook.workbook.xlsx import writer
 
         def write(tmp: str) -> None:
             started, self._started = self._started, None
             try:
-                surgical.write_sheets(self.path, tmp, self._writes, started)
-            except surgical.NeedsFullRewrite as exc:
+                writer.write_sheets(self.path, tmp, self._writes, started)
+            except writer.NeedsFullRewrite as exc:
                 if user_parts_openpyxl_would_drop(self.path):
                     raise WorkbookError(
                         f"{self.path.name} was not changed: {exc}. Saving it any other way "

@@ -23,7 +23,7 @@ from python_calamine import CalamineError
 from authbook.workbook import fastread, schema, template
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
-from authbook.workbook.surgical import write_sheets
+from authbook.workbook.xlsx.writer import write_sheets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lo_fixtures  # noqa: E402
