@@ -111,7 +111,7 @@ def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
     once an edit is applied), their raw book and its structure problems. Call it inside
     ``many_objects()``."""
     notes = None
-    if schema.NOTES.name in sheets and hasattr(store, "start_writing"):
+    if schema.NOTES.name in sheets:
         read = sheets[schema.NOTES.name]
         half, notes = app_notes.refresh_notes_writing(store, read, raw, today, as_of)
     else:
@@ -181,8 +181,7 @@ def refresh_store(store, today: date, as_of: date | None = None, user: str | Non
             store.apply(refresh_writes(computed, current_user(user), today, notes=notes))
             app_billing.save_with_dashboard(store, computed)
         finally:
-            if hasattr(store, "stop_writing"):
-                store.stop_writing()
+            store.stop_writing()
     return computed
 
 
@@ -326,6 +325,5 @@ def apply_and_refresh(
             store.apply(merge_writes(writes, made))
             app_billing.save_with_dashboard(store, computed)
         finally:
-            if hasattr(store, "stop_writing"):
-                store.stop_writing()
+            store.stop_writing()
     return computed

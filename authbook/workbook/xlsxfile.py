@@ -20,7 +20,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.formatting import ConditionalFormatting, ConditionalFormattingList
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.table import TableColumn
 
@@ -31,10 +31,11 @@ from authbook.workbook.sheetdata import (
     RowRead,
     SheetRead,
     SheetWrite,
-    refitted_data_end,
     total_rows_of,
     without_rows,
 )
+from authbook.workbook.store import StoreDefaults
+from authbook.workbook.tablefit import refitted_table
 
 DATE_FORMAT = "mm/dd/yyyy"
 
@@ -157,7 +158,7 @@ def check_can_open(path: Path) -> None:
         )
 
 
-class WorkbookFile:
+class WorkbookFile(StoreDefaults):
     """One workbook file, loaded once with openpyxl, read and changed through the contract types."""
 
     def __init__(self, path: Path | str):
@@ -174,6 +175,13 @@ class WorkbookFile:
     @property
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)
+
+    def drawing_book(self) -> Workbook | None:
+        """The openpyxl workbook ``save`` writes (charts drawn into it are saved)."""
+        return self.wb
+
+    def saved_file(self) -> Path:
+        return self.path
 
     def _cached_values(self):
         """The same workbook loaded for formula results (only when a read cell is a formula)."""
@@ -297,7 +305,7 @@ def _replace_content(ws, rows: list[list[object]], number_formats: dict[int, str
 def refit_table(ws, last_row: int) -> None:
     """Fit the sheet's Table (and its AutoFilter) to the header's columns and ``last_row``.
 
-    A Table keeps at least one data row, as Excel requires. A column AuthBook writes values
+    Where it ends is ``tablefit``'s rule, as for every adapter. A column AuthBook writes values
     into (``schema.values_only``) stops being a calculated column. Conditional formats and
     data validations over the Table's data rows follow its end (``formatted_ranges``).
     """
@@ -307,7 +315,7 @@ def refit_table(ws, last_row: int) -> None:
     end = table_end(table.ref, table.totalsRowCount or 0, last_row)
     if end is not None:
         _move_formatted_ranges(ws, [end])
-    min_col, min_row, _, max_row = range_boundaries(table.ref)
+    min_col, min_row, _, _ = range_boundaries(table.ref)
     names = []
     col = min_col
     while True:
@@ -318,10 +326,7 @@ def refit_table(ws, last_row: int) -> None:
         col += 1
     if not names:
         return
-    last_col = min_col + len(names) - 1
-    first = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}"
-    data_end = refitted_data_end(min_row, max_row, table.totalsRowCount or 0, last_row)
-    ref = f"{first}{data_end + (table.totalsRowCount or 0)}"
+    fit = refitted_table(table.ref, table.totalsRowCount or 0, last_row, len(names))
     existing = {c.name: c for c in table.tableColumns}
     if [c.name for c in table.tableColumns] != names:
         columns = []
@@ -333,9 +338,9 @@ def refit_table(ws, last_row: int) -> None:
     for column in table.tableColumns:
         if column.calculatedColumnFormula is not None and schema.values_only(ws.title, column.name):
             column.calculatedColumnFormula = None  # AuthBook's values, not a formula's
-    table.ref = ref
+    table.ref = fit.ref
     if table.autoFilter is not None:
-        table.autoFilter.ref = f"{first}{data_end}"  # (without the Total Row)
+        table.autoFilter.ref = fit.filter_ref  # (without the Total Row)
 
 
 def _move_formatted_ranges(ws, ends: list[TableEnd]) -> None:
@@ -499,6 +504,10 @@ class FastWorkbookFile(WorkbookFile):
         started, self._started = self._started, None
         if started is not None:
             started.stop()
+
+    def drawing_book(self) -> None:
+        """None: ``save`` writes the package surgically, not an openpyxl workbook."""
+        return None
 
     @property
     def wb(self) -> Workbook:
