@@ -445,7 +445,7 @@ def user_parts_openpyxl_would_drop(path) -> bool:
     """``openpyxl_would_drop``, leaving out the Dashboard sheet's own charts (and their
     drawing): AuthBook draws those again after a save that lost them. A refresh the
     surgical writer cannot make is refused when this is true."""
-    from authbook.workbook.fastread import _relationships, read_package
+    from authbook.workbook.xlsx.layout import _relationships, read_package
 
     with zipfile.ZipFile(path) as package:
         sheet = read_package(package).sheets.get(schema.DASHBOARD_SHEET)

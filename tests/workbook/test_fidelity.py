@@ -29,9 +29,10 @@ from openpyxl.worksheet.table import TableColumn, TableFormula
 
 from authbook import app, cli
 from authbook.workbook import schema, template
-from authbook.workbook.fastread import column_number, read_package, read_sheets
+from authbook.workbook.fastread import read_package, read_sheets
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsx import child, writer
+from authbook.workbook.xlsx.rows import column_number
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -19,10 +19,10 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table
 
-from authbook.workbook import fastread
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
 from authbook.workbook.xlsx import entries, writer
+from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsx.cells import _LETTERS, _letters_from
 from authbook.workbook.xlsx.sheet import SheetRewriter
 
@@ -254,14 +254,14 @@ def test_pieces_appended_a_column_at_a_time_are_written_as_row_by_row(
 ):
     """A first refresh's columns are appended a piece of the sheet at a time when the piece
     allows it; the file must be the one the row-by-row path writes, cell for cell."""
-    monkeypatch.setattr(fastread, "CHUNK", piece)
+    monkeypatch.setattr(row_stream, "CHUNK", piece)
     writes = {"Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats)}
     rows = lo_fixtures.written_with(monkeypatch, books[kind], writes, APPEND_IN_BULK=False)
     assert lo_fixtures.written_with(monkeypatch, books[kind], writes) == rows
 
 
 def test_a_refresh_of_plain_rows_is_appended_a_column_at_a_time(books, monkeypatch, tmp_path):
-    monkeypatch.setattr(fastread, "CHUNK", 200)
+    monkeypatch.setattr(row_stream, "CHUNK", 200)
     taken = _counting_bulk(monkeypatch)
     rows = list(range(2, 41))
     cells = CellColumns(
@@ -303,7 +303,7 @@ def test_letters_from_a_column_match_exactly_the_columns_from_it_on(col):
 def test_equal_values_of_other_types_keep_their_own_cells(books, monkeypatch, tmp_path):
     """1, 1.0 and TRUE are one key to a dict; a column holding 1 in one piece and TRUE in a
     later one still gets a number, then a TRUE/FALSE cell."""
-    monkeypatch.setattr(fastread, "CHUNK", 200)
+    monkeypatch.setattr(row_stream, "CHUNK", 200)
     rows = list(range(2, 41))
     cells = CellColumns(rows, [5, 6], [[1 if r < 20 else True for r in rows],
                                        [0 if r < 30 else False for r in rows]])  # fmt: skip

@@ -1,5 +1,11 @@
 """The surgical reader/writer of .xlsx/.xlsm packages, one module per part of the package.
 
+The reader (``authbook.workbook.fastread`` drives it, with calamine for the values):
+
+- ``layout``: the workbook part, its sheets, their worksheet and Table parts
+- ``rows``: a worksheet part streamed as pieces of whole rows (the writer walks it so too)
+- ``scan``: hidden rows, formula and error cells, the AutoFilter, found streaming
+
 ``writer.write_sheets`` walks the package (openpyxl's ``writer/excel.py`` is the model) and
 hands each part to its module:
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
-from authbook.workbook.fastread import MAIN_NS, column_number
 from authbook.workbook.sheetdata import SheetWrite
+from authbook.workbook.xlsx.layout import MAIN_NS
 from authbook.workbook.xlsx.package import _part_of_type, _rels_path
+from authbook.workbook.xlsx.rows import column_number
 
 _CHAIN_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?/>")
 _CHAIN_OPEN = re.compile(rb"<(?:\w+:)?c\b")

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import IO
 
 from authbook.workbook import scratch
-from authbook.workbook.fastread import SheetPart
 from authbook.workbook.sheetdata import CellColumns, SheetWrite, SheetWriteLater
 from authbook.workbook.xlsx.entries import DeflatedPart, _append_entry, _entry_info
+from authbook.workbook.xlsx.layout import SheetPart
 from authbook.workbook.xlsx.sheet import SheetRewriter
 from authbook.workbook.xlsx.strings import SharedStrings
 from authbook.workbook.xlsx.styles import Styles

@@ -9,9 +9,9 @@ import posixpath
 import re
 import zipfile
 
-from authbook.workbook.fastread import MAIN_NS, REL_NS, SheetPart, _relationships
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsx.errors import NeedsFullRewrite
+from authbook.workbook.xlsx.layout import MAIN_NS, REL_NS, SheetPart, _relationships
 from authbook.workbook.xlsx.tables import refit_table
 
 

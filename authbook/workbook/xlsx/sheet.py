@@ -18,7 +18,6 @@ from typing import IO
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from authbook.workbook import deflate
-from authbook.workbook.fastread import SheetPart, column_number, iter_row_chunks, namespace_prefix
 from authbook.workbook.formatted_ranges import with_ranges_moved
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
 from authbook.workbook.xlsx import entries
@@ -38,6 +37,8 @@ from authbook.workbook.xlsx.cells import (
 from authbook.workbook.xlsx.edits import _END, RowEdits
 from authbook.workbook.xlsx.errors import NeedsFullRewrite
 from authbook.workbook.xlsx.formulas import SharedFormulas
+from authbook.workbook.xlsx.layout import SheetPart
+from authbook.workbook.xlsx.rows import column_number, iter_row_chunks, namespace_prefix
 from authbook.workbook.xlsx.strings import _cell_text
 from authbook.workbook.xlsx.styles import Styles
 from authbook.workbook.xlsx.tables import _table_ends

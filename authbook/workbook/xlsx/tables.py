@@ -9,10 +9,11 @@ import re
 from openpyxl.utils import range_boundaries
 
 from authbook.workbook import schema
-from authbook.workbook.fastread import SheetPart, TablePart, iter_row_chunks
 from authbook.workbook.formatted_ranges import TableEnd, table_end, with_chart_series_moved
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.tablefit import refitted_table
+from authbook.workbook.xlsx.layout import SheetPart, TablePart
+from authbook.workbook.xlsx.rows import iter_row_chunks
 
 
 def refit_table(xml: bytes, names: list[str] | None, last_row: int, values_only=None) -> bytes:

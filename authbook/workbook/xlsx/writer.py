@@ -43,12 +43,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from authbook.workbook.fastread import SheetPart, read_package
 from authbook.workbook.sheetdata import SheetWrite, SheetWriteLater
 from authbook.workbook.xlsx.calcchain import _mend_calc_chain
 from authbook.workbook.xlsx.child import StartedSheet, _ChildSheet, _sheet_to_fork
 from authbook.workbook.xlsx.entries import DeflatedPart, _copy_raw, _write_new
 from authbook.workbook.xlsx.errors import NeedsFullRewrite
+from authbook.workbook.xlsx.layout import SheetPart, read_package
 from authbook.workbook.xlsx.package import _new_entry, _new_sheets, _part_of_type, _register_sheets
 from authbook.workbook.xlsx.sheet import SheetRewriter
 from authbook.workbook.xlsx.strings import SharedStrings
