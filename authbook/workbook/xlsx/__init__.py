@@ -14,7 +14,8 @@ hands each part to its module:
 - ``strings``: shared strings, read to know a header row's text
 - ``edits``: a SheetWrite's cells handed out row by row
 - ``sheet``: the worksheet rewriter; ``appended``: its cells appended after a row's last;
-  ``formulas``: shared formulas whose first cell is written over
+  ``edited``: its rows rewritten cell by cell, and the styles cells take; ``formulas``:
+  shared formulas whose first cell is written over
 - ``tables``: Table parts re-fitted (``authbook.workbook.tablefit``'s rule)
 - ``calcchain``: the calculation chain mended
 - ``package``: parts by relationship, and the sheets a write adds
