@@ -116,10 +116,6 @@ def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
         half, notes = app_notes.refresh_notes_writing(store, read, raw, today, as_of)
     else:
         half = refresh_notes(raw, today=today, as_of=as_of)
-        if schema.NOTES.name in sheets:
-            notes = records.record_writes(
-                schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
-            )
     result = finish_refresh(half)
     return Computed(sheets, result, records.with_structure(raw, structure, result.problems)), notes
 
