@@ -111,15 +111,11 @@ def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
     once an edit is applied), their raw book and its structure problems. Call it inside
     ``many_objects()``."""
     notes = None
-    if schema.NOTES.name in sheets and hasattr(store, "start_writing"):
+    if schema.NOTES.name in sheets:
         read = sheets[schema.NOTES.name]
         half, notes = app_notes.refresh_notes_writing(store, read, raw, today, as_of)
     else:
         half = refresh_notes(raw, today=today, as_of=as_of)
-        if schema.NOTES.name in sheets:
-            notes = records.record_writes(
-                schema.NOTES, sheets[schema.NOTES.name], half.notes, records.NOTE_COMPUTED
-            )
     result = finish_refresh(half)
     return Computed(sheets, result, records.with_structure(raw, structure, result.problems)), notes
 
@@ -181,8 +177,7 @@ def refresh_store(store, today: date, as_of: date | None = None, user: str | Non
             store.apply(refresh_writes(computed, current_user(user), today, notes=notes))
             app_billing.save_with_dashboard(store, computed)
         finally:
-            if hasattr(store, "stop_writing"):
-                store.stop_writing()
+            store.stop_writing()
     return computed
 
 
@@ -326,6 +321,5 @@ def apply_and_refresh(
             store.apply(merge_writes(writes, made))
             app_billing.save_with_dashboard(store, computed)
         finally:
-            if hasattr(store, "stop_writing"):
-                store.stop_writing()
+            store.stop_writing()
     return computed

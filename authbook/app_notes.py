@@ -54,7 +54,7 @@ from authbook.rules.refresh import (
 )
 from authbook.workbook import records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
-from authbook.workbook.surgical import die_with_parent, own_memory
+from authbook.workbook.xlsx.child import die_with_parent, own_memory
 
 #: From this many notes on, a refresh whose Notes sheet is written by a child process
 #: splits the notes with it.
@@ -67,7 +67,7 @@ SHARES = (0.5, 0.5)
 #: child writes the Notes sheet) forks a helper process to draw half the notes (Linux only).
 HELPER = sys.platform.startswith("linux")
 #: What the last helper process reported of its memory (kB), as
-#: ``surgical.LAST_CHILD_MEMORY`` holds the writer child's: for the benchmark.
+#: ``xlsx.child.LAST_CHILD_MEMORY`` holds the writer child's: for the benchmark.
 LAST_HELPER_MEMORY: dict[str, int] = {}
 
 

@@ -22,7 +22,7 @@ too) is that measurement's own:
   Medicaid ones) on the refreshed workbook, as a manager runs it, from start to exit.
 
 When the surgical writer forks a child for the largest sheet, the refresh's peak is its own
-plus the memory that child did not share with it (``surgical.LAST_CHILD_MEMORY``).
+plus the memory that child did not share with it (``xlsx.child.LAST_CHILD_MEMORY``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def generate(path: Path, auths: int, notes: int, seed: int = 1) -> Path:
     """A workbook of ``auths`` auths and ``notes`` notes (one client per five auths)."""
     from authbook.workbook import schema, template
     from authbook.workbook.sheetdata import SheetWrite
-    from authbook.workbook.surgical import write_sheets
+    from authbook.workbook.xlsx.writer import write_sheets
 
     rng = random.Random(seed)
     blank = path.with_name("blank-" + path.name)
@@ -276,10 +276,10 @@ def _writer_child_mb() -> float:
     the largest sheet, the helper drawing half the notes of a refresh that is not a first)
     that they did not share with this one: it adds to this process's peak."""
     from authbook import app_notes
-    from authbook.workbook import surgical
+    from authbook.workbook.xlsx import child
 
     own = 0
-    for reported in (surgical.LAST_CHILD_MEMORY, app_notes.LAST_HELPER_MEMORY):
+    for reported in (child.LAST_CHILD_MEMORY, app_notes.LAST_HELPER_MEMORY):
         own += reported.pop("own", 0)
         reported.clear()
     return own / 1024

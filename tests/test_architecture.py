@@ -60,3 +60,62 @@ def test_only_the_workbook_layer_imports_spreadsheet_libraries():
 def test_models_import_nothing_from_the_rest_of_authbook():
     for name in imports_of(PACKAGE / "models.py"):
         assert not name.startswith("authbook"), name
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(folder: str) -> dict[str, set[str]]:
+    """Module -> the modules of ``folder`` it imports (at its top or inside a function),
+    ``from package import module`` counted as importing that module."""
+    modules = {module_name(path): path for path in modules_in(folder)}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def cycles_in(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each import cycle of ``graph`` found by a depth-first walk, as the modules in it."""
+    found, state = [], {}  # state: 1 on the current path, 2 done
+
+    def walk(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for imported in sorted(graph[module]):
+            if state.get(imported) == 1:
+                found.append(path[path.index(imported) :] + [imported])
+            elif imported not in state:
+                walk(imported, path + [imported])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            walk(module, [module])
+    return found
+
+
+def test_the_workbook_layer_has_no_import_cycles():
+    graph = import_graph("workbook")
+    assert "authbook.workbook.xlsx.writer" in graph["authbook.workbook.xlsxfile"]
+    assert cycles_in(graph) == []
+
+
+def test_a_cycle_is_found_where_two_modules_import_each_other():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles_in(graph) == [["a", "b", "c", "a"]]
+
+
+def test_the_store_adapters_are_found_by_their_declared_methods_never_by_probing():
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for probe in ('hasattr(store, "', "type(store) is", "isinstance(store, "):
+            assert probe not in text, (path.name, probe)

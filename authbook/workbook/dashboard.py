@@ -27,9 +27,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
 
 from authbook.workbook.sheetdata import SheetWrite
+from authbook.workbook.store import Store
 from authbook.workbook.xlsxfile import (
     WorkbookError,
-    WorkbookFile,
     openpyxl_would_drop,
     save_atomically,
     set_cell,
@@ -166,25 +166,23 @@ def dashboard_write(heading, panels: list[Panel]) -> SheetWrite:
     return SheetWrite(cells=dashboard_cells(heading, panels))
 
 
-def can_draw(store) -> bool:
-    """True for the openpyxl file adapter itself (its ``save`` writes ``store.wb``)."""
-    return type(store) is WorkbookFile
-
-
-def save_with_dashboard(store, name: str, heading, panels: list[Panel]) -> None:
-    """Save ``store``, drawing the Dashboard's charts where they are missing (module help).
+def save_with_dashboard(store: Store, name: str, heading, panels: list[Panel]) -> None:
+    """Save ``store``, drawing the Dashboard's charts where they are missing (module help):
+    into the openpyxl workbook it saves (``drawing_book``), else into the file it saved.
     Stores that are not workbook files (live Excel) keep the values only."""
-    if can_draw(store):
-        draw(store.wb, name, heading, panels)
+    book = store.drawing_book()
+    if book is not None:
+        draw(book, name, heading, panels)
         store.save()
         return
     store.save()
+    path = store.saved_file()
     if (
-        isinstance(store, WorkbookFile)
-        and saved_chart_refs(store.path, name) != chart_refs(name)
-        and not openpyxl_would_drop(store.path)
+        path is not None
+        and saved_chart_refs(path, name) != chart_refs(name)
+        and not openpyxl_would_drop(path)
     ):
-        redraw_file(store.path, name, heading, panels)
+        redraw_file(path, name, heading, panels)
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f>([^<]*)</(?:\w+:)?f>")

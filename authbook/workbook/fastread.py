@@ -19,17 +19,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import posixpath
 import re
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress, islice
 from pathlib import Path
-from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
@@ -42,344 +39,26 @@ from authbook.workbook.sheetdata import (
     total_rows_of,
     without_rows,
 )
+from authbook.workbook.xlsx.layout import (
+    REL_NS,
+    Package,
+    SheetPart,
+    _relationships,
+    _rels_of,
+    read_package,
+)
+from authbook.workbook.xlsx.rows import (
+    UnreadableSheet,
+    iter_row_chunks,
+    namespace_prefix,
+)
+from authbook.workbook.xlsx.scan import SheetScan, _Scanner, scan_sheet
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-TABLE_REL_TYPE = REL_NS + "/table"
-CHUNK = 1 << 20
+#: What a caller reads sheets with, and the error it may meet.
+__all__ = ["UnreadableSheet", "read_package", "read_sheets"]
+
+
 _MAX_EXACT_INT = 2**53
-
-
-class UnreadableSheet(Exception):
-    """A worksheet written in a shape the streaming scan does not handle (cells without ``r``)."""
-
-
-@dataclass
-class TablePart:
-    """One Table of a sheet: its part in the package and what the part says."""
-
-    part: str
-    name: str
-    ref: str
-    filter_ref: str | None
-    has_filter: bool
-    #: Rows of its Total Row (``totalsRowCount``; 0 without one).
-    totals: int = 0
-    #: Its calculated columns: column name -> formula (``calculatedColumnFormula``).
-    calculated: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class SheetPart:
-    """Where a sheet lives in the package and which Tables it has (in the sheet's order)."""
-
-    name: str
-    part: str
-    rels_part: str
-    tables: list[TablePart] = field(default_factory=list)
-
-
-@dataclass
-class Package:
-    """The map of a workbook package: sheets by name, and whether dates count from 1904."""
-
-    sheets: dict[str, SheetPart]
-    workbook_part: str
-    date1904: bool
-
-
-def _resolve(base_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
-
-
-def _rels_of(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """``rId -> (type, resolved target part)`` for ``part`` (empty if it has no rels)."""
-    rels_part = _rels_of(part)
-    try:
-        root = ElementTree.fromstring(zf.read(rels_part))
-    except KeyError:
-        return {}
-    out = {}
-    for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-        if rel.get("TargetMode") == "External":
-            continue
-        out[rel.get("Id")] = (rel.get("Type", ""), _resolve(part, rel.get("Target", "")))
-    return out
-
-
-def _main_part(zf: zipfile.ZipFile) -> str:
-    root = ElementTree.fromstring(zf.read("_rels/.rels"))
-    for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-        if rel.get("Type", "").endswith("/officeDocument"):
-            return _resolve("", rel.get("Target", ""))
-    return "xl/workbook.xml"
-
-
-def read_package(zf: zipfile.ZipFile) -> Package:
-    """Map the package: each worksheet's part and its Tables (small parts only are parsed)."""
-    workbook_part = _main_part(zf)
-    root = ElementTree.fromstring(zf.read(workbook_part))
-    rels = _relationships(zf, workbook_part)
-    pr = root.find(f"{{{MAIN_NS}}}workbookPr")
-    date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-    sheets: dict[str, SheetPart] = {}
-    for sheet in root.iter(f"{{{MAIN_NS}}}sheet"):
-        rel = rels.get(sheet.get(f"{{{REL_NS}}}id"))
-        if rel is None or not rel[0].endswith("/worksheet") or rel[1] not in zf.NameToInfo:
-            continue
-        name = sheet.get("name")
-        sheets[name] = SheetPart(name, rel[1], _rels_of(rel[1]), _tables_of(zf, rel[1]))
-    return Package(sheets, workbook_part, date1904)
-
-
-def _tables_of(zf: zipfile.ZipFile, sheet_part: str) -> list[TablePart]:
-    rels = _relationships(zf, sheet_part)
-    table_ids = [rid for rid, (kind, _) in rels.items() if kind == TABLE_REL_TYPE]
-    if not table_ids:
-        return []
-    order = table_ids
-    if len(table_ids) > 1:
-        # The order of <tablePart> in the sheet (near its end) is the sheet's order of Tables;
-        # finding it means streaming the whole part, so only when there is a choice.
-        tail = _tail(zf, sheet_part)
-        ordered = re.findall(rb'<(?:\w+:)?tablePart\b[^>]*?\bid="([^"]+)"', tail)
-        order = [i.decode() for i in ordered if i.decode() in table_ids] or table_ids
-    tables = []
-    for rid in order:
-        part = rels[rid][1]
-        if part not in zf.NameToInfo:
-            continue
-        root = ElementTree.fromstring(zf.read(part))
-        auto = root.find(f"{{{MAIN_NS}}}autoFilter")
-        tables.append(
-            TablePart(
-                part=part,
-                name=root.get("displayName") or root.get("name") or "",
-                ref=root.get("ref", ""),
-                filter_ref=auto.get("ref") if auto is not None else None,
-                has_filter=auto is not None,
-                totals=_count(root.get("totalsRowCount")),
-                calculated=_calculated_columns(root),
-            )
-        )
-    return tables
-
-
-def _calculated_columns(table) -> dict[str, str]:
-    """A Table part's calculated columns (parsed): column name -> formula text. An array
-    formula is left out (AuthBook would not know how to fill it in)."""
-    found = {}
-    for column in table.iter(f"{{{MAIN_NS}}}tableColumn"):
-        formula = column.find(f"{{{MAIN_NS}}}calculatedColumnFormula")
-        if formula is not None and formula.text and formula.get("array") not in ("1", "true"):
-            found[column.get("name", "")] = formula.text
-    return found
-
-
-def _count(text: str | None) -> int:
-    """A count attribute's value (0 when missing or unreadable)."""
-    return int(text) if text and text.isdigit() else 0
-
-
-def _tail(zf: zipfile.ZipFile, part: str, size: int = 1 << 16) -> bytes:
-    """The end of a part (what follows its sheetData), read by streaming through it."""
-    keep = b""
-    with zf.open(part) as f:
-        while chunk := f.read(CHUNK):
-            keep = (keep + chunk)[-size:]
-    return keep
-
-
-def iter_row_chunks(stream, prefix: bytes = b"") -> Iterator[tuple[str, bytes]]:
-    """Stream a worksheet part as ``("head", bytes)``, then ``("rows", bytes)`` pieces that
-    each hold only whole ``<row>`` elements, then ``("tail", bytes)``.
-
-    ``prefix`` is the XML namespace prefix with its colon (``b"x:"``) or empty.
-    """
-    open_tag = b"<" + prefix + b"sheetData"
-    close_tag = b"</" + prefix + b"sheetData>"
-    row_tag = b"<" + prefix + b"row"
-    buf = b""
-    state = "head"
-    while True:
-        chunk = stream.read(CHUNK)
-        buf += chunk
-        if state == "head":
-            start = buf.find(open_tag)
-            if start < 0:
-                if not chunk:
-                    yield "head", buf
-                    return
-                continue
-            end = buf.find(b">", start)
-            if end < 0:
-                if not chunk:
-                    raise UnreadableSheet("truncated sheetData")
-                continue
-            if buf[end - 1 : end] == b"/":  # <sheetData/>
-                yield "head", buf[:start]
-                yield "empty", buf[start : end + 1]
-                state = "tail"
-                buf = buf[end + 1 :]
-                continue
-            yield "head", buf[: end + 1]
-            buf = buf[end + 1 :]
-            state = "rows"
-        if state == "rows":
-            close = buf.find(close_tag)
-            if close >= 0:
-                if close:
-                    yield "rows", buf[:close]
-                buf = buf[close:]
-                state = "tail"
-            elif not chunk:
-                raise UnreadableSheet("sheetData is not closed")
-            else:
-                cut = buf.rfind(row_tag)
-                if cut > 0:
-                    yield "rows", buf[:cut]
-                    buf = buf[cut:]
-                continue
-        if state == "tail":
-            if not chunk:
-                yield "tail", buf
-                return
-
-
-def namespace_prefix(zf: zipfile.ZipFile, part: str) -> bytes:
-    """The prefix (``b"x:"``) the part gives the spreadsheet namespace, or ``b""``."""
-    with zf.open(part) as f:
-        head = f.read(4096)
-    m = re.search(rb"<(\w+:)?worksheet\b", head)
-    return m.group(1) or b"" if m else b""
-
-
-_LETTERS = re.compile(rb"([A-Z]+)(\d+)")
-
-
-def column_number(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters.encode() if isinstance(letters, str) else letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-@dataclass
-class SheetScan:
-    """What the streaming scan of a worksheet found."""
-
-    hidden_rows: set[int] = field(default_factory=set)
-    formulas: dict[int, set[int]] = field(default_factory=dict)
-    errors: dict[int, dict[int, str]] = field(default_factory=dict)
-    filter_ref: str | None = None
-
-
-_HIDDEN = (b'hidden="1"', b'hidden="true"')
-_SPACE = b" \t\r\n"
-
-
-def _row_of_attribute(data: bytes, at: int, row_open: bytes, row_r: re.Pattern) -> int | None:
-    """The number of the row whose ``<row ...>`` tag holds the attribute at ``at``, or None
-    when ``at`` is not inside a row's tag (text of a cell, say)."""
-    start = data.rfind(row_open, 0, at)
-    end = data.find(b">", start)
-    if start < 0 or end < at or data[at - 1] not in _SPACE:
-        return None
-    if data[start + len(row_open)] not in _SPACE:
-        return None
-    r = row_r.search(data, start, end)
-    if r is None:
-        raise UnreadableSheet("a hidden row without its number")
-    return int(r.group(1))
-
-
-class _Scanner:
-    """Finds what ``scan_sheet`` reports, fed a worksheet part the way ``iter_row_chunks``
-    yields it, so that a pass reading the part for another purpose can scan it too.
-
-    Each piece of rows is first searched for plain bytes (``hidden="1"``, ``<f``,
-    ``t="e"``); most sheets have none of them, and a byte search is many times faster than
-    a pattern.
-    """
-
-    def __init__(self, part: str, prefix: bytes) -> None:
-        p = prefix
-        self.part = part
-        self.scan = SheetScan()
-        self._p = p
-        self._row_r = re.compile(rb'\br="(\d+)"')
-        self._formula_re = re.compile(rb"<" + p + rb"f[\s>/]")
-        self._error_re = re.compile(rb"<" + p + rb'c\b[^>]*?\bt="e"[^>]*>')
-        self._cell_r = re.compile(rb'\br="([A-Z]+)(\d+)"')
-        self._value_re = re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>")
-        self._cell_open = b"<" + p + b"c"
-        self._formula_open = b"<" + p + b"f"
-        self._row_open = b"<" + p + b"row"
-        self._cell_close = b"</" + p + b"c>"
-        self._columns: dict[bytes, int] = {}  # column letters -> number
-
-    def feed(self, kind: str, data: bytes) -> None:
-        """Scan one piece of the part (``kind`` as ``iter_row_chunks`` names it)."""
-        scan = self.scan
-        if kind == "tail":
-            m = re.search(rb"<" + self._p + rb'autoFilter\b[^>]*?\bref="([^"]+)"', data)
-            scan.filter_ref = m.group(1).decode() if m else None
-        if kind != "rows":
-            return
-        for hidden in _HIDDEN:  # LibreOffice writes hidden="false" on every row
-            at = data.find(hidden)
-            while at >= 0:
-                row = _row_of_attribute(data, at, self._row_open, self._row_r)
-                if row is not None:
-                    scan.hidden_rows.add(row)
-                at = data.find(hidden, at + len(hidden))
-        if self._formula_open in data:
-            self._find_formulas(data)
-        if b't="e"' in data:
-            self._find_errors(data)
-
-    def _find_formulas(self, data: bytes) -> None:
-        cell_open, columns, formulas = self._cell_open, self._columns, self.scan.formulas
-        for m in self._formula_re.finditer(data):
-            # <f> is a cell's first child: the cell's tag is the last one before it
-            start = data.rfind(cell_open, 0, m.start())
-            while start >= 0 and data[start + len(cell_open)] not in b" \t\r\n>/":
-                start = data.rfind(cell_open, 0, start)
-            r = self._cell_r.search(data, start, m.start()) if start >= 0 else None
-            if r is None:
-                raise UnreadableSheet(f"{self.part}: a formula cell without its reference")
-            letters, row = r.groups()
-            col = columns.get(letters) or columns.setdefault(letters, column_number(letters))
-            formulas.setdefault(int(row), set()).add(col)
-
-    def _find_errors(self, data: bytes) -> None:
-        for m in self._error_re.finditer(data):
-            if m.group(0).endswith(b"/>"):  # an error cell without a value
-                continue
-            r = self._cell_r.search(m.group(0))
-            # the value follows the formula, if any, inside the cell
-            v = self._value_re.search(data, m.end(), data.find(self._cell_close, m.end()))
-            if r is not None and v is not None:
-                cells = self.scan.errors.setdefault(int(r.group(2)), {})
-                cells[column_number(r.group(1))] = v.group(1).decode()
-
-
-def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
-    """Find hidden rows, formula cells, error cells and the sheet's AutoFilter, streaming."""
-    p = namespace_prefix(zf, part)
-    scanner = _Scanner(part, p)
-    with open_part(zf, part) as stream:
-        for kind, data in iter_row_chunks(stream, p):
-            scanner.feed(kind, data)
-    return scanner.scan
 
 
 def plain(value: object, seen: dict | None = None) -> object:

@@ -34,7 +34,7 @@ class TableEnd(NamedTuple):
 
 def table_end(ref: str, totals: int, last_row: int | None) -> TableEnd | None:
     """How the data rows of the Table at ``ref`` (with ``totals`` Total Row rows) move when
-    it is re-fitted to end at ``last_row`` (as ``surgical.refit_table`` does); None when they
+    it is re-fitted to end at ``last_row`` (as ``tablefit.refitted_table`` does); None when they
     stay (no re-fit, a Total Row keeps them, or the same end)."""
     if last_row is None or totals:
         return None

@@ -1,7 +1,7 @@
 """The workbook open in Excel, read and changed through xlwings: the live twin of WorkbookFile.
 
-``LiveWorkbook(book)`` has the same interface as the file adapter (``read_sheets``, ``apply``,
-``save``), so ``authbook.app`` runs the same refresh on the open workbook that ``authbook
+``LiveWorkbook(book)`` implements the same ``store.Store`` as the file adapter (``read_sheets``,
+``apply``, ``save``), so ``authbook.app`` runs the same refresh on the open workbook that ``authbook
 refresh`` runs on a file, without saving and reopening it.
 
 Every call it makes to Excel is one of this short list (the test stand-in implements exactly
@@ -30,6 +30,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from authbook.workbook.sheetdata import RowRead, SheetRead, SheetWrite, without_rows
+from authbook.workbook.store import StoreDefaults
+from authbook.workbook.tablefit import refitted_table
 
 XL_CELL_TYPE_VISIBLE = 12
 DATE_FORMAT = "mm/dd/yyyy"
@@ -77,7 +79,7 @@ def runs(rows: list[int]) -> list[tuple[int, int]]:
     return found
 
 
-class LiveWorkbook:
+class LiveWorkbook(StoreDefaults):
     """An ``xw.Book`` seen as an AuthBook store (see the module docstring for the calls).
 
     ``save()`` does nothing unless ``save=True`` was given: in Excel the user saves.
@@ -93,6 +95,10 @@ class LiveWorkbook:
     @property
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.book.sheets]
+
+    def saved_file(self) -> None:
+        """None: Excel keeps the workbook (``save`` saves it there, when asked to)."""
+        return None
 
     def read_sheets(self, names) -> dict[str, SheetRead]:
         """The named sheets that exist in the workbook, as SheetRead (one block read each)."""
@@ -197,15 +203,16 @@ class LiveWorkbook:
 
     @staticmethod
     def _refit_table(sheet, last_row: int) -> None:
-        """Make the sheet's Table end at ``last_row`` (it keeps at least one data row)."""
+        """Make the sheet's Table end at ``last_row`` (``tablefit``'s rule: it keeps at
+        least one data row). Its Total Row is not told apart here, as before."""
         tables = sheet.tables
         if not len(tables):
             return
         table = tables[0]
-        r1, c1, r2, c2 = range_bounds(table.range.address)
-        wanted = max(last_row, r1 + 1)
-        if wanted != r2:
-            table.resize(sheet.range((r1, c1), (wanted, c2)))
+        address = table.range.address.replace("$", "").split("!")[-1]
+        fit = refitted_table(address, 0, last_row)
+        if fit.end != range_bounds(address)[2]:
+            table.resize(sheet.range((fit.first_row, fit.first_col), (fit.end, fit.last_col)))
 
     def save(self, backup: bool = True) -> None:
         """Save the workbook in Excel only if this adapter was made with ``save=True``."""

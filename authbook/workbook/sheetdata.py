@@ -130,7 +130,7 @@ class SheetWriteLater(SheetWrite):
     """A SheetWrite whose cells are worked out by ``make`` (a function giving the SheetWrite)
     the first time they are looked at, and kept; ``last_row`` and ``number_formats`` are
     known at once. ``expected_rows``: about how many rows it sets cells in, enough to tell
-    whether the sheet is worth a second process (``surgical.start_sheet``), which then works
+    whether the sheet is worth a second process (``xlsx.writer.start_sheet``), which then works
     the cells out itself while this one goes on. ``columns``: the columns (1-based) it can
     set cells in, if known: a cell elsewhere is known not to be set without working the
     cells out."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.formatting import ConditionalFormatting, ConditionalFormattingList
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.table import TableColumn
 
@@ -37,10 +37,11 @@ from authbook.workbook.sheetdata import (
     RowRead,
     SheetRead,
     SheetWrite,
-    refitted_data_end,
     total_rows_of,
     without_rows,
 )
+from authbook.workbook.store import StoreDefaults
+from authbook.workbook.tablefit import refitted_table
 
 DATE_FORMAT = "mm/dd/yyyy"
 
@@ -98,7 +99,7 @@ def check_can_open(path: Path) -> None:
     check_not_open(path)
 
 
-class WorkbookFile:
+class WorkbookFile(StoreDefaults):
     """One workbook file, loaded once with openpyxl, read and changed through the contract types."""
 
     def __init__(self, path: Path | str):
@@ -115,6 +116,13 @@ class WorkbookFile:
     @property
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)
+
+    def drawing_book(self) -> Workbook | None:
+        """The openpyxl workbook ``save`` writes (charts drawn into it are saved)."""
+        return self.wb
+
+    def saved_file(self) -> Path:
+        return self.path
 
     def _cached_values(self):
         """The same workbook loaded for formula results (only when a read cell is a formula)."""
@@ -238,7 +246,7 @@ def _replace_content(ws, rows: list[list[object]], number_formats: dict[int, str
 def refit_table(ws, last_row: int) -> None:
     """Fit the sheet's Table (and its AutoFilter) to the header's columns and ``last_row``.
 
-    A Table keeps at least one data row, as Excel requires. A column AuthBook writes values
+    Where it ends is ``tablefit``'s rule, as for every adapter. A column AuthBook writes values
     into (``schema.values_only``) stops being a calculated column. Conditional formats and
     data validations over the Table's data rows follow its end (``formatted_ranges``).
     """
@@ -248,7 +256,7 @@ def refit_table(ws, last_row: int) -> None:
     end = table_end(table.ref, table.totalsRowCount or 0, last_row)
     if end is not None:
         _move_formatted_ranges(ws, [end])
-    min_col, min_row, _, max_row = range_boundaries(table.ref)
+    min_col, min_row, _, _ = range_boundaries(table.ref)
     names = []
     col = min_col
     while True:
@@ -259,10 +267,7 @@ def refit_table(ws, last_row: int) -> None:
         col += 1
     if not names:
         return
-    last_col = min_col + len(names) - 1
-    first = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}"
-    data_end = refitted_data_end(min_row, max_row, table.totalsRowCount or 0, last_row)
-    ref = f"{first}{data_end + (table.totalsRowCount or 0)}"
+    fit = refitted_table(table.ref, table.totalsRowCount or 0, last_row, len(names))
     existing = {c.name: c for c in table.tableColumns}
     if [c.name for c in table.tableColumns] != names:
         columns = []
@@ -274,9 +279,9 @@ def refit_table(ws, last_row: int) -> None:
     for column in table.tableColumns:
         if column.calculatedColumnFormula is not None and schema.values_only(ws.title, column.name):
             column.calculatedColumnFormula = None  # AuthBook's values, not a formula's
-    table.ref = ref
+    table.ref = fit.ref
     if table.autoFilter is not None:
-        table.autoFilter.ref = f"{first}{data_end}"  # (without the Total Row)
+        table.autoFilter.ref = fit.filter_ref  # (without the Total Row)
 
 
 def _move_formatted_ranges(ws, ends: list[TableEnd]) -> None:
@@ -359,7 +364,7 @@ def copy_atomically(src: Path, dst: Path) -> None:
 # --- BEGIN fast file adapter (issue 7; owned by the fastread/surgical helper) ---------------
 # Reads with python-calamine plus a streaming scan (authbook.workbook.fastread) and saves by
 # rewriting only the changed cells, Tables and styles of the package
-# (authbook.workbook.surgical); openpyxl is loaded only when one of them cannot do the job.
+# (authbook.workbook.xlsx); openpyxl is loaded only when one of them cannot do the job.
 
 
 #: Package parts openpyxl does not carry over when it re-saves a workbook it did not make.
@@ -392,7 +397,7 @@ def user_parts_openpyxl_would_drop(path) -> bool:
     """``openpyxl_would_drop``, leaving out the Dashboard sheet's own charts (and their
     drawing): AuthBook draws those again after a save that lost them. A refresh the
     surgical writer cannot make is refused when this is true."""
-    from authbook.workbook.fastread import _relationships, read_package
+    from authbook.workbook.xlsx.layout import _relationships, read_package
 
     with zipfile.ZipFile(path) as package:
         sheet = read_package(package).sheets.get(schema.DASHBOARD_SHEET)
@@ -440,10 +445,10 @@ class FastWorkbookFile(WorkbookFile):
         caller computes the rest (a large first refresh, on Linux; otherwise nothing happens
         yet). ``apply`` the same ``write`` and ``save`` as usual; ``stop_writing`` if not.
         Returns whether a child process was started (it works ``write``'s cells out)."""
-        from authbook.workbook import surgical
+        from authbook.workbook.xlsx import writer
 
         self.stop_writing()
-        self._started = surgical.start_sheet(self.path, name, write)
+        self._started = writer.start_sheet(self.path, name, write)
         return self._started is not None
 
     def stop_writing(self) -> None:
@@ -451,6 +456,10 @@ class FastWorkbookFile(WorkbookFile):
         started, self._started = self._started, None
         if started is not None:
             started.stop()
+
+    def drawing_book(self) -> None:
+        """None: ``save`` writes the package surgically, not an openpyxl workbook."""
+        return None
 
     @property
     def wb(self) -> Workbook:
@@ -493,13 +502,13 @@ class FastWorkbookFile(WorkbookFile):
 
     def save(self, backup: bool = True) -> None:
         """Write the changes beside the original, keep ``PATH.bak``, then replace ``PATH``."""
-        from authbook.workbook import surgical
+        from authbook.workbook.xlsx import writer
 
         def write(tmp: str) -> None:
             started, self._started = self._started, None
             try:
-                surgical.write_sheets(self.path, tmp, self._writes, started)
-            except surgical.NeedsFullRewrite as exc:
+                writer.write_sheets(self.path, tmp, self._writes, started)
+            except writer.NeedsFullRewrite as exc:
                 if user_parts_openpyxl_would_drop(self.path):
                     raise WorkbookError(
                         f"{self.path.name} was not changed: {exc}. Saving it any other way "

@@ -166,15 +166,17 @@ def parts(path: Path) -> dict[str, bytes]:
 
 
 def written_with(monkeypatch, src: Path, writes, **settings) -> dict[str, bytes]:
-    """The parts ``surgical.write_sheets`` makes of ``src`` with ``writes`` while the
-    surgical module's ``settings`` (APPEND_FAST=False, FORK_ROWS=1, ...) are in force."""
-    from authbook.workbook import surgical
+    """The parts ``xlsx.writer.write_sheets`` makes of ``src`` with ``writes`` while the
+    ``settings`` of the xlsx modules (APPEND_FAST=False, FORK_ROWS=1, ...) are in force,
+    each set in the module that holds it."""
+    from authbook.workbook.xlsx import appended, child, entries, sheet, writer
 
     with tempfile.TemporaryDirectory() as tmp, monkeypatch.context() as m:
         for name, value in settings.items():
-            m.setattr(surgical, name, value)
+            holder = next(mod for mod in (sheet, appended, entries, child) if hasattr(mod, name))
+            m.setattr(holder, name, value)
         out = Path(tmp) / "out.xlsx"
-        surgical.write_sheets(src, out, writes)
+        writer.write_sheets(src, out, writes)
         return parts(out)
 
 

@@ -20,9 +20,10 @@ from openpyxl.worksheet.filters import FilterColumn, Filters
 from authbook import app
 from authbook.cli import main
 from authbook.rules import bulk
-from authbook.workbook import records, schema, surgical
+from authbook.workbook import records, schema
 from authbook.workbook.fastread import read_package
 from authbook.workbook.sheetdata import SheetWrite
+from authbook.workbook.xlsx import writer
 from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookFile
 from tests.bulk_fixtures import (
     AS_OF,
@@ -187,8 +188,8 @@ def test_a_shared_formula_that_cannot_be_moved_asks_for_the_file_saved_another_w
     path = make_book(tmp_path)
     end = schema.column_letter(END_DATE).encode()
     _filled_down(path, b'"no end quote', last_row=3)
-    with pytest.raises(surgical.NeedsFullRewrite, match=rf"Auths!{end.decode()}2: its formula"):
-        surgical.write_sheets(
+    with pytest.raises(writer.NeedsFullRewrite, match=rf"Auths!{end.decode()}2: its formula"):
+        writer.write_sheets(
             path, tmp_path / "out.xlsx", {"Auths": SheetWrite(cells={(2, END_DATE): 5})}
         )
     assert not (tmp_path / "out.xlsx").exists()

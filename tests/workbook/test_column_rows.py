@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from authbook.models import NoteStatus, Source
 from authbook.workbook import fastread, records, schema
 from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
+from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsxfile import WorkbookFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -154,7 +155,7 @@ def test_the_largest_sheet_read_by_column_reads_as_openpyxl_reads_it(monkeypatch
     if cut:
         monkeypatch.setattr(fastread, "SPLIT_BYTES", 0)
         monkeypatch.setattr(fastread, "PIECE_BYTES", 700)
-        monkeypatch.setattr(fastread, "CHUNK", 300)
+        monkeypatch.setattr(row_stream, "CHUNK", 300)
     monkeypatch.setattr(fastread, "COLUMN_ROWS_FROM", 0)
     by_column = fastread.read_sheets(notes_book, ["Notes", "Auths"])
     by_row = WorkbookFile(notes_book).read_sheets(["Notes", "Auths"])

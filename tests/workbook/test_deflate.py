@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authbook.workbook import deflate
-from authbook.workbook.surgical import DeflatedPart
+from authbook.workbook.xlsx.entries import DeflatedPart
 
 XML = b"".join(
     b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n * 7) for n in range(1, 20000)

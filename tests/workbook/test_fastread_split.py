@@ -23,7 +23,8 @@ from python_calamine import CalamineError
 from authbook.workbook import fastread, schema, template
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
-from authbook.workbook.surgical import write_sheets
+from authbook.workbook.xlsx import rows as row_stream
+from authbook.workbook.xlsx.writer import write_sheets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lo_fixtures  # noqa: E402
@@ -51,7 +52,7 @@ def split(monkeypatch, tmp_path):
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     monkeypatch.setattr(fastread, "SPLIT_BYTES", 0)
     monkeypatch.setattr(fastread, "PIECE_BYTES", 700)
-    monkeypatch.setattr(fastread, "CHUNK", 300)
+    monkeypatch.setattr(row_stream, "CHUNK", 300)
     monkeypatch.setattr(fastread, "BLOCK_ROWS", 4)
     monkeypatch.setattr(fastread, "SAMPLE_ROWS", 8)
     seen = Split(temp)

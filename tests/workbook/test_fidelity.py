@@ -28,9 +28,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import TableColumn, TableFormula
 
 from authbook import app, cli
-from authbook.workbook import schema, surgical, template
-from authbook.workbook.fastread import column_number, read_package, read_sheets
+from authbook.workbook import schema, template
+from authbook.workbook.fastread import read_package, read_sheets
 from authbook.workbook.sheetdata import SheetWrite
+from authbook.workbook.xlsx import child, writer
+from authbook.workbook.xlsx.rows import column_number
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -430,7 +432,7 @@ def test_a_value_written_over_the_first_cell_of_a_filled_down_formula_leaves_the
     lo_fixtures.rewrite_parts(path, filled_down)
     assert parts(path)[auths].count(b'si="0"') == 6
     out = tmp_path / "written.xlsx"
-    surgical.write_sheets(path, out, {"Auths": SheetWrite(cells={(2, MY_CALC): 99})})
+    writer.write_sheets(path, out, {"Auths": SheetWrite(cells={(2, MY_CALC): 99})})
     before, after = parts(path), parts(out)
     assert {n for n in before if before[n] != after[n]} == {auths}
     xml = after[auths]
@@ -991,20 +993,20 @@ import sys
 from datetime import date
 from authbook import app
 from authbook.workbook import xlsxfile
-from authbook.workbook import surgical
+from authbook.workbook.xlsx import child
 from authbook import app_notes
 from authbook.workbook import fastread
 app.WorkbookFile = getattr(xlsxfile, "FastWorkbookFile", xlsxfile.WorkbookFile)
-surgical.FORK_ROWS = int(sys.argv[2])
+child.FORK_ROWS = int(sys.argv[2])
 app_notes.SIDE_BY_SIDE_NOTES = int(sys.argv[3])
-if surgical.FORK_ROWS == 1:  # the Notes sheet read in pieces too, each a temporary file
+if child.FORK_ROWS == 1:  # the Notes sheet read in pieces too, each a temporary file
     fastread.SPLIT_BYTES, fastread.PIECE_BYTES = 0, 1 << 15
 app.refresh_file(sys.argv[1], date(2026, 3, 1), user="tester")
 """
 
 
 def _run_refresh(
-    path: Path, fork_rows: int = surgical.FORK_ROWS, side_by_side: int = 10**9, temp=None
+    path: Path, fork_rows: int = child.FORK_ROWS, side_by_side: int = 10**9, temp=None
 ) -> subprocess.Popen:
     """A refresh of ``path`` in a process of its own; ``temp``: its temporary folder."""
     env = dict(os.environ, TMPDIR=str(temp)) if temp else None
@@ -1032,9 +1034,9 @@ def _refreshes_running(path: Path) -> list[int]:
 @pytest.mark.parametrize(
     "fork_rows, side_by_side, refreshed_before",
     [
-        (surgical.FORK_ROWS, 10**9, False),
-        pytest.param(1, 1, False, marks=pytest.mark.skipif(not surgical.FORK, reason="Linux")),
-        pytest.param(1, 1, True, marks=pytest.mark.skipif(not surgical.FORK, reason="Linux")),
+        (child.FORK_ROWS, 10**9, False),
+        pytest.param(1, 1, False, marks=pytest.mark.skipif(not child.FORK, reason="Linux")),
+        pytest.param(1, 1, True, marks=pytest.mark.skipif(not child.FORK, reason="Linux")),
     ],
     ids=["one process", "notes in a child process", "notes drawn by a helper"],
 )

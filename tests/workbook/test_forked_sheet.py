@@ -16,14 +16,15 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.worksheet.table import Table
 
-from authbook.workbook import surgical
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
+from authbook.workbook.xlsx import child as xlsx_child
+from authbook.workbook.xlsx import writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lo_fixtures  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not surgical.FORK, reason="forks only on Linux")
+pytestmark = pytest.mark.skipif(not xlsx_child.FORK, reason="forks only on Linux")
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def _left_over(folder: Path) -> list[Path]:
 def _forks_counted(monkeypatch) -> list[int]:
     """How many children were started, and how many of their parts were kept."""
     counts = [0, 0]
-    start, result = surgical._ChildSheet.start, surgical._ChildSheet.result
+    start, result = xlsx_child._ChildSheet.start, xlsx_child._ChildSheet.result
 
     def counted_start(*args):
         child = start(*args)
@@ -79,8 +80,8 @@ def _forks_counted(monkeypatch) -> list[int]:
         counts[1] += made is not None
         return made
 
-    monkeypatch.setattr(surgical._ChildSheet, "start", counted_start)
-    monkeypatch.setattr(surgical._ChildSheet, "result", counted_result)
+    monkeypatch.setattr(xlsx_child._ChildSheet, "start", counted_start)
+    monkeypatch.setattr(xlsx_child._ChildSheet, "result", counted_result)
     return counts
 
 
@@ -157,21 +158,21 @@ def test_a_large_first_refresh_writes_its_notes_in_a_child(
     book, monkeypatch, tmp_path, private_temp
 ):
     counts = _forks_counted(monkeypatch)
-    monkeypatch.setattr(surgical, "FORK_ROWS", 50)
+    monkeypatch.setattr(xlsx_child, "FORK_ROWS", 50)
     out = tmp_path / "out.xlsx"
-    surgical.write_sheets(book, out, _first_refresh())
+    writer.write_sheets(book, out, _first_refresh())
     assert counts == [1, 1]
     notes = read_sheets(out, ["Notes"])["Notes"].rows
     assert notes[1].values[:5] == ["N3", 3, "A3", 0, "OK"]
     assert notes[-2].values[2:5] == ["A3", 70, "OK"]
-    assert surgical.LAST_CHILD_MEMORY.get("peak", 0) > 0
+    assert xlsx_child.LAST_CHILD_MEMORY.get("peak", 0) > 0
     assert not _left_over(private_temp)
 
 
 def test_a_small_write_stays_in_one_process(book, monkeypatch, tmp_path):
     counts = _forks_counted(monkeypatch)
-    monkeypatch.setattr(surgical, "FORK_ROWS", 60)  # Notes sets 59 rows
-    surgical.write_sheets(book, tmp_path / "out.xlsx", _first_refresh())
+    monkeypatch.setattr(xlsx_child, "FORK_ROWS", 60)  # Notes sets 59 rows
+    writer.write_sheets(book, tmp_path / "out.xlsx", _first_refresh())
     assert counts == [0, 0]
 
 
@@ -179,12 +180,12 @@ def test_a_value_the_child_cannot_write_fails_the_write_as_in_one_process(
     book, monkeypatch, tmp_path, private_temp
 ):
     counts = _forks_counted(monkeypatch)
-    monkeypatch.setattr(surgical, "FORK_ROWS", 1)
+    monkeypatch.setattr(xlsx_child, "FORK_ROWS", 1)
     writes = _first_refresh()
     writes["Notes"].cells.by_column[2][30] = object()
     out = tmp_path / "out.xlsx"
     with pytest.raises(TypeError, match="cannot write a object"):
-        surgical.write_sheets(book, out, writes)
+        writer.write_sheets(book, out, writes)
     assert counts == [1, 0]
     assert not out.exists()
     assert not _left_over(private_temp)
@@ -226,28 +227,28 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     total = len(read_sheets(book, ["Notes"])["Notes"].rows)
     counts = _forks_counted(monkeypatch)
     if child == "lost":  # the child dies before writing anything
-        monkeypatch.setattr(surgical, "_child_main", lambda *args: os._exit(1))
+        monkeypatch.setattr(xlsx_child, "_child_main", lambda *args: os._exit(1))
     if child == "lost after drawing":  # ... once it has drawn its notes and had the others'
         draw_and_die = app_notes._child_statuses
         monkeypatch.setattr(
             app_notes, "_child_statuses", lambda *a: (draw_and_die(*a), os._exit(1))
         )
     started = []
-    start = surgical.start_sheet
+    start = writer.start_sheet
 
     def counted_start(*args):
         started.append(start(*args))
         return started[-1]
 
-    monkeypatch.setattr(surgical, "start_sheet", counted_start)
+    monkeypatch.setattr(writer, "start_sheet", counted_start)
     saved = {}
     for fork in (True, False):
         path = tmp_path / f"fork-{fork}.xlsx"
         path.write_bytes(book.read_bytes())
         statuses_here.clear()
         with monkeypatch.context() as m:
-            m.setattr(surgical, "FORK", fork)
-            m.setattr(surgical, "FORK_ROWS", 1)
+            m.setattr(xlsx_child, "FORK", fork)
+            m.setattr(xlsx_child, "FORK_ROWS", 1)
             m.setattr(app_notes, "HELPER", fork)
             app.refresh_file(path, as_of, user="test")
         own_part = statuses_here[:1] if fork and split == "split" else []
@@ -285,7 +286,7 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
     book = tmp_path / "demo.xlsx"
     template.write_new(book, demo_rows(as_of, clients=40))
     _add_bad_notes(book)
-    monkeypatch.setattr(surgical, "FORK", False)
+    monkeypatch.setattr(xlsx_child, "FORK", False)
     app.refresh_file(book, as_of, user="test")
     wb = load_workbook(book)  # then notes change: a released one more, a pending one fewer
     notes = wb["Notes"]
@@ -364,7 +365,7 @@ def test_a_child_writing_a_sheet_dies_with_the_refresh_that_started_it():
     if parent == 0:  # stands for the refresh: starts a child, then dies
         child = os.fork()
         if child == 0:
-            surgical.die_with_parent()
+            xlsx_child.die_with_parent()
             os.write(ready_w, b"1")
             time.sleep(30)
             os._exit(0)

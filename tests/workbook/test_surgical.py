@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from authbook.workbook import surgical
-from authbook.workbook.fastread import read_sheets
+from authbook.workbook.fastread import read_package, read_sheets
 from authbook.workbook.sheetdata import SheetWrite, SheetWriteLater
-from authbook.workbook.surgical import NeedsFullRewrite, write_sheets
+from authbook.workbook.xlsx import calcchain
+from authbook.workbook.xlsx.writer import NeedsFullRewrite, write_sheets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lo_fixtures  # noqa: E402
@@ -336,7 +336,7 @@ def test_the_calculation_chain_loses_exactly_the_cells_written_over(entries, dat
     def overwritten(sheet: bytes, ref) -> bool:
         return (int(sheet), int(ref.group(2))) in gone
 
-    mended = surgical._chain_without(chain, overwritten)
+    mended = calcchain._chain_without(chain, overwritten)
     if not gone:
         assert mended is chain
     elif not left:
@@ -368,17 +368,17 @@ def test_the_calculation_chain_is_mended_without_working_out_cells_a_write_canno
         return SheetWrite(cells={(2, 5): "OK"})
 
     with zipfile.ZipFile(path) as zin:
-        package = surgical.read_package(zin)
+        package = read_package(zin)
         sheet_ids = re.findall(
             rb'<sheet name="([^"]+)" sheetId="(\d+)"', zin.read("xl/workbook.xml")
         )
         assert (b"Notes", b"3") in sheet_ids
         later = SheetWriteLater(make, expected_rows=1, columns=frozenset({6}))
         replaced = {}
-        assert surgical._mend_calc_chain(zin, package, {"Notes": later}, replaced) == set()
+        assert calcchain._mend_calc_chain(zin, package, {"Notes": later}, replaced) == set()
         assert replaced == {} and not worked_out  # G2 and E2: not in column 6
         later = SheetWriteLater(make, expected_rows=1, columns=frozenset({5}))
-        surgical._mend_calc_chain(zin, package, {"Notes": later}, replaced)
+        calcchain._mend_calc_chain(zin, package, {"Notes": later}, replaced)
         assert worked_out and replaced["xl/calcChain.xml"].endswith(
             b'<c r="G2" i="3"/></calcChain>'
         )

@@ -19,9 +19,12 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table
 
-from authbook.workbook import fastread, surgical
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
+from authbook.workbook.xlsx import entries, writer
+from authbook.workbook.xlsx import rows as row_stream
+from authbook.workbook.xlsx.cells import _LETTERS, _letters_from
+from authbook.workbook.xlsx.sheet import SheetRewriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lo_fixtures  # noqa: E402
@@ -172,7 +175,7 @@ def test_cells_given_by_column_are_written_as_the_same_cells_given_one_by_one(
 
 def test_spans_widen_to_the_cells_appended(books, tmp_path):
     out = tmp_path / "out.xlsx"
-    surgical.write_sheets(books["spans"], out, {"Notes": SheetWrite(cells={(6, 7): "OK"})})
+    writer.write_sheets(books["spans"], out, {"Notes": SheetWrite(cells={(6, 7): "OK"})})
     sheet = _parts(out)[SHEET]
     assert re.search(rb'<row r="6" spans="1:7">', sheet)
     assert read_sheets(out, ["Notes"])["Notes"].rows[4].values[6] == "OK"
@@ -182,8 +185,8 @@ def test_cells_in_any_order_give_the_same_file(books, tmp_path):
     cells = {(r, c): f"{r}.{c}" for r in range(2, 30) for c in (5, 6, 7)}
     shuffled = list(cells.items())
     random.Random(7).shuffle(shuffled)
-    surgical.write_sheets(books["plain"], tmp_path / "a.xlsx", {"Notes": SheetWrite(cells=cells)})
-    surgical.write_sheets(
+    writer.write_sheets(books["plain"], tmp_path / "a.xlsx", {"Notes": SheetWrite(cells=cells)})
+    writer.write_sheets(
         books["plain"], tmp_path / "b.xlsx", {"Notes": SheetWrite(cells=dict(shuffled))}
     )
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
@@ -195,9 +198,9 @@ def _large_writes() -> dict[str, SheetWrite]:
 
 
 def test_parts_deflated_and_inflated_in_worker_threads_are_the_same(books, tmp_path, monkeypatch):
-    surgical.write_sheets(books["plain"], tmp_path / "inline.xlsx", _large_writes())
-    monkeypatch.setattr(surgical, "THREAD_AFTER", 1)
-    surgical.write_sheets(books["plain"], tmp_path / "threads.xlsx", _large_writes())
+    writer.write_sheets(books["plain"], tmp_path / "inline.xlsx", _large_writes())
+    monkeypatch.setattr(entries, "THREAD_AFTER", 1)
+    writer.write_sheets(books["plain"], tmp_path / "threads.xlsx", _large_writes())
     assert _parts(tmp_path / "threads.xlsx") == _parts(tmp_path / "inline.xlsx")
     with zipfile.ZipFile(tmp_path / "threads.xlsx") as zf:
         assert zf.testzip() is None
@@ -206,12 +209,12 @@ def test_parts_deflated_and_inflated_in_worker_threads_are_the_same(books, tmp_p
 
 
 def test_a_failed_write_leaves_no_file_and_no_thread(books, tmp_path, monkeypatch):
-    monkeypatch.setattr(surgical, "THREAD_AFTER", 1)
+    monkeypatch.setattr(entries, "THREAD_AFTER", 1)
     writes = _large_writes()
     writes["Notes"].cells[(2500, 5)] = object()
     out = tmp_path / "out.xlsx"
     with pytest.raises(TypeError):
-        surgical.write_sheets(books["plain"], out, writes)
+        writer.write_sheets(books["plain"], out, writes)
     assert not out.exists()
     names = {t.name for t in threading.enumerate()}
     assert not names & {"deflate", "inflate"}
@@ -230,14 +233,14 @@ def computed_columns(draw):
 def _counting_bulk(monkeypatch) -> list[int]:
     """Count the pieces the column-at-a-time path writes (the first item) and declines."""
     taken = [0, 0]
-    bulk = surgical.SheetRewriter._rows_in_bulk
+    bulk = SheetRewriter._rows_in_bulk
 
     def counted(self, data):
         done = bulk(self, data)
         taken[done is None] += 1
         return done
 
-    monkeypatch.setattr(surgical.SheetRewriter, "_rows_in_bulk", counted)
+    monkeypatch.setattr(SheetRewriter, "_rows_in_bulk", counted)
     return taken
 
 
@@ -251,14 +254,14 @@ def test_pieces_appended_a_column_at_a_time_are_written_as_row_by_row(
 ):
     """A first refresh's columns are appended a piece of the sheet at a time when the piece
     allows it; the file must be the one the row-by-row path writes, cell for cell."""
-    monkeypatch.setattr(fastread, "CHUNK", piece)
+    monkeypatch.setattr(row_stream, "CHUNK", piece)
     writes = {"Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats)}
     rows = lo_fixtures.written_with(monkeypatch, books[kind], writes, APPEND_IN_BULK=False)
     assert lo_fixtures.written_with(monkeypatch, books[kind], writes) == rows
 
 
 def test_a_refresh_of_plain_rows_is_appended_a_column_at_a_time(books, monkeypatch, tmp_path):
-    monkeypatch.setattr(fastread, "CHUNK", 200)
+    monkeypatch.setattr(row_stream, "CHUNK", 200)
     taken = _counting_bulk(monkeypatch)
     rows = list(range(2, 41))
     cells = CellColumns(
@@ -272,7 +275,7 @@ def test_a_refresh_of_plain_rows_is_appended_a_column_at_a_time(books, monkeypat
     )
     for kind in ("plain", "spans"):
         out = tmp_path / f"{kind}.xlsx"
-        surgical.write_sheets(books[kind], out, {"Notes": SheetWrite(cells=cells)})
+        writer.write_sheets(books[kind], out, {"Notes": SheetWrite(cells=cells)})
         values = read_sheets(out, ["Notes"])["Notes"].rows
         assert [v.values[4:7] for v in values[1:4]] == [
             ["Self Pay", None, "OK"], ["Aetna", 20, "OK"], ["Self Pay", 25, "OK"]
@@ -283,28 +286,28 @@ def test_a_refresh_of_plain_rows_is_appended_a_column_at_a_time(books, monkeypat
 
 
 def test_every_column_a_sheet_can_have_is_written_with_excels_letters():
-    assert len(surgical._LETTERS) == 16385  # A (1) to XFD (16,384), and nothing at 0
-    assert [surgical._LETTERS[c].decode() for c in range(1, 16385)] == [
+    assert len(_LETTERS) == 16385  # A (1) to XFD (16,384), and nothing at 0
+    assert [_LETTERS[c].decode() for c in range(1, 16385)] == [
         get_column_letter(c) for c in range(1, 16385)
     ]
 
 
 @pytest.mark.parametrize("col", [1, 9, 10, 26, 27, 52, 53, 702, 703, 16384])
 def test_letters_from_a_column_match_exactly_the_columns_from_it_on(col):
-    pattern = re.compile(surgical._letters_from(col) + rb"\d")
+    pattern = re.compile(_letters_from(col) + rb"\d")
     for other in [*range(1, 800), 16383, 16384]:
-        matched = pattern.fullmatch(surgical._LETTERS[other] + b"1") is not None
+        matched = pattern.fullmatch(_LETTERS[other] + b"1") is not None
         assert matched == (other >= col), (col, other)
 
 
 def test_equal_values_of_other_types_keep_their_own_cells(books, monkeypatch, tmp_path):
     """1, 1.0 and TRUE are one key to a dict; a column holding 1 in one piece and TRUE in a
     later one still gets a number, then a TRUE/FALSE cell."""
-    monkeypatch.setattr(fastread, "CHUNK", 200)
+    monkeypatch.setattr(row_stream, "CHUNK", 200)
     rows = list(range(2, 41))
     cells = CellColumns(rows, [5, 6], [[1 if r < 20 else True for r in rows],
                                        [0 if r < 30 else False for r in rows]])  # fmt: skip
-    surgical.write_sheets(books["plain"], tmp_path / "out.xlsx", {"Notes": SheetWrite(cells=cells)})
+    writer.write_sheets(books["plain"], tmp_path / "out.xlsx", {"Notes": SheetWrite(cells=cells)})
     sheet = _parts(tmp_path / "out.xlsx")[SHEET]
     assert re.search(rb'<c r="E19"[^>]*><v>1</v>', sheet)
     assert re.search(rb'<c r="E20"[^>]*t="b"[^>]*><v>1</v>', sheet)
