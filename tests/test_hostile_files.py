@@ -389,7 +389,7 @@ def test_a_full_temporary_folder_is_named_as_such_not_the_workbooks_disk(tiny_di
     # write at all, and goes back to the system's)
     (tiny_disk / "filler").write_bytes(bytes(52 << 10))
     code = (
-        "import authbook.workbook.surgical as s; s.SPOOL_BYTES = 512; "
+        "import authbook.workbook.xlsx.entries as s; s.SPOOL_BYTES = 512; "
         "from authbook.cli import run; run()"
     )
     done = subprocess.run(
