@@ -15,14 +15,15 @@ import sys
 import traceback
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from authbook import app
-from authbook.output import NoAnswer, print_rows
-from authbook.rules.eligibility import eligible_codes
-from authbook.rules.values import name_key, parse_date
-from authbook.workbook import records, template
-from authbook.workbook.records import NotAnAuthBook, describe_problem
-from authbook.workbook.xlsxfile import WorkbookError
+from authbook.output import print_rows  # csv and json: cheap
+
+# The rest of AuthBook is imported by the command that needs it, not here: every command and
+# every ribbon click starts a new Python process, and `authbook --help` should not load the
+# rules, the records or a spreadsheet library (see tests/test_startup.py).
+if TYPE_CHECKING:
+    from authbook import app
 
 MAX_PROBLEM_LINES = 40
 NEVER_HALF_WRITTEN = (
@@ -41,6 +42,30 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "authbook.cli_migrate",
 )
 
+#: The commands each FEATURE_COMMANDS module adds, with their help line: the command line is
+#: parsed with only the module of the command being run imported (start-up time). A module
+#: not listed here is imported to register its commands (correct, only slower to start);
+#: tests/test_startup.py checks these lines against what each module registers.
+FEATURE_HELP: dict[str, dict[str, str]] = {
+    "authbook.functions.addin": {
+        "addin": "build or install the AuthBook Excel add-in (the AuthBook ribbon tab)",
+    },
+    "authbook.cli_billing": {
+        "check": "check Pending and Released notes before billing (exit 1 if any would be denied)",
+        "report": "print the Dashboard's figures: alerts, expiring auths, units, notes at risk, "
+        "approval rates",
+        "renew": "copy auths forward into the next period as Requested auths",
+    },
+    "authbook.cli_bulk": {
+        "bulk-add": "add every code of a billing-code group to many clients",
+        "bulk-update": "change the auths a filter lists, only in the columns named",
+    },
+    "authbook.cli_migrate": {
+        "import": "import a spreadsheet tracker (.xlsx, .csv) into the workbook",
+        "export": "write every table of the workbook as CSV files (UTF-8, with header)",
+    },
+}
+
 
 class UsageError(Exception):
     """A command-line argument that cannot be used; the message is for the user."""
@@ -48,6 +73,8 @@ class UsageError(Exception):
 
 def cli_date(text: str) -> date:
     """A date given on the command line: 2026-03-31, 3/31/2026, an Excel serial, 'March 31 2026'."""
+    from authbook.rules.values import parse_date  # here, not at the top: start-up time
+
     value: object = text
     if text.strip().isdigit() and len(text.strip()) == 5:
         value = int(text)
@@ -65,6 +92,8 @@ def today() -> date:
 
 
 def cmd_new(args) -> int:
+    from authbook.workbook import template  # here, not at the top: start-up time
+
     path = Path(args.path)
     if path.exists() and not args.force:
         raise UsageError(f"{path} already exists; use --force to replace it (a .bak is kept)")
@@ -74,12 +103,16 @@ def cmd_new(args) -> int:
 
 
 def cmd_template(args) -> int:
+    from authbook.workbook import template  # here, not at the top: start-up time
+
     template.write_new(Path(args.path))
     print(f"wrote the AuthBook template to {args.path}")
     return 0
 
 
 def report_problems(computed: app.Computed) -> None:
+    from authbook.workbook.records import describe_problem  # here: start-up time
+
     for problem in computed.problems[:MAX_PROBLEM_LINES]:
         print(describe_problem(problem, computed.sheets), file=sys.stderr)
     extra = len(computed.problems) - MAX_PROBLEM_LINES
@@ -115,6 +148,8 @@ def _keep_until_exit(result: object) -> None:
 
 
 def cmd_refresh(args) -> int:
+    from authbook import app  # here, not at the top: start-up time
+
     computed = app.refresh_file(args.path, today(), args.as_of, args.user)
     _keep_until_exit(computed)
     report_problems(computed)
@@ -124,7 +159,9 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from authbook import app  # these here, not at the top: start-up time
     from authbook.demo import demo_rows
+    from authbook.workbook import template
 
     path = Path(args.path)
     as_of = args.as_of or today()
@@ -138,6 +175,10 @@ def cmd_demo(args) -> int:
 
 
 def cmd_eligible(args) -> int:
+    from authbook import app  # these here, not at the top: start-up time
+    from authbook.rules.eligibility import eligible_codes
+    from authbook.rules.values import name_key
+
     computed = app.compute_file(args.path, today(), args.date)
     book = computed.result.book
     if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
@@ -172,6 +213,9 @@ ALERT_FIELDS = (
 
 
 def cmd_alerts(args) -> int:
+    from authbook import app  # these here, not at the top: start-up time
+    from authbook.workbook import records
+
     computed = app.compute_file(args.path, today(), args.as_of)
     rows = records.alert_rows(computed.result.alerts, computed.sheets)
     header, body = rows[0], rows[1:]
@@ -184,7 +228,10 @@ def cmd_alerts(args) -> int:
 # --- parser -------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``authbook`` parser. Given the command line ``argv``, the feature modules of
+    commands other than the one it runs are not imported (``FEATURE_HELP``): their commands
+    are listed with their help line only."""
     parser = argparse.ArgumentParser(
         prog="authbook",
         description="Insurance-authorization tracking in an Excel workbook.",
@@ -225,16 +272,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_alerts)
 
+    command = _command_of(argv)
     for name in FEATURE_COMMANDS:
-        importlib.import_module(name).register(sub)
+        listed = FEATURE_HELP.get(name)
+        if argv is not None and listed is not None and command not in listed:
+            for other, text in listed.items():  # listed for --help; never the one run
+                sub.add_parser(other, help=text, add_help=False)
+        else:
+            importlib.import_module(name).register(sub)
     return parser
 
 
+def _command_of(argv: list[str] | None) -> str | None:
+    """The command ``argv`` runs: its first argument that is not an option (the ``authbook``
+    command itself takes no option but --help)."""
+    return next((a for a in argv or () if not a.startswith("-")), None)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The errors whose message is for the user (exit 2). Imported when a command has failed,
+    not at start-up: by then the command has loaded the modules that raise them."""
+    from authbook.output import NoAnswer
+    from authbook.workbook.records import NotAnAuthBook
+    from authbook.workbook.xlsxfile import WorkbookError
+
+    return (UsageError, WorkbookError, NotAnAuthBook, NoAnswer)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
         return args.run(args)
-    except (UsageError, WorkbookError, NotAnAuthBook, NoAnswer) as exc:
+    except _user_errors() as exc:  # evaluated only once a command has raised
         print(f"authbook: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
