@@ -16,8 +16,6 @@ import html
 import re
 from typing import NamedTuple
 
-from openpyxl.utils import get_column_letter, range_boundaries
-
 from authbook.workbook.sheetdata import refitted_data_end
 
 
@@ -38,6 +36,8 @@ def table_end(ref: str, totals: int, last_row: int | None) -> TableEnd | None:
     stay (no re-fit, a Total Row keeps them, or the same end)."""
     if last_row is None or totals:
         return None
+    from openpyxl.utils import range_boundaries  # here, not at the top: start-up time
+
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     new_end = refitted_data_end(min_row, max_row, 0, last_row)
     if new_end == max_row:
@@ -55,6 +55,8 @@ def moved_sqref(sqref: str, ends: list[TableEnd]) -> str:
 
 
 def _moved_range(text: str, ends: list[TableEnd]) -> str:
+    from openpyxl.utils import get_column_letter, range_boundaries  # here: start-up time
+
     try:
         min_col, min_row, max_col, max_row = range_boundaries(text.replace("$", ""))
     except (TypeError, ValueError):
