@@ -2,6 +2,7 @@
 
     python benchmarks/startup.py --rounds 7
     python benchmarks/startup.py --sizes 20000/200000 --rounds 3   # + Excel-like large ones
+    python benchmarks/startup.py --compare ../before               # and another checkout's
 
 Every command, and every click of the ribbon (RunPython), starts a new Python process, so
 what a biller waits for is the process: Python starting, the imports, the work, the exit.
@@ -23,10 +24,12 @@ the same file re-saved by LibreOffice; with ``--sizes`` the large workbook of
 ``benchmarks/refresh.py`` (the surgical writer's, inline strings) re-saved by openpyxl
 (shared strings, as Excel saves them).
 
-AuthBook's modules are compiled to bytecode first, as ``pip install`` does. The machine is
-shared and its speed drifts from one minute to the next, so the commands run in alternation,
-one round after another (each command once per round), and every ratio is taken within a
-round: the median and range over the rounds are printed.
+``--compare OTHER_CHECKOUT`` runs the commands of another checkout too (the code before a
+change), in the same rounds: ``refresh@2`` and so on. AuthBook's modules are compiled to
+bytecode first, as ``pip install`` does. The machine is shared and its speed drifts from one
+minute to the next, so the commands run in alternation, one round after another (each
+command once per round), and every ratio is taken within a round: the median and range over
+the rounds are printed.
 """
 
 from __future__ import annotations
@@ -103,47 +106,50 @@ def openpyxl_copy(auths: int, notes: int, folder: Path) -> Path:
     return path
 
 
-def timed(command: list[str]) -> float:
-    """Seconds from starting ``command`` to its exit."""
+def timed(command: list[str], root: Path = ROOT) -> float:
+    """Seconds from starting ``command`` (with the code of checkout ``root``) to its exit."""
+    env = {**ENV, "PYTHONPATH": str(root)}
     t0 = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=ENV)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root, env=env)
     seconds = time.perf_counter() - t0
     if done.returncode not in (0, 1):  # 1: data problems found (the refresh still saved)
         raise RuntimeError(f"{command[3:5]}: {done.stderr.strip()[-300:]}")
     return seconds
 
 
-def one_round(path: Path, work: Path, eligible: bool) -> dict[str, float]:
-    """Each measurement once, one right after the other."""
-    shutil.copy(path, work)
+def one_round(path: Path, work: Path, eligible: bool, roots: list[Path]) -> dict[str, float]:
+    """Each measurement once, one right after the other; the commands once with the code
+    of each checkout of ``roots`` (named ``refresh``, ``refresh@2``, ...)."""
     python = [sys.executable]
     found = {
         "bare": timed([*python, "-c", "pass"]),
         "calamine": timed([*python, "-c", CALAMINE, str(path)]),
-        "help": timed([*python, "-c", AUTHBOOK, "--help"]),
-        "refresh": timed(
-            [*python, "-c", AUTHBOOK, "refresh", str(work), "--as-of", TODAY.isoformat()]
-        ),
     }
-    if eligible:
-        argv = ["eligible", str(path), "--client", CLIENT, "--date", DAY]
-        found["eligible"] = timed([*python, "-c", AUTHBOOK, *argv])
+    for n, root in enumerate(roots, 1):
+        at = "" if n == 1 else f"@{n}"
+        shutil.copy(path, work)
+        refresh = ["refresh", str(work), "--as-of", TODAY.isoformat()]
+        found["help" + at] = timed([*python, "-c", AUTHBOOK, "--help"], root)
+        found["refresh" + at] = timed([*python, "-c", AUTHBOOK, *refresh], root)
+        if eligible:
+            argv = ["eligible", str(path), "--client", CLIENT, "--date", DAY]
+            found["eligible" + at] = timed([*python, "-c", AUTHBOOK, *argv], root)
     return found
 
 
-def report(name: str, path: Path, rounds: int, eligible: bool) -> None:
+def report(name: str, path: Path, rounds: int, eligible: bool, roots: list[Path]) -> None:
     size = path.stat().st_size / 2**20
     print(f"\n{name}: {path.name}, {size:.1f} MiB, {rounds} rounds")
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(rounds):
-            runs.append(one_round(path, Path(tmp) / path.name, eligible))
+            runs.append(one_round(path, Path(tmp) / path.name, eligible, roots))
     for kind in runs[0]:
         times = sorted(r[kind] for r in runs)
         line = (f"  {kind:9} median {statistics.median(times):6.3f} s  "
                 f"(fastest {times[0]:.3f}, slowest {times[-1]:.3f})")  # fmt: skip
-        if kind in AGAINST:
-            base, target = AGAINST[kind]
+        if kind.split("@")[0] in AGAINST:
+            base, target = AGAINST[kind.split("@")[0]]
             ratios = sorted(r[kind] / r[base] for r in runs)
             median = statistics.median(ratios)
             verdict = "met" if median <= target else "NOT met"
@@ -160,11 +166,22 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--sizes", default="", help="auths/notes,... re-saved by openpyxl")
     parser.add_argument("--no-demo", action="store_true", help="only the --sizes workbooks")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        help="another checkout (e.g. the code before a change): its commands run in the same "
+        "rounds, reported as refresh@2, ...",
+    )
     args = parser.parse_args(argv)
     # Bytecode, as pip writes it when it installs a package: without it every process
     # compiles AuthBook's modules again (about 0.25 s; where PYTHONDONTWRITEBYTECODE is set,
     # as on the machine these figures come from, Python never writes it itself).
-    compileall.compile_dir(ROOT / "authbook", quiet=1)
+    roots = [ROOT, *(path.resolve() for path in args.compare)]
+    for n, root in enumerate(roots, 1):
+        compileall.compile_dir(root / "authbook", quiet=1)
+        print(("this checkout" if n == 1 else f"@{n}") + f": {root}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         books = []
@@ -181,7 +198,7 @@ def main(argv=None) -> int:
                   f"{time.perf_counter() - t0:.0f} s)")  # fmt: skip
             books.append((f"{auths} auths / {notes} notes, re-saved by openpyxl", path, False))
         for name, path, eligible in books:
-            report(name, path, args.rounds, eligible)
+            report(name, path, args.rounds, eligible, roots)
     return 0
 
 
