@@ -7,6 +7,7 @@ import dataclasses
 import subprocess
 import sys
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -144,5 +145,8 @@ def test_records_of_values_of_their_types_are_made_without_importing_pydantic():
         "Problem(source=s, message='m')\n"
         "print('pydantic' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = Path(__file__).resolve().parents[1]  # this checkout's authbook, not an installed one
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
     assert done.stdout.strip() == "False"
