@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from authbook import app_notes
 from authbook.models import Problem
 from authbook.rules.refresh import Refreshed, finish_refresh, refresh, refresh_notes
 from authbook.workbook import records, schema
@@ -112,6 +111,8 @@ def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
     ``many_objects()``."""
     notes = None
     if schema.NOTES.name in sheets:
+        from authbook import app_notes  # a refresh, not a command that only reads: start-up time
+
         read = sheets[schema.NOTES.name]
         half, notes = app_notes.refresh_notes_writing(store, read, raw, today, as_of)
     else:

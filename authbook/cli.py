@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-try:  # Ctrl-C while Python loads AuthBook (a second or two): a message, not a traceback
+try:  # Ctrl-C while Python loads AuthBook: a message, not a traceback
     import argparse
     import contextlib
     import importlib
@@ -20,19 +20,18 @@ try:  # Ctrl-C while Python loads AuthBook (a second or two): a message, not a t
     import traceback
     from datetime import date
     from pathlib import Path
+    from typing import TYPE_CHECKING
 
-    from authbook import app
-    from authbook.output import NoAnswer, print_rows
-    from authbook.rules.eligibility import eligible_codes
-    from authbook.rules.values import name_key, parse_date
-    from authbook.workbook import records, template
-    from authbook.workbook.locks import check_not_open
-    from authbook.workbook.paths import check_can_write, real_path
-    from authbook.workbook.records import NotAnAuthBook, describe_problem
-    from authbook.workbook.xlsxfile import WorkbookError, replace_atomically
+    from authbook.output import print_rows  # csv and json: cheap
 except KeyboardInterrupt:
     os.write(2, b"authbook: interrupted while starting; nothing was read or written\n")
     os._exit(2)
+
+# The rest of AuthBook is imported by the command that needs it, not here: every command and
+# every ribbon click starts a new Python process, and `authbook --help` should not load the
+# rules, the records or a spreadsheet library (see tests/test_startup.py).
+if TYPE_CHECKING:
+    from authbook import app
 
 MAX_PROBLEM_LINES = 40
 NEVER_HALF_WRITTEN = (
@@ -51,6 +50,30 @@ FEATURE_COMMANDS: tuple[str, ...] = (
     "authbook.cli_migrate",
 )
 
+#: The commands each FEATURE_COMMANDS module adds, with their help line: the command line is
+#: parsed with only the module of the command being run imported (start-up time). A module
+#: not listed here is imported to register its commands (correct, only slower to start);
+#: tests/test_startup.py checks these lines against what each module registers.
+FEATURE_HELP: dict[str, dict[str, str]] = {
+    "authbook.functions.addin": {
+        "addin": "build or install the AuthBook Excel add-in (the AuthBook ribbon tab)",
+    },
+    "authbook.cli_billing": {
+        "check": "check Pending and Released notes before billing (exit 1 if any would be denied)",
+        "report": "print the Dashboard's figures: alerts, expiring auths, units, notes at risk, "
+        "approval rates",
+        "renew": "copy auths forward into the next period as Requested auths",
+    },
+    "authbook.cli_bulk": {
+        "bulk-add": "add every code of a billing-code group to many clients",
+        "bulk-update": "change the auths a filter lists, only in the columns named",
+    },
+    "authbook.cli_migrate": {
+        "import": "import a spreadsheet tracker (.xlsx, .csv) into the workbook",
+        "export": "write every table of the workbook as CSV files (UTF-8, with header)",
+    },
+}
+
 
 class UsageError(Exception):
     """A command-line argument that cannot be used; the message is for the user."""
@@ -58,6 +81,8 @@ class UsageError(Exception):
 
 def cli_date(text: str) -> date:
     """A date given on the command line: 2026-03-31, 3/31/2026, an Excel serial, 'March 31 2026'."""
+    from authbook.rules.values import parse_date  # here, not at the top: start-up time
+
     if not text.strip():
         raise argparse.ArgumentTypeError("a date is needed here, such as 3/31/2026")
     value: object = text
@@ -79,6 +104,8 @@ def today() -> date:
 def check_new_file(path: Path, force: bool, what: str = "it") -> None:
     """Refuse to write a new workbook at ``path`` unless it can be written there, and, when a
     file is there already, unless ``force`` (``what``: what replaces it, for the message)."""
+    from authbook.workbook.paths import check_can_write, real_path  # here: start-up time
+
     check_can_write(real_path(path))
     if path.exists() and not force:
         raise UsageError(
@@ -88,6 +115,8 @@ def check_new_file(path: Path, force: bool, what: str = "it") -> None:
 
 
 def cmd_new(args) -> int:
+    from authbook.workbook import template  # here, not at the top: start-up time
+
     path = Path(args.path)
     check_new_file(path, args.force)
     template.write_new(path)
@@ -96,6 +125,8 @@ def cmd_new(args) -> int:
 
 
 def cmd_template(args) -> int:
+    from authbook.workbook import template  # here, not at the top: start-up time
+
     path = Path(args.path)
     check_new_file(path, args.force)
     template.write_new(path)
@@ -104,6 +135,8 @@ def cmd_template(args) -> int:
 
 
 def report_problems(computed: app.Computed) -> None:
+    from authbook.workbook.records import describe_problem  # here: start-up time
+
     for problem in computed.problems[:MAX_PROBLEM_LINES]:
         print(describe_problem(problem, computed.sheets), file=sys.stderr)
     extra = len(computed.problems) - MAX_PROBLEM_LINES
@@ -139,6 +172,8 @@ def _keep_until_exit(result: object) -> None:
 
 
 def cmd_refresh(args) -> int:
+    from authbook import app  # here, not at the top: start-up time
+
     computed = app.refresh_file(args.path, today(), args.as_of, args.user)
     _keep_until_exit(computed)
     report_problems(computed)
@@ -148,7 +183,11 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from authbook import app  # these here, not at the top: start-up time
     from authbook.demo import demo_rows
+    from authbook.workbook import template
+    from authbook.workbook.locks import check_not_open
+    from authbook.workbook.xlsxfile import replace_atomically
 
     path = Path(args.path)
     check_new_file(path, args.force, "it with the demo")
@@ -172,6 +211,10 @@ def cmd_demo(args) -> int:
 
 
 def cmd_eligible(args) -> int:
+    from authbook import app  # these here, not at the top: start-up time
+    from authbook.rules.eligibility import eligible_codes
+    from authbook.rules.values import name_key
+
     computed = app.compute_file(args.path, today(), args.date)
     book = computed.result.book
     if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
@@ -206,6 +249,9 @@ ALERT_FIELDS = (
 
 
 def cmd_alerts(args) -> int:
+    from authbook import app  # these here, not at the top: start-up time
+    from authbook.workbook import records
+
     computed = app.compute_file(args.path, today(), args.as_of)
     rows = records.alert_rows(computed.result.alerts, computed.sheets)
     header, body = rows[0], rows[1:]
@@ -218,7 +264,10 @@ def cmd_alerts(args) -> int:
 # --- parser -------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``authbook`` parser. Given the command line ``argv``, the feature modules of
+    commands other than the one it runs are not imported (``FEATURE_HELP``): their commands
+    are listed with their help line only."""
     parser = argparse.ArgumentParser(
         prog="authbook",
         description="Insurance-authorization tracking in an Excel workbook.",
@@ -261,21 +310,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_alerts)
 
+    command = _command_of(argv)
     for name in FEATURE_COMMANDS:
-        importlib.import_module(name).register(sub)
+        listed = FEATURE_HELP.get(name)
+        if argv is not None and listed is not None and command not in listed:
+            for other, text in listed.items():  # listed for --help; never the one run
+                sub.add_parser(other, help=text, add_help=False)
+        else:
+            importlib.import_module(name).register(sub)
     return parser
+
+
+def _command_of(argv: list[str] | None) -> str | None:
+    """The command ``argv`` runs: its first argument that is not an option (the ``authbook``
+    command itself takes no option but --help)."""
+    return next((a for a in argv or () if not a.startswith("-")), None)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The errors whose message is for the user (exit 2). Imported when a command has failed,
+    not at start-up: by then the command has loaded the modules that raise them."""
+    from authbook.output import NoAnswer
+    from authbook.workbook.records import NotAnAuthBook
+    from authbook.workbook.xlsxfile import WorkbookError
+
+    return (UsageError, WorkbookError, NotAnAuthBook, NoAnswer)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        parser = build_parser()  # (loads the feature modules)
+        parser = build_parser(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
         print("authbook: interrupted while starting; nothing was read or written", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (UsageError, WorkbookError, NotAnAuthBook, NoAnswer) as exc:
+    except _user_errors() as exc:  # evaluated only once a command has raised
         print(f"authbook: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

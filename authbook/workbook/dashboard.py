@@ -20,12 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.data_source import NumFmt
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.pagebreak import Break
-
+from authbook.workbook.schema import column_letter
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.store import Store
 from authbook.workbook.xlsxfile import (
@@ -48,12 +43,6 @@ PRINT_LAST_COLUMN = "P"
 PANELS_PER_PAGE = 2
 #: Rows of the panels listing payers or groups (the biggest ones; the rest summed as Other).
 LIST_ROWS = 8
-TITLE_FONT = Font(bold=True, size=12, color="1F4E78")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-#: Body cells carry their own style so they exist in the file even while blank, and a save
-#: that fills them in (the surgical writer, live Excel) keeps this style.
-BODY_FONT = Font(size=10, color="000000")
 
 
 @dataclass(frozen=True)
@@ -206,22 +195,25 @@ def saved_chart_refs(path, name: str) -> set[str]:
 
 
 def chart_refs(name: str) -> set[str]:
-    """The ranges the Dashboard's charts point at."""
-    ws = Workbook().active
-    ws.title = name
+    """The ranges the Dashboard's charts point at, as ``_normal`` writes them: each charted
+    column's values and its header (the series' name), and the first column (the labels).
+    Worked out from ``SHAPES`` as ``_chart`` lays them out, without drawing (a refresh asks
+    for them on every save, and openpyxl takes long to import)."""
     refs: set[str] = set()
     for start, shape in zip(starts(), SHAPES):
-        for series in _chart(ws, start, shape).series:
-            for ref in (series.val.numRef, series.cat.numRef or series.cat.strRef):
-                refs.add(_normal(ref.f))
-            if series.tx is not None and series.tx.strRef is not None:
-                refs.add(_normal(series.tx.strRef.f))
+        header, first, last = start + 1, start + 2, start + 1 + shape.rows
+        low, high = shape.charted or (2, len(shape.headers))
+        refs.add(f"{name}!A{first}:A{last}")
+        for letter in map(column_letter, range(low, high + 1)):
+            refs.update((f"{name}!{letter}{first}:{letter}{last}", f"{name}!{letter}{header}"))
     return refs
 
 
 def redraw_file(path, name: str, heading, panels: list[Panel]) -> None:
     """Open a saved workbook file with openpyxl, rebuild the Dashboard with charts, save it
     atomically (the ``.bak`` left by the refresh is kept as it is)."""
+    from openpyxl import load_workbook  # here, not at the top: start-up time
+
     try:
         wb = load_workbook(path, keep_vba=str(path).lower().endswith(".xlsm"))
     except (OSError, ValueError, KeyError) as exc:
@@ -232,6 +224,16 @@ def redraw_file(path, name: str, heading, panels: list[Panel]) -> None:
 
 def draw(wb, name: str, heading, panels: list[Panel]) -> None:
     """Recreate sheet ``name`` of an openpyxl workbook (same position) with panels and charts."""
+    # imported here, not at the top: a refresh that draws nothing never loads openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.pagebreak import Break
+
+    title_font = Font(bold=True, size=12, color="1F4E78")
+    header_fill = PatternFill("solid", fgColor="1F4E78")
+    header_font = Font(bold=True, color="FFFFFF")
+    # Body cells carry their own style so they exist in the file even while blank, and a
+    # save that fills them in (the surgical writer, live Excel) keeps this style.
+    body_font = Font(size=10, color="000000")
     position = None
     if name in wb.sheetnames:
         position = wb.sheetnames.index(name)
@@ -251,21 +253,26 @@ def draw(wb, name: str, heading, panels: list[Panel]) -> None:
     for later in starts()[PANELS_PER_PAGE::PANELS_PER_PAGE]:
         ws.row_breaks.append(Break(id=later - 1))
     for start, shape in zip(starts(), SHAPES):
-        ws.cell(start, 1).font = TITLE_FONT
+        ws.cell(start, 1).font = title_font
         ws.row_dimensions[start + 1].height = 30
         for c in range(1, len(shape.headers) + 1):
             cell = ws.cell(start + 1, c)
-            cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+            cell.fill, cell.font = header_fill, header_font
             cell.alignment = Alignment(wrap_text=True, horizontal="center")
         for r in range(start + 2, start + 2 + shape.rows):
             for c in range(1, len(shape.headers) + 1):
                 cell = ws.cell(r, c)
-                cell.font = BODY_FONT
+                cell.font = body_font
                 cell.number_format = shape.formats.get(c, "General")
         ws.add_chart(_chart(ws, start, shape), f"{CHART_COLUMN}{start}")
 
 
-def _chart(ws, start: int, shape: Shape) -> BarChart:
+def _chart(ws, start: int, shape: Shape):
+    """The BarChart of ``shape``'s panel at row ``start`` of ``ws`` (``chart_refs`` says
+    which ranges it points at: change both together)."""
+    from openpyxl.chart import BarChart, Reference  # here, not at the top: start-up time
+    from openpyxl.chart.data_source import NumFmt
+
     header, first, last = start + 1, start + 2, start + 1 + shape.rows
     low, high = shape.charted or (2, len(shape.headers))
     chart = BarChart()

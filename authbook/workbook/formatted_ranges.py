@@ -16,8 +16,7 @@ import html
 import re
 from typing import NamedTuple
 
-from openpyxl.utils import get_column_letter, range_boundaries
-
+from authbook.workbook.schema import column_letter
 from authbook.workbook.sheetdata import refitted_data_end
 
 
@@ -38,11 +37,41 @@ def table_end(ref: str, totals: int, last_row: int | None) -> TableEnd | None:
     stay (no re-fit, a Total Row keeps them, or the same end)."""
     if last_row is None or totals:
         return None
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    min_col, min_row, max_col, max_row = range_bounds(ref)
     new_end = refitted_data_end(min_row, max_row, 0, last_row)
     if new_end == max_row:
         return None
     return TableEnd(min_col, max_col, min_row + 1, max_row, new_end)
+
+
+_RANGE = re.compile(r"\$?([A-Za-z]{1,3})?\$?(\d+)?(?::\$?([A-Za-z]{1,3})?\$?(\d+)?)?")
+
+
+def range_bounds(ref: str) -> tuple[int | None, int | None, int | None, int | None]:
+    """(first column, first row, last column, last row) of a range as Excel writes it:
+    ``B2:D9``, ``B2`` (one cell), ``B:D`` (whole columns: no rows), ``2:9`` (whole rows: no
+    columns); ``$`` allowed. ValueError for anything else. (openpyxl's ``range_boundaries``
+    gives the same, tests/workbook/test_formatted_ranges.py checks; openpyxl is not loaded
+    for it: start-up time.)"""
+    found = _RANGE.fullmatch(ref)
+    first_col, first_row, last_col, last_row = found.groups() if found else (None,) * 4
+    ends = [(first_col is None, first_row is None), (last_col is None, last_row is None)]
+    if ":" not in ref:
+        last_col, last_row = first_col, first_row
+    elif ends[0] != ends[1] or ends[0] == (True, True):  # both ends cells, columns or rows
+        found = None
+    if not found:
+        raise ValueError(f"{ref!r} is not a cell range")
+    columns = [_column_number(c) if c else None for c in (first_col, last_col)]
+    rows = [int(r) if r else None for r in (first_row, last_row)]
+    return columns[0], rows[0], columns[1], rows[1]
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def moved_sqref(sqref: str, ends: list[TableEnd]) -> str:
@@ -56,8 +85,8 @@ def moved_sqref(sqref: str, ends: list[TableEnd]) -> str:
 
 def _moved_range(text: str, ends: list[TableEnd]) -> str:
     try:
-        min_col, min_row, max_col, max_row = range_boundaries(text.replace("$", ""))
-    except (TypeError, ValueError):
+        min_col, min_row, max_col, max_row = range_bounds(text.replace("$", ""))
+    except ValueError:
         return text
     if None in (min_col, min_row, max_col, max_row):
         return text  # whole columns or rows: they need no moving
@@ -68,8 +97,8 @@ def _moved_range(text: str, ends: list[TableEnd]) -> str:
             and end.min_col <= min_col
             and max_col <= end.max_col
         ):
-            first = f"{get_column_letter(min_col)}{min_row}"
-            last = f"{get_column_letter(max_col)}{end.new_end}"
+            first = f"{column_letter(min_col)}{min_row}"
+            last = f"{column_letter(max_col)}{end.new_end}"
             return first if first == last else f"{first}:{last}"
     return text
 

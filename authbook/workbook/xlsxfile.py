@@ -16,13 +16,7 @@ import tempfile
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.formatting.formatting import ConditionalFormatting, ConditionalFormattingList
-from openpyxl.utils import range_boundaries
-from openpyxl.worksheet.cell_range import MultiCellRange
-from openpyxl.worksheet.table import TableColumn
+from typing import TYPE_CHECKING
 
 from authbook.workbook import schema
 from authbook.workbook.errors import WorkbookError
@@ -44,6 +38,11 @@ from authbook.workbook.store import StoreDefaults
 from authbook.workbook.tablefit import refitted_table
 
 DATE_FORMAT = "mm/dd/yyyy"
+
+
+if TYPE_CHECKING:  # openpyxl is imported where it is used: a surgical refresh never loads it
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
 
 
 #: How a file in the compound format of Office 97-2003 starts: an old .xls, or an .xlsx that
@@ -105,6 +104,8 @@ class WorkbookFile(StoreDefaults):
     def __init__(self, path: Path | str):
         self.path = Path(path)
         check_can_open(self.path)
+        from openpyxl import load_workbook  # here, not at the top: start-up time
+
         try:
             self.wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -127,6 +128,8 @@ class WorkbookFile(StoreDefaults):
     def _cached_values(self):
         """The same workbook loaded for formula results (only when a read cell is a formula)."""
         if self._cached is None:
+            from openpyxl import load_workbook  # here, not at the top: start-up time
+
             self._cached = load_workbook(self.path, data_only=True, read_only=True)
         return self._cached
 
@@ -252,6 +255,9 @@ def refit_table(ws, last_row: int) -> None:
     """
     if not ws.tables:
         return
+    from openpyxl.utils import range_boundaries  # here: start-up time
+    from openpyxl.worksheet.table import TableColumn
+
     table = next(iter(ws.tables.values()))
     end = table_end(table.ref, table.totalsRowCount or 0, last_row)
     if end is not None:
@@ -286,6 +292,10 @@ def refit_table(ws, last_row: int) -> None:
 
 def _move_formatted_ranges(ws, ends: list[TableEnd]) -> None:
     """Make the sheet's conditional formats and data validations follow ``ends``."""
+    # imported here, not at the top: start-up time
+    from openpyxl.formatting.formatting import ConditionalFormatting, ConditionalFormattingList
+    from openpyxl.worksheet.cell_range import MultiCellRange
+
     formats = ConditionalFormattingList()
     for found in ws.conditional_formatting:
         sqref = moved_sqref(str(found.sqref), ends)
@@ -465,6 +475,8 @@ class FastWorkbookFile(WorkbookFile):
     def wb(self) -> Workbook:
         """The openpyxl workbook, loaded only for the fallback paths."""
         if self._wb is None:
+            from openpyxl import load_workbook  # here, not at the top: start-up time
+
             try:
                 self._wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
             except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from authbook.workbook.formatted_ranges import (
     TableEnd,
     moved_sqref,
+    range_bounds,
     table_end,
     with_chart_series_moved,
     with_ranges_moved,
@@ -139,3 +140,27 @@ def test_a_chart_series_over_a_columns_data_rows_follows_them_and_drops_its_cach
 def test_a_chart_with_nothing_to_follow_is_the_same_bytes():
     assert with_chart_series_moved(CHART, {}) is CHART
     assert with_chart_series_moved(CHART, {"Notes": [TableEnd(1, 5, 2, 9, 12)]}) == CHART
+
+
+REFS = st.one_of(
+    st.text(alphabet="ABCXYZabz$:0123456789", max_size=12),
+    st.from_regex(
+        r"\$?[A-Z]{1,3}\$?[1-9][0-9]{0,6}(:\$?[A-Z]{1,3}\$?[1-9][0-9]{0,6})?", fullmatch=True
+    ),
+    st.from_regex(r"[A-Z]{1,3}:[A-Z]{1,3}|[1-9][0-9]*:[1-9][0-9]*", fullmatch=True),
+)
+
+
+@settings(max_examples=500)
+@given(REFS)
+def test_range_bounds_are_openpyxls_range_boundaries(ref):
+    """Ranges are read without loading openpyxl (start-up time), as openpyxl reads them."""
+    try:
+        expected = range_boundaries(ref)
+    except (TypeError, ValueError):
+        expected = "refused"
+    try:
+        found = range_bounds(ref)
+    except ValueError:
+        found = "refused"
+    assert found == expected

@@ -1,0 +1,206 @@
+"""How long a command takes for a practice that is not huge, from Python's start to exit.
+
+    python benchmarks/startup.py --rounds 7
+    python benchmarks/startup.py --sizes 20000/200000 --rounds 3   # + Excel-like large ones
+    python benchmarks/startup.py --compare ../before               # and another checkout's
+
+Every command, and every click of the ribbon (RunPython), starts a new Python process, so
+what a biller waits for is the process: Python starting, the imports, the work, the exit.
+Each figure is printed as a ratio to what it cannot beat, measured in the same run:
+
+- ``bare``: ``python -c pass``, Python starting and ending;
+- ``calamine``: a process that reads every sheet of the file with python-calamine (Python
+  starting, python-calamine imported, the read): "bare start + calamine read";
+- ``help``: ``authbook --help``, against ``bare`` (target <= 5x);
+- ``refresh``: ``authbook refresh`` of a fresh copy of the file, against ``calamine``
+  (target <= 2x at the demo's size, <= 2.5x at 20k/200k);
+- ``eligible``: ``authbook eligible`` of one client on one day, against ``calamine``
+  (target <= 2x).
+
+The workbooks: ``demo``, the ``authbook demo`` workbook (300 clients: about 1,600 auths and
+5,600 notes; openpyxl wrote it from the template, so it has shared strings, the template's
+styles and Tables, as Excel saves them, then AuthBook refreshed it); with ``--libreoffice``
+the same file re-saved by LibreOffice; with ``--sizes`` the large workbook of
+``benchmarks/refresh.py`` (the surgical writer's, inline strings) re-saved by openpyxl
+(shared strings, as Excel saves them).
+
+``--compare OTHER_CHECKOUT`` runs the commands of another checkout too (the code before a
+change), in the same rounds: ``refresh@2`` and so on. AuthBook's modules are compiled to
+bytecode first, as ``pip install`` does. The machine is shared and its speed drifts from one
+minute to the next, so the commands run in alternation, one round after another (each
+command once per round), and every ratio is taken within a round: the median and range over
+the rounds are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: The commands run this checkout's code (not an installed copy's).
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+TODAY = date(2026, 3, 1)
+#: A client of the demo practice, and a day it has notes on.
+CLIENT, DAY = "C0001", "2026-02-02"
+
+#: ``authbook`` as its console script runs it.
+AUTHBOOK = "import sys; from authbook.cli import run; sys.argv[0] = 'authbook'; run()"
+#: A calamine read of every sheet, every cell looked at.
+CALAMINE = (
+    "import sys; from python_calamine import CalamineWorkbook\n"
+    "with CalamineWorkbook.from_path(sys.argv[1]) as book:\n"
+    "    for name in book.sheet_names:\n"
+    "        for row in book.get_sheet_by_name(name).iter_rows():\n"
+    "            len(row)\n"
+)
+#: Measurement -> (what it is a ratio to, target ratio).
+AGAINST = {"help": ("bare", 5.0), "refresh": ("calamine", 2.0), "eligible": ("calamine", 2.0)}
+
+
+def demo_workbook(folder: Path) -> Path:
+    """The ``authbook demo`` workbook, made by the command as a user makes it."""
+    path = folder / "demo.xlsx"
+    command = [sys.executable, "-c", AUTHBOOK, "demo", str(path), "--as-of", TODAY.isoformat()]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=ENV)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(done.stderr.strip() or "authbook demo failed")
+    path.with_name(path.name + ".bak").unlink(missing_ok=True)
+    return path
+
+
+def libreoffice_copy(path: Path, folder: Path) -> Path:
+    """``path`` opened and saved again by LibreOffice (its own dialect of xlsx)."""
+    out = folder / "libreoffice"
+    out.mkdir(exist_ok=True)
+    command = ["soffice", "--headless", "--norestore", "--convert-to", "xlsx"]
+    command += ["--outdir", str(out), str(path)]
+    subprocess.run(command, capture_output=True, check=True, timeout=600)
+    saved = out / path.name
+    return saved.rename(folder / f"{path.stem}-libreoffice.xlsx")
+
+
+def openpyxl_copy(auths: int, notes: int, folder: Path) -> Path:
+    """``benchmarks/refresh.py``'s workbook of that size, re-saved by openpyxl: shared
+    strings, as Excel and LibreOffice save them, where the surgical writer writes inline
+    strings."""
+    from openpyxl import load_workbook
+
+    from benchmarks.refresh import generate
+
+    made = generate(folder / f"made-{auths}-{notes}.xlsx", auths, notes)
+    path = folder / f"shared-{auths}-{notes}.xlsx"
+    load_workbook(made).save(path)
+    made.unlink()
+    return path
+
+
+def timed(command: list[str], root: Path = ROOT) -> float:
+    """Seconds from starting ``command`` (with the code of checkout ``root``) to its exit."""
+    env = {**ENV, "PYTHONPATH": str(root)}
+    t0 = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root, env=env)
+    seconds = time.perf_counter() - t0
+    if done.returncode not in (0, 1):  # 1: data problems found (the refresh still saved)
+        raise RuntimeError(f"{command[3:5]}: {done.stderr.strip()[-300:]}")
+    return seconds
+
+
+def one_round(path: Path, work: Path, eligible: bool, roots: list[Path]) -> dict[str, float]:
+    """Each measurement once, one right after the other; the commands once with the code
+    of each checkout of ``roots`` (named ``refresh``, ``refresh@2``, ...)."""
+    python = [sys.executable]
+    found = {
+        "bare": timed([*python, "-c", "pass"]),
+        "calamine": timed([*python, "-c", CALAMINE, str(path)]),
+    }
+    for n, root in enumerate(roots, 1):
+        at = "" if n == 1 else f"@{n}"
+        shutil.copy(path, work)
+        refresh = ["refresh", str(work), "--as-of", TODAY.isoformat()]
+        found["help" + at] = timed([*python, "-c", AUTHBOOK, "--help"], root)
+        found["refresh" + at] = timed([*python, "-c", AUTHBOOK, *refresh], root)
+        if eligible:
+            argv = ["eligible", str(path), "--client", CLIENT, "--date", DAY]
+            found["eligible" + at] = timed([*python, "-c", AUTHBOOK, *argv], root)
+    return found
+
+
+def report(name: str, path: Path, rounds: int, eligible: bool, roots: list[Path]) -> None:
+    size = path.stat().st_size / 2**20
+    print(f"\n{name}: {path.name}, {size:.1f} MiB, {rounds} rounds")
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(rounds):
+            runs.append(one_round(path, Path(tmp) / path.name, eligible, roots))
+    for kind in runs[0]:
+        times = sorted(r[kind] for r in runs)
+        line = (f"  {kind:9} median {statistics.median(times):6.3f} s  "
+                f"(fastest {times[0]:.3f}, slowest {times[-1]:.3f})")  # fmt: skip
+        if kind.split("@")[0] in AGAINST:
+            base, target = AGAINST[kind.split("@")[0]]
+            ratios = sorted(r[kind] / r[base] for r in runs)
+            median = statistics.median(ratios)
+            verdict = "met" if median <= target else "NOT met"
+            line += (f"  / {base} = {median:.2f}x (range {ratios[0]:.2f}-{ratios[-1]:.2f}x; "
+                     f"target <= {target:g}x: {verdict})")  # fmt: skip
+        print(line)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="rounds of alternation")
+    parser.add_argument(
+        "--libreoffice", action="store_true", help="also the demo LibreOffice saved"
+    )
+    parser.add_argument("--sizes", default="", help="auths/notes,... re-saved by openpyxl")
+    parser.add_argument("--no-demo", action="store_true", help="only the --sizes workbooks")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        help="another checkout (e.g. the code before a change): its commands run in the same "
+        "rounds, reported as refresh@2, ...",
+    )
+    args = parser.parse_args(argv)
+    # Bytecode, as pip writes it when it installs a package: without it every process
+    # compiles AuthBook's modules again (about 0.25 s; where PYTHONDONTWRITEBYTECODE is set,
+    # as on the machine these figures come from, Python never writes it itself).
+    roots = [ROOT, *(path.resolve() for path in args.compare)]
+    for n, root in enumerate(roots, 1):
+        compileall.compile_dir(root / "authbook", quiet=1)
+        print(("this checkout" if n == 1 else f"@{n}") + f": {root}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        books = []
+        if not args.no_demo:
+            demo = demo_workbook(folder)
+            books.append(("demo (authbook demo, 300 clients)", demo, True))
+            if args.libreoffice:
+                books.append(("demo saved by LibreOffice", libreoffice_copy(demo, folder), True))
+        for size in filter(None, args.sizes.split(",")):
+            auths, notes = (int(x) for x in size.split("/"))
+            t0 = time.perf_counter()
+            path = openpyxl_copy(auths, notes, folder)
+            print(f"({auths}/{notes} generated and re-saved by openpyxl in "
+                  f"{time.perf_counter() - t0:.0f} s)")  # fmt: skip
+            books.append((f"{auths} auths / {notes} notes, re-saved by openpyxl", path, False))
+        for name, path, eligible in books:
+            report(name, path, args.rounds, eligible, roots)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
