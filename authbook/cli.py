@@ -56,7 +56,8 @@ FEATURE_COMMANDS: tuple[str, ...] = (
 #: tests/test_startup.py checks these lines against what each module registers.
 FEATURE_HELP: dict[str, dict[str, str]] = {
     "authbook.functions.addin": {
-        "addin": "build or install the AuthBook Excel add-in (the AuthBook ribbon tab)",
+        "addin": "build or install the AuthBook Excel add-in (ribbon tab and AB_ functions)",
+        "doctor": "check what the Excel add-in needs (Python, xlwings, AuthBook.xlam)",
     },
     "authbook.cli_billing": {
         "check": "check Pending and Released notes before billing (exit 1 if any would be denied)",

@@ -344,8 +344,8 @@ def test_an_empty_date_on_the_command_line_is_a_usage_error(book, option):
 
 def test_ctrl_c_while_modules_load_is_a_message_not_a_traceback(tmp_path, book):
     """A real SIGINT, delivered while Python imports a library AuthBook needs (a stand-in
-    for pydantic found first on the path sends it, then loads the real one)."""
-    stand_in = tmp_path / "first" / "pydantic"
+    for python-dateutil, which the rules import, found first on the path sends it)."""
+    stand_in = tmp_path / "first" / "dateutil"
     stand_in.mkdir(parents=True)
     (stand_in / "__init__.py").write_text(
         "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n"

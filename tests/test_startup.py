@@ -34,7 +34,6 @@ HEAVY = (
     "authbook.models",
     "authbook.functions.addin",
     "authbook.workbook.template",
-    "authbook.workbook.surgical",
     "authbook.app_notes",  # the two-process notes machinery
     "authbook.rules.parts",
 )
@@ -106,22 +105,21 @@ def test_eligible_reads_without_openpyxl_pydantic_or_the_writer(practice, tmp_pa
     assert set(loaded_by(tmp_path, *argv)) == {"python_calamine", "authbook.models"}
 
 
-def test_a_refresh_loads_neither_pydantic_xlwings_nor_the_add_in(practice, tmp_path):
+def test_a_refresh_loads_neither_openpyxl_pydantic_xlwings_nor_the_add_in(practice, tmp_path):
+    """A refresh that saves surgically needs no openpyxl (nor numpy, which it loads): the
+    writer's number formats and cell references are AuthBook's own, and the formula
+    translator is imported only where a formula is moved."""
     path = tmp_path / "refreshed.xlsx"
     path.write_bytes(practice.read_bytes())
     loaded = loaded_by(tmp_path, "refresh", str(path), "--as-of", "2026-03-01")
     assert not {
+        "openpyxl",
+        "numpy",
         "pydantic",
         "xlwings",
         "authbook.functions.addin",
         "authbook.workbook.template",
     } & set(loaded)
-    # openpyxl (and numpy with it) only through the surgical writer's own imports at its
-    # top (the Table formula translator, number formats, cell references): once those move
-    # into the functions that use them (surgical.py is being split into workbook/xlsx/),
-    # this becomes: not loaded at all.
-    writer = ("authbook.workbook.surgical", "authbook.workbook.xlsx")
-    assert all(loaded[name].startswith(writer) for name in ("openpyxl", "numpy") if name in loaded)
 
 
 def test_feature_help_lines_are_the_ones_each_module_registers():

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from openpyxl.utils import get_column_letter, range_boundaries
-
+# These, not openpyxl's twins: a surgical refresh then never imports openpyxl (start-up time).
+from authbook.workbook.formatted_ranges import range_bounds as range_boundaries
+from authbook.workbook.schema import column_letter as get_column_letter
 from authbook.workbook.sheetdata import refitted_data_end
 
 

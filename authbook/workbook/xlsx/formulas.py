@@ -7,9 +7,6 @@ from __future__ import annotations
 import html
 import re
 
-from openpyxl.formula.tokenizer import TokenizerError
-from openpyxl.formula.translate import Translator, TranslatorError
-
 from authbook.workbook.xlsx.errors import NeedsFullRewrite
 
 
@@ -58,6 +55,10 @@ class SharedFormulas:
         if b't="shared"' not in attrs or si is None or si.group(1) not in self._orphans:
             return m.group(0)
         text, origin = self._orphans[si.group(1)]
+        # openpyxl here, where a formula is moved, not at the top: start-up time
+        from openpyxl.formula.tokenizer import TokenizerError
+        from openpyxl.formula.translate import Translator, TranslatorError
+
         try:
             moved = Translator("=" + text, origin=origin).translate_formula(m.group(2).decode())
         except (TokenizerError, TranslatorError) as exc:

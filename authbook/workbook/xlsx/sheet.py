@@ -15,10 +15,10 @@ import io
 import re
 from typing import IO
 
-from openpyxl.utils import get_column_letter, range_boundaries
-
 from authbook.workbook import deflate
+from authbook.workbook.formatted_ranges import range_bounds as range_boundaries
 from authbook.workbook.formatted_ranges import with_ranges_moved
+from authbook.workbook.schema import column_letter as get_column_letter
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
 from authbook.workbook.xlsx import entries
 from authbook.workbook.xlsx.appended import _NOTHING_KEPT, AppendedCells

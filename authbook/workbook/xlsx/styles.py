@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import re
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
-
+# Not openpyxl's copy: a surgical refresh then never imports openpyxl (start-up time).
+from authbook.workbook.numformats import BUILTIN_FORMATS, BUILTIN_FORMATS_REVERSE, is_date_format
 from authbook.workbook.xlsx.cells import _is_date, _is_number
 from authbook.workbook.xlsx.errors import NeedsFullRewrite
 

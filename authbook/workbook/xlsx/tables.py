@@ -6,10 +6,9 @@ from __future__ import annotations
 import html
 import re
 
-from openpyxl.utils import range_boundaries
-
 from authbook.workbook import schema
 from authbook.workbook.formatted_ranges import TableEnd, table_end, with_chart_series_moved
+from authbook.workbook.formatted_ranges import range_bounds as range_boundaries
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.tablefit import refitted_table
 from authbook.workbook.xlsx.layout import SheetPart, TablePart
