@@ -310,8 +310,9 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
     """The second half of ``refresh``: every auth's status, the alerts and the renewals."""
     raw, book, ledger, index, day = half.raw, half.book, half.ledger, half.index, half.as_of
     problems, clients, first_problem = half.problems, half.clients, half.first_problem
-    # an auth whose Auth # is also on an earlier row still counts units, but its Alert cell
-    # says so: notes that name that Auth # go to the earlier row
+    # a line whose Auth # is ambiguous (another client's line, or the same code with
+    # overlapping dates: ``approvals.number_problems``) still counts units, but its Alert
+    # cell says so
     auth_rows = raw.auths
     auth_sheet = auth_rows[0].source.sheet if auth_rows else None
     duplicate_number = {

@@ -262,23 +262,19 @@ one_defect_auth_cells = st.sampled_from(
 def _auths_row_by_row(raw: RawBook):
     """The oracle: every auth row parsed on its own with ``parse_row`` and checked on its own
     with ``_checked_auth`` (the column-wise builder sends only some rows there)."""
+    from authbook.rules.approvals import number_problems
     from authbook.rules.book import _checked_auth, _Known, field_parsers, parse_row
-    from authbook.rules.values import name_key
 
     book, _ = build_book(raw.model_copy(update={"auths": (), "notes": ()}))
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers, book.providers)
-    auths, problems, first_row, seen = [], [], {}, {}
-    for row in raw.auths:
-        values, _ = parse_row(row, field_parsers("MDY")["auths"])
-        if values["auth_no"]:
-            first = seen.setdefault(name_key(values["auth_no"]), row.source.row)
-            if first != row.source.row:
-                first_row[row.source.row] = first
+    auths, problems = [], []
     for row in raw.auths:
         values, found = parse_row(row, field_parsers("MDY")["auths"])
-        values = _checked_auth(row, values, found, known, first_row, problems)
+        values = _checked_auth(row, values, found, known, problems)
         if values is not None:
             auths.append(Auth(source=row.source, **values))
+    # the lines of an ambiguous Auth # (approvals.number_problems) are told so, in row order
+    problems = sorted(problems + number_problems(auths), key=lambda p: p.source.row)
     return auths, problems
 
 
