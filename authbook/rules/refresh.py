@@ -27,7 +27,7 @@ from authbook.models import (
     Settings,
     Source,
 )
-from authbook.rules.alerts import auth_alerts, is_active
+from authbook.rules.alerts import auth_alerts, is_active, per_pool
 from authbook.rules.book import build_book, build_notes
 from authbook.rules.checks import (
     OK,
@@ -353,6 +353,8 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
             )
         )
 
+    # the Alert column marks every line; the Alerts sheet has one row per pool
+    alerts = per_pool(alerts, index.pool_of)
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (severity[a.kind], a.end_date, a.source.row))
     return Refreshed(

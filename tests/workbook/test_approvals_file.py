@@ -193,3 +193,26 @@ def test_libreoffice_reads_the_shared_number_pool_as_authbook_wrote_it(tmp_path)
     headers = [c and c.get("text") for c in cells[0]]
     used = headers.index("Used Units")
     assert [row[used]["value"] for row in cells[1:5]] == [4.0] * 4
+
+
+def test_alerts_sheet_has_one_row_per_pool_and_the_alert_column_marks_every_line(tmp_path):
+    codes = list(SEED_CODES) * 5  # 20 sessions: the pool is exhausted
+    notes = [note(JAN1 + timedelta(days=i), c, "AET-7788") for i, c in enumerate(codes)]
+    auths = seed_approval() + [
+        line("MCD-5", "90791", units=1, group=None),
+        line("MCD-5", "90834", units=1, group=None),
+    ]
+    notes += [note(date(2026, 2, 2), "90791", "MCD-5"), note(date(2026, 2, 3), "90834", "MCD-5")]
+    path = refreshed(tmp_path, auths, notes)
+    assert [a["Alert"] for a in rows_of(path, "Auths")] == ["EXHAUSTED: no units left"] * 6
+    alerts = [a for a in rows_of(path, "Alerts") if a["Alert"] == "EXHAUSTED"]
+    # the pool is one row naming its codes and rows; the two lines without a pool, one each
+    by_code = {a["Billing Code"]: a for a in alerts}
+    assert sorted(by_code) == ["90791", "90832, 90834, 90837, 90853", "90834"]
+    pool = by_code["90832, 90834, 90837, 90853"]
+    assert pool["Cell"].startswith("Auths!") and pool["Cell"].endswith("2")
+    assert pool["Auth #"] == "AET-7788"
+    assert "rows 2, 3, 4, 5" in pool["Message"]
+    renewals = rows_of(path, "Renewals")
+    assert len([r for r in renewals if (r["Billing Code"] or "").startswith("90832")]) == 1
+    assert len(renewals) == 3
