@@ -22,6 +22,7 @@ Approvals and pools are named by the sheet row of their first line.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -153,3 +154,31 @@ def pinned_choice(lines: list[Auth], client_id: str, code: str) -> Auth:
     mine = [a for a in lines if name_key(a.client_id) == client]
     same_code = [a for a in mine if code_key(a.billing_code) == code_key(code)]
     return (same_code or mine or lines)[0]
+
+
+def approvals_of_number(auths: Iterable[Auth], number: str) -> list[list[Auth]]:
+    """The approvals carrying Auth # ``number`` (compared as names are), each as its lines in
+    sheet order: every line of the approval, also those joined to it by dates and Auth
+    Group. More than one only when the number is on several clients' lines."""
+    auths = list(auths)
+    approval_of = approval_rows(auths)
+    wanted = name_key(number)
+    heads = {
+        approval_of[a.source.row] for a in auths if a.auth_no and name_key(a.auth_no) == wanted
+    }
+    found: dict[int, list[Auth]] = {head: [] for head in sorted(heads)}
+    for auth in sorted(auths, key=lambda a: a.source.row):
+        head = approval_of[auth.source.row]
+        if head in found:
+            found[head].append(auth)
+    return list(found.values())
+
+
+_LINE_REFERENCE = re.compile(r"^\s*(?:auths\s*!\s*\$?[a-z]{0,3}\$?|row\s+)(\d+)\s*$", re.I)
+
+
+def line_reference(text: str) -> int | None:
+    """The sheet row of a reference to one Auths line (``Auths!12``, ``Auths!F12``,
+    ``row 12``), or None when ``text`` is not one (an Auth #)."""
+    match = _LINE_REFERENCE.match(text or "")
+    return int(match.group(1)) if match else None

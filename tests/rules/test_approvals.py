@@ -148,3 +148,12 @@ def test_generated_numbers_stay_unique_per_line():
     )
     assert len(set(result.new_auth_numbers.values())) == 2
     assert date(2026, 1, 1) <= result.book.auths[0].start_date  # both lines are kept
+
+
+def test_a_line_reference_names_one_auths_row_and_an_auth_number_does_not():
+    from authbook.rules.approvals import line_reference
+
+    assert [line_reference(t) for t in ("Auths!12", "auths!F12", "Auths!$F$12", "row 12")] == [
+        12
+    ] * 4
+    assert [line_reference(t) for t in ("AET-7788", "12", "AB000012", "Notes!12")] == [None] * 4
