@@ -143,7 +143,7 @@ def cmd_eligible(args) -> int:
     if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
         raise UsageError(f"client {args.client} is not on the Clients sheet")
     codes = eligible_codes(
-        book.auths, computed.result.ledger, args.client, args.date, args.provider
+        book.auths, computed.result.ledger, args.client, args.date, args.provider, args.auth_no
     )
     for code in codes:
         print(code)
@@ -217,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client", required=True, help="Client ID")
     p.add_argument("--date", required=True, type=cli_date, help="service date")
     p.add_argument("--provider", help="the clinician (auths for another provider are left out)")
+    p.add_argument("--auth-no", help="the Auth # on the note: only the lines of that number")
     p.set_defaults(run=cmd_eligible)
 
     p = sub.add_parser("alerts", help="list unit and expiration alerts")

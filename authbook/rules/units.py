@@ -141,6 +141,33 @@ class AuthIndex:
         return [a for a in pool if a is auth or (a.covers(day) and a.is_approved)]
 
 
+def line_of_number(
+    index: AuthIndex, number: str, code: str | None = None
+) -> tuple[Auth | None, str | None]:
+    """The line a question about Auth # ``number`` (of ``code`` when given) is about: its
+    lines' units are one pool's, so any of them answers (the first); or None and why not
+    (no such number or code, or lines with units of their own and no code to choose)."""
+    lines = index.for_number(number)
+    if not lines:
+        return None, f"no auth numbered {number}"
+    if code:
+        lines = [a for a in lines if code_key(a.billing_code) == code_key(code)]
+        if not lines:
+            return None, f"{number} has no line for {code}"
+    if len({index.pool_of[a.source.row] for a in lines}) > 1:
+        codes = ", ".join(dict.fromkeys(a.billing_code for a in lines))
+        return None, f"{number} has lines with units of their own ({codes}): give the code"
+    return lines[0], None
+
+
+def pinned_lines(
+    lines: list[Auth], client_id: str, code: str, day: date, provider: str | None
+) -> list[Auth]:
+    """The lines of a typed Auth # that may carry a note (a pinned note draws from one of
+    them; CARC 15 when there is none): those whose client, code, dates and provider fit."""
+    return [a for a in lines if can_serve(a, client_id, code, day, provider)]
+
+
 def can_serve(auth: Auth, client_id: str, code: str, day: date, provider: str | None) -> bool:
     """True when ``auth`` may carry a note of this client, code, date and provider."""
     return (
@@ -239,9 +266,7 @@ def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
         lines = index.by_number.get(name_key(note.auth_no))
         if not lines:
             return Draw(note, None, "pin_unknown")
-        fitting = [
-            a for a in lines if can_serve(a, note.client_id, note.billing_code, day, note.provider)
-        ]
+        fitting = pinned_lines(lines, note.client_id, note.billing_code, day, note.provider)
         if not fitting:
             detail = pinned_choice(lines, note.client_id, note.billing_code)
             return Draw(note, None, "pin_mismatch", detail=detail)
