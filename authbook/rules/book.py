@@ -263,8 +263,30 @@ def build_notes(rows, book: Book) -> tuple[list[Note], list[Problem]]:
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers,
                    book.providers)  # fmt: skip
     problems: list[Problem] = []
-    notes = _build_notes(rows, field_parsers(book.settings.date_order)["notes"], known, problems)
+    parsers = field_parsers(book.settings.date_order)["notes"]
+    notes = _build_notes(rows, parsers, known, problems, DefaultCodes(book.auths))
     return notes, problems
+
+
+class DefaultCodes:
+    """The code a note with a blank Billing Code takes (seed 001, "Default"): that of the
+    client's Default auth whose dates contain the session (approved, not excluded from
+    notes; of several, the one ending first, then the first in the sheet)."""
+
+    def __init__(self, auths) -> None:
+        self._by_client: dict[str, list[Auth]] = {}
+        for auth in sorted(auths, key=lambda a: (a.end_date, a.source.row)):
+            if auth.default and auth.is_approved and not auth.exclude_from_notes:
+                self._by_client.setdefault(name_key(auth.client_id), []).append(auth)
+
+    def code(self, client_id: str | None, day: date | None) -> str | None:
+        """The Default auth's code for this client and day, or None when there is none."""
+        if not client_id or day is None or not self._by_client:
+            return None
+        for auth in self._by_client.get(name_key(client_id), ()):
+            if auth.covers(day):
+                return auth.billing_code
+        return None
 
 
 def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list:
@@ -606,19 +628,25 @@ def _parse_each(cells: list, parse: Parser) -> tuple[list, dict[int, str]]:
     return values, errors
 
 
-def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[Note]:
+def _build_notes(
+    rows, parsers, known: _Known, problems: list[Problem], defaults: DefaultCodes | None = None
+) -> list[Note]:
     """Notes from their raw rows (RawRows, or any sequence of RawRecord), with the problems of
     each row in row order and, within a row, in field order (as ``parse_row`` gives them).
 
     A workbook can hold hundreds of thousands of notes, so the work is done a column at a
     time: each distinct date or status text is parsed once, each distinct client, code and
     provider is looked up once, and only the rows with something to report are looked at
-    one by one (their RawRecords are made then)."""
+    one by one (their RawRecords are made then). A blank Billing Code takes the code of the
+    client's Default auth covering the date (``defaults``); only without one is it a
+    problem."""
     names = tuple(parsers)
     if not isinstance(rows, RawRows):
         rows = _as_raw_rows(rows, names)
     columns, errors = _parse_columns(rows.columns(names), names, parsers)
     at = {name: i for i, name in enumerate(names)}
+    if defaults is not None:
+        _take_default_codes(columns, at, errors, defaults)
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
         attention.update(_blank_positions(columns[at[name]]))
@@ -634,6 +662,19 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         if not _note_is_usable(record, position, values, errors, unlisted, known, problems):
             unusable.append(position)
     return _records_of(Note, names, rows, zip(*columns), unusable)
+
+
+def _take_default_codes(columns: list[list], at: dict[str, int], errors, defaults) -> None:
+    """Fill the blank Billing Codes of ``columns`` (notes parsed by column) that the
+    client's Default auth answers (a cell that could not be read is not blank)."""
+    codes = columns[at["billing_code"]]
+    unreadable = errors[at["billing_code"]]
+    clients, days = columns[at["client_id"]], columns[at["service_date"]]
+    filled = list(codes)
+    for position in _blank_positions(codes):
+        if position not in unreadable:
+            filled[position] = defaults.code(clients[position], days[position])
+    columns[at["billing_code"]] = filled
 
 
 def _note_is_usable(row, position, values, errors, unlisted, known, problems) -> bool:

@@ -449,6 +449,8 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
     """
     sources: list[Source] = []
     applied, payers, charges, inpatient, checks = [], [], [], [], []
+    typed_codes = _typed_codes(rows)
+    defaulted: list[str | None] = [None] * len(typed_codes)
     add_source, add_applied, add_payer = sources.append, applied.append, payers.append
     add_charge, add_inpatient, add_check = charges.append, inpatient.append, checks.append
     rate_of: dict[object, float | None] = {}  # the code as typed -> its rate
@@ -469,6 +471,9 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
             continue
         draw, upcoming = upcoming, next(usable, None)
         note, auth = draw.note, draw.auth
+        typed = typed_codes[position]
+        if typed is None or typed == "":  # the code came from the client's Default auth
+            defaulted[position] = note.billing_code
         found = findings_by_row.get(number)
         add_check(check_text(draw, found) if found or draw.reason == "draft" else OK)
         add_source(note.source)
@@ -500,8 +505,20 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
             if charge is _UNKNOWN:
                 charge = charge_of[(rate, units, pct)] = note_charge(rate, units, pct)
             add_charge(charge)
-    columns = dict(zip(NOTE_STATUS_FIELDS, (applied, payers, charges, inpatient, checks)))
+    columns = dict(
+        zip(NOTE_STATUS_FIELDS, (applied, payers, charges, inpatient, checks, defaulted))
+    )
     return NoteStatuses(sources, columns)
+
+
+def _typed_codes(rows) -> list:
+    """The Billing Code cell of each of ``rows`` (the raw Notes rows) as typed."""
+    if isinstance(rows, RawRows):
+        return list(rows.columns(("billing_code",))[0])
+    if isinstance(rows, _RowsAt) and isinstance(rows._all, RawRows):
+        (cells,) = rows._all.columns(("billing_code",))
+        return [cells[p] for p in rows._positions]
+    return [rows[i].values.get("billing_code") for i in range(len(rows))]
 
 
 _UNKNOWN = object()
