@@ -18,6 +18,7 @@ from pathlib import Path
 
 from authbook import app
 from authbook.output import NoAnswer, print_rows
+from authbook.rules.approvals import approval_rows
 from authbook.rules.eligibility import eligible_codes
 from authbook.rules.values import name_key, parse_date
 from authbook.workbook import records, template
@@ -93,11 +94,15 @@ def summary(computed: app.Computed) -> str:
     for alert in result.alerts:
         kinds[alert.kind] = kinds.get(alert.kind, 0) + 1
     denied = len({f.source.row for f in result.findings if f.denies})
+    approvals = len(set(approval_rows(result.book.auths).values()))
     lines = [
-        f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths, "
-        f"{len(result.book.notes)} notes, {len(result.book.clients)} clients",
+        f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths "
+        f"({approvals} approvals), {len(result.book.notes)} notes, "
+        f"{len(result.book.clients)} clients",
         f"new Auth #s: {len(result.new_auth_numbers)}",
-        "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) if kinds else "none"),
+        "alerts: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) if kinds else "none")
+        + (" (one per pool)" if kinds else ""),
         f"notes that would be denied: {denied}",
         f"problems: {len(computed.problems)}"
         + (" (see the Problems sheet)" if computed.problems else ""),

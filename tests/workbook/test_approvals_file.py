@@ -216,3 +216,46 @@ def test_alerts_sheet_has_one_row_per_pool_and_the_alert_column_marks_every_line
     renewals = rows_of(path, "Renewals")
     assert len([r for r in renewals if (r["Billing Code"] or "").startswith("90832")]) == 1
     assert len(renewals) == 3
+
+
+def test_note_with_blank_code_takes_the_default_auths_code_and_the_cell_stays_blank(tmp_path):
+    auths = [
+        line("AET-7788", "90834", units=2, group=None, default=True),
+        line("AET-7788", "90837", units=2, group=None),
+        line("MCD-5", "90791", date(2026, 7, 1), date(2026, 12, 31), 1, None, default=True),
+    ]
+    notes = [
+        note(date(2026, 2, 2), None),  # the Default auth covers it: 90834
+        note(date(2026, 2, 9), None),
+        note(date(2026, 2, 16), None),  # the third: beyond the Default auth's 2 units
+        note(date(2026, 2, 2), None, client="C2"),  # C2 has no Default auth: a problem
+    ]
+    path = refreshed(tmp_path, auths, notes)
+    rows = rows_of(path, "Notes")
+    assert [r["Billing Code"] for r in rows] == [None] * 4  # the typed cells stay blank
+    assert [r["Default Code"] for r in rows] == ["90834", "90834", "90834", None]
+    assert rows[0]["Check"] == rows[1]["Check"] == "OK"
+    assert rows[2]["Check"].startswith("OVER UNITS (CARC 198)")
+    assert rows[3]["Check"].startswith("INPUT PROBLEM")
+    assert [a["Used Units"] for a in rows_of(path, "Auths")] == [3, 0, 0]
+    problems = rows_of(path, "Problems")
+    assert [(p["Sheet"], p["Row"], p["Column"]) for p in problems] == [("Notes", 5, "Billing Code")]
+
+
+def test_demo_has_shared_payer_numbers_and_an_overlapping_renewal_left_untouched(tmp_path):
+    from authbook.demo import demo_rows
+
+    path = tmp_path / "demo.xlsx"
+    template.write_new(path, demo_rows(AS_OF, clients=40))
+    computed = app.refresh_file(path, today=AS_OF)
+    assert computed.problems == []
+    auths = rows_of(path, "Auths")
+    lines_of: dict[str, list[dict]] = {}
+    for a in auths:
+        lines_of.setdefault(a["Auth #"], []).append(a)
+    shared = [n for n, lines in lines_of.items() if len(lines) == 4]
+    assert len(shared) > 5  # payer numbers on the four code lines of therapy approvals
+    old, renewal = lines_of["SCP-7788"], lines_of["SCP-9900"]
+    assert old[0]["End Date"] > renewal[0]["Start Date"]  # they overlap
+    assert {a["Used Units"] for a in old} == {20} and {a["Pending Units"] for a in old} == {1}
+    assert {(a["Used Units"], a["Pending Units"]) for a in renewal} == {(0, 0)}
