@@ -94,7 +94,9 @@ def summary(computed: app.Computed) -> str:
     for alert in result.alerts:
         kinds[alert.kind] = kinds.get(alert.kind, 0) + 1
     denied = len({f.source.row for f in result.findings if f.denies})
-    approvals = len(set(approval_rows(result.book.auths).values()))
+    index = result.index
+    approval_of = index.approval_of if index is not None else approval_rows(result.book.auths)
+    approvals = len(set(approval_of.values()))
     lines = [
         f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths "
         f"({approvals} approvals), {len(result.book.notes)} notes, "

@@ -38,9 +38,9 @@ def approval_rows(auths: Iterable[Auth]) -> dict[int, int]:
     """Sheet row of each auth -> the row naming its approval (the first row of it).
 
     Lines join when they are of one client and share an Auth #, or share Start Date, End
-    Date and a (non-blank) Auth Group; joined lines of joined lines are one approval."""
-    auths = list(auths)
-    parent = {a.source.row: a.source.row for a in auths}
+    Date and a (non-blank) Auth Group; joined lines of joined lines are one approval.
+    Runs once per refresh over every auth: one pass, a dict lookup per key."""
+    parent: dict[int, int] = {}
 
     def root(row: int) -> int:
         while parent[row] != row:
@@ -48,17 +48,22 @@ def approval_rows(auths: Iterable[Auth]) -> dict[int, int]:
             row = parent[row]
         return row
 
+    # (client, number) and (client, start, end, group) cannot be equal: one dict holds both
     first_of: dict[tuple, int] = {}
+    first = first_of.setdefault
     for auth in auths:
         row = auth.source.row
+        parent[row] = row
         client = name_key(auth.client_id)
-        keys = []
-        if auth.auth_no:
-            keys.append(("number", client, name_key(auth.auth_no)))
-        if auth.auth_group:
-            keys.append(("span", client, auth.start_date, auth.end_date, name_key(auth.auth_group)))
-        for key in keys:
-            other = first_of.setdefault(key, row)
+        number, group = auth.auth_no, auth.auth_group
+        if number:
+            other = first((client, name_key(number)), row)
+            if other != row:
+                a, b = root(other), root(row)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        if group:
+            other = first((client, auth.start_date, auth.end_date, name_key(group)), row)
             if other != row:
                 a, b = root(other), root(row)
                 if a != b:
@@ -67,18 +72,17 @@ def approval_rows(auths: Iterable[Auth]) -> dict[int, int]:
 
 
 def pool_rows(auths: Iterable[Auth], approvals: dict[int, int] | None = None) -> dict[int, int]:
-    """Sheet row of each auth -> the row naming its pool (the first line of its approval with
-    the same Auth Group; the line itself when it has no Auth Group)."""
+    """Sheet row of each auth -> the row naming its pool (the first line, in the order
+    given, of its approval with the same Auth Group; the line itself when it has no Auth
+    Group). ``auths`` in sheet order, as a Book holds them."""
     auths = list(auths)
     approvals = approvals if approvals is not None else approval_rows(auths)
-    first_of: dict[tuple[int, str], int] = {}
+    first = {}.setdefault
     pools = {}
-    for auth in sorted(auths, key=lambda a: a.source.row):
+    for auth in auths:
         row = auth.source.row
-        if not auth.auth_group:
-            pools[row] = row
-            continue
-        pools[row] = first_of.setdefault((approvals[row], name_key(auth.auth_group)), row)
+        group = auth.auth_group
+        pools[row] = first((approvals[row], name_key(group)), row) if group else row
     return pools
 
 

@@ -93,7 +93,8 @@ def dashboard(result) -> Dashboard:
     counts = dict.fromkeys(ALERT_KINDS, 0)
     for alert in result.alerts:
         counts[alert.kind] = counts.get(alert.kind, 0) + 1
-    approval_of = approval_rows(book.auths)
+    index = getattr(result, "index", None)
+    approval_of = index.approval_of if index is not None else approval_rows(book.auths)
     counted: set[int] = set()
     expiring = []
     for low, high in EXPIRY_WINDOWS:
@@ -109,7 +110,7 @@ def dashboard(result) -> Dashboard:
     clients = {name_key(c.client_id): c for c in book.clients}
     by_payer: dict[str, list[int]] = {}
     by_group: dict[str, list[int]] = {}
-    pool_of = pool_rows(book.auths, approval_of)
+    pool_of = index.pool_of if index is not None else pool_rows(book.auths, approval_of)
     pools: set[int] = set()
     for auth in book.auths:
         if not _current(auth, as_of):

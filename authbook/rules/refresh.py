@@ -64,6 +64,9 @@ class Refreshed:
     #: Row -> the Charge of each note a finding denies (whose code has a rate), as the Notes
     #: sheet shows it (``at_risk_charges``).
     at_risk_charges: dict[int, float] = field(default_factory=dict)
+    #: The auths indexed, with their approvals and pools (``AuthIndex.approval_of``,
+    #: ``pool_of``); None only in a Refreshed made by hand.
+    index: AuthIndex | None = field(default=None, compare=False, repr=False)
 
 
 def resolve_as_of(settings: Settings, override: date | None, today: date) -> date:
@@ -370,6 +373,7 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
         findings=sorted(half.findings, key=lambda f: f.source.row),
         renewals=renewals(book, ledger, alerts, day, index),
         at_risk_charges=half.at_risk_charges,
+        index=index,
     )
 
 

@@ -22,7 +22,6 @@ from authbook.models import (
     Client,
     Renewal,
 )
-from authbook.rules.approvals import approval_rows
 from authbook.rules.units import AuthIndex, Ledger
 from authbook.rules.values import name_key
 
@@ -161,7 +160,7 @@ def renewals(
             )
         )
     # an open request for several codes (a whole approval renewed) is one follow-up
-    approval_of = approval_rows(book.auths)
+    approval_of = index.approval_of
     due_lines: dict[int, list[Auth]] = {}
     for auth in book.auths:
         due = auth.follow_up_date is None or auth.follow_up_date <= as_of

@@ -31,7 +31,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from authbook.models import Auth, Note
-from authbook.rules.approvals import pinned_choice, pool_rows
+from authbook.rules.approvals import approval_rows, pinned_choice, pool_rows
 from authbook.rules.values import code_key, name_key
 
 _SERVICE_DATE = attrgetter("service_date")
@@ -104,8 +104,9 @@ class AuthIndex:
         self.by_number: dict[str, list[Auth]] = defaultdict(list)
         #: pool row -> the lines of the pool (only pools of an Auth Group)
         self.by_pool: dict[int, list[Auth]] = defaultdict(list)
-        #: auth row -> its pool's row
-        self.pool_of: dict[int, int] = pool_rows(self.auths)
+        #: auth row -> its approval's row, and its pool's (``authbook.rules.approvals``)
+        self.approval_of: dict[int, int] = approval_rows(self.auths)
+        self.pool_of: dict[int, int] = pool_rows(self.auths, self.approval_of)
         #: (client, code) -> the auths that may serve notes at all (not excluded, approved)
         self.servable: dict[tuple[str, str], list[Auth]] = {}
         for auth in self.auths:
