@@ -105,6 +105,8 @@ def test_pinned_note_is_carc_15_only_when_no_line_of_its_number_fits(tmp_path):
     path = refreshed(tmp_path, seed_approval(), notes)
     checks = [n["Check"] for n in rows_of(path, "Notes")]
     assert all("CARC 15" in c for c in checks), checks
+    assert "AET-7788 is for 90832, 90834, 90837, 90853, not 90791" in checks[0]
+    assert "another client" in checks[1]
     assert [a["Used Units"] for a in rows_of(path, "Auths")] == [0] * 4
 
 
