@@ -30,10 +30,6 @@ from authbook.models import Auth, Problem
 from authbook.rules.values import code_key, name_key
 
 
-def _key(text: str | None) -> str | None:
-    return name_key(text) if text else None
-
-
 def approval_rows(auths: Iterable[Auth]) -> dict[int, int]:
     """Sheet row of each auth -> the row naming its approval (the first row of it).
 
@@ -84,16 +80,6 @@ def pool_rows(auths: Iterable[Auth], approvals: dict[int, int] | None = None) ->
         group = auth.auth_group
         pools[row] = first((approvals[row], name_key(group)), row) if group else row
     return pools
-
-
-def pools(auths: Iterable[Auth]) -> dict[int, list[Auth]]:
-    """Pool row -> its lines in sheet order (``pool_rows``)."""
-    auths = list(auths)
-    pool_of = pool_rows(auths)
-    found: dict[int, list[Auth]] = defaultdict(list)
-    for auth in sorted(auths, key=lambda a: a.source.row):
-        found[pool_of[auth.source.row]].append(auth)
-    return dict(found)
 
 
 def lines_by_number(auths: Iterable[Auth]) -> dict[str, list[Auth]]:
