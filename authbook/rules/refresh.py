@@ -476,7 +476,8 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
         draw, upcoming = upcoming, next(usable, None)
         note, auth = draw.note, draw.auth
         typed = typed_codes[position]
-        if typed is None or typed == "":  # the code came from the client's Default auth
+        if typed is None or (type(typed) is str and not typed.strip()):
+            # the code came from the client's Default auth
             defaulted[position] = note.billing_code
         found = findings_by_row.get(number)
         add_check(check_text(draw, found) if found or draw.reason == "draft" else OK)

@@ -184,12 +184,28 @@ def _notes_row_by_row(raw: RawBook):
     """The oracle: every note row parsed on its own with ``parse_row``, as AuthBook did before
     the column-wise builder (same required cells, same reference checks, same defaults)."""
     from authbook.rules.book import NOTE_REFERENCES, _Known, _required, field_parsers, parse_row
+    from authbook.rules.values import name_key
 
     book, _ = build_book(raw.model_copy(update={"notes": ()}))
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers, book.providers)
     notes, problems = [], []
     for row in raw.notes:
         values, found = parse_row(row, field_parsers("MDY")["notes"])
+        unreadable = any(p.field == "billing_code" for p in found)
+        if values["billing_code"] is None and not unreadable and values["service_date"]:
+            # issue 23: a blank code is the client's Default auth's (covering the date)
+            defaults = [
+                a
+                for a in book.auths
+                if a.default
+                and a.is_approved
+                and not a.exclude_from_notes
+                and name_key(a.client_id) == name_key(values["client_id"] or "")
+                and a.covers(values["service_date"])
+            ]
+            if defaults:
+                first = min(defaults, key=lambda a: (a.end_date, a.source.row))
+                values["billing_code"] = first.billing_code
         entity = values["note_id"] or values["client_id"]
         problems.extend(p.model_copy(update={"entity": entity}) for p in found)
         usable = not any(p.field in ("units", "service_date", "status") for p in found)
