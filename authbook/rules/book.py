@@ -249,12 +249,14 @@ def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
     )
     if not raw.notes:
         return book, problems
-    notes, found = build_notes(raw.notes, book)
+    notes, found = build_notes(raw.notes, book, raw.uncalculated)
     problems.extend(found)
     return book.model_copy(update={"notes": tuple(notes)}), problems
 
 
-def build_notes(rows, book: Book) -> tuple[list[Note], list[Problem]]:
+def build_notes(
+    rows, book: Book, uncalculated: frozenset[tuple[str, int, str]] = frozenset()
+) -> tuple[list[Note], list[Problem]]:
     """The notes of the raw Notes ``rows`` (RawRows, or any sequence of RawRecord) of a book
     whose other sheets are built (``book``, its notes left out): the notes that can be used
     and the problems of each row, in row order. Each row is read on its own, so the notes of
@@ -264,7 +266,9 @@ def build_notes(rows, book: Book) -> tuple[list[Note], list[Problem]]:
                    book.providers)  # fmt: skip
     problems: list[Problem] = []
     parsers = field_parsers(book.settings.date_order)["notes"]
-    notes = _build_notes(rows, parsers, known, problems, DefaultCodes(book.auths))
+    # a Billing Code that is a formula not calculated yet is not blank: no Default code
+    pending = {row for _, row, name in uncalculated if name == "billing_code"}
+    notes = _build_notes(rows, parsers, known, problems, DefaultCodes(book.auths, pending))
     return notes, problems
 
 
@@ -273,7 +277,9 @@ class DefaultCodes:
     client's Default auth whose dates contain the session (approved, not excluded from
     notes; of several, the one ending first, then the first in the sheet)."""
 
-    def __init__(self, auths) -> None:
+    def __init__(self, auths, uncalculated: set[int] | None = None) -> None:
+        #: Notes rows whose Billing Code is a formula not calculated yet (not blank)
+        self.uncalculated = uncalculated or set()
         self._by_client: dict[str, list[Auth]] = {}
         for auth in sorted(auths, key=lambda a: (a.end_date, a.source.row)):
             if auth.default and auth.is_approved and not auth.exclude_from_notes:
@@ -646,7 +652,7 @@ def _build_notes(
     columns, errors = _parse_columns(rows.columns(names), names, parsers)
     at = {name: i for i, name in enumerate(names)}
     if defaults is not None:
-        _take_default_codes(columns, at, errors, defaults)
+        _take_default_codes(rows, columns, at, errors, defaults)
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
         attention.update(_blank_positions(columns[at[name]]))
@@ -664,15 +670,18 @@ def _build_notes(
     return _records_of(Note, names, rows, zip(*columns), unusable)
 
 
-def _take_default_codes(columns: list[list], at: dict[str, int], errors, defaults) -> None:
+def _take_default_codes(
+    rows: RawRows, columns: list[list], at: dict[str, int], errors, defaults: DefaultCodes
+) -> None:
     """Fill the blank Billing Codes of ``columns`` (notes parsed by column) that the
-    client's Default auth answers (a cell that could not be read is not blank)."""
+    client's Default auth answers (a cell that could not be read, or a formula not
+    calculated yet, is not blank)."""
     codes = columns[at["billing_code"]]
     unreadable = errors[at["billing_code"]]
     clients, days = columns[at["client_id"]], columns[at["service_date"]]
     filled = list(codes)
     for position in _blank_positions(codes):
-        if position not in unreadable:
+        if position not in unreadable and rows.rows[position] not in defaults.uncalculated:
             filled[position] = defaults.code(clients[position], days[position])
     columns[at["billing_code"]] = filled
 

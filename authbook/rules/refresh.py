@@ -187,7 +187,7 @@ def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepa
     raw_notes = base.raw.notes
     if rows is not None:
         raw_notes = _raw_rows_at(raw_notes, rows)
-    notes, found = build_notes(raw_notes, base.book)
+    notes, found = build_notes(raw_notes, base.book, base.raw.uncalculated)
     return replace(
         base,
         raw=base.raw if rows is None else base.raw.model_copy(update={"notes": raw_notes}),

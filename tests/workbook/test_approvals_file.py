@@ -261,3 +261,33 @@ def test_demo_has_shared_payer_numbers_and_an_overlapping_renewal_left_untouched
     assert old[0]["End Date"] > renewal[0]["Start Date"]  # they overlap
     assert {a["Used Units"] for a in old} == {20} and {a["Pending Units"] for a in old} == {1}
     assert {(a["Used Units"], a["Pending Units"]) for a in renewal} == {(0, 0)}
+
+
+def test_a_billing_code_formula_not_calculated_yet_takes_no_default_code():
+    """A formula whose result was never saved reads as blank but is not blank: no guess."""
+    from authbook.models import RawBook
+    from authbook.rules.refresh import refresh
+    from tests.ledger import table
+
+    raw = RawBook(
+        auths=table(
+            "Auths",
+            """
+            auth_no | client_id | billing_code | start_date | end_date   | allotted_units | default
+            A1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10             | Y
+            """,
+        ),
+        notes=table(
+            "Notes",
+            """
+            client_id | service_date | billing_code | status
+            C1        | 2026-02-02   |              | Released
+            C1        | 2026-02-03   |              | Released
+            """,
+        ),
+        uncalculated=frozenset({("Notes", 3, "billing_code")}),
+    )
+    result = refresh(raw, today=AS_OF)
+    assert [d.note.source.row for d in result.draws] == [2]
+    assert result.book.notes[0].billing_code == "90834"
+    assert [(p.source.row, p.field) for p in result.problems] == [(3, "billing_code")]
