@@ -37,7 +37,8 @@ from datetime import date
 import xlwings as xw
 
 from authbook.models import Auth, AuthStatus, Note, Problem, RawBook, RawRecord, Source
-from authbook.rules.checks import check_draw
+from authbook.rules.approvals import pinned_choice
+from authbook.rules.checks import CheckContext, check_draw
 from authbook.rules.eligibility import eligible_codes, serving_auths
 from authbook.rules.refresh import Refreshed, refresh
 from authbook.rules.units import (
@@ -46,6 +47,7 @@ from authbook.rules.units import (
     can_serve,
     line_of_number,
     pick_auth,
+    pinned_lines,
     why_not,
 )
 from authbook.rules.values import name_key, parse_date, parse_text
@@ -331,17 +333,22 @@ def AB_AVAILABLE(auths, notes, auth_no, code=None):
 @xw.arg("code", doc="The billing code of the session, e.g. 90834")
 @xw.arg("service_date", doc=DATE_DOC)
 @xw.arg("provider", doc=PROVIDER_DOC)
+@xw.arg("auth_no", doc="Optional: the Auth # typed on the note; only its lines count")
 @shown_in_cell
-def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
+def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None, auth_no=None):
     """The Auth # a new 1-unit note for this client, code and date would draw from; or why
-    the payer would deny it (NO AUTH, OUTSIDE DATES, OVER UNITS...)."""
+    the payer would deny it (NO AUTH, OUTSIDE DATES, OVER UNITS, AUTH # DOES NOT FIT...)."""
     client = _text(client_id, "Client ID")
     billing_code = _text(code, "billing code")
     day = _date(service_date)
     who = _text(provider, "provider", required=False)
+    number = _text(auth_no, "Auth #", required=False)
     computed = _compute(auths, notes)
     ledger = computed.result.ledger
     own = computed.index.for_client_code(client, billing_code)
+    if number:  # a pinned note: the lines of its number that fit (rules.units.pinned_lines)
+        lines = computed.index.for_number(number)
+        own = pinned_lines(lines, client, billing_code, day, who)
     serving = serving_auths(own, ledger, client, day, who)
     if serving:
         return serving[0].key
@@ -353,9 +360,18 @@ def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
         billing_code=billing_code,
         units=1,
         status="Pending",
+        auth_no=number,
     )
     candidates = [a for a in own if can_serve(a, client, billing_code, day, who)]
-    if candidates:
+    if number and not lines:
+        draw = Draw(note, None, "pin_unknown")
+    elif number and not candidates:
+        detail = pinned_choice(lines, client, billing_code)
+        draw = Draw(note, None, "pin_mismatch", detail=detail)
+        mine = [a.billing_code for a in lines if name_key(a.client_id) == name_key(client)]
+        key = (name_key(client), name_key(number))
+        return check_draw(draw, CheckContext(codes_of_number={key: list(dict.fromkeys(mine))}))
+    elif candidates:
         auth, _ = pick_auth(candidates, ledger, 1)
         draw = Draw(note, auth, "over", available_before=ledger.available(auth))
     else:

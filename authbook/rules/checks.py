@@ -188,9 +188,9 @@ def check_text(draw: Draw, findings: list[Finding]) -> str:
     return "; ".join(f.text for f in findings) or OK
 
 
-def check_draw(draw: Draw) -> str:
+def check_draw(draw: Draw, context: CheckContext | None = None) -> str:
     """The Check text from the auth check alone (no coding or period checks)."""
-    return check_text(draw, check_auth(draw, CheckContext()))
+    return check_text(draw, check_auth(draw, context or CheckContext()))
 
 
 def input_problem_check(message: str) -> str:

@@ -63,3 +63,16 @@ def test_eligible_codes_of_a_pinned_note_are_the_lines_of_its_number(tmp_path, c
     )
     assert status == 0
     assert capsys.readouterr().out.split() == ["90834", "90837"]
+
+
+def test_auth_for_a_pinned_note_is_the_line_of_its_number_whose_code_fits(tmp_path):
+    _, auths, notes = _book(tmp_path)
+    day = D(2026, 3, 2)
+    assert udfs.AB_AUTH_FOR(auths, notes, "C1", "90837", day, None, "AET-7788") == "AET-7788"
+    wrong_code = udfs.AB_AUTH_FOR(auths, notes, "C1", "90791", day, None, "AET-7788")
+    assert wrong_code.startswith("AUTH # DOES NOT FIT") and "CARC 15" in wrong_code
+    assert "AET-7788 is for 90834, 90837, not 90791" in wrong_code
+    other_client = udfs.AB_AUTH_FOR(auths, notes, "C2", "90834", day, None, "AET-7788")
+    assert "another client" in other_client
+    unknown = udfs.AB_AUTH_FOR(auths, notes, "C1", "90834", day, None, "NOPE-1")
+    assert unknown.startswith("AUTH # NOT FOUND")
