@@ -10,7 +10,6 @@ from pathlib import Path
 
 from authbook.rules.numbering import next_numbers
 from authbook.rules.renewals import renewal_of
-from authbook.rules.values import name_key
 from authbook.workbook import billingrows, schema
 from authbook.workbook.records import first_new_row
 from authbook.workbook.sheetdata import SheetWrite
@@ -118,37 +117,57 @@ def renew_store(
     user: str = "unknown",
     force: bool = False,
 ):
-    """Copy the auths numbered ``numbers`` forward as Requested auths, log them in the
-    AuditLog when the workbook has one, and refresh. Returns (new Auth #s, Computed).
+    """Copy approvals forward as Requested auths, log them in the AuditLog when the workbook
+    has one, and refresh. Returns (the new Auth # for each of ``numbers``, Computed).
 
-    Raises RenewError for an unknown Auth #, or one that already has a renewal on file
-    (unless ``force``).
+    Each of ``numbers`` is an Auth #, renewing every line of its approval as one new
+    approval (one new number on all its lines, Auth Group kept, so the pool is kept), or a
+    line reference (``Auths!12``, ``row 12``) renewing that line alone.
+
+    Raises RenewError for an unknown Auth # or line, a number on several clients' lines, or
+    a line that already has a renewal on file (unless ``force``).
     """
     from authbook import app
+    from authbook.rules.approvals import approvals_of_number, line_reference
     from authbook.rules.renewals import successor
     from authbook.rules.units import AuthIndex
 
     computed = app.compute(store, today)
     book = computed.result.book
-    by_number = {name_key(a.auth_no): a for a in book.auths if a.auth_no}
+    by_row = {a.source.row: a for a in book.auths}
     index = AuthIndex(book.auths)
-    chosen = []
+    chosen: list[list] = []
     for number in numbers:
-        auth = by_number.get(name_key(number))
-        if auth is None:
-            raise RenewError(f"no auth numbered {number} on the Auths sheet")
-        later = successor(auth, index)
-        if later is not None and not force:
-            raise RenewError(
-                f"{auth.key} already has a renewal on file: {later.key} "
-                f"({later.request_status or 'Approved'}); use --force to request another"
-            )
-        chosen.append(auth)
+        row = line_reference(number)
+        if row is not None:
+            if row not in by_row:
+                raise RenewError(f"no auth on Auths row {row}")
+            lines = [by_row[row]]
+        else:
+            approvals = approvals_of_number(book.auths, number)
+            if not approvals:
+                raise RenewError(f"no auth numbered {number} on the Auths sheet")
+            if len(approvals) > 1:
+                rows = ", ".join(str(a[0].source.row) for a in approvals)
+                raise RenewError(
+                    f"Auth # {number} is on lines of several clients (Auths rows {rows}); "
+                    "renew one line by its reference, e.g. Auths!" + rows.split(",")[0]
+                )
+            lines = approvals[0]
+        for auth in lines:
+            later = successor(auth, index)
+            if later is not None and not force:
+                raise RenewError(
+                    f"{auth.key} already has a renewal on file: {later.key} "
+                    f"({later.request_status or 'Approved'}); use --force to request another"
+                )
+        chosen.append(lines)
     taken = [a.auth_no for a in book.auths]
     new_numbers = next_numbers(taken, book.settings.auth_prefix, len(chosen))
     records = [
         {"auth_no": number, **renewal_of(auth, today, start, units, owner=None)}
-        for number, auth in zip(new_numbers, chosen)
+        for number, lines in zip(new_numbers, chosen)
+        for auth in lines
     ]
     sheets = computed.sheets
     writes = {

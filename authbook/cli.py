@@ -63,7 +63,7 @@ FEATURE_HELP: dict[str, dict[str, str]] = {
         "check": "check Pending and Released notes before billing (exit 1 if any would be denied)",
         "report": "print the Dashboard's figures: alerts, expiring auths, units, notes at risk, "
         "approval rates",
-        "renew": "copy auths forward into the next period as Requested auths",
+        "renew": "copy approvals forward into the next period as Requested auths",
     },
     "authbook.cli_bulk": {
         "bulk-add": "add every code of a billing-code group to many clients",
@@ -146,16 +146,24 @@ def report_problems(computed: app.Computed) -> None:
 
 
 def summary(computed: app.Computed) -> str:
+    from authbook.rules.approvals import approval_rows  # here, not at the top: start-up time
+
     result = computed.result
     kinds: dict[str, int] = {}
     for alert in result.alerts:
         kinds[alert.kind] = kinds.get(alert.kind, 0) + 1
     denied = len({f.source.row for f in result.findings if f.denies})
+    index = result.index
+    approval_of = index.approval_of if index is not None else approval_rows(result.book.auths)
+    approvals = len(set(approval_of.values()))
     lines = [
-        f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths, "
-        f"{len(result.book.notes)} notes, {len(result.book.clients)} clients",
+        f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths "
+        f"({approvals} approvals), {len(result.book.notes)} notes, "
+        f"{len(result.book.clients)} clients",
         f"new Auth #s: {len(result.new_auth_numbers)}",
-        "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) if kinds else "none"),
+        "alerts: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) if kinds else "none")
+        + (" (one per pool)" if kinds else ""),
         f"notes that would be denied: {denied}",
         f"problems: {len(computed.problems)}"
         + (" (see the Problems sheet)" if computed.problems else ""),
@@ -221,7 +229,7 @@ def cmd_eligible(args) -> int:
     if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
         raise UsageError(f"client {args.client} is not on the Clients sheet")
     codes = eligible_codes(
-        book.auths, computed.result.ledger, args.client, args.date, args.provider
+        book.auths, computed.result.ledger, args.client, args.date, args.provider, args.auth_no
     )
     for code in codes:
         print(code)
@@ -303,6 +311,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--client", required=True, help="Client ID")
     p.add_argument("--date", required=True, type=cli_date, help="service date")
     p.add_argument("--provider", help="the clinician (auths for another provider are left out)")
+    p.add_argument("--auth-no", help="the Auth # on the note: only the lines of that number")
     p.set_defaults(run=cmd_eligible)
 
     p = sub.add_parser("alerts", help="list unit and expiration alerts")

@@ -100,11 +100,15 @@ def cmd_renew(args) -> int:
         )
     except app_billing.RenewError as exc:
         raise cli.UsageError(str(exc)) from None
-    by_number = {a.auth_no: a for a in computed.result.book.auths}
+    lines_of: dict[str, list] = {}
+    for auth in computed.result.book.auths:
+        lines_of.setdefault(auth.auth_no, []).append(auth)
     for old, new in zip(args.auth_numbers, numbers):
-        auth = by_number.get(new)
+        lines = lines_of.get(new, [])
+        auth = lines[0] if lines else None
         span = f" {auth.start_date:%m/%d/%Y}-{auth.end_date:%m/%d/%Y}" if auth else ""
-        print(f"{old} -> {new}{span} Requested")
+        codes = f" ({len(lines)} lines: {', '.join(a.billing_code for a in lines)})"
+        print(f"{old} -> {new}{span} Requested" + (codes if len(lines) > 1 else ""))
     cli.report_problems(computed)
     return 1 if computed.problems else 0
 
@@ -136,15 +140,20 @@ def register(sub) -> None:
 
     p = sub.add_parser(
         "renew",
-        help="copy auths forward into the next period as Requested auths",
-        description="Add one Requested auth per AUTH#: same client, code, group, provider and "
-        "payer; Start Date the day after the old End Date (or --start), as many days; "
+        help="copy approvals forward into the next period as Requested auths",
+        description="Renew each AUTH#: every line of that approval becomes a line of one new "
+        "Requested approval (one new number, the Auth Group kept, so the pool is kept); a line "
+        "reference (Auths!12) renews that line alone. Each new line has the same client, code, "
+        "group, provider and payer; Start Date the day after the old End Date (or --start), "
+        "as many days; "
         "Requested Units = the old Allotted Units (or --units); Date Requested today, "
         "Follow-up Date in two weeks. Logged in the AuditLog sheet when the workbook has one; "
         "the workbook is then refreshed.",
     )
     p.add_argument("path")
-    p.add_argument("auth_numbers", nargs="+", metavar="AUTH#")
+    p.add_argument(
+        "auth_numbers", nargs="+", metavar="AUTH#", help="an Auth #, or a line: Auths!12"
+    )
     p.add_argument("--start", type=cli.cli_date, help="Start Date of the new auths")
     p.add_argument("--units", type=int, help="Requested Units (default: old Allotted Units)")
     p.add_argument("--user", help="who makes the request (default $AUTHBOOK_USER)")

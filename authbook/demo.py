@@ -2,8 +2,9 @@
 
 Everything is generated from a fixed seed around the given date, so the demo always shows
 the same picture relative to that day: current auths being used down, group auths shared by
-several codes, unmanaged internal codes, renewals, and at least one of every alert kind.
-No row describes a real person.
+several codes (the payer's approval number on every code line, as payers send them),
+unmanaged internal codes, renewals (one starting before the old approval ends), and at
+least one of every alert kind. No row describes a real person.
 """
 
 from __future__ import annotations
@@ -132,6 +133,13 @@ def demo_rows(as_of: date, clients: int = 300, seed: int = 7) -> dict[str, list[
     return rows
 
 
+def payer_number(payer: str, client_id: str, start: date) -> str | None:
+    """A made-up approval number in the payer's style, one per client and period (None:
+    AuthBook numbers the lines)."""
+    payer_id = dict(PAYERS).get(payer)
+    return f"{payer_id[:3]}-{client_id[1:]}{start:%y%m%d}" if payer_id else None
+
+
 def _client_history(rng, client, as_of, auth, note) -> None:
     """One client's auths period by period, renewed most of the time, with weekly sessions."""
     therapist = client["primary_therapist"]
@@ -156,8 +164,10 @@ def _client_history(rng, client, as_of, auth, note) -> None:
             codes = ["H0004", "H2019"]
         elif kind < 0.7:
             allotted = max(4, int(sessions * fit))
+            # one approval letter, one payer number on its four code lines
+            number = payer_number(payer, client["client_id"], start)
             for code in THERAPY_GROUP:
-                auth(client, code, start, end, allotted, auth_group="Therapy Pool")
+                auth(client, code, start, end, allotted, auth_group="Therapy Pool", auth_no=number)
             codes = ["90834", "90837", "90853"]
         else:
             allotted = max(4, int(sessions * fit))
@@ -287,3 +297,25 @@ def _showcase(rows, as_of, auth, note) -> None:
     )
     note(c, monday, "90834", provider, minutes=45)
     note(c, monday + timedelta(days=2), "90834", provider, minutes=45)
+    # A renewal that starts before the old approval ends, in the same Auth Group: sessions
+    # in the overlap name the old approval's number and draw from it alone; the renewal's
+    # units stay untouched until its own sessions.
+    c = client(9, payer="Summit Care PPO")
+    old_start, renewal_start = as_of - timedelta(days=150), as_of - timedelta(days=20)
+    old_end = as_of + timedelta(days=10)
+    for code in THERAPY_GROUP:
+        auth(c, code, old_start, old_end, 24, auth_group="Therapy Pool", auth_no="SCP-7788")
+        auth(
+            c,
+            code,
+            renewal_start,
+            renewal_start + timedelta(days=179),
+            20,
+            auth_group="Therapy Pool",
+            auth_no="SCP-9900",
+        )
+    for week in range(21):
+        day = old_start + timedelta(days=7 * week + 2)
+        code = THERAPY_GROUP[week % 4]
+        minutes = {"90832": 30, "90834": 45, "90837": 55, "90853": 60}[code]
+        note(c, day, code, provider, minutes=minutes, auth_no="SCP-7788")

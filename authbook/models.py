@@ -530,6 +530,8 @@ class NoteStatus:
     charge: float | None
     inpatient: bool | None
     check: str
+    #: The Billing Code taken from the client's Default auth for a note whose own is blank.
+    default_code: str | None = None
 
 
 class NoteStatuses(MadeOnRead):
@@ -600,7 +602,7 @@ class NoteStatusesLater(NoteStatuses):
 
 
 #: NoteStatus's computed fields (everything but ``source``), in order.
-NOTE_STATUS_FIELDS = ("applied_auth_no", "payer", "charge", "inpatient", "check")
+NOTE_STATUS_FIELDS = ("applied_auth_no", "payer", "charge", "inpatient", "check", "default_code")
 _make_note_status = trusted_maker(NoteStatus, NOTE_STATUS_FIELDS)
 
 

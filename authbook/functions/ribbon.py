@@ -186,11 +186,11 @@ def eligible_for_selection(book=None):
     if facts is None:
         tell(book, f"Notes row {row} needs a Client ID and a Service Date first.")
         return None
-    client, day, provider = facts
+    client, day, provider, auth_no = facts
     book_ = computed.result.book
     others = [n for n in book_.notes if n.source.row != row]
     _, ledger = apply_notes(book_.auths, others)
-    codes = eligible_codes(book_.auths, ledger, client, day, provider)
+    codes = eligible_codes(book_.auths, ledger, client, day, provider, auth_no=auth_no)
     who = f"{client} on {day:%m/%d/%Y}" + (f" with {provider}" if provider else "")
     if not codes:
         tell(book, f"Notes row {row}: no auth covers {who} (a note would be denied).")
@@ -200,7 +200,8 @@ def eligible_for_selection(book=None):
 
 
 def _note_facts(computed: app.Computed, row: int):
-    """(client, service date, provider) typed on a Notes row, or None if it lacks them."""
+    """(client, service date, provider, Auth #) typed on a Notes row, or None if it lacks
+    a client or a date."""
     read = computed.sheets.get(schema.NOTES.name)
     raws = records.raw_records(schema.NOTES, read) if read else []
     raw = next((r for r in raws if r.source.row == row), None)
@@ -210,9 +211,10 @@ def _note_facts(computed: app.Computed, row: int):
     order = computed.result.book.settings.date_order
     day, _ = parse_date(raw.values.get("service_date"), order)
     provider, _ = parse_text(raw.values.get("provider"))
+    auth_no, _ = parse_text(raw.values.get("auth_no"))
     if client is None or day is None:
         return None
-    return client, day, provider
+    return client, day, provider, auth_no
 
 
 # --- bulk actions: input from the AuthBook Form sheet --------------------------------------

@@ -42,10 +42,19 @@ from datetime import date
 import xlwings as xw
 
 from authbook.models import Auth, AuthStatus, Note, Problem, RawBook, RawRecord, Source
-from authbook.rules.checks import check_draw
+from authbook.rules.approvals import pinned_choice
+from authbook.rules.checks import CheckContext, check_draw
 from authbook.rules.eligibility import eligible_codes, serving_auths
 from authbook.rules.refresh import Refreshed, refresh
-from authbook.rules.units import AuthIndex, Draw, can_serve, pick_auth, why_not
+from authbook.rules.units import (
+    AuthIndex,
+    Draw,
+    can_serve,
+    line_of_number,
+    pick_auth,
+    pinned_lines,
+    why_not,
+)
 from authbook.rules.values import name_key, parse_date, parse_text
 from authbook.workbook import records, schema
 from authbook.workbook.sheetdata import RowRead, SheetRead
@@ -64,6 +73,9 @@ CLIENT_DOC = "The Client ID, as on the Clients sheet"
 DATE_DOC = "The session's date (a date cell, an Excel date number, or text like 3/2/2026)"
 PROVIDER_DOC = "Optional: the clinician; auths for another provider are left out"
 AUTH_NO_DOC = "The Auth # as shown on the Auths sheet"
+CODE_OF_NUMBER_DOC = (
+    "Optional: the billing code, when the Auth # is on several code lines with units of their own"
+)
 
 
 class BadArgument(Exception):
@@ -206,6 +218,7 @@ class Computed:
     by_number: dict[str, AuthStatus]
     by_client: dict[str, list[Auth]]
     index: AuthIndex
+    by_row: dict[int, AuthStatus]
 
 
 def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
@@ -232,16 +245,24 @@ def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
             by_client.setdefault(name_key(auth.client_id), []).append(auth)
         index = AuthIndex(result.book.auths)
         problems = records.with_structure(raw, structure, result.problems)
-        return Computed(result, problems, sheets, by_number, by_client, index)
+        by_row = {status.source.row: status for status in result.auths}
+        return Computed(result, problems, sheets, by_number, by_client, index, by_row)
 
     return _computed_books.get((auth_rows, note_rows, client_rows, day), run)
 
 
-def _status(computed: Computed, auth_no) -> AuthStatus:
+def _status(computed: Computed, auth_no, code=None) -> AuthStatus:
+    """The status of the line an Auth # (and billing code) names, by the rule a pinned note
+    follows (``units.line_of_number``): one number may be on several code lines."""
     number = _text(auth_no, "Auth #")
-    status = computed.by_number.get(name_key(number))
-    if status is None:
-        raise BadArgument(f"no auth numbered {number} in the Auths table")
+    billing_code = _text(code, "billing code", required=False)
+    line, why = line_of_number(computed.index, number, billing_code)
+    if line is not None:
+        return computed.by_row[line.source.row]
+    # a row that could not be read has a status, but no line: it says why
+    status = None if computed.index.for_number(number) else computed.by_number.get(name_key(number))
+    if status is None or billing_code:
+        raise BadArgument(f"{why} in the Auths table")
     return status
 
 
@@ -265,16 +286,18 @@ def _day_text(day: date) -> str:
 @xw.arg("client_id", doc=CLIENT_DOC)
 @xw.arg("service_date", doc=DATE_DOC)
 @xw.arg("provider", doc=PROVIDER_DOC)
+@xw.arg("auth_no", doc="Optional: the Auth # typed on the note; only its lines count")
 @shown_in_cell
-def AB_ELIGIBLE_CODES(auths, notes, client_id, service_date, provider=None):
+def AB_ELIGIBLE_CODES(auths, notes, client_id, service_date, provider=None, auth_no=None):
     """Billing codes a client may be billed for on a date: one per row, the Default auth's
     code first. Counts units already used and pending. Shows NO AUTH when none is left."""
     client = _text(client_id, "Client ID")
     day = _date(service_date)
     who = _text(provider, "provider", required=False)
+    number = _text(auth_no, "Auth #", required=False)
     computed = _compute(auths, notes)
     own = computed.by_client.get(name_key(client), [])
-    codes = eligible_codes(own, computed.result.ledger, client, day, who)
+    codes = eligible_codes(own, computed.result.ledger, client, day, who, auth_no=number)
     if not codes:
         return f"NO AUTH: no code is authorized for {client} on {_day_text(day)}"
     return [[code] for code in codes]
@@ -284,12 +307,13 @@ def AB_ELIGIBLE_CODES(auths, notes, client_id, service_date, provider=None):
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
+@xw.arg("code", doc=CODE_OF_NUMBER_DOC)
 @shown_in_cell
-def AB_REMAINING(auths, notes, auth_no):
+def AB_REMAINING(auths, notes, auth_no, code=None):
     """Remaining units of an auth: Allotted - Prior Units Used - units on Released notes.
     UNMANAGED for auths without a unit limit."""
     computed = _compute(auths, notes)
-    status = _status(computed, auth_no)
+    status = _status(computed, auth_no, code)
     return _units(computed, status, status.remaining_units)
 
 
@@ -297,12 +321,13 @@ def AB_REMAINING(auths, notes, auth_no):
 @xw.arg("auths", ndim=2, doc=AUTHS_DOC)
 @xw.arg("notes", ndim=2, doc=NOTES_DOC)
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
+@xw.arg("code", doc=CODE_OF_NUMBER_DOC)
 @shown_in_cell
-def AB_AVAILABLE(auths, notes, auth_no):
+def AB_AVAILABLE(auths, notes, auth_no, code=None):
     """Units an auth can still give a new note: Remaining minus units on Pending notes.
     UNMANAGED for auths without a unit limit."""
     computed = _compute(auths, notes)
-    status = _status(computed, auth_no)
+    status = _status(computed, auth_no, code)
     return _units(computed, status, status.available_units)
 
 
@@ -313,17 +338,22 @@ def AB_AVAILABLE(auths, notes, auth_no):
 @xw.arg("code", doc="The billing code of the session, e.g. 90834")
 @xw.arg("service_date", doc=DATE_DOC)
 @xw.arg("provider", doc=PROVIDER_DOC)
+@xw.arg("auth_no", doc="Optional: the Auth # typed on the note; only its lines count")
 @shown_in_cell
-def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
+def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None, auth_no=None):
     """The Auth # a new 1-unit note for this client, code and date would draw from; or why
-    the payer would deny it (NO AUTH, OUTSIDE DATES, OVER UNITS...)."""
+    the payer would deny it (NO AUTH, OUTSIDE DATES, OVER UNITS, AUTH # DOES NOT FIT...)."""
     client = _text(client_id, "Client ID")
     billing_code = _text(code, "billing code")
     day = _date(service_date)
     who = _text(provider, "provider", required=False)
+    number = _text(auth_no, "Auth #", required=False)
     computed = _compute(auths, notes)
     ledger = computed.result.ledger
     own = computed.index.for_client_code(client, billing_code)
+    if number:  # a pinned note: the lines of its number that fit (rules.units.pinned_lines)
+        lines = computed.index.for_number(number)
+        own = pinned_lines(lines, client, billing_code, day, who)
     serving = serving_auths(own, ledger, client, day, who)
     if serving:
         return serving[0].key
@@ -335,9 +365,18 @@ def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
         billing_code=billing_code,
         units=1,
         status="Pending",
+        auth_no=number,
     )
     candidates = [a for a in own if can_serve(a, client, billing_code, day, who)]
-    if candidates:
+    if number and not lines:
+        draw = Draw(note, None, "pin_unknown")
+    elif number and not candidates:
+        detail = pinned_choice(lines, client, billing_code)
+        draw = Draw(note, None, "pin_mismatch", detail=detail)
+        mine = [a.billing_code for a in lines if name_key(a.client_id) == name_key(client)]
+        key = (name_key(client), name_key(number))
+        return check_draw(draw, CheckContext(codes_of_number={key: list(dict.fromkeys(mine))}))
+    elif candidates:
         auth, _ = pick_auth(candidates, ledger, 1)
         draw = Draw(note, auth, "over", available_before=ledger.available(auth))
     else:
@@ -352,12 +391,13 @@ def AB_AUTH_FOR(auths, notes, client_id, code, service_date, provider=None):
 @xw.arg("auth_no", doc=AUTH_NO_DOC)
 @xw.arg("as_of", doc="Optional: the date to judge alerts on (blank = the day it last recalculated)")
 @xw.arg("clients", ndim=2, doc="Optional: Clients[#All], so inactive clients' auths do not alert")
+@xw.arg("code", doc=CODE_OF_NUMBER_DOC)
 @shown_in_cell
-def AB_STATUS(auths, notes, auth_no, as_of=None, clients=None):
+def AB_STATUS(auths, notes, auth_no, as_of=None, clients=None, code=None):
     """The Alert of an auth, as a refresh writes it (LOW, EXHAUSTED, EXPIRING, EXPIRED,
     OVER); empty when all is well."""
     day = _date(as_of, "as-of date", required=False)
-    return _status(_compute(auths, notes, clients, day), auth_no).alert
+    return _status(_compute(auths, notes, clients, day), auth_no, code).alert
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)

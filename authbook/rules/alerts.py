@@ -12,10 +12,15 @@ Alerts (none when Suspend Alerts = Y):
 LOW and EXHAUSTED stop once an auth has ended (EXPIRED, or nothing when renewed, takes over);
 OVER stays, because it means sessions were billed that the payer will not pay.
 Unmanaged auths have no unit alerts.
+
+The Auths sheet's Alert column marks every line; the Alerts sheet has one row per pool and
+kind (``per_pool``): the lines of a pool share their units, so their alerts are one piece
+of work for a biller.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from authbook.models import Alert, Auth, Client
@@ -91,3 +96,30 @@ def auth_alerts(
 
 def _units(n: int) -> str:
     return "unit" if n == 1 else "units"
+
+
+def per_pool(alerts: list[Alert], pool_of: dict[int, int]) -> list[Alert]:
+    """The alerts with those of one pool and kind made one (``pool_of``: auth row -> its
+    pool's row, ``authbook.rules.approvals.pool_rows``): the first line's alert, naming
+    every code and Auth # of the lines raising it and their rows. An alert of a line alone
+    in its pool is kept as it is. In the order of each pool's first alert."""
+    grouped: dict[tuple[int, str], list[Alert]] = {}
+    for alert in alerts:
+        row = alert.source.row
+        grouped.setdefault((pool_of.get(row, row), alert.kind), []).append(alert)
+    found = []
+    for lines in grouped.values():
+        if len(lines) == 1:
+            found.append(lines[0])
+            continue
+        first = lines[0]
+        rows = ", ".join(str(a.source.row) for a in lines)
+        found.append(
+            replace(
+                first,
+                message=f"{first.message} (pool of rows {rows})",
+                auth_no=", ".join(dict.fromkeys(a.auth_no for a in lines if a.auth_no)) or None,
+                billing_code=", ".join(dict.fromkeys(a.billing_code for a in lines)),
+            )
+        )
+    return found

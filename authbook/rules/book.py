@@ -9,6 +9,7 @@ its problems say why. Optional cells that cannot be read count as blank.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
@@ -37,6 +38,7 @@ from authbook.models import (
     trusted_maker,
     trusted_sources,
 )
+from authbook.rules.approvals import number_problems
 from authbook.rules.values import (
     code_key,
     name_key,
@@ -214,7 +216,8 @@ def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
     """Parse and check a whole workbook. Returns the usable records and every problem found.
 
     Checks made here: required cells, unreadable values, End Date before Start Date,
-    duplicate keys (Client ID, Auth #, Billing Code), and references to clients, billing
+    duplicate keys (Client ID, Billing Code), an Auth # on lines that cannot be one approval
+    (``authbook.rules.approvals``), and references to clients, billing
     codes, auth groups, providers and payers that the workbook does not list.
     """
     settings, problems = parse_settings(raw.settings)
@@ -246,12 +249,14 @@ def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
     )
     if not raw.notes:
         return book, problems
-    notes, found = build_notes(raw.notes, book)
+    notes, found = build_notes(raw.notes, book, raw.uncalculated)
     problems.extend(found)
     return book.model_copy(update={"notes": tuple(notes)}), problems
 
 
-def build_notes(rows, book: Book) -> tuple[list[Note], list[Problem]]:
+def build_notes(
+    rows, book: Book, uncalculated: frozenset[tuple[str, int, str]] = frozenset()
+) -> tuple[list[Note], list[Problem]]:
     """The notes of the raw Notes ``rows`` (RawRows, or any sequence of RawRecord) of a book
     whose other sheets are built (``book``, its notes left out): the notes that can be used
     and the problems of each row, in row order. Each row is read on its own, so the notes of
@@ -260,8 +265,34 @@ def build_notes(rows, book: Book) -> tuple[list[Note], list[Problem]]:
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers,
                    book.providers)  # fmt: skip
     problems: list[Problem] = []
-    notes = _build_notes(rows, field_parsers(book.settings.date_order)["notes"], known, problems)
+    parsers = field_parsers(book.settings.date_order)["notes"]
+    # a Billing Code that is a formula not calculated yet is not blank: no Default code
+    pending = {row for _, row, name in uncalculated if name == "billing_code"}
+    notes = _build_notes(rows, parsers, known, problems, DefaultCodes(book.auths, pending))
     return notes, problems
+
+
+class DefaultCodes:
+    """The code a note with a blank Billing Code takes (seed 001, "Default"): that of the
+    client's Default auth whose dates contain the session (approved, not excluded from
+    notes; of several, the one ending first, then the first in the sheet)."""
+
+    def __init__(self, auths, uncalculated: set[int] | None = None) -> None:
+        #: Notes rows whose Billing Code is a formula not calculated yet (not blank)
+        self.uncalculated = uncalculated or set()
+        self._by_client: dict[str, list[Auth]] = {}
+        for auth in sorted(auths, key=lambda a: (a.end_date, a.source.row)):
+            if auth.default and auth.is_approved and not auth.exclude_from_notes:
+                self._by_client.setdefault(name_key(auth.client_id), []).append(auth)
+
+    def code(self, client_id: str | None, day: date | None) -> str | None:
+        """The Default auth's code for this client and day, or None when there is none."""
+        if not client_id or day is None or not self._by_client:
+            return None
+        for auth in self._by_client.get(name_key(client_id), ()):
+            if auth.covers(day):
+                return auth.billing_code
+        return None
 
 
 def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list:
@@ -395,15 +426,29 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
 
     Done a column at a time, as the notes are: the rows with something to report (a cell
     that cannot be read, a blank required cell, no Allotted Units, half a period limit, an
-    End Date before the Start Date, a name not on its list, an Auth # used before) are
-    checked one by one (``_checked_auth``); every other row only takes the defaults."""
+    End Date before the Start Date, a name not on its list) are checked one by one
+    (``_checked_auth``); every other row only takes the defaults. Then the lines whose Auth #
+    is ambiguous (``approvals.number_problems``) get a problem each, in row order with the
+    others; they still count their units."""
     names = tuple(parsers)
     if not isinstance(rows, RawRows):
         rows = _as_raw_rows(rows, names)
+    mine: list[Problem] = []
+    auths = _auths_of(rows, names, parsers, known, mine)
+    ambiguous = number_problems(auths)
+    problems.extend(heapq.merge(mine, ambiguous, key=_row_of) if ambiguous else mine)
+    return auths
+
+
+def _row_of(problem: Problem) -> int:
+    return problem.source.row
+
+
+def _auths_of(rows: RawRows, names, parsers, known: _Known, problems: list[Problem]):
+    """``_build_auths`` but for the ambiguous Auth #s."""
     columns, errors = _parse_columns(rows.columns(names), names, parsers)
     column = dict(zip(names, columns))
     unlisted = _unlisted(known, names, columns, REFERENCE_FIELDS)
-    first_row = _first_row_of_each_number(column["auth_no"], rows.rows)
     attention = set().union(*errors, *unlisted.values())
     for name in ("client_id", "billing_code", "start_date", "end_date", "allotted_units"):
         attention.update(_blank_positions(column[name]))
@@ -414,15 +459,13 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         )
         if (most is None) != (per is None) or (start and end and end < start)
     )
-    if first_row:
-        attention.update(i for i, row in enumerate(rows.rows) if row in first_row)
 
     checked: dict[int, tuple | None] = {}
     for position in sorted(attention):
         row = rows.record(position)
         values = {name: c[position] for name, c in column.items()}
         found = _cell_problems(row, position, names, errors)
-        values = _checked_auth(row, values, found, known, first_row, problems)
+        values = _checked_auth(row, values, found, known, problems)
         checked[position] = None if values is None else tuple(values.values())
 
     if True in column["unmanaged"]:
@@ -462,21 +505,9 @@ def _records_of(cls, names: tuple[str, ...], rows: RawRows, cells, dropped: list
     return list(map(trusted_maker(cls, names), sources, cells))
 
 
-def _first_row_of_each_number(numbers: list, rows: list[int]) -> dict[int, int]:
-    """Excel row -> the row of the first auth with the same Auth # (compared as names are),
-    for the rows whose Auth # an earlier row already has."""
-    key_of = {number: name_key(number) for number in set(numbers) if number}
-    keys = [key_of.get(number) for number in numbers]
-    first = dict(zip(reversed(keys), reversed(rows)))
-    return {
-        row: first[key] for key, row in zip(keys, rows) if key is not None and first[key] != row
-    }
-
-
-def _checked_auth(row, values, found, known: _Known, first_row, problems) -> dict | None:
+def _checked_auth(row, values, found, known: _Known, problems) -> dict | None:
     """Check one auth row on its own (``values`` parsed from ``row``, ``found`` the problems
-    of its unreadable cells; ``first_row``: Excel row -> the row its Auth # is first on, for
-    the rows whose Auth # an earlier row has): add its problems to ``problems`` and give its
+    of its unreadable cells): add its problems to ``problems`` and give its
     values, defaults taken, or None when the auth cannot be used. The column-wise pass of
     ``_build_auths`` sends here only the rows that have something to report."""
     entity = values["auth_no"] or values["client_id"]
@@ -524,18 +555,6 @@ def _checked_auth(row, values, found, known: _Known, first_row, problems) -> dic
     problems.extend(unknown)
     if any(p.field == "client_id" for p in unknown):  # only when there is a Clients list
         usable = False
-    if row.source.row in first_row:
-        first = first_row[row.source.row]
-        problems.append(
-            Problem(
-                source=row.source,
-                field="auth_no",
-                value=row.values.get("auth_no"),
-                message=f"Auth # {values['auth_no']} is also on row {first}; "
-                "a note that names it is matched to row " + str(first),
-                entity=values["auth_no"],
-            )
-        )
     if not usable:
         return None
     if values["unmanaged"]:
@@ -615,19 +634,25 @@ def _parse_each(cells: list, parse: Parser) -> tuple[list, dict[int, str]]:
     return values, errors
 
 
-def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[Note]:
+def _build_notes(
+    rows, parsers, known: _Known, problems: list[Problem], defaults: DefaultCodes | None = None
+) -> list[Note]:
     """Notes from their raw rows (RawRows, or any sequence of RawRecord), with the problems of
     each row in row order and, within a row, in field order (as ``parse_row`` gives them).
 
     A workbook can hold hundreds of thousands of notes, so the work is done a column at a
     time: each distinct date or status text is parsed once, each distinct client, code and
     provider is looked up once, and only the rows with something to report are looked at
-    one by one (their RawRecords are made then)."""
+    one by one (their RawRecords are made then). A blank Billing Code takes the code of the
+    client's Default auth covering the date (``defaults``); only without one is it a
+    problem."""
     names = tuple(parsers)
     if not isinstance(rows, RawRows):
         rows = _as_raw_rows(rows, names)
     columns, errors = _parse_columns(rows.columns(names), names, parsers)
     at = {name: i for i, name in enumerate(names)}
+    if defaults is not None:
+        _take_default_codes(rows, columns, at, errors, defaults)
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
         attention.update(_blank_positions(columns[at[name]]))
@@ -643,6 +668,22 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         if not _note_is_usable(record, position, values, errors, unlisted, known, problems):
             unusable.append(position)
     return _records_of(Note, names, rows, zip(*columns), unusable)
+
+
+def _take_default_codes(
+    rows: RawRows, columns: list[list], at: dict[str, int], errors, defaults: DefaultCodes
+) -> None:
+    """Fill the blank Billing Codes of ``columns`` (notes parsed by column) that the
+    client's Default auth answers (a cell that could not be read, or a formula not
+    calculated yet, is not blank)."""
+    codes = columns[at["billing_code"]]
+    unreadable = errors[at["billing_code"]]
+    clients, days = columns[at["client_id"]], columns[at["service_date"]]
+    filled = list(codes)
+    for position in _blank_positions(codes):
+        if position not in unreadable and rows.rows[position] not in defaults.uncalculated:
+            filled[position] = defaults.code(clients[position], days[position])
+    columns[at["billing_code"]] = filled
 
 
 def _note_is_usable(row, position, values, errors, unlisted, known, problems) -> bool:

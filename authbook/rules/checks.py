@@ -71,17 +71,19 @@ def check_auth(draw: Draw, context: CheckContext) -> list[Finding]:
         text = f"no auth numbered {note.auth_no}"
         return [finding(note, "AUTH # NOT FOUND", "15", text)]
     if reason == "pin_mismatch":
-        text = f"{detail.key} {_misfit(draw)}"
+        text = f"{detail.key} {_misfit(draw, context)}"
         return [finding(note, "AUTH # DOES NOT FIT", "15", text, detail)]
     raise ValueError(f"unknown draw reason {reason!r}")  # a bug, not bad input
 
 
-def _misfit(draw: Draw) -> str:
+def _misfit(draw: Draw, context: CheckContext) -> str:
     note, auth = draw.note, draw.detail
     if name_key(auth.client_id) != name_key(note.client_id):
         return "is for another client"
     if code_key(auth.billing_code) != code_key(note.billing_code):
-        return f"is for {auth.billing_code}, not {note.billing_code}"
+        key = (name_key(note.client_id), name_key(note.auth_no))
+        codes = ", ".join(context.codes_of_number.get(key) or [auth.billing_code])
+        return f"is for {codes}, not {note.billing_code}"
     if not auth.covers(note.service_date):
         return f"covers {_span(auth)}"
     if auth.exclude_from_notes:
@@ -186,9 +188,9 @@ def check_text(draw: Draw, findings: list[Finding]) -> str:
     return "; ".join(f.text for f in findings) or OK
 
 
-def check_draw(draw: Draw) -> str:
+def check_draw(draw: Draw, context: CheckContext | None = None) -> str:
     """The Check text from the auth check alone (no coding or period checks)."""
-    return check_text(draw, check_auth(draw, CheckContext()))
+    return check_text(draw, check_auth(draw, context or CheckContext()))
 
 
 def input_problem_check(message: str) -> str:

@@ -1,10 +1,11 @@
 """The figures of the Dashboard sheet and ``authbook report``, from a refreshed workbook.
 
-- alerts by kind (every kind, zeros included);
-- approved auths ending within 0-30, 31-60 and 61-90 days of as_of;
+- alerts by kind (every kind, zeros included), one per pool as the Alerts sheet has them;
+- approvals (``rules.approvals``) with an approved line ending within 0-30, 31-60 and 61-90
+  days of as_of, each counted once (in the window of its first line ending there);
 - units of current auths (approved, managed, dates containing as_of) by payer and by Auth
-  Group: Allotted, Used (Prior Units Used + Released) and Pending. Auths of one client and
-  group with the same dates share one pool, so the pool is counted once;
+  Group: Allotted, Used (Prior Units Used + Released) and Pending. The lines of a pool
+  share its units, so the pool is counted once (its first current line);
 - notes at risk: Pending and Released notes with a finding a payer would deny, per reason
   (``RISK_REASONS``: the kinds of finding grouped by what fixes them), with the charge at
   stake (a note with two reasons counts under both; the total counts it once);
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from authbook.models import ALERT_KINDS, Auth
+from authbook.rules.approvals import approval_rows, pool_rows
 from authbook.rules.renewals import PayerRequests, payer_of, payer_requests
 from authbook.rules.values import name_key
 
@@ -91,29 +93,32 @@ def dashboard(result) -> Dashboard:
     counts = dict.fromkeys(ALERT_KINDS, 0)
     for alert in result.alerts:
         counts[alert.kind] = counts.get(alert.kind, 0) + 1
+    index = getattr(result, "index", None)
+    approval_of = index.approval_of if index is not None else approval_rows(book.auths)
+    counted: set[int] = set()
     expiring = []
     for low, high in EXPIRY_WINDOWS:
         first, last = as_of + timedelta(days=low), as_of + timedelta(days=high)
-        number = sum(1 for a in book.auths if a.is_approved and first <= a.end_date <= last)
-        expiring.append((f"{low}-{high} days", number))
+        ending = {
+            approval_of[a.source.row]
+            for a in book.auths
+            if a.is_approved and first <= a.end_date <= last
+        }
+        expiring.append((f"{low}-{high} days", len(ending - counted)))
+        counted |= ending
 
     clients = {name_key(c.client_id): c for c in book.clients}
     by_payer: dict[str, list[int]] = {}
     by_group: dict[str, list[int]] = {}
-    pools: set[tuple] = set()
+    pool_of = index.pool_of if index is not None else pool_rows(book.auths, approval_of)
+    pools: set[int] = set()
     for auth in book.auths:
         if not _current(auth, as_of):
             continue
-        if auth.auth_group:
-            pool = (
-                name_key(auth.client_id),
-                name_key(auth.auth_group),
-                auth.start_date,
-                auth.end_date,
-            )
-            if pool in pools:
-                continue
-            pools.add(pool)
+        pool = pool_of[auth.source.row]
+        if pool in pools:
+            continue
+        pools.add(pool)
         row = auth.source.row
         figures = (
             auth.allotted_units or 0,

@@ -4,7 +4,8 @@ A code is eligible when an auth would serve a new 1-unit note that day: same cli
 date within its dates, not excluded from notes, approved (Request Status blank, Approved or
 Partial), provider allowed, units available (or unmanaged) after every note already in the
 ledger, and room left under its period limit (Max Units per Day/Week/Month) in the period of
-that day. The Default auth's code comes first.
+that day. The Default auth's code comes first. With an Auth # typed on the note, only the
+lines of that number count (the pinned-note rule of ``authbook.rules.units``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,20 @@ from authbook.rules.values import code_key, name_key
 
 
 def serving_auths(
-    auths, ledger: Ledger, client_id: str, day: date, provider: str | None = None, units: int = 1
+    auths,
+    ledger: Ledger,
+    client_id: str,
+    day: date,
+    provider: str | None = None,
+    units: int = 1,
+    auth_no: str | None = None,
 ) -> list[Auth]:
-    """Auths that would serve a new note of ``units`` for this client, day and provider, in the
-    order a note would pick them (Default, earliest End Date, sheet order)."""
+    """Auths that would serve a new note of ``units`` for this client, day and provider (and
+    typed Auth # ``auth_no``, when given: only lines of that number), in the order a note
+    would pick them (Default, earliest End Date, sheet order)."""
+    if auth_no:
+        number = name_key(auth_no)
+        auths = [a for a in auths if a.auth_no and name_key(a.auth_no) == number]
     found = [
         a
         for a in auths
@@ -37,12 +48,18 @@ def serving_auths(
 
 
 def eligible_codes(
-    auths, ledger: Ledger, client_id: str, day: date, provider: str | None = None
+    auths,
+    ledger: Ledger,
+    client_id: str,
+    day: date,
+    provider: str | None = None,
+    auth_no: str | None = None,
 ) -> list[str]:
-    """The distinct billing codes eligible for a new 1-unit note, Default first."""
+    """The distinct billing codes eligible for a new 1-unit note, Default first (of the
+    lines of ``auth_no`` only, when the note names one)."""
     codes: list[str] = []
     seen: set[str] = set()
-    for auth in serving_auths(auths, ledger, client_id, day, provider):
+    for auth in serving_auths(auths, ledger, client_id, day, provider, auth_no=auth_no):
         if code_key(auth.billing_code) not in seen:
             seen.add(code_key(auth.billing_code))
             codes.append(auth.billing_code)

@@ -28,6 +28,9 @@ class CheckContext:
     codes: dict[str, BillingCode] = field(default_factory=dict)
     same_day: dict[tuple[str, date], list[Note]] = field(default_factory=dict)
     excesses: dict[int, Excess] = field(default_factory=dict)
+    #: (client, Auth #) -> the codes of the client's lines of that number, for the notes
+    #: pinned to a number none of whose lines fits (the message names every code)
+    codes_of_number: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def notes_that_day(self, note: Note) -> list[Note]:
         """The client's Pending and Released notes on the note's service date (itself included)."""
@@ -59,11 +62,25 @@ def build_context(
     same_day: dict[tuple[str, date], list[Note]] = defaultdict(list)
     for note in sorted(counted, key=lambda n: n.source.row):
         same_day[(name_key(note.client_id), note.service_date)].append(note)
+    misfits = {
+        (name_key(d.note.client_id), name_key(d.note.auth_no))
+        for d in draws
+        if d.reason == "pin_mismatch"
+    }
+    codes_of_number: dict[tuple[str, str], list[str]] = {}
+    if misfits:
+        for auth in book.auths:
+            key = (name_key(auth.client_id), name_key(auth.auth_no))
+            if auth.auth_no and key in misfits:
+                codes = codes_of_number.setdefault(key, [])
+                if auth.billing_code not in codes:
+                    codes.append(auth.billing_code)
     return CheckContext(
         settings=book.settings,
         codes={code_key(c.code): c for c in book.billing_codes},
         same_day=dict(same_day),
         excesses=excesses,
+        codes_of_number=codes_of_number,
     )
 
 

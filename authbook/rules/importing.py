@@ -637,11 +637,19 @@ class _Clients:
 
 
 def _record_key(kind: str, values: dict[str, object]) -> tuple:
-    """How a row is matched to an existing one: its Auth # (Note ID, Client ID) when it has
-    one, else client + code + start date (for notes: client + date + code + provider)."""
+    """How a row is matched to an existing one: an auth by its Auth #, code and dates (one
+    payer number covers several code lines: issue 23), a note by its Note ID, a client by
+    its Client ID; without those, client + code + start date (for notes: client + date +
+    code + provider)."""
     if kind == "auths":
         if values.get("auth_no"):
-            return ("auth_no", name_key(str(values["auth_no"])))
+            return (
+                "auth_no",
+                name_key(str(values["auth_no"])),
+                code_key(values.get("billing_code")),
+                values.get("start_date"),
+                values.get("end_date"),
+            )
         return (
             "client+code+start",
             name_key(str(values.get("client_id"))),
@@ -768,6 +776,8 @@ def plan_import(
     clients = _Clients(existing.clients, order, kind)
     existing_records = _existing(kind, existing, order, layout)
     seen: dict[tuple, tuple[int, dict[str, object]]] = {}
+    #: Auth # -> the rows of this import carrying it (source row, parsed values)
+    numbered: dict[str, list[tuple[int, dict[str, object]]]] = {}
     payers = {name_key(p.values.get("payer")) for p in existing.payers}
     providers = {name_key(p.values.get("provider")) for p in existing.providers}
     header_keys = {c.index: header_key(c.header) for c in mapped}
@@ -832,16 +842,32 @@ def plan_import(
                 last, first = split_name(str(values["client_name"]))
             record.update({k: v for k, v in (("last_name", last), ("first_name", first)) if v})
         key = _record_key(kind, values)
+        conflict = (
+            _number_conflict(values, numbered, existing_records)
+            if kind == "auths" and key[0] == "auth_no"
+            else None
+        )
+        if conflict:
+            plan.outcomes.append(Outcome(r, "rejected", conflict))
+            plan.rejects.append(Reject(r, conflict, tuple(cell_text(c) for c in cells)))
+            continue
         if key in seen:
             first_row, first_record = seen[key]
             if first_record == record:
                 plan.outcomes.append(Outcome(r, "duplicate", f"the same as row {first_row}"))
             else:
-                reason = f"the same {_key_words(key)} as row {first_row}, with different values"
+                words = _key_words(key)
+                if key[0] == "auth_no":  # "the same Auth # as row 2 (same code and dates)"
+                    reason = f"the same Auth # as row {first_row} (same code and dates), with "
+                    reason += "different values"
+                else:
+                    reason = f"the same {words} as row {first_row}, with different values"
                 plan.outcomes.append(Outcome(r, "rejected", reason))
                 plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
             continue
         seen[key] = (r, record)
+        if kind == "auths" and key[0] == "auth_no":
+            numbered.setdefault(key[1], []).append((r, values))
         if client_new is not None and kind != "clients":
             plan.new_clients.append(client_new)
         for name, known, out in (
@@ -884,9 +910,43 @@ def plan_import(
     return plan
 
 
+def _overlap(a: dict[str, object], b: dict[str, object]) -> bool:
+    """True when two auths' Start..End dates share a day."""
+    return a["start_date"] <= b["end_date"] and b["start_date"] <= a["end_date"]
+
+
+def _number_conflict(values, numbered, existing: _ExistingRecords) -> str | None:
+    """Why an auth row's Auth # cannot be imported (``authbook.rules.approvals``: one payer
+    number is one client's approval; the same code twice in it may not overlap), or None.
+    ``numbered``: the rows of this import already taken, by Auth #."""
+    number = name_key(str(values["auth_no"]))
+    client, code = name_key(str(values["client_id"])), code_key(values.get("billing_code"))
+    for row, other in numbered.get(number, ()):
+        if name_key(str(other["client_id"])) != client:
+            return f"the same Auth # as row {row}, for another client: correct one of them"
+        same_dates = (other["start_date"], other["end_date"]) == (
+            values["start_date"],
+            values["end_date"],
+        )  # the same line again: a duplicate, or an update of it
+        if (
+            code_key(other.get("billing_code")) == code
+            and not same_dates
+            and _overlap(values, other)
+        ):
+            return (
+                f"the same Auth # and code as row {row}, with overlapping dates: correct the "
+                "dates or the number"
+            )
+    for item in existing.by_number.get(number, ()):
+        other = item.parsed
+        if other.get("client_id") and name_key(str(other["client_id"])) != client:
+            return f"Auth # {values['auth_no']} is another client's (Auths row {item.row})"
+    return None
+
+
 def _key_words(key: tuple) -> str:
     return {
-        "auth_no": "Auth #",
+        "auth_no": "Auth # (same code and dates)",
         "note_id": "Note ID",
         "client_id": "Client ID",
         "client+code+start": "client, code and start date",
@@ -908,8 +968,12 @@ class _ExistingRecords:
     def __init__(self, kind: str, items: list[_Existing]):
         self.kind = kind
         self.by_key: dict[tuple, _Existing] = {}
+        #: Auth # -> the workbook's lines carrying it
+        self.by_number: dict[str, list[_Existing]] = {}
         for item in items:
             values = item.parsed
+            if kind == "auths" and values.get("auth_no"):
+                self.by_number.setdefault(name_key(str(values["auth_no"])), []).append(item)
             keys = [_record_key(kind, values)]
             if kind == "auths" and values.get("auth_no"):
                 keys.append(_record_key(kind, {**values, "auth_no": None}))
@@ -919,7 +983,23 @@ class _ExistingRecords:
                 self.by_key.setdefault(k, item)
 
     def find(self, key: tuple, values: dict[str, object]) -> _Existing | None:
-        return self.by_key.get(key)
+        """The workbook's row ``key`` names. An auth whose Auth #, code and dates match
+        none is the one line of its number, client and code whose dates overlap its own
+        (a newer tracker changed its dates), when there is exactly one."""
+        found = self.by_key.get(key)
+        if found is not None or key[0] != "auth_no" or self.kind != "auths":
+            return found
+        client = name_key(str(values.get("client_id")))
+        same = [
+            item
+            for item in self.by_number.get(key[1], ())
+            if code_key(item.parsed.get("billing_code")) == key[2]
+            and name_key(str(item.parsed.get("client_id"))) == client
+            and isinstance(item.parsed.get("start_date"), date)
+            and isinstance(item.parsed.get("end_date"), date)
+            and _overlap(item.parsed, values)
+        ]
+        return same[0] if len(same) == 1 else None
 
 
 def _existing(kind: str, raw: RawBook, order: str, layout: Layout) -> _ExistingRecords:

@@ -27,7 +27,7 @@ from authbook.models import (
     Settings,
     Source,
 )
-from authbook.rules.alerts import auth_alerts, is_active
+from authbook.rules.alerts import auth_alerts, is_active, per_pool
 from authbook.rules.book import build_book, build_notes
 from authbook.rules.checks import (
     OK,
@@ -64,6 +64,9 @@ class Refreshed:
     #: Row -> the Charge of each note a finding denies (whose code has a rate), as the Notes
     #: sheet shows it (``at_risk_charges``).
     at_risk_charges: dict[int, float] = field(default_factory=dict)
+    #: The auths indexed, with their approvals and pools (``AuthIndex.approval_of``,
+    #: ``pool_of``); None only in a Refreshed made by hand.
+    index: AuthIndex | None = field(default=None, compare=False, repr=False)
 
 
 def resolve_as_of(settings: Settings, override: date | None, today: date) -> date:
@@ -184,7 +187,7 @@ def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepa
     raw_notes = base.raw.notes
     if rows is not None:
         raw_notes = _raw_rows_at(raw_notes, rows)
-    notes, found = build_notes(raw_notes, base.book)
+    notes, found = build_notes(raw_notes, base.book, base.raw.uncalculated)
     return replace(
         base,
         raw=base.raw if rows is None else base.raw.model_copy(update={"notes": raw_notes}),
@@ -310,8 +313,9 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
     """The second half of ``refresh``: every auth's status, the alerts and the renewals."""
     raw, book, ledger, index, day = half.raw, half.book, half.ledger, half.index, half.as_of
     problems, clients, first_problem = half.problems, half.clients, half.first_problem
-    # an auth whose Auth # is also on an earlier row still counts units, but its Alert cell
-    # says so: notes that name that Auth # go to the earlier row
+    # a line whose Auth # is ambiguous (another client's line, or the same code with
+    # overlapping dates: ``approvals.number_problems``) still counts units, but its Alert
+    # cell says so
     auth_rows = raw.auths
     auth_sheet = auth_rows[0].source.sheet if auth_rows else None
     duplicate_number = {
@@ -352,6 +356,8 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
             )
         )
 
+    # the Alert column marks every line; the Alerts sheet has one row per pool
+    alerts = per_pool(alerts, index.pool_of)
     severity = {kind: i for i, kind in enumerate(ALERT_KINDS)}
     alerts.sort(key=lambda a: (severity[a.kind], a.end_date, a.source.row))
     return Refreshed(
@@ -367,6 +373,7 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
         findings=sorted(half.findings, key=lambda f: f.source.row),
         renewals=renewals(book, ledger, alerts, day, index),
         at_risk_charges=half.at_risk_charges,
+        index=index,
     )
 
 
@@ -446,6 +453,8 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
     """
     sources: list[Source] = []
     applied, payers, charges, inpatient, checks = [], [], [], [], []
+    typed_codes = _typed_codes(rows)
+    defaulted: list[str | None] = [None] * len(typed_codes)
     add_source, add_applied, add_payer = sources.append, applied.append, payers.append
     add_charge, add_inpatient, add_check = charges.append, inpatient.append, checks.append
     rate_of: dict[object, float | None] = {}  # the code as typed -> its rate
@@ -466,6 +475,10 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
             continue
         draw, upcoming = upcoming, next(usable, None)
         note, auth = draw.note, draw.auth
+        typed = typed_codes[position]
+        if typed is None or (type(typed) is str and not typed.strip()):
+            # the code came from the client's Default auth
+            defaulted[position] = note.billing_code
         found = findings_by_row.get(number)
         add_check(check_text(draw, found) if found or draw.reason == "draft" else OK)
         add_source(note.source)
@@ -497,8 +510,20 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
             if charge is _UNKNOWN:
                 charge = charge_of[(rate, units, pct)] = note_charge(rate, units, pct)
             add_charge(charge)
-    columns = dict(zip(NOTE_STATUS_FIELDS, (applied, payers, charges, inpatient, checks)))
+    columns = dict(
+        zip(NOTE_STATUS_FIELDS, (applied, payers, charges, inpatient, checks, defaulted))
+    )
     return NoteStatuses(sources, columns)
+
+
+def _typed_codes(rows) -> list:
+    """The Billing Code cell of each of ``rows`` (the raw Notes rows) as typed."""
+    if isinstance(rows, RawRows):
+        return list(rows.columns(("billing_code",))[0])
+    if isinstance(rows, _RowsAt) and isinstance(rows._all, RawRows):
+        (cells,) = rows._all.columns(("billing_code",))
+        return [cells[p] for p in rows._positions]
+    return [rows[i].values.get("billing_code") for i in range(len(rows))]
 
 
 _UNKNOWN = object()

@@ -120,8 +120,9 @@ def renewals(
 ) -> list[Renewal]:
     """What needs a request now, and open requests due for a follow-up.
 
-    One row per auth raising LOW, EXHAUSTED, RUNS OUT, EXPIRING or EXPIRED when no renewal is
-    on file for it (a later auth of the same client and code that is not Denied); the reason is
+    One row per alerted pool (``alerts`` has one alert per pool and kind, naming its codes)
+    raising LOW, EXHAUSTED, RUNS OUT, EXPIRING or EXPIRED when no renewal is on file for it
+    (a later auth of the same client and code that is not Denied); the reason is
     the most urgent of its alerts and the message lists them all. Then one FOLLOW UP row per
     open request (Requested, Submitted, Pended) whose Follow-up Date has come (or is blank).
     Rows are in reason order, then End Date, then sheet row.
@@ -147,9 +148,9 @@ def renewals(
                 source=auth.source,
                 reason=auth_alerts[0].kind,
                 message="; ".join(a.message for a in auth_alerts),
-                auth_no=auth.auth_no,
+                auth_no=auth_alerts[0].auth_no,
                 client_id=auth.client_id,
-                billing_code=auth.billing_code,
+                billing_code=auth_alerts[0].billing_code,
                 payer=auth.payer,
                 end_date=auth.end_date,
                 remaining_units=ledger.remaining(auth),
@@ -158,26 +159,36 @@ def renewals(
                 follow_up_date=auth.follow_up_date,
             )
         )
+    # an open request for several codes (a whole approval renewed) is one follow-up
+    approval_of = index.approval_of
+    due_lines: dict[int, list[Auth]] = {}
     for auth in book.auths:
         due = auth.follow_up_date is None or auth.follow_up_date <= as_of
         if auth.request_status in OPEN_REQUEST_STATUSES and due:
-            asked = f"{auth.requested_units} units" if auth.requested_units else "units"
-            since = f" on {auth.date_requested:%m/%d/%Y}" if auth.date_requested else ""
-            found.append(
-                Renewal(
-                    source=auth.source,
-                    reason=FOLLOW_UP,
-                    message=f"FOLLOW UP: {asked} requested{since}, {auth.request_status}",
-                    auth_no=auth.auth_no,
-                    client_id=auth.client_id,
-                    billing_code=auth.billing_code,
-                    payer=auth.payer,
-                    end_date=auth.end_date,
-                    request=request_text(auth),
-                    owner=auth.owner,
-                    follow_up_date=auth.follow_up_date,
-                )
+            due_lines.setdefault(approval_of[auth.source.row], []).append(auth)
+    for lines in due_lines.values():
+        auth = lines[0]
+        asked = sum(a.requested_units or 0 for a in lines if a.requested_units)
+        if auth.auth_group and len({name_key(a.auth_group or "") for a in lines}) == 1:
+            # one pool: its units are asked once, on every line
+            asked = auth.requested_units or 0
+        asked = f"{asked} units" if asked else "units"
+        since = f" on {auth.date_requested:%m/%d/%Y}" if auth.date_requested else ""
+        found.append(
+            Renewal(
+                source=auth.source,
+                reason=FOLLOW_UP,
+                message=f"FOLLOW UP: {asked} requested{since}, {auth.request_status}",
+                auth_no=", ".join(dict.fromkeys(a.auth_no for a in lines if a.auth_no)) or None,
+                client_id=auth.client_id,
+                billing_code=", ".join(dict.fromkeys(a.billing_code for a in lines)),
+                payer=auth.payer,
+                end_date=auth.end_date,
+                request=request_text(auth),
+                owner=auth.owner,
+                follow_up_date=auth.follow_up_date,
             )
+        )
     found.sort(key=lambda r: (rank[r.reason], r.end_date, r.source.row))
     return found
 

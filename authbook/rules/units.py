@@ -5,14 +5,19 @@ so computing twice gives the same answer. Each client's notes are applied in one
 order (service date, then sheet row), so results do not depend on how the Notes sheet is
 sorted; clients never share units, so one client's notes never change another's draws.
 
-A Pending or Released note draws from one auth: same client and billing code, service date
-within the auth's dates, not Exclude From Notes, provider allowed. A typed Auth # on the
-note pins it. Otherwise, among those with units available (or unmanaged): the Default one,
-then the earliest End Date, then sheet order. When candidates exist but none has the units,
-the note still draws from the best one (the session happened) and its check says so.
+A Pending or Released note draws from one auth (one line of an approval): same client and
+billing code, service date within the auth's dates, not Exclude From Notes, provider
+allowed. A typed Auth # on the note pins it to the lines of that number: the one of them
+that fits draws (several lines may share a payer's number, one per code). Otherwise, and
+among several pinned lines that fit, those with units available (or unmanaged) come first;
+then the Default one, then the earliest End Date, then sheet order. When candidates exist
+but none has the units, the note still draws from the best one (the session happened) and
+its check says so.
 
-Units drawn count against every auth of the same client and Auth Group whose dates contain
-the service date (seed 001: 20 sessions shared by 90832/90834/90837/90853).
+Units drawn count against every line of the drawn line's pool whose dates contain the
+service date: the lines of its approval with the same Auth Group (seed 001: 20 sessions
+shared by 90832/90834/90837/90853), never lines of another approval
+(``authbook.rules.approvals``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from authbook.models import Auth, Note
+from authbook.rules.approvals import approval_rows, pinned_choice, pool_rows
 from authbook.rules.values import code_key, name_key
 
 _SERVICE_DATE = attrgetter("service_date")
@@ -89,13 +95,18 @@ class Ledger:
 
 
 class AuthIndex:
-    """Auths looked up the ways notes need them: by (client, code), by Auth #, by group."""
+    """Auths looked up the ways notes need them: by (client, code), by Auth # (every line of
+    the number), by pool (``authbook.rules.approvals``)."""
 
     def __init__(self, auths: tuple[Auth, ...] | list[Auth]):
         self.auths = list(auths)
         self.by_client_code: dict[tuple[str, str], list[Auth]] = defaultdict(list)
-        self.by_number: dict[str, Auth] = {}
-        self.by_group: dict[tuple[str, str], list[Auth]] = defaultdict(list)
+        self.by_number: dict[str, list[Auth]] = defaultdict(list)
+        #: pool row -> the lines of the pool (only pools of an Auth Group)
+        self.by_pool: dict[int, list[Auth]] = defaultdict(list)
+        #: auth row -> its approval's row, and its pool's (``authbook.rules.approvals``)
+        self.approval_of: dict[int, int] = approval_rows(self.auths)
+        self.pool_of: dict[int, int] = pool_rows(self.auths, self.approval_of)
         #: (client, code) -> the auths that may serve notes at all (not excluded, approved)
         self.servable: dict[tuple[str, str], list[Auth]] = {}
         for auth in self.auths:
@@ -103,22 +114,59 @@ class AuthIndex:
                 auth
             )
             if auth.auth_no:
-                self.by_number.setdefault(name_key(auth.auth_no), auth)
+                self.by_number[name_key(auth.auth_no)].append(auth)
             if auth.auth_group:
-                self.by_group[(name_key(auth.client_id), name_key(auth.auth_group))].append(auth)
+                self.by_pool[self.pool_of[auth.source.row]].append(auth)
         for key, own in self.by_client_code.items():
             self.servable[key] = [a for a in own if not a.exclude_from_notes and a.is_approved]
 
     def for_client_code(self, client_id: str, code: str) -> list[Auth]:
         return self.by_client_code.get((name_key(client_id), code_key(code)), [])
 
-    def sharing_pool(self, auth: Auth, day: date) -> list[Auth]:
-        """The auths a draw from ``auth`` on ``day`` counts against: the auth itself, plus every
-        auth of the same client and Auth Group whose dates contain the day."""
+    def for_number(self, number: str | None) -> list[Auth]:
+        """Every line carrying this Auth # (compared as names are), in sheet order."""
+        return self.by_number.get(name_key(number), []) if number else []
+
+    def pool(self, auth: Auth) -> list[Auth]:
+        """Every line of ``auth``'s pool, ``auth`` included, in sheet order."""
         if not auth.auth_group:
             return [auth]
-        group = self.by_group[(name_key(auth.client_id), name_key(auth.auth_group))]
-        return [a for a in group if a is auth or (a.covers(day) and a.is_approved)]
+        return self.by_pool[self.pool_of[auth.source.row]]
+
+    def sharing_pool(self, auth: Auth, day: date) -> list[Auth]:
+        """The auths a draw from ``auth`` on ``day`` counts against: the auth itself, plus every
+        approved line of its pool (same approval and Auth Group) whose dates contain the day."""
+        if not auth.auth_group:
+            return [auth]
+        pool = self.by_pool[self.pool_of[auth.source.row]]
+        return [a for a in pool if a is auth or (a.covers(day) and a.is_approved)]
+
+
+def line_of_number(
+    index: AuthIndex, number: str, code: str | None = None
+) -> tuple[Auth | None, str | None]:
+    """The line a question about Auth # ``number`` (of ``code`` when given) is about: its
+    lines' units are one pool's, so any of them answers (the first); or None and why not
+    (no such number or code, or lines with units of their own and no code to choose)."""
+    lines = index.for_number(number)
+    if not lines:
+        return None, f"no auth numbered {number}"
+    if code:
+        lines = [a for a in lines if code_key(a.billing_code) == code_key(code)]
+        if not lines:
+            return None, f"{number} has no line for {code}"
+    if len({index.pool_of[a.source.row] for a in lines}) > 1:
+        codes = ", ".join(dict.fromkeys(a.billing_code for a in lines))
+        return None, f"{number} has lines with units of their own ({codes}): give the code"
+    return lines[0], None
+
+
+def pinned_lines(
+    lines: list[Auth], client_id: str, code: str, day: date, provider: str | None
+) -> list[Auth]:
+    """The lines of a typed Auth # that may carry a note (a pinned note draws from one of
+    them; CARC 15 when there is none): those whose client, code, dates and provider fit."""
+    return [a for a in lines if can_serve(a, client_id, code, day, provider)]
 
 
 def can_serve(auth: Auth, client_id: str, code: str, day: date, provider: str | None) -> bool:
@@ -216,13 +264,14 @@ def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
         return _draw(Draw, (note, None, "draft", None, None))
     day, units = note.service_date, note.units
     if note.auth_no:
-        auth = index.by_number.get(name_key(note.auth_no))
-        if auth is None:
+        lines = index.by_number.get(name_key(note.auth_no))
+        if not lines:
             return Draw(note, None, "pin_unknown")
-        if not can_serve(auth, note.client_id, note.billing_code, day, note.provider):
-            return Draw(note, None, "pin_mismatch", detail=auth)
-        available = ledger.available(auth)
-        has_units = available is None or available >= units
+        fitting = pinned_lines(lines, note.client_id, note.billing_code, day, note.provider)
+        if not fitting:
+            detail = pinned_choice(lines, note.client_id, note.billing_code)
+            return Draw(note, None, "pin_mismatch", detail=detail)
+        auth, has_units, available = _pick(fitting, ledger, units)
     else:
         key = (name_key(note.client_id), code_key(note.billing_code))
         candidates = [

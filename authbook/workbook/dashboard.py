@@ -63,8 +63,8 @@ class Shape:
 
 _UNIT_HEADERS = ("Allotted", "Used", "Pending", "Remaining")
 SHAPES: tuple[Shape, ...] = (
-    Shape("alerts", "Alerts by kind", ("Alert", "Auths"), 6),
-    Shape("expiring", "Auths expiring", ("Ends within", "Auths"), 3),
+    Shape("alerts", "Alerts by kind (one per pool)", ("Alert", "Pools"), 6),
+    Shape("expiring", "Approvals expiring", ("Ends within", "Approvals"), 3),
     Shape(
         "payers",
         "Units by payer (current auths)",
@@ -93,7 +93,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape(
         "approvals",
         "Renewal requests by payer",
-        ("Payer", "Requested", "Approved", "Decided", "Approval Rate"),
+        ("Payer", "Units requested", "Units approved", "Requests decided", "Requests approved"),
         LIST_ROWS,
         "col",
         (5, 5),

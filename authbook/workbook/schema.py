@@ -207,6 +207,13 @@ NOTES = Sheet(
         _c("Status", "status", "choice", choices=NOTE_STATUSES, width=10),
         _c("Auth #", "auth_no", width=13, help="Blank: AuthBook picks the auth. Typed: pins it."),
         _c("Applied Auth #", "applied_auth_no", computed=True, width=13),
+        _c(
+            "Default Code",
+            "default_code",
+            computed=True,
+            width=11,
+            help="The code of the client's Default auth, used when Billing Code is blank",
+        ),
         _c("Payer", "payer", computed=True, width=16),
         _c("Charge", "charge", "money", computed=True, width=10),
         _c("Inpatient", "inpatient", "yn", computed=True, width=8),

@@ -184,12 +184,28 @@ def _notes_row_by_row(raw: RawBook):
     """The oracle: every note row parsed on its own with ``parse_row``, as AuthBook did before
     the column-wise builder (same required cells, same reference checks, same defaults)."""
     from authbook.rules.book import NOTE_REFERENCES, _Known, _required, field_parsers, parse_row
+    from authbook.rules.values import name_key
 
     book, _ = build_book(raw.model_copy(update={"notes": ()}))
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers, book.providers)
     notes, problems = [], []
     for row in raw.notes:
         values, found = parse_row(row, field_parsers("MDY")["notes"])
+        unreadable = any(p.field == "billing_code" for p in found)
+        if values["billing_code"] is None and not unreadable and values["service_date"]:
+            # issue 23: a blank code is the client's Default auth's (covering the date)
+            defaults = [
+                a
+                for a in book.auths
+                if a.default
+                and a.is_approved
+                and not a.exclude_from_notes
+                and name_key(a.client_id) == name_key(values["client_id"] or "")
+                and a.covers(values["service_date"])
+            ]
+            if defaults:
+                first = min(defaults, key=lambda a: (a.end_date, a.source.row))
+                values["billing_code"] = first.billing_code
         entity = values["note_id"] or values["client_id"]
         problems.extend(p.model_copy(update={"entity": entity}) for p in found)
         usable = not any(p.field in ("units", "service_date", "status") for p in found)
@@ -262,23 +278,19 @@ one_defect_auth_cells = st.sampled_from(
 def _auths_row_by_row(raw: RawBook):
     """The oracle: every auth row parsed on its own with ``parse_row`` and checked on its own
     with ``_checked_auth`` (the column-wise builder sends only some rows there)."""
+    from authbook.rules.approvals import number_problems
     from authbook.rules.book import _checked_auth, _Known, field_parsers, parse_row
-    from authbook.rules.values import name_key
 
     book, _ = build_book(raw.model_copy(update={"auths": (), "notes": ()}))
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers, book.providers)
-    auths, problems, first_row, seen = [], [], {}, {}
-    for row in raw.auths:
-        values, _ = parse_row(row, field_parsers("MDY")["auths"])
-        if values["auth_no"]:
-            first = seen.setdefault(name_key(values["auth_no"]), row.source.row)
-            if first != row.source.row:
-                first_row[row.source.row] = first
+    auths, problems = [], []
     for row in raw.auths:
         values, found = parse_row(row, field_parsers("MDY")["auths"])
-        values = _checked_auth(row, values, found, known, first_row, problems)
+        values = _checked_auth(row, values, found, known, problems)
         if values is not None:
             auths.append(Auth(source=row.source, **values))
+    # the lines of an ambiguous Auth # (approvals.number_problems) are told so, in row order
+    problems = sorted(problems + number_problems(auths), key=lambda p: p.source.row)
     return auths, problems
 
 

@@ -126,7 +126,8 @@ def test_an_auth_number_that_is_a_formula_not_calculated_yet_gets_no_number():
     assert [s.auth_no for s in result.auths] == ["AB000041", None, "AB000042"]
 
 
-def test_duplicate_auth_number_is_a_problem_on_the_second_row():
+def test_one_payer_number_on_two_code_lines_of_one_client_is_no_problem():
+    """Issue 23: one approval covering two codes carries the payer's number on both lines."""
     result = run(
         """
         auth_no | client_id | billing_code | start_date | end_date   | allotted_units
@@ -134,10 +135,22 @@ def test_duplicate_auth_number_is_a_problem_on_the_second_row():
         X1      | C1        | 90837        | 2026-01-01 | 2026-06-30 | 10
         """
     )
+    assert [p for p in result.problems if p.field == "auth_no"] == []
+    assert [s.alert for s in result.auths] == ["", ""]
+
+
+def test_an_auth_number_on_two_clients_is_a_problem_on_each_line():
+    result = run(
+        """
+        auth_no | client_id | billing_code | start_date | end_date   | allotted_units
+        X1      | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        X1      | C2        | 90834        | 2026-01-01 | 2026-06-30 | 10
+        """
+    )
     dupes = [p for p in result.problems if p.field == "auth_no"]
-    assert [(p.source.row, p.entity) for p in dupes] == [(3, "X1")]
-    # the second row's Alert cell says so too, where a manager filtering Auths sees it
-    assert result.auths[0].alert == ""
+    assert [(p.source.row, p.entity) for p in dupes] == [(2, "X1"), (3, "X1")]
+    # each line's Alert cell says so too, where a manager filtering Auths sees it
+    assert result.auths[0].alert.startswith("INPUT PROBLEM: Auth # X1 is also on row 3")
     assert result.auths[1].alert.startswith("INPUT PROBLEM: Auth # X1 is also on row 2")
     assert result.auths[1].remaining_units == 10  # it still counts its own units
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,7 +105,7 @@ HAND_BOOK = {
 
 HAND_FIGURES = {
     # Only A1 alerts: EXPIRING (ends 03/20, within its 30 alert days). A5 is Denied: no alerts.
-    "Alerts by kind": [
+    "Alerts by kind (one per pool)": [
         ["OVER", 0],
         ["EXHAUSTED", 0],
         ["LOW", 0],
@@ -112,8 +113,9 @@ HAND_FIGURES = {
         ["EXPIRING", 1],
         ["EXPIRED", 0],
     ],
-    # A1 ends 03/20 (19 days), A3 and A4 04/15 (45 days), A2 06/30 (121 days); A5 is Denied.
-    "Auths expiring": [["0-30 days", 1], ["31-60 days", 2], ["61-90 days", 0]],
+    # A1 ends 03/20 (19 days), A3 and A4 04/15 (45 days: one approval, same dates and
+    # group), A2 06/30 (121 days); A5 is Denied. Issue 23: approvals are counted, not lines.
+    "Approvals expiring": [["0-30 days", 1], ["31-60 days", 1], ["61-90 days", 0]],
     # Medicaid: A1 10 allotted, N1+N2 used; A2 4 allotted, N3 used.
     # Blue Plan: the Group 1 pool (A3 and A4, one pool of 6) once: N5 used, N4 pending.
     "Units by payer (current auths)": [
@@ -200,7 +202,10 @@ def test_report_prints_the_same_figures_as_the_dashboard(hand_book):
         text=True,
     )
     assert "Notes at risk: 3 notes, $440.00" in table.stdout
-    assert "Medicaid   18         14        2        100.0%" in table.stdout
+    # issue 23: the columns say what they count, so 18 requested and 14 approved at 100%
+    # reads as units against requests, not as a contradiction
+    assert re.search(r"Medicaid +18 +14 +2 +100\.0%", table.stdout)
+    assert re.search(r"Units requested +Units approved +Requests decided", table.stdout)
 
 
 def test_dashboard_keeps_its_native_charts_and_styles_through_refreshes(hand_book):

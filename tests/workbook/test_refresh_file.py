@@ -192,7 +192,9 @@ def test_rows_typed_below_the_table_are_read_and_the_table_is_refit(tmp_path):
     wb.save(path)
     app.refresh_file(path, today=AS_OF)
     wb = load_workbook(path)
-    assert wb["Notes"].tables["Notes"].ref == "A1:N4"
+    # every column of the Notes sheet, whatever their number, down to the new row
+    width = len(schema.NOTES.columns)
+    assert wb["Notes"].tables["Notes"].ref == f"A1:{schema.column_letter(width)}4"
     assert values_by_header(path, "Auths")[0]["Used Units"] == 3
 
 
