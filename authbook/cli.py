@@ -37,6 +37,7 @@ EXIT_BROKEN_PIPE = 141
 FEATURE_COMMANDS: tuple[str, ...] = (
     "authbook.functions.addin",
     "authbook.cli_billing",
+    "authbook.cli_claims",
     "authbook.cli_bulk",
     "authbook.cli_migrate",
 )
