@@ -65,3 +65,103 @@ def scrub_files(book: Path | str, claim_files: list[Path | str], today: date, as
     lines = read_claim_files(claim_files)
     computed = app.compute_file(book, today, as_of)
     return scrub_computed(computed, lines), computed
+
+
+# --- remit ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RemitPlan:
+    """What importing 835 files would do: ``rows`` to append to Remittances (new lines
+    only), how many lines were ``repeated`` (already imported), and ``changes`` to the
+    Notes rows' Remit Status, Paid Units and Remit CARC ((row, field, value))."""
+
+    lines: list
+    rows: list[dict[str, object]]
+    repeated: int
+    changes: list[tuple[int, str, object]]
+
+    @property
+    def unmatched(self) -> list[dict[str, object]]:
+        return [r for r in self.rows if not r.get("note_id")]
+
+
+def read_remittance_files(paths: list[Path | str]) -> list:
+    """The service lines of every 835 file, in order. Raises x12.X12FileError."""
+    return [line for path in paths for line in x12.read_remittance(path)]
+
+
+def _match_text(match) -> str:
+    if match.note is not None:
+        return f"by {match.how}"
+    listed = f" ({', '.join(n.key for n in match.candidates)})" if match.candidates else ""
+    return f"{match.why}{listed}"
+
+
+def plan_remit(computed, remittances, lines) -> RemitPlan:
+    """The rows and Notes changes importing ``lines`` (RemitLines) into a computed workbook
+    whose Remittances sheet reads ``remittances`` (None when it has none) would make."""
+    from authbook.rules import remits
+    from authbook.rules.claims import match_line
+
+    book = computed.result.book
+    index = NoteIndex(book.notes, member_ids(computed.sheets))
+    rows = []
+    for line in lines:
+        match = match_line(line, index)
+        values = remits.line_values(line)
+        values["note_id"] = match.note.key if match.note is not None else None
+        values["match"] = _match_text(match)
+        rows.append(values)
+    existing = (
+        [r.values for r in records.raw_records(schema.REMITTANCES, remittances)]
+        if remittances is not None
+        else []
+    )
+    new, repeated = remits.new_only(rows, existing)
+    changes: list[tuple[int, str, object]] = []
+    if new:
+        final = remits.outcomes([*existing, *new])
+        for note in book.notes:
+            outcome = final.get(remits.key_text(note.key))
+            if outcome is not None:
+                row = note.source.row
+                changes += [
+                    (row, "remit_status", outcome.status),
+                    (row, "paid_units", outcome.paid_units),
+                    (row, "remit_carc", outcome.carc),
+                ]
+    return RemitPlan(lines, new, repeated, changes)
+
+
+def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, user=None):
+    """Import 835 files into the workbook ``book``: read them all first (a bad one stops
+    before the workbook is opened), plan, call ``ask(plan)`` and, when it returns True,
+    append the rows, set the Notes columns and refresh, in one atomic save.
+
+    Returns (plan, Computed after the save, or None when nothing was written)."""
+    from authbook import app
+    from authbook.workbook import importrows
+    from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
+
+    lines = read_remittance_files(era_files)
+    with RefreshLock(Path(book)):
+        store = FastWorkbookFile(Path(book))
+        computed = app.compute(store, today)
+        remittances = store.read_sheets([schema.REMITTANCES.name]).get(schema.REMITTANCES.name)
+        plan = plan_remit(computed, remittances, lines)
+        if not plan.rows or not ask(plan):
+            return plan, None
+        sheets = dict(computed.sheets)
+        writes = {
+            schema.REMITTANCES.name: importrows.append_rows(
+                schema.REMITTANCES, remittances, plan.rows
+            )
+        }
+        if remittances is not None:
+            sheets[schema.REMITTANCES.name] = remittances
+        if plan.changes and schema.NOTES.name in sheets:
+            writes[schema.NOTES.name] = importrows.append_rows(
+                schema.NOTES, sheets[schema.NOTES.name], [], plan.changes
+            )
+        return plan, app.apply_and_refresh(store, sheets, writes, today, user=user)

@@ -72,8 +72,74 @@ def cmd_scrub(args) -> int:
     return 1 if scrubbed.denied_lines else 0
 
 
+REMIT_PREVIEW = [
+    "Check/EFT #",
+    "Claim #",
+    "Patient Control #",
+    "Service Date",
+    "Billing Code",
+    "Units Paid",
+    "Paid",
+    "Denial CARC",
+    "Remit Status",
+    "Note ID",
+    "Match",
+]
+PREVIEW_ROWS = 20
+
+
+def print_remit_plan(plan) -> None:
+    from authbook.rules.remits import REMIT_STATUSES
+    from authbook.workbook import schema
+
+    spec = schema.REMITTANCES
+    fields = [c.field for c in spec.columns if c.header in REMIT_PREVIEW]
+    body = [[row.get(f) for f in fields] for row in plan.rows[:PREVIEW_ROWS]]
+    if body:
+        print_rows([spec.by_field[f].header for f in fields], body, "table")
+    if len(plan.rows) > PREVIEW_ROWS:
+        print(f"... and {len(plan.rows) - PREVIEW_ROWS} more")
+    counts = {s: sum(1 for r in plan.rows if r["remit_status"] == s) for s in REMIT_STATUSES}
+    shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    print(
+        f"{len(plan.lines)} remitted service lines: {len(plan.rows)} new ({shown or 'none'}), "
+        f"{plan.repeated} already imported; {len(plan.unmatched)} new matched no note; "
+        f"{len(plan.changes) // 3} notes get a Remit Status"
+    )
+
+
+def cmd_remit(args) -> int:
+    from authbook import app, app_claims
+    from authbook.claims.x12 import X12FileError
+    from authbook.output import confirm
+
+    cli = _cli()
+
+    def ask(plan) -> bool:
+        print_remit_plan(plan)
+        if args.yes:
+            return True
+        return confirm(f"add these to the Remittances sheet of {args.path}?")
+
+    try:
+        plan, computed = app_claims.remit_file(
+            args.path, args.eras, cli.today(), ask, user=app.current_user(args.user)
+        )
+    except X12FileError as exc:
+        raise cli.UsageError(f"{exc}. Nothing was imported; the workbook is untouched.") from None
+    if not plan.rows:
+        print(f"{len(plan.lines)} remitted service lines, all already imported: nothing to change")
+        return 0
+    if computed is None:
+        print("nothing written")
+        return 0
+    print(f"imported into {args.path} (previous version kept as {args.path}.bak)")
+    cli.report_problems(computed)
+    return 1 if plan.unmatched or computed.problems else 0
+
+
 def register(sub) -> None:
-    """Add ``scrub`` to the ``authbook`` command."""
+    """Add ``scrub`` and ``remit`` to the ``authbook`` command."""
     cli = _cli()
     p = sub.add_parser(
         "scrub",
@@ -89,3 +155,20 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=cli.cli_date, help="check as of this date (default: Settings)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_scrub)
+
+    p = sub.add_parser(
+        "remit",
+        help="read 835 remittances into the Remittances sheet and the notes' Remit Status",
+        description="Append one Remittances row per 835 service line (payer, check/EFT #, "
+        "claim #, patient control #, service date, code, units and amounts billed/paid, "
+        "adjustments, CARC/RARC, the Note ID it pays or why none matched) and set the Notes "
+        "columns Remit Status, Paid Units and Remit CARC; then refresh, in one save. Shows "
+        "what it will add and asks first. Lines already imported are skipped; a reversal or "
+        "a later correction replaces a note's earlier outcome. Exit 1 when a line matched "
+        "no note.",
+    )
+    p.add_argument("path", help="the AuthBook workbook")
+    p.add_argument("eras", nargs="+", metavar="ERA.835", help="835 (005010X221A1) files")
+    p.add_argument("--yes", action="store_true", help="write without asking")
+    p.add_argument("--user", help="who imports (default $AUTHBOOK_USER)")
+    p.set_defaults(run=cmd_remit)

@@ -351,11 +351,13 @@ def validate(path: Path | str) -> list[str]:
     logger = logging.getLogger("pyx12")
     handler = Collect()
     logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False  # the messages are returned
     ack = io.StringIO()
     try:
         ok = pyx12.x12n_document.x12n_document(_params(), str(path), ack, None, None)
     finally:
         logger.removeHandler(handler)
+        logger.propagate = propagate
     # pyx12's 835 map marks ST03 "Not Used" while its 999 writer needs it, so for an 835
     # the acknowledgement cannot be written: the validator's own verdict and messages count.
     messages = [m for m in messages if not m.startswith("Failed to create 999")]

@@ -86,6 +86,11 @@ class RemitLine:
     remarks: tuple[str, ...] = ()  # LQ*HE: RARC codes
 
     @property
+    def units(self) -> float | None:
+        """The units the line billed (as a claim line names them, for matching a note)."""
+        return self.units_billed
+
+    @property
     def is_reversal(self) -> bool:
         return self.claim_status == REVERSAL
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from authbook.models import Auth, Finding, Note
-from authbook.rules.claimlines import ClaimLine
+from authbook.rules.claimlines import ClaimLine, RemitLine
 from authbook.rules.units import Draw, Ledger
 from authbook.rules.values import code_key, name_key
 
@@ -42,7 +42,7 @@ class LineMatch:
     could be (``candidates``, several or none). ``client_id`` is the client the line is
     for when known (the note's, else the one client with the line's Member ID)."""
 
-    line: ClaimLine
+    line: ClaimLine | RemitLine
     note: Note | None
     how: str | None
     candidates: tuple[Note, ...] = ()
@@ -92,7 +92,7 @@ class NoteIndex:
         return self.members.get(name_key(member_id), []) if member_id else []
 
 
-def _fits_line(note: Note, line: ClaimLine) -> bool:
+def _fits_line(note: Note, line: ClaimLine | RemitLine) -> bool:
     return (
         code_key(note.billing_code) == code_key(line.code)
         and note.service_date == line.service_date
@@ -103,8 +103,9 @@ def _ids(notes: Iterable[Note]) -> str:
     return ", ".join(n.key for n in notes)
 
 
-def match_line(line: ClaimLine, index: NoteIndex) -> LineMatch:
-    """The note ``line`` bills, by the rule in the module docstring."""
+def match_line(line: ClaimLine | RemitLine, index: NoteIndex) -> LineMatch:
+    """The note ``line`` bills (a claim line, or a remittance line paying one), by the rule
+    in the module docstring."""
     by_control = index.with_id(line.line_control)
     if len(by_control) == 1:
         note = by_control[0]

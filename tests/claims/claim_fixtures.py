@@ -62,9 +62,9 @@ def note(no, client, day, code, units=1, status="Released", provider="Rowan Elli
 
 
 AUTHS = [
-    auth("SUM-100", "C1", "90834", 10, payer="Summit Care"),
-    auth("SUM-100", "C1", "90837", 10, payer="Summit Care"),  # one approval, two code lines
-    auth("EVG-7", "C2", "90837", 2, payer="Evergreen HMO"),
+    auth("SUM-100", "C1", "90834", 10),
+    auth("SUM-101", "C1", "90837", 10),
+    auth("EVG-7", "C2", "90837", 2),
     auth("EVG-8", "C2", "90834", 5, start=date(2026, 4, 1), end=date(2026, 6, 30)),
     auth("FAM-1", "C3", "90834", 10),
     auth("FAM-2", "C4", "90834", 10),

@@ -56,7 +56,7 @@ def test_line_with_its_note_id_and_a_fitting_auth_number_passes(book, tmp_path):
 
 
 def test_claim_id_that_is_a_note_id_matches_the_line_of_that_note(book, tmp_path):
-    claim = Claim("N2", "MEM001", (line("90837", date(2026, 3, 9)),), auth="SUM-100")
+    claim = Claim("N2", "MEM001", (line("90837", date(2026, 3, 9)),), auth="SUM-101")
     scrubbed = scrub(book, tmp_path, [claim])
     assert (scrubbed.matches[0].note.note_id, scrubbed.matches[0].how) == ("N2", "CLM01")
     assert checks(scrubbed) == []
@@ -67,7 +67,7 @@ def test_missing_auth_number_is_carc_15_and_names_the_auth_the_note_drew(book, t
     scrubbed = scrub(book, tmp_path, [claim])
     assert checks(scrubbed) == [("CL2", 1, "MISSING AUTH #", "15")]
     assert scrubbed.findings[0].note_id == "N2"  # matched by Member ID, date, code, units
-    assert scrubbed.findings[0].fill_auth == "SUM-100"
+    assert scrubbed.findings[0].fill_auth == "SUM-101"
 
 
 def test_two_line_claim_checks_each_line_and_the_third_unit_on_a_two_unit_auth_is_198(
@@ -162,7 +162,7 @@ def test_scrub_command_exits_1_on_a_denial_prints_every_format_and_writes_nothin
     as_json = run_cli("scrub", str(book), str(path), "--format", "json")
     rows = json.loads(as_json.stdout)
     assert [(r["claim"], r["line"], r["note_id"], r["carc"], r["auth_no"]) for r in rows] == [
-        ("CL2", 1, "N2", "15", "SUM-100")
+        ("CL2", 1, "N2", "15", "SUM-101")
     ]
     as_csv = run_cli("scrub", str(book), str(path), "--format", "csv")
     assert (
