@@ -165,3 +165,47 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
                 schema.NOTES, sheets[schema.NOTES.name], [], plan.changes
             )
         return plan, app.apply_and_refresh(store, sheets, writes, today, user=user)
+
+
+# --- prediction vs outcome -----------------------------------------------------------------
+
+
+def outcome_rows(computed) -> list[list[object]]:
+    """Per payer: notes remitted, denied as the Check predicted, denied for an auth reason
+    the Check missed, paid despite the Check (``rules.remits.prediction_vs_outcome``), from
+    the Notes sheet's Remit Status and Remit CARC. The biggest payers first, then by name;
+    beyond the Dashboard's rows the rest are summed as Other."""
+    from authbook.rules.remits import PayerOutcomes, prediction_vs_outcome
+    from authbook.workbook.dashboard import LIST_ROWS
+
+    read = computed.sheets.get(schema.NOTES.name)
+    if read is None:
+        return []
+    raw = records.raw_rows(schema.NOTES, read)
+    if "remit_status" not in raw.fields:
+        return []
+    statuses, carcs = raw.columns(["remit_status", "remit_carc"])
+    result = computed.result
+    payer_of = dict(zip(result.notes.rows, result.notes.columns(["payer"])[0]))
+    denied = {f.source.row for f in result.findings if f.denies}
+    figures = prediction_vs_outcome(
+        (payer_of.get(row), row in denied, status, carc)
+        for row, status, carc in zip(raw.rows, statuses, carcs)
+        if status
+    )
+    if len(figures) > LIST_ROWS:
+        figures = sorted(figures, key=lambda p: (-p.remitted, p.payer))
+        rest = figures[LIST_ROWS - 1 :]
+        other = PayerOutcomes(
+            "Other",
+            *(
+                sum(getattr(p, f) for p in rest)
+                for f in PayerOutcomes.__dataclass_fields__
+                if f != "payer"
+            ),
+        )
+        figures = [*sorted(figures[: LIST_ROWS - 1], key=lambda p: p.payer), other]
+    return [
+        [p.payer, p.remitted, p.denied_as_predicted, p.missed, p.paid_despite_check]
+        for p in figures
+    ]

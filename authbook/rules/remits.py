@@ -173,3 +173,61 @@ def outcomes(rows: Iterable[dict[str, object]]) -> dict[str, Outcome]:
         carcs = [c.strip() for c in str(values.get("denial_carc") or "").split(",") if c.strip()]
         found[key_text(note)] = Outcome(str(status), units, ", ".join(carcs) or None)
     return found
+
+
+def denied_rows(rows) -> frozenset[int]:
+    """The Excel rows of the raw Notes ``rows`` whose Remit Status is Denied: the notes whose
+    units stop counting when Settings say *Denied Notes Use Units: No*. ``rows``: RawRows
+    (read by column), or any sequence of RawRecord with ``rows`` or ``source`` row numbers."""
+    columns = getattr(rows, "columns", None)
+    if callable(columns):
+        (statuses,) = columns(["remit_status"])
+        numbers = rows.rows
+    else:
+        records = list(rows)
+        statuses = [r.values.get("remit_status") for r in records]
+        numbers = getattr(rows, "rows", None) or [r.source.row for r in records]
+    wanted = DENIED.casefold()
+    return frozenset(
+        row
+        for row, status in zip(numbers, statuses)
+        if isinstance(status, str) and status.strip().casefold() == wanted
+    )
+
+
+@dataclass(frozen=True)
+class PayerOutcomes:
+    """How AuthBook's Check compared with one payer's answers on remitted notes.
+
+    ``remitted``: notes with a final answer (Paid, Partial or Denied; a reversal alone is
+    no answer); ``denied_as_predicted``: the Check said deny and the payer denied;
+    ``missed``: the Check said OK and the payer denied for an authorization reason (15, 197,
+    198, 119): what AuthBook did not see; ``paid_despite_check``: the Check said deny and
+    the payer paid (all or part)."""
+
+    payer: str
+    remitted: int = 0
+    denied_as_predicted: int = 0
+    missed: int = 0
+    paid_despite_check: int = 0
+
+
+def prediction_vs_outcome(notes: Iterable[tuple[str | None, bool, object, object]]):
+    """Per payer (by name, blank as "(no payer)"), from one (payer, predicted denial, Remit
+    Status, Remit CARC) per note. Sorted by payer."""
+    counts: dict[str, list[int]] = {}
+    for payer, predicted, status, carc in notes:
+        status = str(status or "").strip().capitalize()
+        if status not in (PAID, PARTIAL, DENIED):
+            continue
+        tally = counts.setdefault(str(payer or "(no payer)"), [0, 0, 0, 0])
+        tally[0] += 1
+        denied = status == DENIED
+        carcs = {c.strip() for c in str(carc or "").split(",")}
+        if predicted and denied:
+            tally[1] += 1
+        elif not predicted and denied and carcs & AUTH_CARCS:
+            tally[2] += 1
+        elif predicted and not denied:
+            tally[3] += 1
+    return [PayerOutcomes(p, *t) for p, t in sorted(counts.items())]

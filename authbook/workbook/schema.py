@@ -372,6 +372,13 @@ SETTING_ROWS = (
         8,
         "How many recent weeks of notes set each auth's burn rate for RUNS OUT alerts.",
     ),
+    (
+        "Denied Notes Use Units",
+        "denied_notes_use_units",
+        "Yes",
+        "No: a note the payer denied (Remit Status Denied, from `authbook remit`) no longer "
+        "counts against its auth. Yes: it still does.",
+    ),
 )
 
 AUDIT_LOG = Sheet(

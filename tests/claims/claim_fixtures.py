@@ -62,9 +62,9 @@ def note(no, client, day, code, units=1, status="Released", provider="Rowan Elli
 
 
 AUTHS = [
-    auth("SUM-100", "C1", "90834", 10),
-    auth("SUM-101", "C1", "90837", 10),
-    auth("EVG-7", "C2", "90837", 2),
+    auth("SUM-100", "C1", "90834", 10, payer="Summit Care"),
+    auth("SUM-101", "C1", "90837", 10, payer="Summit Care"),
+    auth("EVG-7", "C2", "90837", 2, payer="Evergreen HMO"),
     auth("EVG-8", "C2", "90834", 5, start=date(2026, 4, 1), end=date(2026, 6, 30)),
     auth("FAM-1", "C3", "90834", 10),
     auth("FAM-2", "C4", "90834", 10),
@@ -82,8 +82,31 @@ NOTES = [
 ]
 
 
-def write_book(path: Path, notes=NOTES, auths=AUTHS, clients=CLIENTS) -> Path:
-    return template.write_new(path, {"Clients": clients, "Auths": auths, "Notes": notes})
+PAYERS = [
+    {"payer": "Summit Care", "payer_id": "SUMMIT"},
+    {"payer": "Evergreen HMO", "payer_id": "EVERG"},
+]
+PROVIDERS = [{"provider": "Rowan Ellis"}]
+
+
+def write_book(path: Path, notes=NOTES, auths=AUTHS, clients=CLIENTS, settings=None) -> Path:
+    rows = {
+        "Clients": clients,
+        "Auths": auths,
+        "Notes": notes,
+        "Payers": PAYERS,
+        "Providers": PROVIDERS,
+    }
+    template.write_new(path, rows)
+    if settings:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path)
+        for row in wb["Settings"].iter_rows(min_row=2):
+            if row[0].value in settings:
+                row[1].value = settings[row[0].value]
+        wb.save(path)
+    return path
 
 
 def write_x12(path: Path, text: str) -> Path:
