@@ -67,6 +67,21 @@ def scrub_files(book: Path | str, claim_files: list[Path | str], today: date, as
     return scrub_computed(computed, lines), computed
 
 
+def write_filled(claim_file: Path | str, out: Path | str, scrubbed: Scrubbed) -> dict[int, tuple]:
+    """Write ``claim_file`` to ``out`` with a REF*G1 on each claim that lacks one and whose
+    lines all matched notes drawing from the same auth (``rules.claims.fills``); every other
+    byte kept but the transaction's segment count. Returns the CLM's segment number ->
+    (CLM01, Auth # added)."""
+    from authbook.rules.claims import fills
+
+    name = Path(claim_file).name
+    mine = [f for f in scrubbed.findings if f.line.file == name]
+    chosen = fills(mine)
+    x12.add_claim_auths(claim_file, out, chosen)
+    ids = {line.claim_position: line.claim_id for line in scrubbed.lines if line.file == name}
+    return {position: (ids[position], number) for position, number in chosen.items()}
+
+
 # --- remit ---------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ X12, another transaction, truncated): nothing is written to the workbook either 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from authbook.output import print_rows
 
@@ -54,11 +55,30 @@ def cmd_scrub(args) -> int:
     from authbook.claims.x12 import X12FileError
 
     cli = _cli()
+    if args.write:
+        if len(args.claims) != 1:
+            raise cli.UsageError("--write takes one 837P file to scrub")
+        if Path(args.write).resolve() == Path(args.claims[0]).resolve():
+            raise cli.UsageError("--write must name a new file, not the 837P being scrubbed")
+        if not Path(args.write).resolve().parent.is_dir():
+            raise cli.UsageError(f"--write: folder {Path(args.write).parent} does not exist")
     try:
         scrubbed, _ = app_claims.scrub_files(args.path, args.claims, cli.today(), args.as_of)
+        filled = app_claims.write_filled(args.claims[0], args.write, scrubbed) if args.write else {}
     except X12FileError as exc:
         raise cli.UsageError(f"{exc}. Nothing was checked; the workbook is untouched.") from None
     print_rows(SCRUB_HEADER, scrub_rows(scrubbed.findings), args.format, keys=SCRUB_KEYS)
+    if args.write:
+        said = sys.stdout if args.format == "table" else sys.stderr
+        for claim, number in filled.values():
+            print(f"claim {claim}: REF*G1*{number} added", file=said)
+        print(f"wrote {args.write} ({len(filled)} REF*G1 added)", file=said)
+        # the lines the added REF*G1 fixes are no longer denied for a missing number
+        scrubbed.findings = [
+            f
+            for f in scrubbed.findings
+            if not (f.kind == "MISSING AUTH #" and f.line.claim_position in filled)
+        ]
     if args.format == "table":
         matched = sum(1 for m in scrubbed.matches if m.note is not None)
         claims = len({(line.file, line.claim_id, line.claim_position) for line in scrubbed.lines})
@@ -154,6 +174,13 @@ def register(sub) -> None:
     p.add_argument("claims", nargs="+", metavar="CLAIMS.837", help="837P (005010X222A1) files")
     p.add_argument("--as-of", type=cli.cli_date, help="check as of this date (default: Settings)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--write",
+        metavar="OUT.837",
+        help="also write the 837P to OUT.837 with a REF*G1 added to each claim that has none, "
+        "when all its lines matched notes drawing from one auth (every other byte kept, but "
+        "the segment count)",
+    )
     p.set_defaults(run=cmd_scrub)
 
     p = sub.add_parser(

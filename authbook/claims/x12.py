@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -364,3 +366,77 @@ def validate(path: Path | str) -> list[str]:
     if ok and not messages:
         return []
     return messages or ["not valid: " + ack.getvalue()]
+
+
+#: Claim (loop 2300) segments that come before REF*G1 in the 837P guide's order, and the
+#: REF qualifiers listed before G1: a REF*G1 goes after them, before anything else.
+_BEFORE_G1 = ("DTP", "PWK", "CN1", "AMT")
+_REFS_BEFORE_G1 = ("4N", "F5", "EW", "9F")
+
+
+def _spans(text: str, seg_term: str) -> list[tuple[int, int]]:
+    """(start, end) of each segment of ``text``: from its first character to just past its
+    terminator and any line break after it, so the spans together cover every byte."""
+    spans, start = [], 0
+    while start < len(text):
+        end = text.find(seg_term, start)
+        if end < 0:
+            break
+        end += len(seg_term)
+        while end < len(text) and text[end] in "\r\n":
+            end += 1
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+def add_claim_auths(path: Path | str, out: Path | str, auths: dict[int, str]) -> int:
+    """Write ``path`` to ``out`` with a ``REF*G1`` added to each claim whose CLM is segment
+    number ``position`` of ``auths`` (position -> Auth #), where the guide puts it. Every
+    other byte is kept, except the segment count (SE01) of a transaction that gains
+    segments. Returns how many were added. Raises X12FileError."""
+    name = Path(path).name
+    text = _text(path)
+    _check_envelope(name, text, CLAIM_837P)
+    reader = pyx12.x12file.X12Reader(io.StringIO(text))
+    seg_term, ele = reader.seg_term, reader.ele_term
+    spans = _spans(text, seg_term)
+    ids = [text[a:b].lstrip("\r\n").split(ele, 1)[0] for a, b in spans]
+
+    def element(k: int, n: int) -> str:
+        parts = text[spans[k][0] : spans[k][1]].strip("\r\n").rstrip(seg_term).split(ele)
+        return parts[n] if n < len(parts) else ""
+
+    inserts: dict[int, str] = {}  # segment index to insert before -> text
+    for position, number in auths.items():
+        k = position - 1
+        if not (0 <= k < len(ids)) or ids[k] != "CLM":
+            raise X12FileError(f"{name}: segment {position} is not a CLM")
+        a, b = spans[k]
+        newline = text[a:b][len(text[a:b].rstrip("\r\n")) :]
+        k += 1
+        while ids[k] in _BEFORE_G1 or (ids[k] == "REF" and element(k, 1) in _REFS_BEFORE_G1):
+            k += 1
+        inserts[k] = inserts.get(k, "") + f"REF{ele}G1{ele}{number}{seg_term}{newline}"
+    pieces, added_in_st = [], 0
+    for k, (a, b) in enumerate(spans):
+        if k in inserts:
+            pieces.append(inserts[k])
+            added_in_st += 1
+        if ids[k] == "ST":
+            added_in_st = 0
+        if ids[k] == "SE" and added_in_st:
+            count = int(element(k, 1)) + added_in_st
+            rest = text[a:b].split(ele, 2)
+            pieces.append(f"{rest[0]}{ele}{count}{ele}{rest[2]}")
+            continue
+        pieces.append(text[a:b])
+    pieces.append(text[spans[-1][1] :] if spans else text)
+    out = Path(out)
+    # written beside OUT, then renamed: OUT is the whole new file or what it was before
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="ascii", newline="", dir=out.parent, prefix=f".{out.name}.", delete=False
+    ) as handle:
+        handle.write("".join(pieces))
+    os.replace(handle.name, out)
+    return len(auths)

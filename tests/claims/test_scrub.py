@@ -211,3 +211,47 @@ def test_file_that_is_not_an_837p_is_exit_2_with_a_clear_message(
     assert said in result.stderr and name in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert book.read_bytes() == before
+
+
+def test_write_fills_a_missing_auth_number_only_when_unambiguous_and_keeps_every_other_byte(
+    book, tmp_path
+):
+    from authbook.claims import x12
+
+    source = claims_file(
+        tmp_path / "in.837",
+        [
+            Claim("CL2", "MEM001", (line("90837", date(2026, 3, 9)),), provider="Rowan Ellis"),
+            Claim("CL4", "MEM003", (line("90834", date(2026, 3, 4)),)),  # two notes: no fill
+            Claim("N1", "MEM001", (line("90834", date(2026, 3, 2), control="N1"),), auth="SUM-100"),
+        ],
+    )
+    out = tmp_path / "out.837"
+    result = run_cli("scrub", str(book), str(source), "--write", str(out), "--as-of", AS_OF)
+    assert "claim CL2: REF*G1*SUM-101 added" in result.stdout
+    assert "wrote" in result.stdout and "(1 REF*G1 added)" in result.stdout
+    assert result.returncode == 1  # CL4 is still missing its number
+    assert x12.validate(out) == []  # the written file is valid X12 too
+    before, after = source.read_text(), out.read_text()
+    added = "REF*G1*SUM-101~\n"
+    assert after.count(added) == 1
+    # the claim's REF*G1 sits after its CLM (and any DTP), before HI
+    assert after.index("CLM*CL2") < after.index(added) < after.index("HI*", after.index("CLM*CL2"))
+    # every other byte is kept, but the segment count of the transaction
+    count = int(before.split("\nSE*")[1].split("*")[0])
+    assert after.replace(added, "", 1) == before.replace(f"\nSE*{count}*", f"\nSE*{count + 1}*")
+    rescrubbed = run_cli("scrub", str(book), str(out), "--format", "json")
+    assert [(r["claim"], r["check"]) for r in json.loads(rescrubbed.stdout)] == [
+        ("CL4", "SEVERAL NOTES"),
+        ("CL4", "MISSING AUTH #"),
+    ]
+
+
+def test_write_refuses_to_overwrite_the_file_it_scrubs(book, tmp_path):
+    source = claims_file(
+        tmp_path / "in.837", [Claim("CL2", "MEM001", (line("90837", date(2026, 3, 9)),))]
+    )
+    before = source.read_bytes()
+    result = run_cli("scrub", str(book), str(source), "--write", str(source))
+    assert result.returncode == 2 and "new file" in result.stderr
+    assert source.read_bytes() == before
