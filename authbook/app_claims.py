@@ -182,6 +182,19 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
         return plan, app.apply_and_refresh(store, sheets, writes, today, user=user)
 
 
+# --- demo ----------------------------------------------------------------------------------
+
+
+def write_demo_examples(book: Path | str, computed) -> list[Path]:
+    """The demo's ``examples/`` folder beside its workbook: an 837P of some of its notes and
+    an 835 answering it (``authbook.claims.examples``). Returns the files written."""
+    from authbook.claims import examples
+
+    result = computed.result
+    payer_of = dict(zip(result.notes.rows, result.notes.columns(["payer"])[0]))
+    return examples.write_examples(Path(book).parent / "examples", result, payer_of)
+
+
 # --- prediction vs outcome -----------------------------------------------------------------
 
 

@@ -135,6 +135,10 @@ def cmd_demo(args) -> int:
     report_problems(computed)
     print(f"demo workbook: {path} (synthetic practice, no real people)")
     print(summary(computed))
+    from authbook import app_claims  # issue 26: claim files for `authbook scrub` / `remit`
+
+    for example in app_claims.write_demo_examples(path, computed):
+        print(f"example: {example}")
     return 1 if computed.problems else 0
 
 
