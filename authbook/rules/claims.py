@@ -119,7 +119,8 @@ def match_line(line: ClaimLine | RemitLine, index: NoteIndex) -> LineMatch:
     clients = index.clients_of(line.member_id)
     client = clients[0] if len(clients) == 1 else None
     if not clients:
-        why = f"Member ID {line.member_id} is on no client" if line.member_id else "no Member ID"
+        # the Member ID itself is health information: it is not repeated in the message
+        why = "its Member ID is on no client" if line.member_id else "it has no Member ID"
         return LineMatch(line, None, None, why=why)
     if line.service_date is None:
         return LineMatch(line, None, None, client_id=client, why="the line has no service date")

@@ -153,7 +153,8 @@ def test_remittance_lines_become_rows_and_set_each_notes_remit_status(imported):
         300,
         90,
     )
-    assert "Member ID MEM009 is on no client" in rows[4]["Match"]
+    assert "its Member ID is on no client" in rows[4]["Match"]
+    assert "MEM009" not in result.stdout + result.stderr  # health information stays in
     assert rows[5]["Match"].startswith("several notes") and "N6, N7" in rows[5]["Match"]
     assert note_outcomes(book) == {
         "N1": ("Paid", 1, None),
