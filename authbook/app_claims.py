@@ -137,16 +137,35 @@ def plan_remit(computed, remittances, lines) -> RemitPlan:
     changes: list[tuple[int, str, object]] = []
     if new:
         final = remits.outcomes([*existing, *new])
+        now = _remit_cells(computed.sheets.get(schema.NOTES.name))
         for note in book.notes:
             outcome = final.get(remits.key_text(note.key))
-            if outcome is not None:
-                row = note.source.row
-                changes += [
-                    (row, "remit_status", outcome.status),
-                    (row, "paid_units", outcome.paid_units),
-                    (row, "remit_carc", outcome.carc),
-                ]
+            row = note.source.row
+            if outcome is None:
+                continue
+            cells = (outcome.status, outcome.paid_units, outcome.carc)
+            if tuple(map(remits.key_text, cells)) != now.get(row):  # only cells that change
+                changes += list(zip((row,) * 3, REMIT_FIELDS, cells))
     return RemitPlan(lines, new, repeated, changes)
+
+
+REMIT_FIELDS = ("remit_status", "paid_units", "remit_carc")
+
+
+def _remit_cells(read) -> dict[int, tuple[str, ...]]:
+    """Notes row -> its Remit Status, Paid Units and Remit CARC as they are now (compared as
+    ``rules.remits.key_text``)."""
+    if read is None:
+        return {}
+    raw = records.raw_rows(schema.NOTES_READ, read)
+    columns = raw.columns(REMIT_FIELDS)
+    return {row: tuple(map(remits_key, cells)) for row, *cells in zip(raw.rows, *columns)}
+
+
+def remits_key(value: object) -> str:
+    from authbook.rules.remits import key_text
+
+    return key_text(value)
 
 
 def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, user=None):
@@ -177,7 +196,7 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
             sheets[schema.REMITTANCES.name] = remittances
         if plan.changes and schema.NOTES.name in sheets:
             writes[schema.NOTES.name] = importrows.append_rows(
-                schema.NOTES, sheets[schema.NOTES.name], [], plan.changes
+                schema.NOTES_READ, sheets[schema.NOTES.name], [], plan.changes
             )
         return plan, app.apply_and_refresh(store, sheets, writes, today, user=user)
 
@@ -209,7 +228,7 @@ def outcome_rows(computed) -> list[list[object]]:
     read = computed.sheets.get(schema.NOTES.name)
     if read is None:
         return []
-    raw = records.raw_rows(schema.NOTES, read)
+    raw = records.raw_rows(schema.NOTES_READ, read)
     if "remit_status" not in raw.fields:
         return []
     statuses, carcs = raw.columns(["remit_status", "remit_carc"])

@@ -124,7 +124,7 @@ def print_remit_plan(plan) -> None:
     print(
         f"{len(plan.lines)} remitted service lines: {len(plan.rows)} new ({shown or 'none'}), "
         f"{plan.repeated} already imported; {len(plan.unmatched)} new matched no note; "
-        f"{len(plan.changes) // 3} notes get a Remit Status"
+        f"{len(plan.changes) // 3} notes get a new Remit Status"
     )
 
 

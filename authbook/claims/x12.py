@@ -63,17 +63,45 @@ class _Segment:
     __slots__ = ("id", "path", "seg", "position")
 
     def __init__(self, node, position: int) -> None:
-        self.id = node.id
-        self.path = node.cur_path
+        # the segment's own id: in a file out of the guide's order the map's node may be
+        # another segment's
         self.seg = node.seg_data
+        self.id = self.seg.get_seg_id()
+        self.path = node.cur_path or ""
         self.position = position
 
     def get(self, ref: str) -> str | None:
-        value = self.seg.get_value(ref)
+        try:
+            value = self.seg.get_value(ref)
+        except pyx12.errors.EngineError:  # an element this segment does not have
+            return None
         return value.strip() if value and value.strip() else None
 
     def in_loop(self, loop: str) -> bool:
         return f"/{loop}/" in self.path
+
+
+def _guarded(segments, name: str):
+    """``segments`` (an iterator of pyx12), turning its failures on a malformed file into
+    X12FileError with the segment number."""
+    position = 0
+    iterator = iter(segments)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except (pyx12.errors.EngineError, pyx12.errors.X12Error) as exc:
+            at = position + 1
+            raise X12FileError(f"{name}: cannot be read at segment {at} ({exc})") from None
+        except (IndexError, KeyError, ValueError, AttributeError, TypeError):
+            # pyx12's reader assumes the envelope segments come in order
+            raise X12FileError(
+                f"{name}: segment {position + 1} is out of place (the ISA/GS/ST envelope "
+                "segments are not in order)"
+            ) from None
+        position += 1
+        yield item
 
 
 def _check_envelope(name: str, text: str, expected: tuple[str, str, str]) -> None:
@@ -92,9 +120,12 @@ def _check_envelope(name: str, text: str, expected: tuple[str, str, str]) -> Non
             f"declares ({seg_term!r}): the last segment is incomplete"
         )
     open_st, last_id, position, seen_st = None, None, 0, False
-    for seg in reader:
+    for seg in _guarded(reader, name):
         position += 1
         last_id = seg.get_seg_id()
+        wrong = [e for e in reader.pop_errors() if e[0] in ("isa", "gs", "st")]
+        if wrong:  # counts or control numbers that do not add up: a damaged file
+            raise X12FileError(f"{name}: at segment {position} ({last_id}): {wrong[0][2]}")
         if last_id == "GS":
             gs08 = seg.get_value("GS08") or ""
             if not gs08.startswith(version):
@@ -133,13 +164,8 @@ def _segments(path: Path | str, expected: tuple[str, str, str]) -> Iterator[_Seg
     reader = pyx12.x12context.X12ContextReader(
         _params(), pyx12.error_handler.errh_null(), io.StringIO(text)
     )
-    position = 0
-    try:
-        for node in reader.iter_segments():
-            position += 1
-            yield _Segment(node, position)
-    except (pyx12.errors.EngineError, pyx12.errors.X12Error) as exc:
-        raise X12FileError(f"{name}: cannot be read at segment {position} ({exc})") from None
+    for position, node in enumerate(_guarded(reader.iter_segments(), name), start=1):
+        yield _Segment(node, position)
 
 
 def _date(text: str | None) -> date | None:

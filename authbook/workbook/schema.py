@@ -211,24 +211,6 @@ NOTES = Sheet(
         _c("Charge", "charge", "money", computed=True, width=10),
         _c("Inpatient", "inpatient", "yn", computed=True, width=8),
         _c("Check", "check", computed=True, width=40),
-        # Claim loop (issue 26): set by `authbook remit` from the Remittances sheet.
-        _c(
-            "Remit Status",
-            "remit_status",
-            computed=True,
-            width=10,
-            optional=True,
-            help="What the payer's last remittance did: Paid, Denied, Partial or Reversed.",
-        ),
-        _c("Paid Units", "paid_units", "number", computed=True, width=7, optional=True),
-        _c(
-            "Remit CARC",
-            "remit_carc",
-            computed=True,
-            width=9,
-            optional=True,
-            help="The reason codes the payer denied (part of) it with.",
-        ),
     ),
     help="Sessions. Pending and Released notes draw units from an auth; Draft notes do not.",
 )
@@ -337,6 +319,30 @@ REMITTANCES = Sheet(
     help="One row per remitted service line, in import order. The last row naming a note "
     "sets its Remit Status; importing the same ERA again adds nothing.",
 )
+
+#: The Notes columns `authbook remit` sets from the Remittances sheet; its first import adds
+#: them at the right of the Notes sheet (so they are not in the template's Notes Table).
+NOTES_REMIT_COLUMNS = (
+    _c(
+        "Remit Status",
+        "remit_status",
+        computed=True,
+        width=10,
+        optional=True,
+        help="What the payer's last remittance did: Paid, Denied, Partial or Reversed.",
+    ),
+    _c("Paid Units", "paid_units", "number", computed=True, width=7, optional=True),
+    _c(
+        "Remit CARC",
+        "remit_carc",
+        computed=True,
+        width=9,
+        optional=True,
+        help="The reason codes the payer denied (part of) it with.",
+    ),
+)
+#: The Notes sheet as it is read: NOTES and the remit columns where the sheet has them.
+NOTES_READ = Sheet("Notes", (*NOTES.columns, *NOTES_REMIT_COLUMNS), help=NOTES.help)
 
 #: Rebuilt by every refresh: figures and charts (not a table of rows, so not in SHEETS).
 DASHBOARD_SHEET = "Dashboard"

@@ -218,16 +218,16 @@ def test_remit_shows_what_it_will_add_and_writes_nothing_unless_told_yes(tmp_pat
     assert note_outcomes(book) == {"N1": ("Paid", 1, None)}
 
 
-def test_remit_adds_the_notes_columns_to_a_workbook_made_before_them(tmp_path):
+def test_remit_adds_the_notes_columns_at_the_right_of_the_notes_table(tmp_path):
     book = write_book(tmp_path / "book.xlsx")
-    wb = load_workbook(book)
-    ws = wb["Notes"]
-    ws.delete_cols(15, 3)  # Remit Status, Paid Units, Remit CARC
-    ws.tables["Notes"].ref = f"A1:N{ws.max_row}"
-    wb.save(book)
+    before = [c.value for c in load_workbook(book)["Notes"][1]]
+    assert "Remit Status" not in before  # a new workbook has no remit columns yet
     era = remit_file(tmp_path / "e.835", [check(SUMMIT, "CHK1", date(2026, 3, 25), paid_n1())])
     result = run_cli("remit", str(book), str(era), "--yes")
     assert result.returncode == 0, result.stderr
+    ws = load_workbook(book)["Notes"]
+    assert [c.value for c in ws[1]] == [*before, "Remit Status", "Paid Units", "Remit CARC"]
+    assert ws.tables["Notes"].ref == f"A1:{ws.cell(1, len(before) + 3).column_letter}{ws.max_row}"
     assert note_outcomes(book) == {"N1": ("Paid", 1, None)}
 
 

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from authbook import app_claims
 from authbook.claims.build import Claim
@@ -255,3 +257,37 @@ def test_write_refuses_to_overwrite_the_file_it_scrubs(book, tmp_path):
     result = run_cli("scrub", str(book), str(source), "--write", str(source))
     assert result.returncode == 2 and "new file" in result.stderr
     assert source.read_bytes() == before
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(["drop", "repeat", "swap", "cut", "extra"]),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=1, max_value=40),
+)
+def test_a_damaged_837p_is_read_or_refused_with_a_message_never_a_crash(tmp_path, how, i, j):
+    from authbook.claims import x12
+
+    text = _good_837(tmp_path)
+    segments = text.split("~\n")
+    i, j = i % (len(segments) - 1), j % (len(segments) - 1)
+    if how == "drop":
+        del segments[i]
+    elif how == "repeat":
+        segments.insert(i, segments[i])
+    elif how == "swap":
+        segments[i], segments[j] = segments[j], segments[i]
+    elif how == "cut":
+        segments[i] = segments[i][: j % (len(segments[i]) + 1)]
+    else:
+        segments[i] += "*EXTRA"
+    damaged = tmp_path / "damaged.837"
+    damaged.write_text("~\n".join(segments))
+    try:
+        lines = x12.read_claims(damaged)
+    except x12.X12FileError as exc:
+        assert "damaged.837" in str(exc)
+    else:
+        assert all(line.file == "damaged.837" for line in lines)
