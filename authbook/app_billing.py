@@ -93,7 +93,17 @@ def dashboard_panels(computed):
             ],
         ),
     ]
+    outcomes = outcome_rows(computed)
+    if outcomes:  # shown once remittances have been read (issue 26)
+        panels.append(panel("outcomes", outcomes))
     return heading, panels
+
+
+def outcome_rows(computed) -> list[list[object]]:
+    """The Dashboard's "Check vs payer" rows (issue 26; ``authbook.app_claims``)."""
+    from authbook import app_claims
+
+    return app_claims.outcome_rows(computed)
 
 
 _REQUEST_FIELDS = ("requested_units", "approved_units", "approved", "partial", "denied", "open")

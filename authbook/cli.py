@@ -46,6 +46,7 @@ EXIT_BROKEN_PIPE = 141
 FEATURE_COMMANDS: tuple[str, ...] = (
     "authbook.functions.addin",
     "authbook.cli_billing",
+    "authbook.cli_claims",
     "authbook.cli_bulk",
     "authbook.cli_migrate",
 )
@@ -68,6 +69,10 @@ FEATURE_HELP: dict[str, dict[str, str]] = {
     "authbook.cli_bulk": {
         "bulk-add": "add every code of a billing-code group to many clients",
         "bulk-update": "change the auths a filter lists, only in the columns named",
+    },
+    "authbook.cli_claims": {
+        "scrub": "check 837P claims before sending them (exit 1 if any line would be denied)",
+        "remit": "read 835 remittances into the Remittances sheet and the notes' Remit Status",
     },
     "authbook.cli_migrate": {
         "import": "import a spreadsheet tracker (.xlsx, .csv) into the workbook",
@@ -216,6 +221,10 @@ def cmd_demo(args) -> int:
     report_problems(computed)
     print(f"demo workbook: {path} (synthetic practice, no real people)")
     print(summary(computed))
+    from authbook import app_claims  # issue 26: claim files for `authbook scrub` / `remit`
+
+    for example in app_claims.write_demo_examples(path, computed):
+        print(f"example: {example}")
     return 1 if computed.problems else 0
 
 

@@ -488,6 +488,9 @@ class Settings(Record):
     date_order: str = "MDY"
     timed_unit_rule: str = "8 Minutes"
     forecast_weeks: int = 8
+    #: Whether a note the payer denied (Notes Remit Status "Denied") still counts against its
+    #: auth (issue 26: Settings "Denied Notes Use Units").
+    denied_notes_use_units: bool = True
 
 
 class Book(Record):

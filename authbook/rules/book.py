@@ -199,6 +199,8 @@ def parse_settings(rows: tuple[RawRecord, ...]) -> tuple[Settings, list[Problem]
             value, error = parse_count(cell)
             if value == 0:
                 value, error = None, "Forecast Weeks must be 1 or more"
+        elif name == "denied_notes_use_units":
+            value, error = parse_yes_no(cell)
         elif name == "as_of":
             value, error = parse_date(cell, "YMD" if isinstance(cell, str) else "MDY")
             if error and isinstance(cell, str):

@@ -39,6 +39,7 @@ from authbook.rules.checks import (
 )
 from authbook.rules.limits import period_excesses
 from authbook.rules.numbering import assign_auth_numbers
+from authbook.rules.remits import denied_rows
 from authbook.rules.renewals import renewals, runs_out_alert
 from authbook.rules.units import AuthIndex, Draw, Ledger, apply_notes
 from authbook.rules.values import code_key, name_key
@@ -234,9 +235,12 @@ def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesD
     for them: clients never share units, and every check looks at one client's notes."""
     book, raw = prepared.book, prepared.raw
     notes = book.notes if part is None else [book.notes[i] for i in part.notes]
-    draws, ledger = apply_notes(book.auths, notes, prepared.index)
-    checked = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
     rows = raw.notes if part is None else _rows_at(raw.notes, part.rows)
+    uncounted = frozenset()
+    if not book.settings.denied_notes_use_units:
+        uncounted = denied_rows(rows)
+    draws, ledger = apply_notes(book.auths, notes, prepared.index, uncounted)
+    checked = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
     date_order = book.settings.date_order
     unreadable = _unreadable_findings(rows, draws, prepared.first_problem, date_order)
     charges = at_risk_charges(draws, checked, prepared.rates)

@@ -222,11 +222,15 @@ def why_not(auths: list[Auth], day: date, provider: str | None) -> tuple[str, Au
 
 
 def apply_notes(
-    auths: tuple[Auth, ...] | list[Auth], notes, index: AuthIndex | None = None
+    auths: tuple[Auth, ...] | list[Auth],
+    notes,
+    index: AuthIndex | None = None,
+    uncounted: frozenset[int] = frozenset(),
 ) -> tuple[list[Draw], Ledger]:
     """Apply every note to the auths, in service-date order. Returns one Draw per note (in the
     order given) and the Ledger of units per auth. ``index``: an AuthIndex of ``auths``
-    already made (else one is made)."""
+    already made (else one is made). ``uncounted``: Notes rows whose units do not count
+    (notes the payer denied, when Settings say so): they still find their auth."""
     index = index or AuthIndex(auths)
     ledger = Ledger()
     notes = list(notes)
@@ -245,7 +249,7 @@ def apply_notes(
     key_of = {client: name_key(client) for client in set(typed)}  # each name once
     order = sorted(order, key=list(map(key_of.__getitem__, typed)).__getitem__)
     for position in order:
-        draws[position] = _apply_one(notes[position], index, ledger)
+        draws[position] = _apply_one(notes[position], index, ledger, uncounted)
     return draws, ledger
 
 
@@ -255,7 +259,7 @@ DRAWING_STATUSES = ("Pending", "Released")
 _draw = tuple.__new__
 
 
-def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
+def _apply_one(note: Note, index: AuthIndex, ledger: Ledger, uncounted=frozenset()) -> Draw:
     """One note's draw (the rules are in the module's docstring). This runs once per note of a
     workbook that may hold hundreds of thousands, so it inlines what the helpers above say:
     ``can_serve``, ``pick_auth`` and ``Ledger.available``."""
@@ -263,6 +267,8 @@ def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
     if status not in DRAWING_STATUSES:
         return _draw(Draw, (note, None, "draft", None, None))
     day, units = note.service_date, note.units
+    if uncounted and note.source.row in uncounted:
+        units = 0
     if note.auth_no:
         lines = index.by_number.get(name_key(note.auth_no))
         if not lines:
@@ -289,6 +295,8 @@ def _apply_one(note: Note, index: AuthIndex, ledger: Ledger) -> Draw:
             has_units = available is None or available >= units
         else:
             auth, has_units, available = _pick(candidates, ledger, units)
+    if not units and uncounted and note.source.row in uncounted:  # draws, counts nothing
+        return _draw(Draw, (note, auth, "ok", None, available))
     counts = ledger.used if status == "Released" else ledger.pending
     counted = ledger.counted
     if auth.auth_group:

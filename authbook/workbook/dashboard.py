@@ -100,7 +100,17 @@ SHAPES: tuple[Shape, ...] = (
         {5: PERCENT},
     ),
 )
-BY_KEY = {s.key: s for s in SHAPES}
+#: Panels shown only when they have rows, below the charted ones, as tables without a chart
+#: (issue 26: AuthBook's Check against the payer's answers, once remittances are read).
+TABLE_SHAPES: tuple[Shape, ...] = (
+    Shape(
+        "outcomes",
+        "Check vs payer (remitted notes)",
+        ("Payer", "Remitted", "Denied as Predicted", "Missed: Auth Denial", "Paid Despite Check"),
+        LIST_ROWS,
+    ),
+)
+BY_KEY = {s.key: s for s in (*SHAPES, *TABLE_SHAPES)}
 EMPTY_HEADING = ("AuthBook dashboard", "Filled in by every refresh: do not type here.")
 
 
@@ -135,12 +145,19 @@ def starts() -> list[int]:
     return [FIRST_ROW + i * BLOCK_ROWS for i in range(len(SHAPES))]
 
 
+def _start_of(shape: Shape) -> int:
+    """The sheet row of a panel's title: charted panels first, then the table-only ones."""
+    order = [s.key for s in (*SHAPES, *TABLE_SHAPES)]
+    return FIRST_ROW + order.index(shape.key) * BLOCK_ROWS
+
+
 def dashboard_cells(heading, panels: list[Panel]) -> dict[tuple[int, int], object]:
     """Every cell of the Dashboard: (row, column) -> value (None clears a padded row)."""
     cells: dict[tuple[int, int], object] = {}
     for i, text in enumerate(list(heading)[:HEADING_ROWS], start=1):
         cells[(i, 1)] = text
-    for start, filled in zip(starts(), panels):
+    for filled in panels:
+        start = _start_of(filled.shape)
         cells[(start, 1)] = filled.title
         for c, header in enumerate(filled.shape.headers, start=1):
             cells[(start + 1, c)] = header

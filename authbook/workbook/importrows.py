@@ -40,8 +40,9 @@ def _positions(spec: schema.Sheet, read: SheetRead | None, write: SheetWrite, ne
             write.cells[(1, i)] = column.header
         headers = list(spec.headers)
     positions = schema.map_headers(spec, headers)
-    for name in needed:
-        if name not in positions and name in spec.by_field:
+    # In the sheet's own order, not the set's (which changes from run to run).
+    for name in [c.field for c in spec.columns if c.field in needed]:
+        if name not in positions:
             positions[name] = len(headers)
             headers.append(spec.by_field[name].header)
             write.cells[(1, len(headers))] = spec.by_field[name].header

@@ -45,7 +45,7 @@ MONEY_FORMAT = "#,##0.00"
 RAW_SHEETS = {
     "clients": schema.CLIENTS,
     "auths": schema.AUTHS,
-    "notes": schema.NOTES,
+    "notes": schema.NOTES_READ,  # with the remit columns where the sheet has them (issue 26)
     "billing_codes": schema.BILLING_CODES,
     "auth_groups": schema.AUTH_GROUPS,
     "code_groups": schema.CODE_GROUPS,

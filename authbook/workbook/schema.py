@@ -294,6 +294,63 @@ RENEWALS = Sheet(
     "for a follow-up.",
 )
 
+# --- claim loop (issue 26) ------------------------------------------------------------------
+#: One row per 835 service line `authbook remit` read, appended (never rewritten) in import
+#: order; added to a workbook by its first import (so not in SHEETS, not in the template).
+REMITTANCES = Sheet(
+    "Remittances",
+    (
+        _c("Payer", "payer", width=18),
+        _c("Check/EFT #", "check_no", width=14),
+        _c("Check Date", "check_date", "date", width=11),
+        _c("Claim #", "payer_claim_no", width=14, help="The payer's claim number (CLP07)"),
+        _c("Patient Control #", "patient_control_no", width=14, help="CLM01 as sent (CLP01)"),
+        _c("Claim Status", "claim_status", width=7, help="CLP02: 1 primary, 4 denied, 22 reversal"),
+        _c("Line Control #", "line_control", width=12, help="REF*6R as sent"),
+        _c("Service Date", "service_date", "date", width=11),
+        _c("Billing Code", "billing_code", width=11),
+        _c("Units Billed", "units_billed", "number", width=8),
+        _c("Units Paid", "units_paid", "number", width=8),
+        _c("Billed", "billed", "money", width=10),
+        _c("Paid", "paid", "money", width=10),
+        _c("Adjustments", "adjustments", width=26, help="Group-CARC amount; ..."),
+        _c("Denial CARC", "denial_carc", width=10, help="CARCs other than CO-45 and group PR"),
+        _c("RARC", "rarc", width=10),
+        _c("Remit Status", "remit_status", width=10),
+        _c("Note ID", "note_id", width=10),
+        _c("Match", "match", width=34, help="How the note was found, or why none was"),
+        _c("Source File", "source_file", width=18),
+        _c("Segment", "segment", "int", width=8),
+    ),
+    generated=True,
+    help="One row per remitted service line, in import order. The last row naming a note "
+    "sets its Remit Status; importing the same ERA again adds nothing.",
+)
+
+#: The Notes columns `authbook remit` sets from the Remittances sheet; its first import adds
+#: them at the right of the Notes sheet (so they are not in the template's Notes Table).
+NOTES_REMIT_COLUMNS = (
+    _c(
+        "Remit Status",
+        "remit_status",
+        computed=True,
+        width=10,
+        optional=True,
+        help="What the payer's last remittance did: Paid, Denied, Partial or Reversed.",
+    ),
+    _c("Paid Units", "paid_units", "number", computed=True, width=7, optional=True),
+    _c(
+        "Remit CARC",
+        "remit_carc",
+        computed=True,
+        width=9,
+        optional=True,
+        help="The reason codes the payer denied (part of) it with.",
+    ),
+)
+#: The Notes sheet as it is read: NOTES and the remit columns where the sheet has them.
+NOTES_READ = Sheet("Notes", (*NOTES.columns, *NOTES_REMIT_COLUMNS), help=NOTES.help)
+
 #: Rebuilt by every refresh: figures and charts (not a table of rows, so not in SHEETS).
 DASHBOARD_SHEET = "Dashboard"
 
@@ -327,6 +384,13 @@ SETTING_ROWS = (
         "forecast_weeks",
         8,
         "How many recent weeks of notes set each auth's burn rate for RUNS OUT alerts.",
+    ),
+    (
+        "Denied Notes Use Units",
+        "denied_notes_use_units",
+        "Yes",
+        "No: a note the payer denied (Remit Status Denied, from `authbook remit`) no longer "
+        "counts against its auth. Yes: it still does.",
     ),
 )
 
