@@ -40,6 +40,22 @@ def _show(value: object) -> str:
     return show(value, "(blank)")
 
 
+def _edit(column, change) -> str:
+    """``End Date 03/31/2026 -> 06/30/2026`` for a preview. Of a text column only the new
+    value is shown (the user's own --set): the cell's text may be a name (see
+    ``workbook.privacy``)."""
+    from authbook.workbook.privacy import may_show
+
+    def shown(value: object) -> str:
+        if may_show(column.kind, column.sensitive, value, column.choices):
+            return _show(value)
+        return "(text)"
+
+    if column.kind == "text" and not column.sensitive:
+        return f"{column.header} -> {_show(change.new)}"
+    return f"{column.header} {shown(change.old)} -> {shown(change.new)}"
+
+
 def split_assignment(text: str, option: str) -> tuple[str, str]:
     """``COLUMN=VALUE`` -> (column, value); a missing '=' is a usage error."""
     column, sep, value = text.partition("=")
@@ -301,10 +317,7 @@ def cmd_bulk_update(args) -> int:
             by_row.setdefault(change.source.row, []).append(change)
         for row in changed[:SAMPLE_ROWS]:
             first = by_row[row][0]
-            edits = "; ".join(
-                f"{schema.AUTHS.column(c.field).header} {_show(c.old)} -> {_show(c.new)}"
-                for c in by_row[row]
-            )
+            edits = "; ".join(_edit(schema.AUTHS.column(c.field), c) for c in by_row[row])
             print(f"  row {row}  {first.auth_no or ''}  {first.client_id or ''}  {edits}")
         if len(changed) > SAMPLE_ROWS:
             print(f"  ... and {len(changed) - SAMPLE_ROWS} more")

@@ -21,6 +21,7 @@ from pathlib import Path
 from authbook.output import confirm, show
 from authbook.rules import importing
 from authbook.rules.cells import csv_text
+from authbook.workbook.privacy import may_show
 
 MAX_REJECT_LINES = 20
 MAX_CHANGE_LINES = 40
@@ -201,10 +202,13 @@ def print_changes(plan: importing.ImportPlan, spec, logged: bool) -> None:
     print("changed cells:")
     for ch in plan.changes[:MAX_CHANGE_LINES]:
         column = spec.by_field[ch.field]
-        if column.sensitive:
-            what = "changed"
+        if column.kind == "text" or column.sensitive:
+            what = "changed"  # text may be a name (see workbook.privacy)
         else:
-            what = f"{_show(ch.old)} -> {_show(ch.new)}"
+            what = " -> ".join(
+                _show(v) if may_show(column.kind, False, v, column.choices) else "(text)"
+                for v in (ch.old, ch.new)
+            )
         print(f"  {spec.name} row {ch.row} [{ch.key}] {column.header}: {what}")
     if len(plan.changes) > MAX_CHANGE_LINES:
         print(f"  ... and {len(plan.changes) - MAX_CHANGE_LINES} more")

@@ -25,6 +25,7 @@ from authbook.models import (
     Source,
 )
 from authbook.workbook import schema
+from authbook.workbook.privacy import is_id_like, scrubbed
 from authbook.workbook.sheetdata import (
     CellColumns,
     ColumnRows,
@@ -578,10 +579,9 @@ def alert_rows(alerts: list[Alert], sheets: dict[str, SheetRead]) -> list[list[o
 def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = None) -> str:
     """One line for stderr or logs: cell reference, column, and what is wrong.
 
-    The typed value is shown only for columns that hold no health information (names and
-    dates of birth are never echoed). Nor is a Client ID that is wrong in itself (not on the
-    Clients sheet, say): it may be a client's name typed into the wrong column; the cell
-    reference says where to look.
+    Never the cell's contents (see ``privacy``): whatever the column, a name or a date of
+    birth may have been typed into it. The row's key is shown only when it reads as an ID
+    (C0012, AB000123); the cell reference says where to look.
     """
     spec = schema.BY_NAME.get(problem.source.sheet)
     header, cell = _cell_ref((sheets or {}).get(problem.source.sheet), spec, problem)
@@ -589,24 +589,8 @@ def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = Non
     where = f"{sheet_name}!{cell}" if cell else f"{sheet_name} row {row}"
     if header:
         where += f" ({header})"
-    column = spec.by_field.get(problem.field) if spec and problem.field else None
-    sensitive = bool(column and column.sensitive) or problem.field == "client_id"
     shown = problem.entity
-    if shown and problem.field == "client_id" and _same_text(shown, problem.value):
-        shown = None  # the entity is the Client ID in question
+    if shown and not is_id_like(shown):
+        shown = None  # a name or a date typed where an ID belongs
     key = f" [{shown}]" if shown else ""
-    message = _redacted(problem.message) if sensitive else problem.message
-    return f"{where}{key}: {message}"
-
-
-def _same_text(a: object, b: object) -> bool:
-    return " ".join(str(a).split()).casefold() == " ".join(str(b or "").split()).casefold()
-
-
-def _redacted(message: str) -> str:
-    """A message about a sensitive cell without the value quoted in it."""
-    if "'" in message:
-        head, _, rest = message.partition("'")
-        _, _, tail = rest.partition("'")
-        return (head + "the value" + tail).strip()
-    return message
+    return f"{where}{key}: {scrubbed(problem.message, problem.value)}"
