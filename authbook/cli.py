@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from authbook import app
-from authbook.output import NoAnswer, print_rows
+from authbook.output import NoAnswer, escaping_output, print_rows
 from authbook.rules.eligibility import eligible_codes
 from authbook.rules.values import name_key, parse_date
 from authbook.workbook import records, template
@@ -232,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with escaping_output():  # every line may carry a cell's text (see output.escaped)
+        return _run(args)
+
+
+def _run(args) -> int:
     try:
         return args.run(args)
     except (UsageError, WorkbookError, NotAnAuthBook, NoAnswer) as exc:
