@@ -162,6 +162,14 @@ def print_mapping(plan: importing.ImportPlan, layout: importing.Layout, source) 
         else:
             print(f"  {letter:>2} {c.header:<{width}} -> not imported ({c.how})")
     print(f"dates read as {plan.date_order} ({plan.date_order_reason})")
+    if uses_decimal_comma(source):
+        print("numbers read with a decimal comma (12,5), as semicolon-separated files write them")
+
+
+def uses_decimal_comma(source) -> bool:
+    """A semicolon-separated CSV comes from a spreadsheet set to a locale whose list
+    separator is ';' because its decimal separator is ',' (most of Europe)."""
+    return bool(source.is_csv and source.delimiter == ";")
 
 
 def print_plan(plan: importing.ImportPlan, spec, new_rejects: int) -> None:
@@ -341,6 +349,7 @@ def cmd_import(args) -> int:
             overrides=mapping.get("columns"),
             header_row=mapping.get("header_row"),
             date_order=mapping.get("date_order"),
+            decimal_comma=uses_decimal_comma(source),
         )
         print_mapping(plan, layout, source)
         writes, new_rejects = build_writes(plan, sheets, source, user, datetime.now())

@@ -23,7 +23,14 @@ from datetime import date
 from authbook.models import OPEN_REQUEST_STATUSES, RawBook, RawRecord
 from authbook.rules.book import field_parsers, parse_settings
 from authbook.rules.cells import cell_text, from_csv_text
-from authbook.rules.values import code_key, is_blank, name_key, parse_text
+from authbook.rules.values import (
+    NUMBER_PARSERS,
+    code_key,
+    from_decimal_comma,
+    is_blank,
+    name_key,
+    parse_text,
+)
 
 KINDS = ("auths", "clients", "notes")
 #: How far down a header row is looked for.
@@ -709,13 +716,15 @@ def plan_import(
     overrides: dict[str, str] | None = None,
     header_row: int | None = None,
     date_order: str | None = None,
+    decimal_comma: bool = False,
 ) -> ImportPlan:
     """What importing ``rows`` (the source's non-empty and blank rows, in order, with their row
     numbers) into a workbook holding ``existing`` would do.
 
     ``overrides`` maps source headers to fields (a mapping file); ``header_row`` and
-    ``date_order`` override what is detected. Raises nothing: a source with no header gives a
-    plan whose ``header_row`` is None and whose rows are all rejected.
+    ``date_order`` override what is detected. ``decimal_comma``: numbers are written 12,5
+    (a semicolon-separated CSV from a European-locale spreadsheet). Raises nothing: a source
+    with no header gives a plan whose ``header_row`` is None and whose rows are all rejected.
     """
     kind = layout.kind
     settings, _ = parse_settings(existing.settings)
@@ -771,6 +780,7 @@ def plan_import(
     payers = {name_key(p.values.get("payer")) for p in existing.payers}
     providers = {name_key(p.values.get("provider")) for p in existing.providers}
     header_keys = {c.index: header_key(c.header) for c in mapped}
+    number_fields = {name for name, parse in parsers.items() if parse in NUMBER_PARSERS}
 
     for r, cells in body:
         if is_blank_row(cells):
@@ -782,6 +792,8 @@ def plan_import(
             raw = cell(cells, c.index)
             if c.field in date_fields and isinstance(raw, str) and re.fullmatch(r"\d{5}", raw):
                 raw = int(raw)  # an Excel date serial saved as text
+            if decimal_comma and c.field in number_fields and isinstance(raw, str):
+                raw = from_decimal_comma(raw)
             value, error = parsers[c.field](raw)
             if error:
                 errors.append(f"{c.header}: {error}")

@@ -97,6 +97,24 @@ _UNITS = re.compile(
 )
 
 
+#: A number whose commas group thousands (1,200 or 12,345.5): the only commas read as such.
+#: Any other comma (12,0 from a European export) may be a decimal comma: never dropped.
+_GROUPED = re.compile(r"^\s*[-+]?\$?\d{1,3}(,\d{3})+(\.\d+)?(\s*[a-z%]*)?\s*$", re.I)
+_DECIMAL_COMMA = re.compile(r"\s*([-+]?)(\d{1,3}(?:\.\d{3})+|\d+),(\d+)\s*([^\d\s.,]*)\s*")
+
+
+def from_decimal_comma(text: str) -> str:
+    """A number written with a decimal comma as a number with a decimal point: '12,0' ->
+    '12.0', '1.234,5' -> '1234.5', '6,0 visits' -> '6.0 visits'. Other text is unchanged.
+    For sources that use the decimal comma (a semicolon-separated CSV from a European-locale
+    spreadsheet)."""
+    match = _DECIMAL_COMMA.fullmatch(text)
+    if not match:
+        return text
+    sign, whole, fraction, unit = match.groups()
+    return f"{sign}{whole.replace('.', '')}.{fraction}" + (f" {unit}" if unit else "")
+
+
 def parse_units(value: object) -> tuple[int | None, str | None]:
     """A whole number of units, 0 or more: 12, 12.0, "12", "12 visits", "12 units"."""
     if type(value) is int and value >= 0:
@@ -108,7 +126,10 @@ def parse_units(value: object) -> tuple[int | None, str | None]:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        match = _UNITS.match(str(value).replace(",", ""))
+        text = str(value)
+        if "," in text and not _GROUPED.match(text):
+            return None, f"'{value}' has a comma that is not a thousands separator"
+        match = _UNITS.match(text.replace(",", ""))
         if not match:
             return None, f"'{value}' is not a number of units"
         number = float(match.group(1))
@@ -183,8 +204,11 @@ def parse_money(value: object) -> tuple[float | None, str | None]:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
+        text = str(value)
+        if "," in text and not _GROUPED.match(text):
+            return None, f"'{value}' has a comma that is not a thousands separator"
         try:
-            number = float(str(value).strip().replace("$", "").replace(",", ""))
+            number = float(text.strip().replace("$", "").replace(",", ""))
         except ValueError:
             return None, f"'{value}' is not an amount"
     if number < 0:
@@ -236,6 +260,9 @@ def name_key(name: str | None) -> str:
 def _show_number(number: float) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
+
+#: The parsers of numbers (whose text a decimal-comma source writes as 12,5).
+NUMBER_PARSERS = (parse_units, parse_count, parse_money, parse_percent)
 
 PARSERS = {
     "text": parse_text,

@@ -1,0 +1,51 @@
+"""Issue 25 items 6 and 11: a number is read as written or refused with a reason, never
+silently scaled (12,0 is not 120) and never so large it breaks a refresh."""
+
+from __future__ import annotations
+
+from authbook.rules.values import parse_money, parse_units
+from tests.migrate_fixtures import fresh_book, run_import, sheet_rows, write_csv
+
+HEADER = ["Patient", "CPT", "Auth Number", "Visits Approved", "Visits Used", "Start", "Exp Date"]
+
+
+def test_a_decimal_comma_in_a_semicolon_csv_is_read_as_a_decimal_comma(tmp_path, capsys):
+    src = write_csv(
+        tmp_path / "export.csv",
+        [
+            HEADER,
+            ["Doe, Jane", "90834", "EU-1", "12,0", "2,0", "15.01.2026", "30.06.2026"],
+            ["Roe, Rick", "90837", "EU-2", "1.000,0", "0", "15.01.2026", "30.06.2026"],
+            ["Poe, Ann", "90837", "EU-3", "12,5", "0", "15.01.2026", "30.06.2026"],
+        ],
+        "cp1252",
+        delimiter=";",
+    )
+    book = fresh_book(tmp_path / "practice.xlsx")
+    status, out, counts = run_import(capsys, src, book)
+    assert "decimal comma" in out
+    assert counts == (3, 2, 1, 0), out  # 12,5 visits is not a whole number: rejected
+    auths = {a["Auth #"]: a for a in sheet_rows(book, "Auths")}
+    assert auths["EU-1"]["Allotted Units"] == 12 and auths["EU-1"]["Prior Units Used"] == 2
+    assert auths["EU-2"]["Allotted Units"] == 1000
+    assert "EU-3" not in auths and status == 1
+
+
+def test_a_comma_that_is_not_a_thousands_separator_is_never_dropped():
+    assert parse_units("12,0")[0] is None and "comma" in parse_units("12,0")[1]
+    assert parse_money("12,50")[0] is None
+    assert parse_units("1,200") == (1200, None)
+    assert parse_money("$1,200.50") == (1200.5, None)
+
+
+def test_a_comma_csv_with_12_comma_0_rejects_the_row_with_a_reason(tmp_path, capsys):
+    src = write_csv(
+        tmp_path / "export.csv",
+        [HEADER, ["Doe, Jane", "90834", "US-1", "12,0", "0", "1/15/2026", "6/30/2026"]],
+        "utf-8",
+    )
+    book = fresh_book(tmp_path / "practice.xlsx")
+    status, out, counts = run_import(capsys, src, book)
+    assert counts == (1, 0, 1, 0), out
+    assert "Visits Approved" in out and "comma" in out
+    assert not sheet_rows(book, "Auths")
