@@ -18,6 +18,7 @@ not on the Payers sheet, a duplicate Auth #...) stops the plan.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import fields, replace
 from datetime import date
@@ -303,6 +304,23 @@ def _stamps(rows: dict[int, RawRecord], changed: list[int], user: str, today: da
     return stamps
 
 
+#: Characters a workbook cell cannot hold (XML 1.0 forbids them; the writer would drop them).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character_error(typed: object) -> str | None:
+    """Why a typed value cannot be written as it is: it holds a control character (ESC from
+    a pasted terminal line, say), which a cell cannot keep. None when it can."""
+    if isinstance(typed, str):
+        found = _CONTROL.search(typed)
+        if found:
+            return (
+                f"holds a control character (U+{ord(found.group()):04X}), which a cell cannot "
+                "keep; type the value again without it"
+            )
+    return None
+
+
 # --- bulk update ------------------------------------------------------------------------------
 
 
@@ -334,6 +352,7 @@ def plan_bulk_update(
             )
             continue
         value, error = _parser(parsers, field)(typed)
+        error = control_character_error(typed) or error
         if error:
             problems.append(Problem(source=where, field=field, value=typed, message=error))
             continue
@@ -460,6 +479,7 @@ def plan_bulk_add(
         if typed is None or typed == "" or typed is False:
             continue
         value, error = _parser(parsers, field)(typed)
+        error = control_character_error(typed) or error
         if error:
             problems.append(Problem(source=header, field=field, value=typed, message=error))
         elif value is not None:

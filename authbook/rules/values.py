@@ -34,6 +34,7 @@ def date_to_excel_serial(day: date) -> int:
 
 
 _ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*\d{2,4}\b")
 _DEFAULT_A = datetime(1904, 1, 1)
 _DEFAULT_B = datetime(1908, 2, 2)
 
@@ -89,6 +90,15 @@ def _parse_date_text(value: str, order: str) -> tuple[date | None, str | None]:
         return None, f"'{text}' is not a date"
     if (first.year, first.month, first.day) != (second.year, second.month, second.day):
         return None, f"'{text}' is not a full date (day, month and year are needed)"
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric and order in ("MDY", "DMY"):
+        # dateutil swaps day and month when the first number is above 12 (13/4/2026 would be
+        # April 13 in a month-first workbook): a date that does not fit the order is wrong.
+        a, b = int(numeric.group(1)), int(numeric.group(2))
+        month, day = (a, b) if order == "MDY" else (b, a)
+        if (first.month, first.day) != (month, day):
+            how = "month first (MDY)" if order == "MDY" else "day first (DMY)"
+            return None, f"'{text}' is not a date when written {how}, as Settings says"
     return first.date(), None
 
 
