@@ -37,6 +37,7 @@ from authbook.models import (
     trusted_maker,
     trusted_sources,
 )
+from authbook.rules.noterows import BLANK_STATUS_READS_AS, note_notices, repeated_positions
 from authbook.rules.values import (
     code_key,
     name_key,
@@ -635,7 +636,7 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     attention.update(*unlisted.values())
     status_errors = errors[at["status"]]
     no_status = {p for p in _blank_positions(columns[at["status"]]) if p not in status_errors}
-    repeated = _repeated(columns[at["note_id"]])
+    repeated = repeated_positions(columns[at["note_id"]])
     attention.update(no_status, repeated)
     for name, default in (("units", 1), ("status", BLANK_STATUS_READS_AS)):
         columns[at[name]] = _defaulted(columns[at[name]], default)
@@ -647,51 +648,8 @@ def _build_notes(rows, parsers, known: _Known, problems: list[Problem]) -> list[
         if not _note_is_usable(record, position, values, errors, unlisted, known, problems):
             unusable.append(position)
         others = [rows.record(p).source.row for p in repeated.get(position, ())]
-        problems.extend(_note_notices(record, values, position in no_status, others))
+        problems.extend(note_notices(record, values, position in no_status, others))
     return _records_of(Note, names, rows, zip(*columns), unusable)
-
-
-#: A note whose Status is blank draws units as a Pending note does (seed 001: units on notes
-#: not yet released are pending) and is checked; it is also a problem, so someone sets it.
-BLANK_STATUS_READS_AS = "Pending"
-
-
-def _repeated(ids: list) -> dict[int, list[int]]:
-    """Position -> the other positions holding the same Note ID (case and spacing ignored)."""
-    at: dict[str, list[int]] = {}
-    for position, value in enumerate(ids):
-        if value is not None:
-            at.setdefault(name_key(str(value)), []).append(position)
-    return {p: [q for q in same if q != p] for same in at.values() if len(same) > 1 for p in same}
-
-
-def _note_notices(row, values, no_status: bool, others: list[int]) -> list[Problem]:
-    """The problems of a note that is still used: a blank Status; a Note ID also on the rows
-    ``others`` (each of the rows is told)."""
-    entity = values["note_id"] or values["client_id"]
-    found = []
-    if no_status:
-        found.append(
-            Problem(
-                source=row.source,
-                field="status",
-                message=f"Status is blank: counted as {BLANK_STATUS_READS_AS} until it is set "
-                "(Draft, Pending or Released)",
-                entity=entity,
-            )
-        )
-    if others:
-        listed = ", ".join(map(str, others[:5])) + (" and more" if len(others) > 5 else "")
-        found.append(
-            Problem(
-                source=row.source,
-                field="note_id",
-                value=values["note_id"],
-                message=f"Note ID is also on row {listed}; each note needs its own ID",
-                entity=entity,
-            )
-        )
-    return found
 
 
 def _note_is_usable(row, position, values, errors, unlisted, known, problems) -> bool:

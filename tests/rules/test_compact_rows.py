@@ -186,11 +186,11 @@ def _notes_row_by_row(raw: RawBook):
     from authbook.rules.book import (
         NOTE_REFERENCES,
         _Known,
-        _note_notices,
         _required,
         field_parsers,
         parse_row,
     )
+    from authbook.rules.noterows import note_notices as _note_notices
     from authbook.rules.values import name_key, parse_text
 
     book, _ = build_book(raw.model_copy(update={"notes": ()}))
