@@ -49,3 +49,52 @@ def test_a_comma_csv_with_12_comma_0_rejects_the_row_with_a_reason(tmp_path, cap
     assert counts == (1, 0, 1, 0), out
     assert "Visits Approved" in out and "comma" in out
     assert not sheet_rows(book, "Auths")
+
+
+def test_values_beyond_100000_units_are_problems_naming_the_cell_not_crashes(tmp_path, capsys):
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from authbook.cli import main
+    from authbook.rules.values import MAX_UNITS
+    from authbook.workbook import template
+
+    book = tmp_path / "practice.xlsx"
+    auth = {
+        "client_id": "C1",
+        "billing_code": "90834",
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2026, 6, 30),
+    }
+    template.write_new(
+        book,
+        {
+            "Clients": [{"client_id": "C1", "active": True}],
+            "Auths": [
+                {**auth, "auth_no": "A1", "allotted_units": 1e20},
+                {**auth, "auth_no": "A2", "allotted_units": 10, "prior_units_used": 1e308},
+                {**auth, "auth_no": "A3", "billing_code": "90837", "allotted_units": MAX_UNITS},
+            ],
+            "Notes": [
+                {
+                    "note_id": "N1",
+                    "client_id": "C1",
+                    "service_date": date(2026, 2, 1),
+                    "billing_code": "90837",
+                    "units": 1e308,
+                    "status": "Released",
+                },
+            ],
+        },
+    )
+    status = main(["refresh", str(book), "--as-of", "2026-03-01"])
+    err = capsys.readouterr().err
+    assert status == 1, err
+    for cell in ("Auths!G2 (Allotted Units)", "Auths!H3 (Prior Units Used)", "Notes!F2 (Units)"):
+        assert cell in err and "100,000" in err
+    assert "e+308" in err or "1e+" in err  # shown short, not as 309 digits
+    ws = load_workbook(book)["Auths"]
+    assert ws["H3"].value == 1e308  # the input cell is left as typed
+    remaining = [c.value for c in ws[1] if c.value == "Remaining Units"]
+    assert remaining  # the workbook was written whole

@@ -125,9 +125,17 @@ def from_decimal_comma(text: str) -> str:
     return f"{sign}{whole.replace('.', '')}.{fraction}" + (f" {unit}" if unit else "")
 
 
+#: The largest number of units, days or minutes a cell may hold. A practice's approvals are
+#: tens of units; 100,000 leaves room for any real count while keeping 1e20 or 1e308 (a
+#: stuck key, a pasted ID) out of the sums, the forecast and the saved file.
+MAX_UNITS = 100_000
+#: The largest amount of money a cell may hold (a rate per unit or a charge).
+MAX_MONEY = 10_000_000
+
+
 def parse_units(value: object) -> tuple[int | None, str | None]:
     """A whole number of units, 0 or more: 12, 12.0, "12", "12 visits", "12 units"."""
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= MAX_UNITS:
         return value, None
     if is_blank(value):
         return None, None
@@ -143,8 +151,12 @@ def parse_units(value: object) -> tuple[int | None, str | None]:
         if not match:
             return None, f"'{value}' is not a number of units"
         number = float(match.group(1))
+    if number != number:  # NaN
+        return None, "NaN is not a number of units"
     if number < 0:
         return None, f"{_show_number(number)} is negative; units are 0 or more"
+    if number > MAX_UNITS:
+        return None, f"{_show_number(number)} is more than {MAX_UNITS:,}, the most AuthBook reads"
     if number != int(number):
         return None, f"{_show_number(number)} is not a whole number of units"
     return int(number), None
@@ -221,8 +233,12 @@ def parse_money(value: object) -> tuple[float | None, str | None]:
             number = float(text.strip().replace("$", "").replace(",", ""))
         except ValueError:
             return None, f"'{value}' is not an amount"
+    if number != number:  # NaN
+        return None, "NaN is not an amount"
     if number < 0:
         return None, f"{_show_number(number)} is negative"
+    if number > MAX_MONEY:
+        return None, f"{_show_number(number)} is more than {MAX_MONEY:,}, the most AuthBook reads"
     return number, None
 
 
@@ -268,6 +284,9 @@ def name_key(name: str | None) -> str:
 
 
 def _show_number(number: float) -> str:
+    """A number as typed for a message; a huge one in short form (1e+308, not 309 digits)."""
+    if abs(number) >= 1e15 or number != number:
+        return f"{number:g}"
     return str(int(number)) if number == int(number) else str(number)
 
 
