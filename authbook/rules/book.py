@@ -49,6 +49,7 @@ from authbook.rules.values import (
     parse_text,
     parse_units,
     parse_yes_no,
+    quoted,
 )
 
 Parser = Callable[[object], tuple[object, str | None]]
@@ -281,8 +282,8 @@ def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list
                     source=row.source,
                     field=key,
                     value=row.values.get(key),
-                    message=f"'{name}' is listed twice (first at row {seen[name_key(name)]}); "
-                    "this row is ignored",
+                    message=f"{quoted(name)} is listed twice "
+                    f"(first at row {seen[name_key(name)]}); this row is ignored",
                     entity=str(name),
                 )
             )
@@ -337,7 +338,7 @@ class _Known:
                         source=row.source,
                         field=name,
                         value=row.values.get(name),
-                        message=f"'{value}' is not on the {listed_in} sheet",
+                        message=f"{quoted(value)} is not on the {listed_in} sheet",
                         entity=entity,
                     )
                 )

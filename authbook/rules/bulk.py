@@ -27,6 +27,7 @@ from functools import partial
 from authbook.models import AuthStatus, Problem, RawBook, RawRecord, RawRows, Record, Source
 from authbook.rules.audit import CellChange
 from authbook.rules.book import build_book, field_parsers
+from authbook.rules.cells import EXCEL_CELL_CHARS
 from authbook.rules.numbering import next_numbers
 from authbook.rules.refresh import number_new_auths
 from authbook.rules.values import (
@@ -36,6 +37,7 @@ from authbook.rules.values import (
     parse_text,
     parse_units,
     parse_yes_no,
+    quoted,
 )
 
 #: Auths fields AuthBook computes: a bulk update may not set them.
@@ -308,9 +310,10 @@ def _stamps(rows: dict[int, RawRecord], changed: list[int], user: str, today: da
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def control_character_error(typed: object) -> str | None:
+def unwritable_text_error(typed: object) -> str | None:
     """Why a typed value cannot be written as it is: it holds a control character (ESC from
-    a pasted terminal line, say), which a cell cannot keep. None when it can."""
+    a pasted terminal line, say), which a cell cannot keep, or is longer than a cell holds.
+    None when it can be written."""
     if isinstance(typed, str):
         found = _CONTROL.search(typed)
         if found:
@@ -318,6 +321,8 @@ def control_character_error(typed: object) -> str | None:
                 f"holds a control character (U+{ord(found.group()):04X}), which a cell cannot "
                 "keep; type the value again without it"
             )
+        if len(typed) > EXCEL_CELL_CHARS:
+            return f"is {len(typed):,} characters long; a cell holds {EXCEL_CELL_CHARS:,}"
     return None
 
 
@@ -352,7 +357,7 @@ def plan_bulk_update(
             )
             continue
         value, error = _parser(parsers, field)(typed)
-        error = control_character_error(typed) or error
+        error = unwritable_text_error(typed) or error
         if error:
             problems.append(Problem(source=where, field=field, value=typed, message=error))
             continue
@@ -450,7 +455,7 @@ def plan_bulk_add(
                 source=Source(sheet="CodeGroups", row=1),
                 field="group_name",
                 value=code_group,
-                message=f"code group '{code_group}' is not on the CodeGroups sheet"
+                message=f"code group {quoted(code_group)} is not on the CodeGroups sheet"
                 + (f" (it lists: {', '.join(listed)})" if listed else ""),
             )
         )
@@ -464,7 +469,7 @@ def plan_bulk_add(
                     source=Source(sheet="Clients", row=1),
                     field="client_id",
                     value=client_id,
-                    message=f"client '{client_id}' is not on the Clients sheet",
+                    message=f"client {quoted(client_id)} is not on the Clients sheet",
                     entity=client_id,
                 )
             )
@@ -479,7 +484,7 @@ def plan_bulk_add(
         if typed is None or typed == "" or typed is False:
             continue
         value, error = _parser(parsers, field)(typed)
-        error = control_character_error(typed) or error
+        error = unwritable_text_error(typed) or error
         if error:
             problems.append(Problem(source=header, field=field, value=typed, message=error))
         elif value is not None:
@@ -491,7 +496,7 @@ def plan_bulk_add(
                 source=header,
                 field="auth_group",
                 value=group,
-                message=f"auth group '{group}' is not on the AuthGroups sheet",
+                message=f"auth group {quoted(group)} is not on the AuthGroups sheet",
             )
         )
     if problems:

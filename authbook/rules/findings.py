@@ -13,7 +13,7 @@ from datetime import date
 from authbook.models import BillingCode, Finding, Note, Settings
 from authbook.rules.limits import Excess
 from authbook.rules.units import Draw
-from authbook.rules.values import code_key, name_key
+from authbook.rules.values import code_key, name_key, short
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,10 @@ def build_context(
     )
 
 
+#: The longest finding message (the Check column joins a note's few findings in one cell).
+FINDING_CHARS = 1000
+
+
 def finding(
     note: Note, kind: str, carc: str | None, message: str, auth=None, denies: bool = True
 ) -> Finding:
@@ -79,7 +83,7 @@ def finding(
         billing_code=note.billing_code,
         kind=kind,
         carc=carc,
-        message=message,
+        message=short(message, FINDING_CHARS),  # it may quote a cell: keep it to one cell
         auth_no=auth.auth_no if auth is not None else note.auth_no,
         denies=denies,
     )

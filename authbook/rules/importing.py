@@ -22,7 +22,7 @@ from datetime import date
 
 from authbook.models import OPEN_REQUEST_STATUSES, RawBook, RawRecord
 from authbook.rules.book import field_parsers, parse_settings
-from authbook.rules.cells import cell_text, from_csv_text
+from authbook.rules.cells import cell_text, fitted, from_csv_text
 from authbook.rules.values import (
     NUMBER_PARSERS,
     code_key,
@@ -30,6 +30,7 @@ from authbook.rules.values import (
     is_blank,
     name_key,
     parse_text,
+    quoted,
 )
 
 KINDS = ("auths", "clients", "notes")
@@ -602,7 +603,7 @@ class _Clients:
         if client_id:
             found = self.ids.get(name_key(str(client_id)))
             if not found and self.kind == "notes":
-                return None, None, f"Client ID '{client_id}' is not on the Clients sheet"
+                return None, None, f"Client ID {quoted(client_id)} is not on the Clients sheet"
         else:
             found = member and self.by_member.get(name_key(str(member)))
             if not found and name and values.get("dob") is not None:
@@ -610,11 +611,11 @@ class _Clients:
             elif not found and name:
                 ids = self.by_plain_name.get(name[:2], [])
                 if len(ids) > 1:
-                    return None, None, f"ambiguous: {len(ids)} clients named '{shown}'"
+                    return None, None, f"ambiguous: {len(ids)} clients named {quoted(shown)}"
                 found = ids[0] if ids else None
             if not found and self.kind == "notes":
                 if name:
-                    return None, None, f"no client named '{shown}' on the Clients sheet"
+                    return None, None, f"no client named {quoted(shown)} on the Clients sheet"
                 return None, None, "the client is not on the Clients sheet"
             client_id = found or self._next_id()
         if found:
@@ -741,7 +742,7 @@ def plan_import(
             else:
                 reason = "no header row was found above it"
                 plan.outcomes.append(Outcome(r, "rejected", reason))
-                plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+                plan.rejects.append(Reject(r, reason, tuple(fitted(cell_text(c)) for c in cells)))
         return plan
 
     header_number, header_cells = rows[position]
@@ -816,7 +817,7 @@ def plan_import(
             ]
             if extras:
                 own = values.get("comments")
-                values["comments"] = "; ".join([str(own)] * bool(own) + extras)
+                values["comments"] = fitted("; ".join([str(own)] * bool(own) + extras))
         missing = _missing(kind, values, layout)
         if missing:
             errors.append("missing " + ", ".join(missing))
@@ -826,7 +827,7 @@ def plan_import(
         if errors:
             reason = "; ".join(errors)
             plan.outcomes.append(Outcome(r, "rejected", reason))
-            plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+            plan.rejects.append(Reject(r, reason, tuple(fitted(cell_text(c)) for c in cells)))
             continue
 
         client_new, unknown = None, None
@@ -835,7 +836,7 @@ def plan_import(
             values["client_id"] = client_id
         if unknown:
             plan.outcomes.append(Outcome(r, "rejected", unknown))
-            plan.rejects.append(Reject(r, unknown, tuple(cell_text(c) for c in cells)))
+            plan.rejects.append(Reject(r, unknown, tuple(fitted(cell_text(c)) for c in cells)))
             continue
         record = {k: _cell(v) for k, v in values.items() if k in record_fields and v is not None}
         if kind == "clients":
@@ -851,7 +852,7 @@ def plan_import(
             else:
                 reason = f"the same {_key_words(key)} as row {first_row}, with different values"
                 plan.outcomes.append(Outcome(r, "rejected", reason))
-                plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+                plan.rejects.append(Reject(r, reason, tuple(fitted(cell_text(c)) for c in cells)))
             continue
         seen[key] = (r, record)
         if client_new is not None and kind != "clients":

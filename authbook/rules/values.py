@@ -20,6 +20,22 @@ SERIAL_RANGE = (1, 109574)
 Parsed = tuple[object, str | None]
 
 
+#: How much of a typed value a message quotes: enough to recognise it, and a generated cell
+#: quoting a 32,767-character input stays far inside Excel's limit for a cell.
+QUOTE_CHARS = 80
+
+
+def short(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``value`` as text, cut to ``limit`` characters with an ellipsis when longer."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object) -> str:
+    """``'value'`` for a message, long values cut (see ``short``)."""
+    return f"'{short(value)}'"
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -86,10 +102,10 @@ def _parse_date_text(value: str, order: str) -> tuple[date | None, str | None]:
     except (ValueError, OverflowError) as exc:
         reason = str(exc).split(":")[0]
         if "out of range" in reason or "must be in" in reason:
-            return None, f"'{text}' is not a real date ({reason})"
-        return None, f"'{text}' is not a date"
+            return None, f"{quoted(text)} is not a real date ({reason})"
+        return None, f"{quoted(text)} is not a date"
     if (first.year, first.month, first.day) != (second.year, second.month, second.day):
-        return None, f"'{text}' is not a full date (day, month and year are needed)"
+        return None, f"{quoted(text)} is not a full date (day, month and year are needed)"
     numeric = _NUMERIC_DATE.match(text)
     if numeric and order in ("MDY", "DMY"):
         # dateutil swaps day and month when the first number is above 12 (13/4/2026 would be
@@ -98,7 +114,7 @@ def _parse_date_text(value: str, order: str) -> tuple[date | None, str | None]:
         month, day = (a, b) if order == "MDY" else (b, a)
         if (first.month, first.day) != (month, day):
             how = "month first (MDY)" if order == "MDY" else "day first (DMY)"
-            return None, f"'{text}' is not a date when written {how}, as Settings says"
+            return None, f"{quoted(text)} is not a date when written {how}, as Settings says"
     return first.date(), None
 
 
@@ -146,10 +162,10 @@ def parse_units(value: object) -> tuple[int | None, str | None]:
     else:
         text = str(value)
         if "," in text and not _GROUPED.match(text):
-            return None, f"'{value}' has a comma that is not a thousands separator"
+            return None, f"{quoted(value)} has a comma that is not a thousands separator"
         match = _UNITS.match(text.replace(",", ""))
         if not match:
-            return None, f"'{value}' is not a number of units"
+            return None, f"{quoted(value)} is not a number of units"
         number = float(match.group(1))
     if number != number:  # NaN
         return None, "NaN is not a number of units"
@@ -194,7 +210,7 @@ def parse_yes_no(value: object) -> tuple[bool | None, str | None]:
         return True, None
     if text in _FALSE:
         return False, None
-    return None, f"'{value}' is not Y or N"
+    return None, f"{quoted(value)} is not Y or N"
 
 
 def parse_percent(value: object) -> tuple[float | None, str | None]:
@@ -209,7 +225,7 @@ def parse_percent(value: object) -> tuple[float | None, str | None]:
     try:
         number = float(text.rstrip("%").strip()) if not isinstance(value, (int, float)) else value
     except ValueError:
-        return None, f"'{value}' is not a percentage"
+        return None, f"{quoted(value)} is not a percentage"
     if not had_sign and 0 < number < 1:
         return None, f"{number} looks like a fraction; enter the percentage (50 for 50%)"
     if not 0 <= number <= 100:
@@ -228,11 +244,11 @@ def parse_money(value: object) -> tuple[float | None, str | None]:
     else:
         text = str(value)
         if "," in text and not _GROUPED.match(text):
-            return None, f"'{value}' has a comma that is not a thousands separator"
+            return None, f"{quoted(value)} has a comma that is not a thousands separator"
         try:
             number = float(text.strip().replace("$", "").replace(",", ""))
         except ValueError:
-            return None, f"'{value}' is not an amount"
+            return None, f"{quoted(value)} is not an amount"
     if number != number:  # NaN
         return None, "NaN is not an amount"
     if number < 0:
@@ -267,7 +283,7 @@ def parse_choice(value: object, choices: tuple[str, ...]) -> tuple[str | None, s
     for choice in choices:
         if text.casefold() == choice.casefold():
             return choice, None
-    return None, f"'{text}' is not one of {', '.join(choices)}"
+    return None, f"{quoted(text)} is not one of {', '.join(choices)}"
 
 
 @lru_cache(maxsize=65536)
