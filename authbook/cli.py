@@ -18,7 +18,7 @@ from pathlib import Path
 
 from authbook import app
 from authbook.output import NoAnswer, escaping_output, print_rows
-from authbook.rules.eligibility import eligible_codes
+from authbook.rules.eligibility import eligible_codes, provider_limited
 from authbook.rules.values import name_key, parse_date
 from authbook.workbook import records, template
 from authbook.workbook.records import NotAnAuthBook, describe_problem
@@ -147,6 +147,14 @@ def cmd_eligible(args) -> int:
     )
     for code in codes:
         print(code)
+    if not args.provider:  # said on stderr: stdout stays one code per line
+        limited = provider_limited(book.auths, computed.result.ledger, args.client, args.date)
+        for code, auth in limited:
+            print(
+                f"{code}: not listed, auth {auth.key} ({auth.source.sheet} row "
+                f"{auth.source.row}) is for one provider only; add --provider to check theirs",
+                file=sys.stderr,
+            )
     if not codes:  # said on stderr, so a script reading one code per line gets none
         who = f" for {args.provider}" if args.provider else ""
         print(

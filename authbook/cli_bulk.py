@@ -56,6 +56,12 @@ def _edit(column, change) -> str:
     return f"{column.header} {shown(change.old)} -> {shown(change.new)}"
 
 
+def capped(lines: list[str], limit: int = 10) -> str:
+    """``lines`` joined with '; ', the first ``limit`` of them and how many more."""
+    more = len(lines) - limit
+    return "; ".join(lines[:limit]) + (f"; ... and {more} more" if more > 0 else "")
+
+
 def split_assignment(text: str, option: str) -> tuple[str, str]:
     """``COLUMN=VALUE`` -> (column, value); a missing '=' is a usage error."""
     column, sep, value = text.partition("=")
@@ -140,7 +146,8 @@ def _refuse(plan, sheets) -> int:
     from authbook.workbook import schema
     from authbook.workbook.records import describe_problem
 
-    seen = set()
+    seen: set[str] = set()
+    limit = _cli().MAX_PROBLEM_LINES
     for problem in plan.problems:
         spec = schema.BY_NAME.get(problem.source.sheet)
         column = spec.by_field.get(problem.field) if spec and problem.field else None
@@ -153,7 +160,10 @@ def _refuse(plan, sheets) -> int:
             line = describe_problem(problem, sheets)
         if line not in seen:
             seen.add(line)
-            print(f"authbook: {line}", file=sys.stderr)
+            if len(seen) <= limit:
+                print(f"authbook: {line}", file=sys.stderr)
+    if len(seen) > limit:  # 15,000 unknown --clients are not 15,000 lines
+        print(f"authbook: ... and {len(seen) - limit} more like these", file=sys.stderr)
     print("authbook: nothing was changed", file=sys.stderr)
     return 2
 
@@ -204,7 +214,7 @@ def cmd_bulk_add(args) -> int:
         elif args.where:
             ids, errors = bulk.select_client_ids(raw, client_wheres(args.where))
             if errors:
-                raise cli.UsageError("--where " + "; ".join(errors))
+                raise cli.UsageError("--where " + capped(errors))
             how = "matching --where"
         else:
             rows = _visible(sheets, schema.CLIENTS)
@@ -292,7 +302,7 @@ def cmd_bulk_update(args) -> int:
         if wheres is not None:
             rows, errors = bulk.select_auth_rows(raw, wheres)
             if errors:
-                raise cli.UsageError("--where " + "; ".join(errors))
+                raise cli.UsageError("--where " + capped(errors))
             how = "matching --where"
         else:
             rows = [r for r in _visible(sheets, schema.AUTHS) if r in auth_rows]

@@ -28,6 +28,11 @@ class CheckContext:
     codes: dict[str, BillingCode] = field(default_factory=dict)
     same_day: dict[tuple[str, date], list[Note]] = field(default_factory=dict)
     excesses: dict[int, Excess] = field(default_factory=dict)
+    #: The Client IDs on the Clients sheet (name_key); None when not known.
+    clients: frozenset[str] | None = None
+    #: (client, code) -> the first Auths row for them that could not be used (a blank
+    #: Allotted Units, say): a note with no auth then says which row to fix.
+    unusable_auths: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
     def notes_that_day(self, note: Note) -> list[Note]:
         """The client's Pending and Released notes on the note's service date (itself included)."""
@@ -39,12 +44,14 @@ def build_context(
     draws: list[Draw],
     excesses: dict[int, Excess],
     same_day_codes: frozenset[str] | None = None,
+    unusable: dict[tuple[str, str], tuple[int, str]] | None = None,
 ) -> CheckContext:
     """The context for checking ``draws`` of a parsed book.
 
     ``same_day_codes``, when given, are the only codes whose checks look at the client's other
     notes that day: ``same_day`` then holds only the days on which the client has a note with
     one of them (a workbook of 500,000 notes needs a handful of such days, not all of them).
+    ``unusable``: see ``unusable_auths``.
     """
     counted = [d.note for d in draws if d.note.status in ("Pending", "Released")]
     if same_day_codes is not None:
@@ -64,7 +71,32 @@ def build_context(
         codes={code_key(c.code): c for c in book.billing_codes},
         same_day=dict(same_day),
         excesses=excesses,
+        clients=frozenset(name_key(c.client_id) for c in book.clients) or None,
+        unusable_auths=unusable or {},
     )
+
+
+def unusable_auths(raw_auths, book_auths) -> dict[tuple[str, str], tuple[int, str]]:
+    """(client, code) -> (the first Auths row of ``raw_auths`` that gave no auth in
+    ``book_auths``, what is wrong with it in a few words; the Problems sheet says all)."""
+    used = {a.source.row for a in book_auths}
+    if len(used) == len(raw_auths):
+        return {}
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    for row in raw_auths:
+        if row.source.row not in used:
+            key = (name_key(str(row.values.get("client_id") or "")), _code(row))
+            blank = row.values.get("allotted_units") in (None, "")
+            why = "its Allotted Units is blank" if blank else "see the Problems sheet"
+            found.setdefault(key, (row.source.row, why))
+    return found
+
+
+def _code(row) -> str:
+    code = row.values.get("billing_code")
+    if isinstance(code, float) and code.is_integer():
+        code = int(code)
+    return code_key(str(code or ""))
 
 
 #: The longest finding message (the Check column joins a note's few findings in one cell).

@@ -782,6 +782,10 @@ def plan_import(
     providers = {name_key(p.values.get("provider")) for p in existing.providers}
     header_keys = {c.index: header_key(c.header) for c in mapped}
     number_fields = {name for name, parse in parsers.items() if parse in NUMBER_PARSERS}
+    from_column = {  # AuthBook's header -> how a reason names it with the blank source column
+        layout.header_of(c.field): f"{layout.header_of(c.field)} ({c.header} is blank)"
+        for c in mapped
+    }
 
     for r, cells in body:
         if is_blank_row(cells):
@@ -789,6 +793,7 @@ def plan_import(
             continue
         values: dict[str, object] = {}
         errors: list[str] = []
+        unreadable: set[str] = set()
         for c in mapped:
             raw = cell(cells, c.index)
             if c.field in date_fields and isinstance(raw, str) and re.fullmatch(r"\d{5}", raw):
@@ -798,6 +803,7 @@ def plan_import(
             value, error = parsers[c.field](raw)
             if error:
                 errors.append(f"{c.header}: {error}")
+                unreadable.add(layout.header_of(c.field))
             values[c.field] = value
         if is_totals_row(cells, [values.get(f) for f in date_fields if f in values]):
             plan.outcomes.append(Outcome(r, "totals"))
@@ -818,9 +824,9 @@ def plan_import(
             if extras:
                 own = values.get("comments")
                 values["comments"] = fitted("; ".join([str(own)] * bool(own) + extras))
-        missing = _missing(kind, values, layout)
-        if missing:
-            errors.append("missing " + ", ".join(missing))
+        missing = [m for m in _missing(kind, values, layout) if m not in unreadable]
+        if missing:  # with the source's column that is blank: that is the cell to fill
+            errors.append("missing " + ", ".join(from_column.get(m, m) for m in missing))
         start, end = values.get("start_date"), values.get("end_date")
         if kind == "auths" and isinstance(start, date) and isinstance(end, date) and end < start:
             errors.append(f"{layout.header_of('end_date')} is before the start date")

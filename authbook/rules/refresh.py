@@ -37,6 +37,7 @@ from authbook.rules.checks import (
     input_problem_finding,
     run_checks,
 )
+from authbook.rules.findings import unusable_auths
 from authbook.rules.limits import period_excesses
 from authbook.rules.numbering import assign_auth_numbers
 from authbook.rules.renewals import renewals, runs_out_alert
@@ -232,7 +233,9 @@ def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesD
     book, raw = prepared.book, prepared.raw
     notes = book.notes if part is None else [book.notes[i] for i in part.notes]
     draws, ledger = apply_notes(book.auths, notes, prepared.index)
-    checked = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
+    unusable = unusable_auths(raw.auths, book.auths)
+    context = build_context(book, draws, period_excesses(book.auths, ledger), unusable)
+    checked = run_checks(draws, context)
     rows = raw.notes if part is None else _rows_at(raw.notes, part.rows)
     date_order = book.settings.date_order
     unreadable = _unreadable_findings(rows, draws, prepared.first_problem, date_order)

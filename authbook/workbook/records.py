@@ -576,12 +576,15 @@ def alert_rows(alerts: list[Alert], sheets: dict[str, SheetRead]) -> list[list[o
     return rows
 
 
-def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = None) -> str:
+def describe_problem(
+    problem: Problem, sheets: dict[str, SheetRead] | None = None, in_workbook: bool = False
+) -> str:
     """One line for stderr or logs: cell reference, column, and what is wrong.
 
     Never the cell's contents (see ``privacy``): whatever the column, a name or a date of
     birth may have been typed into it. The row's key is shown only when it reads as an ID
-    (C0012, AB000123); the cell reference says where to look.
+    (C0012, AB000123); the cell reference says where to look. ``in_workbook``: the line goes
+    into a cell of the same workbook (an Excel function's answer), which may quote the value.
     """
     spec = schema.BY_NAME.get(problem.source.sheet)
     header, cell = _cell_ref((sheets or {}).get(problem.source.sheet), spec, problem)
@@ -589,6 +592,9 @@ def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = Non
     where = f"{sheet_name}!{cell}" if cell else f"{sheet_name} row {row}"
     if header:
         where += f" ({header})"
+    if in_workbook:
+        key = f" [{problem.entity}]" if problem.entity else ""
+        return f"{where}{key}: {problem.message}"
     shown = problem.entity
     if shown and not is_id_like(shown):
         shown = None  # a name or a date typed where an ID belongs
