@@ -62,17 +62,32 @@ ADD_FIELDS = (
 )
 
 
+#: How a condition compares a cell with its value: equal to one of a list, ordered (dates and
+#: numbers), or contains (text, case ignored).
+WHERE_OPERATORS = ("<=", ">=", "<", ">", "~", "=")
+_ORDERED = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
 class Where(Record):
     """One filter condition: ``field`` must hold one of ``values`` (as typed; ``""`` = blank).
 
-    ``on_client`` reads the field from the auth's client (Clients row) instead of the row
-    itself. ``label`` is the column as the user named it, for messages.
+    ``op`` other than ``=``: the cell must be less than (``<``, ``<=``) or more than (``>``,
+    ``>=``) the one value (a date or a number; a blank or unreadable cell never is), or
+    contain it (``~``, text, case and spacing ignored). ``on_client`` reads the field from
+    the auth's client (Clients row) instead of the row itself. ``label`` is the column as
+    the user named it, for messages.
     """
 
     field: str
     values: tuple[str, ...]
     on_client: bool = False
     label: str = ""
+    op: str = "="
 
 
 class BulkPlan(Record):
@@ -158,6 +173,12 @@ def _wanted(wheres, auth_parsers, client_parsers) -> tuple[list, list[str]]:
     wanted, errors = [], []
     for where in wheres:
         parse = _parser(client_parsers if where.on_client else auth_parsers, where.field)
+        if where.op != "=":
+            key, error = _bound(where, parse)
+            if error:
+                errors.append(f"{where.label or where.field}: {error}")
+            wanted.append((where, parse, key))
+            continue
         keys = set()
         for text in where.values:
             if not str(text).strip():
@@ -170,6 +191,33 @@ def _wanted(wheres, auth_parsers, client_parsers) -> tuple[list, list[str]]:
                 keys.add(_key(where.field, value))
         wanted.append((where, parse, keys))
     return wanted, errors
+
+
+def _bound(where: Where, parse) -> tuple[object, str | None]:
+    """The one value a ``<``/``>``/``~`` condition compares with, or why it cannot be."""
+    text = ",".join(where.values).strip()
+    if where.op == "~":
+        return (name_key(text), None) if text else (None, "~ needs some text to look for")
+    value, error = parse(text)
+    if error or value is None:
+        return None, error or f"{where.op} needs a value"
+    if isinstance(value, bool) or not isinstance(value, (int, float, date)):
+        return None, f"{where.op} compares dates or numbers; use = or ~ for text"
+    return value, None
+
+
+def _accepts(where: Where, parse, wanted, cell: object) -> bool:
+    """Whether ``cell`` meets the condition (``wanted``: its keys, or its one value)."""
+    if where.op == "=":
+        return _cell_key(where.field, cell, parse) in wanted
+    if where.op == "~":
+        return cell is not None and wanted in name_key(str(cell))
+    value, error = parse(cell)
+    if error or value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, date) != isinstance(wanted, date):
+        return False
+    return _ORDERED[where.op](value, wanted)
 
 
 def _clients_by_id(raw: RawBook) -> dict[str, RawRecord]:
@@ -198,14 +246,14 @@ def select_auth_rows(raw: RawBook, wheres: list[Where]) -> tuple[list[int], list
         client_id, _ = parse_text(row.values.get("client_id"))
         client = clients.get(name_key(client_id))
         if all(
-            _cell_key(
-                where.field,
+            _accepts(
+                where,
+                parse,
+                keys,
                 (client.values.get(where.field) if client else None)
                 if where.on_client
                 else row.values.get(where.field),
-                parse,
             )
-            in keys
             for where, parse, keys in wanted
         ):
             rows.append(row.source.row)
@@ -223,7 +271,7 @@ def select_client_ids(raw: RawBook, wheres: list[Where]) -> tuple[list[str], lis
     for row in raw.clients:
         client_id, _ = parse_text(row.values.get("client_id"))
         if client_id and all(
-            _cell_key(where.field, row.values.get(where.field), parse) in keys
+            _accepts(where, parse, keys, row.values.get(where.field))
             for where, parse, keys in wanted
         ):
             ids.append(client_id)
