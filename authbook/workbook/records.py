@@ -539,6 +539,18 @@ def _cell_ref(read: SheetRead | None, spec: schema.Sheet | None, problem: Proble
     return header, ""
 
 
+#: The most characters an Excel cell holds (a longer one is cut by Excel or refused).
+EXCEL_CELL_CHARS = 32_767
+
+
+def _fit(value: object) -> object:
+    """Text cut to fit in one cell, an ellipsis at the end; anything else as it is. A
+    generated cell may copy an input that another program let grow past Excel's limit."""
+    if isinstance(value, str) and len(value) > EXCEL_CELL_CHARS:
+        return value[: EXCEL_CELL_CHARS - 1] + "…"
+    return value
+
+
 def problem_rows(problems: list[Problem], sheets: dict[str, SheetRead]) -> list[list[object]]:
     """The Problems sheet: header, then one row per problem, in sheet and row order."""
     rows: list[list[object]] = [schema.PROBLEMS.headers]
@@ -548,7 +560,8 @@ def problem_rows(problems: list[Problem], sheets: dict[str, SheetRead]) -> list[
         value = p.value
         if value is not None and not isinstance(value, (str, int, float, date)):
             value = str(value)
-        rows.append([p.source.sheet, p.source.row, header, cell, value, p.message, p.entity])
+        message, entity = _fit(p.message), _fit(p.entity)
+        rows.append([p.source.sheet, p.source.row, header, cell, _fit(value), message, entity])
     return rows
 
 
