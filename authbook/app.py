@@ -169,13 +169,18 @@ def billing_writes(computed: Computed) -> dict[str, SheetWrite]:
 
 
 def refresh_store(store, today: date, as_of: date | None = None, user: str | None = None):
-    """Refresh a store in place (read, compute, write, save). Returns the Computed."""
+    """Refresh a store in place (read, compute, write, save), logging the Auths cells typed
+    by hand since the last save (``app_handedits``). Returns the Computed."""
     from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
+    from authbook.app_handedits import hand_edit_writes
 
     with many_objects():
         try:
             computed, notes = compute_writing_notes(store, today, as_of)
-            store.apply(refresh_writes(computed, current_user(user), today, notes=notes))
+            made = refresh_writes(computed, current_user(user), today, notes=notes)
+            sheets, numbers = computed.sheets, computed.result.new_auth_numbers
+            by_hand = hand_edit_writes(store, sheets, sheets, made, numbers, today)
+            store.apply(merge_writes(made, by_hand))
             app_billing.save_with_dashboard(store, computed)
         finally:
             store.stop_writing()
@@ -308,6 +313,7 @@ def apply_and_refresh(
     fills in (default: now). Returns the refreshed Computed.
     """
     from authbook import app_billing  # saves, drawing the Dashboard's charts when needed
+    from authbook.app_handedits import hand_edit_writes
     from authbook.workbook import changes
 
     patched = dict(sheets)
@@ -318,8 +324,12 @@ def apply_and_refresh(
         try:
             raw, structure = records.raw_book(patched)
             computed, notes = _computed_writing_notes(store, patched, raw, structure, today, as_of)
-            made = refresh_writes(computed, current_user(user), today, now, notes=notes)
-            store.apply(merge_writes(writes, made))
+            made = merge_writes(
+                writes, refresh_writes(computed, current_user(user), today, now, notes=notes)
+            )
+            numbers = computed.result.new_auth_numbers
+            by_hand = hand_edit_writes(store, sheets, patched, made, numbers, today)
+            store.apply(merge_writes(made, by_hand))
             app_billing.save_with_dashboard(store, computed)
         finally:
             store.stop_writing()

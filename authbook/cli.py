@@ -22,7 +22,7 @@ try:  # Ctrl-C while Python loads AuthBook: a message, not a traceback
     from pathlib import Path
     from typing import TYPE_CHECKING
 
-    from authbook.output import print_rows  # csv and json: cheap
+    from authbook.output import escaping_output, print_rows  # csv and json: cheap
 except KeyboardInterrupt:
     os.write(2, b"authbook: interrupted while starting; nothing was read or written\n")
     os._exit(2)
@@ -230,7 +230,7 @@ def cmd_demo(args) -> int:
 
 def cmd_eligible(args) -> int:
     from authbook import app  # these here, not at the top: start-up time
-    from authbook.rules.eligibility import eligible_codes
+    from authbook.rules.eligibility import eligible_codes, provider_limited
     from authbook.rules.values import name_key
 
     computed = app.compute_file(args.path, today(), args.date)
@@ -242,6 +242,14 @@ def cmd_eligible(args) -> int:
     )
     for code in codes:
         print(code)
+    if not args.provider:  # said on stderr: stdout stays one code per line
+        limited = provider_limited(book.auths, computed.result.ledger, args.client, args.date)
+        for code, auth in limited:
+            print(
+                f"{code}: not listed, auth {auth.key} ({auth.source.sheet} row "
+                f"{auth.source.row}) is for one provider only; add --provider to check theirs",
+                file=sys.stderr,
+            )
     if not codes:  # said on stderr, so a script reading one code per line gets none
         who = f" for {args.provider}" if args.provider else ""
         print(
@@ -363,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         print("authbook: interrupted while starting; nothing was read or written", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
+    with escaping_output():  # every line may carry a cell's text (see output.escaped)
+        return _run(args)
+
+
+def _run(args) -> int:
     try:
         return args.run(args)
     except _user_errors() as exc:  # evaluated only once a command has raised

@@ -10,6 +10,7 @@ Exit status: 0 done; 1 done, and the workbook has data problems (see the Problem
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +26,12 @@ VISIBLE_HELP = (
 )
 WHERE_HELP = (
     "COLUMN=VALUE: keep rows whose COLUMN holds VALUE; VALUE may be a comma list "
-    "(Payer=Aetna,Cigna) or empty (a blank cell). Repeat to narrow further (conditions are "
-    "ANDed). Column names are matched ignoring case and spacing"
+    "(Payer=Aetna,Cigna) or empty (a blank cell). COLUMN<VALUE, <=, >, >= compare dates "
+    "and numbers ('End Date<=6/30/2026', 'Remaining Units<3'); COLUMN~TEXT keeps cells "
+    "containing TEXT ('Alert~EXPIRING'). Repeat to narrow further (conditions are ANDed). "
+    "Column names are matched ignoring case and spacing"
 )
+_CONDITION = re.compile(r"^([^<>=~]*?)\s*(<=|>=|<|>|~|=)(.*)$", re.S)
 
 
 def _cli():
@@ -38,6 +42,28 @@ def _cli():
 
 def _show(value: object) -> str:
     return show(value, "(blank)")
+
+
+def _edit(column, change) -> str:
+    """``End Date 03/31/2026 -> 06/30/2026`` for a preview. Of a text column only the new
+    value is shown (the user's own --set): the cell's text may be a name (see
+    ``workbook.privacy``)."""
+    from authbook.workbook.privacy import may_show
+
+    def shown(value: object) -> str:
+        if may_show(column.kind, column.sensitive, value, column.choices):
+            return _show(value)
+        return "(text)"
+
+    if column.kind == "text" and not column.sensitive:
+        return f"{column.header} -> {_show(change.new)}"
+    return f"{column.header} {shown(change.old)} -> {shown(change.new)}"
+
+
+def capped(lines: list[str], limit: int = 10) -> str:
+    """``lines`` joined with '; ', the first ``limit`` of them and how many more."""
+    more = len(lines) - limit
+    return "; ".join(lines[:limit]) + (f"; ... and {more} more" if more > 0 else "")
 
 
 def split_assignment(text: str, option: str) -> tuple[str, str]:
@@ -52,6 +78,18 @@ def _values(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",")) if text.strip() else ("",)
 
 
+def split_condition(text: str) -> tuple[str, str, tuple[str, ...]]:
+    """``COLUMN=VALUE`` (or ``<``, ``<=``, ``>``, ``>=``, ``~``) -> (column, operator,
+    values): a comma list for ``=``, the one value otherwise."""
+    found = _CONDITION.match(text)
+    if not found or not found.group(1).strip():
+        raise _cli().UsageError(
+            f"--where {text!r}: write it as COLUMN=VALUE (or COLUMN<VALUE, <=, >, >=, COLUMN~TEXT)"
+        )
+    column, op, value = found.group(1).strip(), found.group(2), found.group(3).strip()
+    return column, op, (_values(value) if op == "=" else (value,))
+
+
 def auth_wheres(texts: list[str]):
     """``--where`` texts for Auths: Auths columns, or the client's Division, Client Group,
     Primary Therapist or Primary Payer."""
@@ -60,11 +98,11 @@ def auth_wheres(texts: list[str]):
 
     wheres = []
     for text in texts:
-        name, value = split_assignment(text, "--where")
+        name, op, values = split_condition(text)
         column = changes.find_column(schema.CLIENTS, name)
         if column is not None and column.field in CLIENT_FILTER_FIELDS:
             wheres.append(
-                Where(field=column.field, values=_values(value), on_client=True, label=name)
+                Where(field=column.field, values=values, on_client=True, label=name, op=op)
             )
             continue
         column = changes.find_column(schema.AUTHS, name)
@@ -76,7 +114,7 @@ def auth_wheres(texts: list[str]):
                 f"--where: '{name}' is not a column auths can be filtered by; use one of: "
                 + ", ".join(dict.fromkeys(usable))
             )
-        wheres.append(Where(field=column.field, values=_values(value), label=name))
+        wheres.append(Where(field=column.field, values=values, label=name, op=op))
     return wheres
 
 
@@ -87,29 +125,37 @@ def client_wheres(texts: list[str]):
 
     wheres = []
     for text in texts:
-        name, value = split_assignment(text, "--where")
+        name, op, values = split_condition(text)
         column = changes.find_column(schema.CLIENTS, name)
         if column is None:
             raise _cli().UsageError(
                 f"--where: the Clients sheet has no column '{name}'; use one of: "
                 + ", ".join(schema.CLIENTS.headers)
             )
-        wheres.append(Where(field=column.field, values=_values(value), label=name))
+        wheres.append(Where(field=column.field, values=values, label=name, op=op))
     return wheres
 
 
-def _visible(sheets, spec):
+def _visible(sheets, spec, yes: bool):
+    """The rows --visible takes. A sheet with no saved filter and no hidden rows has every
+    row visible: said before the question; with --yes (no question) it is refused."""
     from authbook.workbook import changes
 
     read = sheets.get(spec.name)
     if read is None:
         raise _cli().UsageError(f"the workbook has no {spec.name} sheet")
-    if read.filter_ref is None and not read.hidden_rows:
-        raise _cli().UsageError(
-            f"--visible: the {spec.name} sheet has no saved filter and no hidden rows, so every "
-            "row would be taken; filter it in Excel and save, or use --where"
+    rows = changes.visible_rows(read)
+    if not read.hidden_rows:
+        if yes and read.filter_ref is None:
+            raise _cli().UsageError(
+                f"--visible: the {spec.name} sheet has no saved filter and no hidden rows, so "
+                "every row would be taken; filter it in Excel and save, or use --where"
+            )
+        print(
+            f"--visible: no row of the {spec.name} sheet is hidden (no filter is saved in the "
+            f"file): every row is visible, so all {len(rows)} are taken"
         )
-    return changes.visible_rows(read)
+    return rows
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -124,7 +170,8 @@ def _refuse(plan, sheets) -> int:
     from authbook.workbook import schema
     from authbook.workbook.records import describe_problem
 
-    seen = set()
+    seen: set[str] = set()
+    limit = _cli().MAX_PROBLEM_LINES
     for problem in plan.problems:
         spec = schema.BY_NAME.get(problem.source.sheet)
         column = spec.by_field.get(problem.field) if spec and problem.field else None
@@ -137,7 +184,10 @@ def _refuse(plan, sheets) -> int:
             line = describe_problem(problem, sheets)
         if line not in seen:
             seen.add(line)
-            print(f"authbook: {line}", file=sys.stderr)
+            if len(seen) <= limit:
+                print(f"authbook: {line}", file=sys.stderr)
+    if len(seen) > limit:  # 15,000 unknown --clients are not 15,000 lines
+        print(f"authbook: ... and {len(seen) - limit} more like these", file=sys.stderr)
     print("authbook: nothing was changed", file=sys.stderr)
     return 2
 
@@ -168,6 +218,39 @@ def _open(path: Path):
     return store, sheets, raw
 
 
+def _date_moves(changes, spec) -> list[str]:
+    """``End Date: 143 rows later, 22 earlier`` for each date column a plan sets: a date set
+    on many rows may extend most of them and shorten some."""
+    from authbook.rules.values import parse_date
+
+    moves: dict[str, dict[str, int]] = {}
+    for change in changes:
+        column = spec.by_field.get(change.field)
+        if column is None or column.kind != "date":
+            continue
+        old, _ = parse_date(change.old)
+        new, _ = parse_date(change.new)
+        if old is None or new is None:
+            kind = "blank before" if old is None else "cleared"
+        else:
+            kind = "later" if new > old else "earlier"
+        counts = moves.setdefault(column.header, {})
+        counts[kind] = counts.get(kind, 0) + 1
+    lines = []
+    for header, counts in moves.items():
+        parts = [
+            f"{counts[k]} {k}"
+            for k in ("later", "earlier", "blank before", "cleared")
+            if k in counts
+        ]
+        lines.append(
+            f"{header}: "
+            + ", ".join(parts)
+            + (" (check the earlier ones)" if "earlier" in counts else "")
+        )
+    return lines
+
+
 # --- bulk-add ---------------------------------------------------------------------------------
 
 
@@ -188,10 +271,10 @@ def cmd_bulk_add(args) -> int:
         elif args.where:
             ids, errors = bulk.select_client_ids(raw, client_wheres(args.where))
             if errors:
-                raise cli.UsageError("--where " + "; ".join(errors))
+                raise cli.UsageError("--where " + capped(errors))
             how = "matching --where"
         else:
-            rows = _visible(sheets, schema.CLIENTS)
+            rows = _visible(sheets, schema.CLIENTS, args.yes)
             ids = bulk.client_ids_of_rows(raw, rows)
             how = "visible"
         if not ids:
@@ -276,10 +359,10 @@ def cmd_bulk_update(args) -> int:
         if wheres is not None:
             rows, errors = bulk.select_auth_rows(raw, wheres)
             if errors:
-                raise cli.UsageError("--where " + "; ".join(errors))
+                raise cli.UsageError("--where " + capped(errors))
             how = "matching --where"
         else:
-            rows = [r for r in _visible(sheets, schema.AUTHS) if r in auth_rows]
+            rows = [r for r in _visible(sheets, schema.AUTHS, args.yes) if r in auth_rows]
             how = "visible"
         if not rows:
             raise cli.UsageError(f"no auth is {how}; nothing was changed")
@@ -296,15 +379,14 @@ def cmd_bulk_update(args) -> int:
         if not changed:
             print("nothing to change: every listed auth already holds these values")
             return 0
+        for line in _date_moves(plan.changes, schema.AUTHS):
+            print(line)
         by_row: dict[int, list] = {}
         for change in plan.changes:
             by_row.setdefault(change.source.row, []).append(change)
         for row in changed[:SAMPLE_ROWS]:
             first = by_row[row][0]
-            edits = "; ".join(
-                f"{schema.AUTHS.column(c.field).header} {_show(c.old)} -> {_show(c.new)}"
-                for c in by_row[row]
-            )
+            edits = "; ".join(_edit(schema.AUTHS.column(c.field), c) for c in by_row[row])
             print(f"  row {row}  {first.auth_no or ''}  {first.client_id or ''}  {edits}")
         if len(changed) > SAMPLE_ROWS:
             print(f"  ... and {len(changed) - SAMPLE_ROWS} more")

@@ -21,6 +21,7 @@ from pathlib import Path
 from authbook.output import confirm, show
 from authbook.rules import importing
 from authbook.rules.cells import csv_text
+from authbook.workbook.privacy import may_show
 
 MAX_REJECT_LINES = 20
 MAX_CHANGE_LINES = 40
@@ -161,6 +162,14 @@ def print_mapping(plan: importing.ImportPlan, layout: importing.Layout, source) 
         else:
             print(f"  {letter:>2} {c.header:<{width}} -> not imported ({c.how})")
     print(f"dates read as {plan.date_order} ({plan.date_order_reason})")
+    if uses_decimal_comma(source):
+        print("numbers read with a decimal comma (12,5), as semicolon-separated files write them")
+
+
+def uses_decimal_comma(source) -> bool:
+    """A semicolon-separated CSV comes from a spreadsheet set to a locale whose list
+    separator is ';' because its decimal separator is ',' (most of Europe)."""
+    return bool(source.is_csv and source.delimiter == ";")
 
 
 def print_plan(plan: importing.ImportPlan, spec, new_rejects: int) -> None:
@@ -201,10 +210,13 @@ def print_changes(plan: importing.ImportPlan, spec, logged: bool) -> None:
     print("changed cells:")
     for ch in plan.changes[:MAX_CHANGE_LINES]:
         column = spec.by_field[ch.field]
-        if column.sensitive:
-            what = "changed"
+        if column.kind == "text" or column.sensitive:
+            what = "changed"  # text may be a name (see workbook.privacy)
         else:
-            what = f"{_show(ch.old)} -> {_show(ch.new)}"
+            what = " -> ".join(
+                _show(v) if may_show(column.kind, False, v, column.choices) else "(text)"
+                for v in (ch.old, ch.new)
+            )
         print(f"  {spec.name} row {ch.row} [{ch.key}] {column.header}: {what}")
     if len(plan.changes) > MAX_CHANGE_LINES:
         print(f"  ... and {len(plan.changes) - MAX_CHANGE_LINES} more")
@@ -337,6 +349,7 @@ def cmd_import(args) -> int:
             overrides=mapping.get("columns"),
             header_row=mapping.get("header_row"),
             date_order=mapping.get("date_order"),
+            decimal_comma=uses_decimal_comma(source),
         )
         print_mapping(plan, layout, source)
         writes, new_rejects = build_writes(plan, sheets, source, user, datetime.now())

@@ -3,12 +3,54 @@ and the yes/no question asked before a change is written."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import re
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from authbook.rules.cells import csv_text
+
+#: What a terminal would act on instead of print: C0 controls but tab and newline, DEL, C1
+#: controls (ESC sequences can recolour, retitle or rewrite the screen) and the bidi
+#: overrides that reorder what is shown.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escaped(text: str) -> str:
+    """``text`` with terminal controls written out (ESC -> ``\\x1b``), so a cell printed
+    to a terminal shows what it holds and cannot move the cursor or change colours."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class _EscapingStream:
+    """A text stream that writes through ``escaped``; everything else goes to ``inner``."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(escaped(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
+@contextlib.contextmanager
+def escaping_output() -> Iterator[None]:
+    """While inside, stdout and stderr escape terminal controls: every line a command prints
+    may carry a cell's text, so the rule is kept in one place rather than at each print."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _EscapingStream(out), _EscapingStream(err)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def show(value: object, blank: str = "") -> str:

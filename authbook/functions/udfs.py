@@ -269,7 +269,7 @@ def _status(computed: Computed, auth_no, code=None) -> AuthStatus:
 def _units(computed: Computed, status: AuthStatus, value: int | None):
     if status.active is None:  # the row could not be read: say which cell and why
         problem = next(p for p in computed.problems if p.source == status.source)
-        raise BadArgument(records.describe_problem(problem, computed.sheets))
+        raise BadArgument(records.describe_problem(problem, computed.sheets, in_workbook=True))
     return UNMANAGED if value is None else value
 
 

@@ -39,6 +39,7 @@ from authbook.models import (
     trusted_sources,
 )
 from authbook.rules.approvals import number_problems
+from authbook.rules.noterows import BLANK_STATUS_READS_AS, note_notices, repeated_positions
 from authbook.rules.values import (
     code_key,
     name_key,
@@ -50,6 +51,7 @@ from authbook.rules.values import (
     parse_text,
     parse_units,
     parse_yes_no,
+    quoted,
 )
 
 Parser = Callable[[object], tuple[object, str | None]]
@@ -313,8 +315,8 @@ def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list
                     source=row.source,
                     field=key,
                     value=row.values.get(key),
-                    message=f"'{name}' is listed twice (first at row {seen[name_key(name)]}); "
-                    "this row is ignored",
+                    message=f"{quoted(name)} is listed twice "
+                    f"(first at row {seen[name_key(name)]}); this row is ignored",
                     entity=str(name),
                 )
             )
@@ -369,7 +371,7 @@ class _Known:
                         source=row.source,
                         field=name,
                         value=row.values.get(name),
-                        message=f"'{value}' is not on the {listed_in} sheet",
+                        message=f"{quoted(value)} is not on the {listed_in} sheet",
                         entity=entity,
                     )
                 )
@@ -660,7 +662,11 @@ def _build_notes(
         attention.update(_blank_positions(columns[at[name]]))
     unlisted = _unlisted(known, names, columns, NOTE_REFERENCES)
     attention.update(*unlisted.values())
-    for name, default in (("units", 1), ("status", "Draft")):
+    status_errors = errors[at["status"]]
+    no_status = {p for p in _blank_positions(columns[at["status"]]) if p not in status_errors}
+    repeated = repeated_positions(columns[at["note_id"]])
+    attention.update(no_status, repeated)
+    for name, default in (("units", 1), ("status", BLANK_STATUS_READS_AS)):
         columns[at[name]] = _defaulted(columns[at[name]], default)
 
     unusable = []
@@ -669,6 +675,8 @@ def _build_notes(
         record = rows.record(position)
         if not _note_is_usable(record, position, values, errors, unlisted, known, problems):
             unusable.append(position)
+        others = [rows.record(p).source.row for p in repeated.get(position, ())]
+        problems.extend(note_notices(record, values, position in no_status, others))
     return _records_of(Note, names, rows, zip(*columns), unusable)
 
 

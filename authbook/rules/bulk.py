@@ -18,6 +18,7 @@ not on the Payers sheet, a duplicate Auth #...) stops the plan.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import fields, replace
 from datetime import date
@@ -26,6 +27,7 @@ from functools import partial
 from authbook.models import AuthStatus, Problem, RawBook, RawRecord, RawRows, Record, Source
 from authbook.rules.audit import CellChange
 from authbook.rules.book import build_book, field_parsers
+from authbook.rules.cells import EXCEL_CELL_CHARS
 from authbook.rules.numbering import next_numbers
 from authbook.rules.refresh import number_new_auths
 from authbook.rules.values import (
@@ -35,6 +37,7 @@ from authbook.rules.values import (
     parse_text,
     parse_units,
     parse_yes_no,
+    quoted,
 )
 
 #: Auths fields AuthBook computes: a bulk update may not set them.
@@ -59,17 +62,32 @@ ADD_FIELDS = (
 )
 
 
+#: How a condition compares a cell with its value: equal to one of a list, ordered (dates and
+#: numbers), or contains (text, case ignored).
+WHERE_OPERATORS = ("<=", ">=", "<", ">", "~", "=")
+_ORDERED = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
 class Where(Record):
     """One filter condition: ``field`` must hold one of ``values`` (as typed; ``""`` = blank).
 
-    ``on_client`` reads the field from the auth's client (Clients row) instead of the row
-    itself. ``label`` is the column as the user named it, for messages.
+    ``op`` other than ``=``: the cell must be less than (``<``, ``<=``) or more than (``>``,
+    ``>=``) the one value (a date or a number; a blank or unreadable cell never is), or
+    contain it (``~``, text, case and spacing ignored). ``on_client`` reads the field from
+    the auth's client (Clients row) instead of the row itself. ``label`` is the column as
+    the user named it, for messages.
     """
 
     field: str
     values: tuple[str, ...]
     on_client: bool = False
     label: str = ""
+    op: str = "="
 
 
 class BulkPlan(Record):
@@ -155,6 +173,12 @@ def _wanted(wheres, auth_parsers, client_parsers) -> tuple[list, list[str]]:
     wanted, errors = [], []
     for where in wheres:
         parse = _parser(client_parsers if where.on_client else auth_parsers, where.field)
+        if where.op != "=":
+            key, error = _bound(where, parse)
+            if error:
+                errors.append(f"{where.label or where.field}: {error}")
+            wanted.append((where, parse, key))
+            continue
         keys = set()
         for text in where.values:
             if not str(text).strip():
@@ -167,6 +191,33 @@ def _wanted(wheres, auth_parsers, client_parsers) -> tuple[list, list[str]]:
                 keys.add(_key(where.field, value))
         wanted.append((where, parse, keys))
     return wanted, errors
+
+
+def _bound(where: Where, parse) -> tuple[object, str | None]:
+    """The one value a ``<``/``>``/``~`` condition compares with, or why it cannot be."""
+    text = ",".join(where.values).strip()
+    if where.op == "~":
+        return (name_key(text), None) if text else (None, "~ needs some text to look for")
+    value, error = parse(text)
+    if error or value is None:
+        return None, error or f"{where.op} needs a value"
+    if isinstance(value, bool) or not isinstance(value, (int, float, date)):
+        return None, f"{where.op} compares dates or numbers; use = or ~ for text"
+    return value, None
+
+
+def _accepts(where: Where, parse, wanted, cell: object) -> bool:
+    """Whether ``cell`` meets the condition (``wanted``: its keys, or its one value)."""
+    if where.op == "=":
+        return _cell_key(where.field, cell, parse) in wanted
+    if where.op == "~":
+        return cell is not None and wanted in name_key(str(cell))
+    value, error = parse(cell)
+    if error or value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, date) != isinstance(wanted, date):
+        return False
+    return _ORDERED[where.op](value, wanted)
 
 
 def _clients_by_id(raw: RawBook) -> dict[str, RawRecord]:
@@ -195,14 +246,14 @@ def select_auth_rows(raw: RawBook, wheres: list[Where]) -> tuple[list[int], list
         client_id, _ = parse_text(row.values.get("client_id"))
         client = clients.get(name_key(client_id))
         if all(
-            _cell_key(
-                where.field,
+            _accepts(
+                where,
+                parse,
+                keys,
                 (client.values.get(where.field) if client else None)
                 if where.on_client
                 else row.values.get(where.field),
-                parse,
             )
-            in keys
             for where, parse, keys in wanted
         ):
             rows.append(row.source.row)
@@ -220,7 +271,7 @@ def select_client_ids(raw: RawBook, wheres: list[Where]) -> tuple[list[str], lis
     for row in raw.clients:
         client_id, _ = parse_text(row.values.get("client_id"))
         if client_id and all(
-            _cell_key(where.field, row.values.get(where.field), parse) in keys
+            _accepts(where, parse, keys, row.values.get(where.field))
             for where, parse, keys in wanted
         ):
             ids.append(client_id)
@@ -303,6 +354,26 @@ def _stamps(rows: dict[int, RawRecord], changed: list[int], user: str, today: da
     return stamps
 
 
+#: Characters a workbook cell cannot hold (XML 1.0 forbids them; the writer would drop them).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def unwritable_text_error(typed: object) -> str | None:
+    """Why a typed value cannot be written as it is: it holds a control character (ESC from
+    a pasted terminal line, say), which a cell cannot keep, or is longer than a cell holds.
+    None when it can be written."""
+    if isinstance(typed, str):
+        found = _CONTROL.search(typed)
+        if found:
+            return (
+                f"holds a control character (U+{ord(found.group()):04X}), which a cell cannot "
+                "keep; type the value again without it"
+            )
+        if len(typed) > EXCEL_CELL_CHARS:
+            return f"is {len(typed):,} characters long; a cell holds {EXCEL_CELL_CHARS:,}"
+    return None
+
+
 # --- bulk update ------------------------------------------------------------------------------
 
 
@@ -334,6 +405,7 @@ def plan_bulk_update(
             )
             continue
         value, error = _parser(parsers, field)(typed)
+        error = unwritable_text_error(typed) or error
         if error:
             problems.append(Problem(source=where, field=field, value=typed, message=error))
             continue
@@ -431,7 +503,7 @@ def plan_bulk_add(
                 source=Source(sheet="CodeGroups", row=1),
                 field="group_name",
                 value=code_group,
-                message=f"code group '{code_group}' is not on the CodeGroups sheet"
+                message=f"code group {quoted(code_group)} is not on the CodeGroups sheet"
                 + (f" (it lists: {', '.join(listed)})" if listed else ""),
             )
         )
@@ -445,7 +517,7 @@ def plan_bulk_add(
                     source=Source(sheet="Clients", row=1),
                     field="client_id",
                     value=client_id,
-                    message=f"client '{client_id}' is not on the Clients sheet",
+                    message=f"client {quoted(client_id)} is not on the Clients sheet",
                     entity=client_id,
                 )
             )
@@ -460,6 +532,7 @@ def plan_bulk_add(
         if typed is None or typed == "" or typed is False:
             continue
         value, error = _parser(parsers, field)(typed)
+        error = unwritable_text_error(typed) or error
         if error:
             problems.append(Problem(source=header, field=field, value=typed, message=error))
         elif value is not None:
@@ -471,7 +544,7 @@ def plan_bulk_add(
                 source=header,
                 field="auth_group",
                 value=group,
-                message=f"auth group '{group}' is not on the AuthGroups sheet",
+                message=f"auth group {quoted(group)} is not on the AuthGroups sheet",
             )
         )
     if problems:

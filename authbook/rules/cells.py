@@ -22,6 +22,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 
 
+#: The most characters an Excel cell holds; Excel cuts or refuses a longer one.
+EXCEL_CELL_CHARS = 32_767
+
+
+def fitted(text: str, limit: int = EXCEL_CELL_CHARS) -> str:
+    """``text`` cut to fit in one cell (the end replaced by an ellipsis) when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def is_formula_like(value: object) -> bool:
     """True for text that a spreadsheet would run as a formula if it were typed."""
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)

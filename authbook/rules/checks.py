@@ -19,7 +19,7 @@ from authbook.rules import coding
 from authbook.rules import findings as context_rules
 from authbook.rules.findings import CheckContext, finding
 from authbook.rules.units import Draw
-from authbook.rules.values import code_key, name_key, parse_date
+from authbook.rules.values import code_key, name_key, parse_date, short
 
 __all__ = ["CHECKS", "CheckContext", "build_context", "run_checks", "check_text"]
 
@@ -35,9 +35,12 @@ def _units(n: int) -> str:
     return f"{n} unit{'s' if n != 1 else ''}"
 
 
-def build_context(book, draws: list[Draw], excesses) -> CheckContext:
-    """The context the checks of ``CHECKS`` need for ``draws`` of a parsed book."""
-    return context_rules.build_context(book, draws, excesses, same_day_codes=coding.SAME_DAY_CODES)
+def build_context(book, draws: list[Draw], excesses, unusable=None) -> CheckContext:
+    """The context the checks of ``CHECKS`` need for ``draws`` of a parsed book
+    (``unusable``: ``findings.unusable_auths``)."""
+    return context_rules.build_context(
+        book, draws, excesses, same_day_codes=coding.SAME_DAY_CODES, unusable=unusable
+    )
 
 
 def check_auth(draw: Draw, context: CheckContext) -> list[Finding]:
@@ -51,8 +54,7 @@ def check_auth(draw: Draw, context: CheckContext) -> list[Finding]:
         text = f"{auth.key} had {_units(available)} available for {note.units}"
         return [finding(note, "OVER UNITS", "198", text, auth)]
     if reason == "no_auth":
-        text = f"no auth for {note.billing_code} for this client"
-        return [finding(note, "NO AUTH", "197", text)]
+        return [finding(note, "NO AUTH", "197", _no_auth_text(note, context))]
     if reason == "outside_dates":
         text = f"{detail.key} covers {_span(detail)}"
         return [finding(note, "OUTSIDE DATES", "197", text, detail)]
@@ -74,6 +76,19 @@ def check_auth(draw: Draw, context: CheckContext) -> list[Finding]:
         text = f"{detail.key} {_misfit(draw, context)}"
         return [finding(note, "AUTH # DOES NOT FIT", "15", text, detail)]
     raise ValueError(f"unknown draw reason {reason!r}")  # a bug, not bad input
+
+
+def _no_auth_text(note, context: CheckContext) -> str:
+    """Why no auth serves the note, as far as the sheets tell: its client is not on the
+    Clients sheet, or the auth for its code has a problem, or there is none."""
+    client = name_key(note.client_id)
+    if context.clients is not None and client not in context.clients:
+        return "the Client ID is not on the Clients sheet"
+    unusable = context.unusable_auths.get((client, code_key(note.billing_code)))
+    if unusable is not None:
+        row, why = unusable
+        return f"the auth for {short(note.billing_code)} on Auths row {row} is not used: {why}"
+    return f"no auth for {short(note.billing_code)} for this client"
 
 
 def _misfit(draw: Draw, context: CheckContext) -> str:

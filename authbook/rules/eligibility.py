@@ -64,3 +64,18 @@ def eligible_codes(
             seen.add(code_key(auth.billing_code))
             codes.append(auth.billing_code)
     return codes
+
+
+def provider_limited(auths, ledger: Ledger, client_id: str, day: date) -> list[tuple[str, Auth]]:
+    """(code, auth) for codes left out when no provider is given because each auth that
+    would serve them is for one provider only: the code is eligible for that provider."""
+    listed = {code_key(c) for c in eligible_codes(auths, ledger, client_id, day)}
+    found: dict[str, Auth] = {}
+    for provider in {a.provider for a in auths if a.provider}:
+        for auth in serving_auths(auths, ledger, client_id, day, provider):
+            key = code_key(auth.billing_code)
+            if key not in listed and auth.provider:
+                found.setdefault(key, auth)
+    return sorted(
+        ((a.billing_code, a) for a in found.values()), key=lambda pair: pair[1].source.row
+    )

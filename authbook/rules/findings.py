@@ -13,7 +13,7 @@ from datetime import date
 from authbook.models import BillingCode, Finding, Note, Settings
 from authbook.rules.limits import Excess
 from authbook.rules.units import Draw
-from authbook.rules.values import code_key, name_key
+from authbook.rules.values import code_key, name_key, short
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class CheckContext:
     #: (client, Auth #) -> the codes of the client's lines of that number, for the notes
     #: pinned to a number none of whose lines fits (the message names every code)
     codes_of_number: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: The Client IDs on the Clients sheet (name_key); None when not known.
+    clients: frozenset[str] | None = None
+    #: (client, code) -> the first Auths row for them that could not be used (a blank
+    #: Allotted Units, say): a note with no auth then says which row to fix.
+    unusable_auths: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
     def notes_that_day(self, note: Note) -> list[Note]:
         """The client's Pending and Released notes on the note's service date (itself included)."""
@@ -42,12 +47,14 @@ def build_context(
     draws: list[Draw],
     excesses: dict[int, Excess],
     same_day_codes: frozenset[str] | None = None,
+    unusable: dict[tuple[str, str], tuple[int, str]] | None = None,
 ) -> CheckContext:
     """The context for checking ``draws`` of a parsed book.
 
     ``same_day_codes``, when given, are the only codes whose checks look at the client's other
     notes that day: ``same_day`` then holds only the days on which the client has a note with
     one of them (a workbook of 500,000 notes needs a handful of such days, not all of them).
+    ``unusable``: see ``unusable_auths``.
     """
     counted = [d.note for d in draws if d.note.status in ("Pending", "Released")]
     if same_day_codes is not None:
@@ -81,7 +88,36 @@ def build_context(
         same_day=dict(same_day),
         excesses=excesses,
         codes_of_number=codes_of_number,
+        clients=frozenset(name_key(c.client_id) for c in book.clients) or None,
+        unusable_auths=unusable or {},
     )
+
+
+def unusable_auths(raw_auths, book_auths) -> dict[tuple[str, str], tuple[int, str]]:
+    """(client, code) -> (the first Auths row of ``raw_auths`` that gave no auth in
+    ``book_auths``, what is wrong with it in a few words; the Problems sheet says all)."""
+    used = {a.source.row for a in book_auths}
+    if len(used) == len(raw_auths):
+        return {}
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    for row in raw_auths:
+        if row.source.row not in used:
+            key = (name_key(str(row.values.get("client_id") or "")), _code(row))
+            blank = row.values.get("allotted_units") in (None, "")
+            why = "its Allotted Units is blank" if blank else "see the Problems sheet"
+            found.setdefault(key, (row.source.row, why))
+    return found
+
+
+def _code(row) -> str:
+    code = row.values.get("billing_code")
+    if isinstance(code, float) and code.is_integer():
+        code = int(code)
+    return code_key(str(code or ""))
+
+
+#: The longest finding message (the Check column joins a note's few findings in one cell).
+FINDING_CHARS = 1000
 
 
 def finding(
@@ -96,7 +132,7 @@ def finding(
         billing_code=note.billing_code,
         kind=kind,
         carc=carc,
-        message=message,
+        message=short(message, FINDING_CHARS),  # it may quote a cell: keep it to one cell
         auth_no=auth.auth_no if auth is not None else note.auth_no,
         denies=denies,
     )

@@ -22,404 +22,35 @@ from datetime import date
 
 from authbook.models import OPEN_REQUEST_STATUSES, RawBook, RawRecord
 from authbook.rules.book import field_parsers, parse_settings
-from authbook.rules.cells import cell_text, from_csv_text
-from authbook.rules.values import code_key, is_blank, name_key, parse_text
-
-KINDS = ("auths", "clients", "notes")
-#: How far down a header row is looked for.
-HEADER_SCAN_ROWS = 30
-#: A field that names the client in a record row (auths or notes) or a client row.
-CLIENT_FIELDS = (
-    "client_id",
-    "client_name",
-    "last_name",
-    "first_name",
-    "dob",
-    "member_id",
-    "primary_therapist",
-    "primary_payer",
-    "secondary_payer",
-    "division",
-    "client_group",
-    "active",
+from authbook.rules.cells import cell_text, fitted, from_csv_text
+from authbook.rules.importmap import (  # noqa: F401 (the import API lives on here too)
+    CLIENT_FIELDS,
+    CLIENT_KEYS,
+    HEADER_SCAN_ROWS,
+    KINDS,
+    PSEUDO_FIELDS,
+    SYNONYMS,
+    Column,
+    Layout,
+    Target,
+    check_map,
+    find_header,
+    header_key,
+    infer_date_order,
+    is_blank_row,
+    is_totals_row,
+    map_columns,
+    split_name,
 )
-#: Fields that identify a client; a record row needs at least one of them.
-CLIENT_KEYS = ("client_id", "member_id", "client_name", "last_name")
-#: Fields the import reads that are not a column of their own: a full name ("Doe, Jane").
-PSEUDO_FIELDS = {"client_name": "Client Name"}
-
-#: Tracker headers people use for each field, besides AuthBook's own header. Matching ignores
-#: case, spacing and punctuation, and reads '#', 'No' and 'Number' alike ("Auth #" = "Auth No.").
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "auth_no": (
-        "Auth Number",
-        "Authorization #",
-        "Authorization Number",
-        "Auth ID",
-        "Prior Auth #",
-        "PA #",
-        "Auth",
-        "Authorization",
-        "Auth Code",
-        "Approval #",
-        "Reference #",
-    ),
-    "client_id": (
-        "Client #",
-        "Patient ID",
-        "Patient #",
-        "MRN",
-        "Chart #",
-        "Chart",
-        "Account #",
-        "Acct #",
-        "Client Number",
-    ),
-    "member_id": (
-        "Member #",
-        "Member Number",
-        "Subscriber ID",
-        "Subscriber #",
-        "Insurance ID",
-        "Ins ID",
-        "Policy #",
-        "Policy Number",
-        "Medicaid ID",
-        "Medicaid #",
-        "Member",
-    ),
-    "client_name": ("Patient", "Client", "Patient Name", "Client Name", "Name", "Full Name"),
-    "last_name": ("Last", "Surname", "Patient Last Name", "Client Last Name", "LName"),
-    "first_name": ("First", "Given Name", "Patient First Name", "Client First Name", "FName"),
-    "dob": ("Date of Birth", "Birth Date", "Birthdate", "Birthday", "Patient DOB"),
-    "billing_code": (
-        "CPT",
-        "CPT Code",
-        "CPT Codes",
-        "Code",
-        "Service Code",
-        "Procedure Code",
-        "Proc Code",
-        "HCPCS",
-        "Service",
-        "Billing Codes",
-    ),
-    "diagnosis": ("Dx", "Dx Code", "ICD", "ICD10", "ICD-10", "ICD Code", "Diagnosis Code"),
-    "start_date": (
-        "Start",
-        "From",
-        "From Date",
-        "Begin",
-        "Begin Date",
-        "Effective",
-        "Effective Date",
-        "Eff Date",
-        "Auth Start",
-        "Valid From",
-        "Start Of Auth",
-    ),
-    "end_date": (
-        "End",
-        "To",
-        "To Date",
-        "Thru",
-        "Through",
-        "Exp",
-        "Exp Date",
-        "Expiration",
-        "Expiration Date",
-        "Expires",
-        "Auth End",
-        "Auth Exp",
-        "Valid To",
-        "End Of Auth",
-    ),
-    "allotted_units": (
-        "Visits Approved",
-        "Approved Visits",
-        "Approved Units",
-        "Units Approved",
-        "Authorized Units",
-        "Units Authorized",
-        "Visits Authorized",
-        "Authorized Visits",
-        "Sessions Approved",
-        "Approved Sessions",
-        "Approved",
-        "Total Visits",
-        "Allowed Visits",
-        "Units",
-        "Visits",
-        "Sessions",
-    ),
-    "prior_units_used": (
-        "Visits Used",
-        "Units Used",
-        "Sessions Used",
-        "Used Visits",
-        "Used",
-        "Visits To Date",
-    ),
-    "requested_units": ("Units Requested", "Visits Requested", "Requested"),
-    "unit_alert_level": ("Alert At", "Alert Level", "Unit Alert"),
-    "exp_alert_days": ("Alert Days", "Expiration Alert Days", "Exp Alert"),
-    "provider": ("Specific Provider", "Rendering Provider", "Auth Provider"),
-    "primary_therapist": ("Therapist", "Clinician", "Counselor", "Assigned Therapist"),
-    "payer": (
-        "Insurance",
-        "Insurance Company",
-        "Insurance Name",
-        "Ins",
-        "Payor",
-        "Plan",
-        "Health Plan",
-        "Carrier",
-        "Insurer",
-    ),
-    "primary_payer": (
-        "Insurance",
-        "Primary Insurance",
-        "Insurance Company",
-        "Payer",
-        "Payor",
-        "Plan",
-        "Carrier",
-    ),
-    "secondary_payer": ("Secondary Insurance", "Secondary Payor"),
-    "division": ("Location", "Site", "Office", "Clinic"),
-    "client_group": ("Program", "Group"),
-    "auth_group": ("Shared Pool", "Group Pool"),
-    "sliding_scale_pct": ("Sliding Scale", "Sliding Fee", "Sliding Fee %"),
-    "request_status": ("Approval Status", "Determination", "Request Outcome"),
-    "date_requested": (
-        "Requested On",
-        "Request Date",
-        "Date Submitted",
-        "Submitted",
-        "Submitted On",
-        "Submission Date",
-    ),
-    "follow_up_date": ("Follow Up", "Follow-up", "Follow Up Date", "F/U Date", "Next Follow Up"),
-    "owner": ("Assigned To", "Follow-up Owner", "Responsible", "Staff"),
-    "comments": ("Notes", "Note", "Remarks", "Memo", "Comment"),
-    "note_id": ("Note #", "Session ID", "Visit ID", "Session #"),
-    "service_date": ("Date of Service", "DOS", "Session Date", "Visit Date", "Date"),
-    "minutes": ("Duration", "Mins", "Session Minutes"),
-    "status": ("Note Status",),
-}
-
-_TOTALS = re.compile(r"^\s*(grand\s+|sub\s*)?(totals?|sum|count)\b", re.I)
-_DMY_TEXT = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
-
-
-def header_key(text: object) -> str:
-    """How a source header is compared: case, spacing and punctuation ignored; '#', 'No' and
-    'Number' read alike; '%' reads as 'pct'. ``"Auth #"``, ``"auth no."`` and ``"AUTH NUMBER"``
-    give the same key."""
-    words = re.sub(r"#", " no ", str(text or "").casefold()).replace("%", " pct ")
-    words = re.sub(r"[^a-z0-9]+", " ", words).split()
-    return "".join("no" if w in ("number", "num", "nbr") else w for w in words)
-
-
-@dataclass(frozen=True)
-class Target:
-    """An AuthBook column an import can fill: its field, its header in the workbook, and
-    whether AuthBook computes it (recognised in a source, never imported)."""
-
-    field: str
-    header: str
-    computed: bool = False
-
-
-@dataclass(frozen=True)
-class Layout:
-    """What the import reads from each sheet: the record sheet's columns and the Clients
-    sheet's columns (given by the shell from the schema)."""
-
-    kind: str
-    record: tuple[Target, ...]
-    clients: tuple[Target, ...] = ()
-
-    def fields(self) -> list[str]:
-        """Every field a source column may map to, for this kind, record fields first."""
-        out = [t.field for t in self.record if not t.computed]
-        if self.kind != "clients":
-            # A record's Active is its own (computed for auths): never the client's.
-            out += [t.field for t in self.clients if t.field not in out and t.field != "active"]
-        if "client_name" not in out:
-            out.append("client_name")
-        return out
-
-    def header_of(self, name: str) -> str:
-        for t in (*self.record, *self.clients):
-            if t.field == name and not t.computed:
-                return t.header
-        return PSEUDO_FIELDS.get(name, name)
-
-    def record_fields(self) -> list[str]:
-        return [t.field for t in self.record if not t.computed]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One source column and the field it was mapped to (None: not imported)."""
-
-    index: int
-    header: str
-    field: str | None
-    how: str  # "name", "synonym", "map file", "computed by AuthBook", "not recognised", ...
-
-
-def _match_table(layout: Layout) -> dict[str, str]:
-    """Header key -> field: AuthBook's own headers first, then synonyms; computed headers
-    map to '' (recognised, not imported)."""
-    table: dict[str, str] = {}
-    fields = layout.fields()
-    if layout.kind == "notes":  # on a session, the therapist is the note's provider
-        for synonym in ("Therapist", "Clinician", "Counselor", "Rendering Provider"):
-            table[header_key(synonym)] = "provider"
-    for name in fields:
-        table.setdefault(header_key(layout.header_of(name)), name)
-    for t in layout.record:
-        if t.computed:
-            table.setdefault(header_key(t.header), "")
-    for name in fields:
-        for synonym in SYNONYMS.get(name, ()):
-            table.setdefault(header_key(synonym), name)
-    return table
-
-
-def map_columns(
-    headers: list[object], layout: Layout, overrides: dict[str, str] | None = None
-) -> list[Column]:
-    """Map each non-blank source header to a field (first one wins when two map alike).
-
-    ``overrides`` (from a mapping file) maps a source header to a field name, or to "" to
-    leave the column out; it is matched with the same insensitivity as the headers.
-    """
-    table = _match_table(layout)
-    fields = set(layout.fields())
-    chosen: dict[str, str] = {}
-    wanted = {header_key(k): v for k, v in (overrides or {}).items()}
-    columns: list[Column] = []
-    for index, cell in enumerate(headers):
-        text = "" if cell is None else str(cell).strip()
-        if not text:
-            continue
-        key = header_key(text)
-        if key in wanted:
-            name, how = (wanted[key] or None), "map file"
-            if name is not None and name not in fields:
-                name, how = None, f"map file names '{wanted[key]}', which is not a field"
-        elif key in table:
-            name = table[key] or None
-            how = "computed by AuthBook" if name is None else "name"
-            if name and key != header_key(layout.header_of(name)):
-                how = "synonym"
-        else:
-            name, how = None, "not recognised"
-        if name and name in chosen:
-            name, how = None, f"'{chosen[name]}' already maps to {layout.header_of(name)}"
-        if name:
-            chosen[name] = text
-        columns.append(Column(index, text, name, how))
-    return columns
-
-
-def check_map(
-    rows: list[tuple[int, list[object]]],
-    layout: Layout,
-    overrides: dict[str, str] | None,
-    header_row: int | None,
-) -> str | None:
-    """What is wrong with a mapping file for this source, as a sentence, or None.
-
-    A field name that is not a field of ``layout`` is wrong (the sentence lists the valid
-    ones); so is a ``header_row`` that is blank, past the end, or lacks a header the map
-    names a field for (the tracker grew title rows since the map was written)."""
-    fields = layout.fields()
-    wrong = [f for f in (overrides or {}).values() if f and f not in fields]
-    if wrong:
-        return (
-            f"'{wrong[0]}' is not a field of a {layout.kind} import; the fields are: "
-            + ", ".join(fields)
-        )
-    if header_row is None:
-        return None
-    cells = next((c for r, c in rows if r == header_row), None)
-    expected = [h for h, f in (overrides or {}).items() if f]
-    if cells is None or is_blank_row(cells):
-        first = f" (expected the header '{expected[0]}' there)" if expected else ""
-        return f"header_row {header_row} is blank{first}"
-    present = {header_key(c) for c in cells if c is not None}
-    absent = [h for h in expected if header_key(h) not in present]
-    if absent:
-        return f"header_row {header_row} does not hold the header '{absent[0]}'"
-    return None
-
-
-def find_header(rows: list[tuple[int, list[object]]], layout: Layout) -> int | None:
-    """Index into ``rows`` of the header row: among the first rows, the one whose text cells
-    name the most distinct fields (at least two); the earliest wins a tie. None if none does."""
-    table = _match_table(layout)
-    best, best_score = None, 1
-    for i, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
-        names = {
-            table.get(header_key(c))
-            for c in cells
-            if isinstance(c, str) and c.strip() and table.get(header_key(c))
-        }
-        if len(names) > best_score:
-            best, best_score = i, len(names)
-    return best
-
-
-# --- rows -----------------------------------------------------------------------------------
-
-
-def is_blank_row(cells: list[object]) -> bool:
-    return all(is_blank(c) for c in cells)
-
-
-def is_totals_row(cells: list[object], dates: list[object]) -> bool:
-    """A row that sums the ones above: a cell reads Total / Totals / Grand Total / Sum / Count,
-    and the row has no readable date where the data rows have theirs."""
-    if not any(isinstance(c, str) and _TOTALS.match(c) for c in cells):
-        return False
-    return not any(isinstance(d, date) for d in dates)
-
-
-def infer_date_order(texts: list[str], default: str) -> tuple[str, str]:
-    """The date order of a file's typed dates, and why: day-first (DMY) when some dates can
-    only be day-first (14/03/2026) and none can only be month-first (03/14/2026); otherwise
-    ``default`` (the Settings Date Order). Never guessed from ambiguous dates alone."""
-    day_first = month_first = 0
-    for text in texts:
-        match = _DMY_TEXT.match(text)
-        if not match:
-            continue
-        a, b = int(match.group(1)), int(match.group(2))
-        day_first += a > 12 >= b
-        month_first += b > 12 >= a
-    if day_first and not month_first and default != "DMY":
-        return "DMY", f"{day_first} typed date(s) can only be day-first"
-    if month_first and not day_first and default != "MDY":
-        return "MDY", f"{month_first} typed date(s) can only be month-first"
-    return default, "the workbook's Settings Date Order"
-
-
-def split_name(full: str | None) -> tuple[str | None, str | None]:
-    """(last, first) from "Doe, Jane" or "Jane Doe"; one word is a last name."""
-    if not full:
-        return None, None
-    if "," in full:
-        last, _, first = full.partition(",")
-        return last.strip() or None, first.strip() or None
-    words = full.split()
-    if len(words) == 1:
-        return words[0], None
-    return words[-1], " ".join(words[:-1])
-
+from authbook.rules.values import (
+    NUMBER_PARSERS,
+    code_key,
+    from_decimal_comma,
+    is_blank,
+    name_key,
+    parse_text,
+    quoted,
+)
 
 # --- the plan ---------------------------------------------------------------------------------
 
@@ -595,7 +226,7 @@ class _Clients:
         if client_id:
             found = self.ids.get(name_key(str(client_id)))
             if not found and self.kind == "notes":
-                return None, None, f"Client ID '{client_id}' is not on the Clients sheet"
+                return None, None, f"Client ID {quoted(client_id)} is not on the Clients sheet"
         else:
             found = member and self.by_member.get(name_key(str(member)))
             if not found and name and values.get("dob") is not None:
@@ -603,11 +234,11 @@ class _Clients:
             elif not found and name:
                 ids = self.by_plain_name.get(name[:2], [])
                 if len(ids) > 1:
-                    return None, None, f"ambiguous: {len(ids)} clients named '{shown}'"
+                    return None, None, f"ambiguous: {len(ids)} clients named {quoted(shown)}"
                 found = ids[0] if ids else None
             if not found and self.kind == "notes":
                 if name:
-                    return None, None, f"no client named '{shown}' on the Clients sheet"
+                    return None, None, f"no client named {quoted(shown)} on the Clients sheet"
                 return None, None, "the client is not on the Clients sheet"
             client_id = found or self._next_id()
         if found:
@@ -717,13 +348,15 @@ def plan_import(
     overrides: dict[str, str] | None = None,
     header_row: int | None = None,
     date_order: str | None = None,
+    decimal_comma: bool = False,
 ) -> ImportPlan:
     """What importing ``rows`` (the source's non-empty and blank rows, in order, with their row
     numbers) into a workbook holding ``existing`` would do.
 
     ``overrides`` maps source headers to fields (a mapping file); ``header_row`` and
-    ``date_order`` override what is detected. Raises nothing: a source with no header gives a
-    plan whose ``header_row`` is None and whose rows are all rejected.
+    ``date_order`` override what is detected. ``decimal_comma``: numbers are written 12,5
+    (a semicolon-separated CSV from a European-locale spreadsheet). Raises nothing: a source
+    with no header gives a plan whose ``header_row`` is None and whose rows are all rejected.
     """
     kind = layout.kind
     settings, _ = parse_settings(existing.settings)
@@ -740,7 +373,7 @@ def plan_import(
             else:
                 reason = "no header row was found above it"
                 plan.outcomes.append(Outcome(r, "rejected", reason))
-                plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+                plan.rejects.append(Reject(r, reason, tuple(fitted(cell_text(c)) for c in cells)))
         return plan
 
     header_number, header_cells = rows[position]
@@ -781,6 +414,11 @@ def plan_import(
     payers = {name_key(p.values.get("payer")) for p in existing.payers}
     providers = {name_key(p.values.get("provider")) for p in existing.providers}
     header_keys = {c.index: header_key(c.header) for c in mapped}
+    number_fields = {name for name, parse in parsers.items() if parse in NUMBER_PARSERS}
+    from_column = {  # AuthBook's header -> how a reason names it with the blank source column
+        layout.header_of(c.field): f"{layout.header_of(c.field)} ({c.header} is blank)"
+        for c in mapped
+    }
 
     for r, cells in body:
         if is_blank_row(cells):
@@ -788,13 +426,17 @@ def plan_import(
             continue
         values: dict[str, object] = {}
         errors: list[str] = []
+        unreadable: set[str] = set()
         for c in mapped:
             raw = cell(cells, c.index)
             if c.field in date_fields and isinstance(raw, str) and re.fullmatch(r"\d{5}", raw):
                 raw = int(raw)  # an Excel date serial saved as text
+            if decimal_comma and c.field in number_fields and isinstance(raw, str):
+                raw = from_decimal_comma(raw)
             value, error = parsers[c.field](raw)
             if error:
                 errors.append(f"{c.header}: {error}")
+                unreadable.add(layout.header_of(c.field))
             values[c.field] = value
         if is_totals_row(cells, [values.get(f) for f in date_fields if f in values]):
             plan.outcomes.append(Outcome(r, "totals"))
@@ -814,17 +456,17 @@ def plan_import(
             ]
             if extras:
                 own = values.get("comments")
-                values["comments"] = "; ".join([str(own)] * bool(own) + extras)
-        missing = _missing(kind, values, layout)
-        if missing:
-            errors.append("missing " + ", ".join(missing))
+                values["comments"] = fitted("; ".join([str(own)] * bool(own) + extras))
+        missing = [m for m in _missing(kind, values, layout) if m not in unreadable]
+        if missing:  # with the source's column that is blank: that is the cell to fill
+            errors.append("missing " + ", ".join(from_column.get(m, m) for m in missing))
         start, end = values.get("start_date"), values.get("end_date")
         if kind == "auths" and isinstance(start, date) and isinstance(end, date) and end < start:
             errors.append(f"{layout.header_of('end_date')} is before the start date")
         if errors:
             reason = "; ".join(errors)
             plan.outcomes.append(Outcome(r, "rejected", reason))
-            plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+            plan.rejects.append(Reject(r, reason, tuple(fitted(cell_text(c)) for c in cells)))
             continue
 
         client_new, unknown = None, None
@@ -833,7 +475,7 @@ def plan_import(
             values["client_id"] = client_id
         if unknown:
             plan.outcomes.append(Outcome(r, "rejected", unknown))
-            plan.rejects.append(Reject(r, unknown, tuple(cell_text(c) for c in cells)))
+            plan.rejects.append(Reject(r, unknown, tuple(fitted(cell_text(c)) for c in cells)))
             continue
         record = {k: _cell(v) for k, v in values.items() if k in record_fields and v is not None}
         if kind == "clients":
@@ -863,7 +505,7 @@ def plan_import(
                 else:
                     reason = f"the same {words} as row {first_row}, with different values"
                 plan.outcomes.append(Outcome(r, "rejected", reason))
-                plan.rejects.append(Reject(r, reason, tuple(cell_text(c) for c in cells)))
+                plan.rejects.append(Reject(r, reason, tuple(fitted(cell_text(c)) for c in cells)))
             continue
         seen[key] = (r, record)
         if kind == "auths" and key[0] == "auth_no":

@@ -37,6 +37,7 @@ from authbook.rules.checks import (
     input_problem_finding,
     run_checks,
 )
+from authbook.rules.findings import unusable_auths
 from authbook.rules.limits import period_excesses
 from authbook.rules.numbering import assign_auth_numbers
 from authbook.rules.remits import denied_rows
@@ -240,7 +241,9 @@ def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesD
     if not book.settings.denied_notes_use_units:
         uncounted = denied_rows(rows)
     draws, ledger = apply_notes(book.auths, notes, prepared.index, uncounted)
-    checked = run_checks(draws, build_context(book, draws, period_excesses(book.auths, ledger)))
+    unusable = unusable_auths(raw.auths, book.auths)
+    context = build_context(book, draws, period_excesses(book.auths, ledger), unusable)
+    checked = run_checks(draws, context)
     date_order = book.settings.date_order
     unreadable = _unreadable_findings(rows, draws, prepared.first_problem, date_order)
     charges = at_risk_charges(draws, checked, prepared.rates)

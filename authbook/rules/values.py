@@ -20,6 +20,22 @@ SERIAL_RANGE = (1, 109574)
 Parsed = tuple[object, str | None]
 
 
+#: How much of a typed value a message quotes: enough to recognise it, and a generated cell
+#: quoting a 32,767-character input stays far inside Excel's limit for a cell.
+QUOTE_CHARS = 80
+
+
+def short(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``value`` as text, cut to ``limit`` characters with an ellipsis when longer."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object) -> str:
+    """``'value'`` for a message, long values cut (see ``short``)."""
+    return f"'{short(value)}'"
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -34,6 +50,7 @@ def date_to_excel_serial(day: date) -> int:
 
 
 _ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*\d{2,4}\b")
 _DEFAULT_A = datetime(1904, 1, 1)
 _DEFAULT_B = datetime(1908, 2, 2)
 
@@ -85,10 +102,19 @@ def _parse_date_text(value: str, order: str) -> tuple[date | None, str | None]:
     except (ValueError, OverflowError) as exc:
         reason = str(exc).split(":")[0]
         if "out of range" in reason or "must be in" in reason:
-            return None, f"'{text}' is not a real date ({reason})"
-        return None, f"'{text}' is not a date"
+            return None, f"{quoted(text)} is not a real date ({reason})"
+        return None, f"{quoted(text)} is not a date"
     if (first.year, first.month, first.day) != (second.year, second.month, second.day):
-        return None, f"'{text}' is not a full date (day, month and year are needed)"
+        return None, f"{quoted(text)} is not a full date (day, month and year are needed)"
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric and order in ("MDY", "DMY"):
+        # dateutil swaps day and month when the first number is above 12 (13/4/2026 would be
+        # April 13 in a month-first workbook): a date that does not fit the order is wrong.
+        a, b = int(numeric.group(1)), int(numeric.group(2))
+        month, day = (a, b) if order == "MDY" else (b, a)
+        if (first.month, first.day) != (month, day):
+            how = "month first (MDY)" if order == "MDY" else "day first (DMY)"
+            return None, f"{quoted(text)} is not a date when written {how}, as Settings says"
     return first.date(), None
 
 
@@ -97,9 +123,35 @@ _UNITS = re.compile(
 )
 
 
+#: A number whose commas group thousands (1,200 or 12,345.5): the only commas read as such.
+#: Any other comma (12,0 from a European export) may be a decimal comma: never dropped.
+_GROUPED = re.compile(r"^\s*[-+]?\$?\d{1,3}(,\d{3})+(\.\d+)?(\s*[a-z%]*)?\s*$", re.I)
+_DECIMAL_COMMA = re.compile(r"\s*([-+]?)(\d{1,3}(?:\.\d{3})+|\d+),(\d+)\s*([^\d\s.,]*)\s*")
+
+
+def from_decimal_comma(text: str) -> str:
+    """A number written with a decimal comma as a number with a decimal point: '12,0' ->
+    '12.0', '1.234,5' -> '1234.5', '6,0 visits' -> '6.0 visits'. Other text is unchanged.
+    For sources that use the decimal comma (a semicolon-separated CSV from a European-locale
+    spreadsheet)."""
+    match = _DECIMAL_COMMA.fullmatch(text)
+    if not match:
+        return text
+    sign, whole, fraction, unit = match.groups()
+    return f"{sign}{whole.replace('.', '')}.{fraction}" + (f" {unit}" if unit else "")
+
+
+#: The largest number of units, days or minutes a cell may hold. A practice's approvals are
+#: tens of units; 100,000 leaves room for any real count while keeping 1e20 or 1e308 (a
+#: stuck key, a pasted ID) out of the sums, the forecast and the saved file.
+MAX_UNITS = 100_000
+#: The largest amount of money a cell may hold (a rate per unit or a charge).
+MAX_MONEY = 10_000_000
+
+
 def parse_units(value: object) -> tuple[int | None, str | None]:
     """A whole number of units, 0 or more: 12, 12.0, "12", "12 visits", "12 units"."""
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= MAX_UNITS:
         return value, None
     if is_blank(value):
         return None, None
@@ -108,12 +160,19 @@ def parse_units(value: object) -> tuple[int | None, str | None]:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        match = _UNITS.match(str(value).replace(",", ""))
+        text = str(value)
+        if "," in text and not _GROUPED.match(text):
+            return None, f"{quoted(value)} has a comma that is not a thousands separator"
+        match = _UNITS.match(text.replace(",", ""))
         if not match:
-            return None, f"'{value}' is not a number of units"
+            return None, f"{quoted(value)} is not a number of units"
         number = float(match.group(1))
+    if number != number:  # NaN
+        return None, "NaN is not a number of units"
     if number < 0:
         return None, f"{_show_number(number)} is negative; units are 0 or more"
+    if number > MAX_UNITS:
+        return None, f"{_show_number(number)} is more than {MAX_UNITS:,}, the most AuthBook reads"
     if number != int(number):
         return None, f"{_show_number(number)} is not a whole number of units"
     return int(number), None
@@ -151,7 +210,7 @@ def parse_yes_no(value: object) -> tuple[bool | None, str | None]:
         return True, None
     if text in _FALSE:
         return False, None
-    return None, f"'{value}' is not Y or N"
+    return None, f"{quoted(value)} is not Y or N"
 
 
 def parse_percent(value: object) -> tuple[float | None, str | None]:
@@ -166,7 +225,7 @@ def parse_percent(value: object) -> tuple[float | None, str | None]:
     try:
         number = float(text.rstrip("%").strip()) if not isinstance(value, (int, float)) else value
     except ValueError:
-        return None, f"'{value}' is not a percentage"
+        return None, f"{quoted(value)} is not a percentage"
     if not had_sign and 0 < number < 1:
         return None, f"{number} looks like a fraction; enter the percentage (50 for 50%)"
     if not 0 <= number <= 100:
@@ -183,12 +242,19 @@ def parse_money(value: object) -> tuple[float | None, str | None]:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
+        text = str(value)
+        if "," in text and not _GROUPED.match(text):
+            return None, f"{quoted(value)} has a comma that is not a thousands separator"
         try:
-            number = float(str(value).strip().replace("$", "").replace(",", ""))
+            number = float(text.strip().replace("$", "").replace(",", ""))
         except ValueError:
-            return None, f"'{value}' is not an amount"
+            return None, f"{quoted(value)} is not an amount"
+    if number != number:  # NaN
+        return None, "NaN is not an amount"
     if number < 0:
         return None, f"{_show_number(number)} is negative"
+    if number > MAX_MONEY:
+        return None, f"{_show_number(number)} is more than {MAX_MONEY:,}, the most AuthBook reads"
     return number, None
 
 
@@ -217,7 +283,7 @@ def parse_choice(value: object, choices: tuple[str, ...]) -> tuple[str | None, s
     for choice in choices:
         if text.casefold() == choice.casefold():
             return choice, None
-    return None, f"'{text}' is not one of {', '.join(choices)}"
+    return None, f"{quoted(text)} is not one of {', '.join(choices)}"
 
 
 @lru_cache(maxsize=65536)
@@ -234,8 +300,14 @@ def name_key(name: str | None) -> str:
 
 
 def _show_number(number: float) -> str:
+    """A number as typed for a message; a huge one in short form (1e+308, not 309 digits)."""
+    if abs(number) >= 1e15 or number != number:
+        return f"{number:g}"
     return str(int(number)) if number == int(number) else str(number)
 
+
+#: The parsers of numbers (whose text a decimal-comma source writes as 12,5).
+NUMBER_PARSERS = (parse_units, parse_count, parse_money, parse_percent)
 
 PARSERS = {
     "text": parse_text,

@@ -26,6 +26,7 @@ from authbook.models import (
 )
 from authbook.workbook import schema
 from authbook.workbook.header_row import check_header_row
+from authbook.workbook.privacy import is_id_like, scrubbed
 from authbook.workbook.sheetdata import (
     CellColumns,
     ColumnRows,
@@ -563,6 +564,18 @@ def _cell_ref(read: SheetRead | None, spec: schema.Sheet | None, problem: Proble
     return header, ""
 
 
+#: The most characters an Excel cell holds (a longer one is cut by Excel or refused).
+EXCEL_CELL_CHARS = 32_767
+
+
+def _fit(value: object) -> object:
+    """Text cut to fit in one cell, an ellipsis at the end; anything else as it is. A
+    generated cell may copy an input that another program let grow past Excel's limit."""
+    if isinstance(value, str) and len(value) > EXCEL_CELL_CHARS:
+        return value[: EXCEL_CELL_CHARS - 1] + "…"
+    return value
+
+
 def problem_rows(problems: list[Problem], sheets: dict[str, SheetRead]) -> list[list[object]]:
     """The Problems sheet: header, then one row per problem, in sheet and row order."""
     rows: list[list[object]] = [schema.PROBLEMS.headers]
@@ -572,7 +585,8 @@ def problem_rows(problems: list[Problem], sheets: dict[str, SheetRead]) -> list[
         value = p.value
         if value is not None and not isinstance(value, (str, int, float, date)):
             value = str(value)
-        rows.append([p.source.sheet, p.source.row, header, cell, value, p.message, p.entity])
+        message, entity = _fit(p.message), _fit(p.entity)
+        rows.append([p.source.sheet, p.source.row, header, cell, _fit(value), message, entity])
     return rows
 
 
@@ -600,13 +614,15 @@ def alert_rows(alerts: list[Alert], sheets: dict[str, SheetRead]) -> list[list[o
     return rows
 
 
-def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = None) -> str:
+def describe_problem(
+    problem: Problem, sheets: dict[str, SheetRead] | None = None, in_workbook: bool = False
+) -> str:
     """One line for stderr or logs: cell reference, column, and what is wrong.
 
-    The typed value is shown only for columns that hold no health information (names and
-    dates of birth are never echoed). Nor is a Client ID that is wrong in itself (not on the
-    Clients sheet, say): it may be a client's name typed into the wrong column; the cell
-    reference says where to look.
+    Never the cell's contents (see ``privacy``): whatever the column, a name or a date of
+    birth may have been typed into it. The row's key is shown only when it reads as an ID
+    (C0012, AB000123); the cell reference says where to look. ``in_workbook``: the line goes
+    into a cell of the same workbook (an Excel function's answer), which may quote the value.
     """
     spec = schema.BY_NAME.get(problem.source.sheet)
     header, cell = _cell_ref((sheets or {}).get(problem.source.sheet), spec, problem)
@@ -614,24 +630,11 @@ def describe_problem(problem: Problem, sheets: dict[str, SheetRead] | None = Non
     where = f"{sheet_name}!{cell}" if cell else f"{sheet_name} row {row}"
     if header:
         where += f" ({header})"
-    column = spec.by_field.get(problem.field) if spec and problem.field else None
-    sensitive = bool(column and column.sensitive) or problem.field == "client_id"
+    if in_workbook:
+        key = f" [{problem.entity}]" if problem.entity else ""
+        return f"{where}{key}: {problem.message}"
     shown = problem.entity
-    if shown and problem.field == "client_id" and _same_text(shown, problem.value):
-        shown = None  # the entity is the Client ID in question
+    if shown and not is_id_like(shown):
+        shown = None  # a name or a date typed where an ID belongs
     key = f" [{shown}]" if shown else ""
-    message = _redacted(problem.message) if sensitive else problem.message
-    return f"{where}{key}: {message}"
-
-
-def _same_text(a: object, b: object) -> bool:
-    return " ".join(str(a).split()).casefold() == " ".join(str(b or "").split()).casefold()
-
-
-def _redacted(message: str) -> str:
-    """A message about a sensitive cell without the value quoted in it."""
-    if "'" in message:
-        head, _, rest = message.partition("'")
-        _, _, tail = rest.partition("'")
-        return (head + "the value" + tail).strip()
-    return message
+    return f"{where}{key}: {scrubbed(problem.message, problem.value)}"

@@ -6,8 +6,9 @@ last non-empty one) as ``(row number, [cell, ...])``, with the cells as the file
 - ``.xlsx`` / ``.xlsm``: the values Excel last calculated (a formula cell gives its result),
   dates as dates; every cell of a merged range reads the value of its top-left cell.
   Hidden rows and columns are read too (nothing is dropped).
-- ``.csv`` (and ``.txt``/``.tsv``): text, decoded as UTF-8 (with or without a byte-order mark),
-  else Windows-1252, else Latin-1; the delimiter (comma, semicolon, tab or bar) is detected.
+- ``.csv`` (and ``.txt``/``.tsv``): text, decoded as UTF-16 (Excel's "Unicode Text"), else
+  UTF-8 (with or without a byte-order mark), else Windows-1252, else Latin-1; the delimiter
+  (comma, semicolon, tab or bar) is detected.
   Row numbers are line numbers as a spreadsheet would show them.
 
 No decisions are made here: which row is the header and what a cell means are for the rules.
@@ -101,14 +102,37 @@ def read_excel(path: Path, sheet: str | None = None) -> SourceTable:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding that read it: UTF-8 (BOM or not), else Windows-1252, else Latin-1
-    (which reads any bytes)."""
+    """Text and the encoding that read it: UTF-16 (Excel's "Unicode Text": a byte-order mark,
+    or none and every other byte zero), else UTF-8 (BOM or not), else Windows-1252, else
+    Latin-1 (which reads any bytes)."""
+    utf16 = _utf16(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: read it as the others
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise AssertionError("latin-1 decodes any bytes")
+
+
+def _utf16(data: bytes) -> str | None:
+    """'utf-16' when ``data`` starts with a UTF-16 byte-order mark; 'utf-16-le'/'-be' when it
+    has none but half its first bytes are zeros on one side (ASCII text in UTF-16)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4000]
+    if len(head) < 4 or len(head) % 2:
+        return None
+    evens, odds = head[0::2].count(0), head[1::2].count(0)
+    if odds > 0.9 * len(head) / 2 and evens == 0:
+        return "utf-16-le"
+    if evens > 0.9 * len(head) / 2 and odds == 0:
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(text: str) -> str:

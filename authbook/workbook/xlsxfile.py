@@ -514,6 +514,7 @@ class FastWorkbookFile(WorkbookFile):
 
     def save(self, backup: bool = True) -> None:
         """Write the changes beside the original, keep ``PATH.bak``, then replace ``PATH``."""
+        from authbook.workbook import memory
         from authbook.workbook.xlsx import writer
 
         def write(tmp: str) -> None:
@@ -528,6 +529,8 @@ class FastWorkbookFile(WorkbookFile):
                     ) from None
                 super(FastWorkbookFile, self).apply(self._writes)
                 self.wb.save(tmp)
+            if memory.SHEET in self._writes:  # (nobody is to take it for data)
+                memory.keep_very_hidden(tmp)
 
         try:
             replace_atomically(

@@ -183,12 +183,24 @@ def test_a_note_row_with_bad_cells_is_reported_and_the_good_rows_still_count():
 def _notes_row_by_row(raw: RawBook):
     """The oracle: every note row parsed on its own with ``parse_row``, as AuthBook did before
     the column-wise builder (same required cells, same reference checks, same defaults)."""
-    from authbook.rules.book import NOTE_REFERENCES, _Known, _required, field_parsers, parse_row
-    from authbook.rules.values import name_key
+    from authbook.rules.book import (
+        NOTE_REFERENCES,
+        _Known,
+        _required,
+        field_parsers,
+        parse_row,
+    )
+    from authbook.rules.noterows import note_notices as _note_notices
+    from authbook.rules.values import name_key, parse_text
 
     book, _ = build_book(raw.model_copy(update={"notes": ()}))
     known = _Known(book.clients, book.billing_codes, book.auth_groups, book.payers, book.providers)
     notes, problems = [], []
+    rows_of_id: dict[str, list[int]] = {}
+    for row in raw.notes:
+        note_id, _ = parse_text(row.values.get("note_id"))
+        if note_id:
+            rows_of_id.setdefault(name_key(note_id), []).append(row.source.row)
     for row in raw.notes:
         values, found = parse_row(row, field_parsers("MDY")["notes"])
         unreadable = any(p.field == "billing_code" for p in found)
@@ -212,9 +224,14 @@ def _notes_row_by_row(raw: RawBook):
         blank = _required(row, values, ("client_id", "billing_code", "service_date"), entity)
         problems.extend(blank)
         problems.extend(p for p in known.unknown(row, values, entity) if p.field in NOTE_REFERENCES)
+        # Issue 25: a blank Status reads as Pending and is a problem; so is a repeated Note ID.
+        no_status = values["status"] is None and not any(p.field == "status" for p in found)
+        others = [r for r in rows_of_id.get(name_key(values["note_id"] or ""), ())]
+        others = [r for r in others if r != row.source.row] if values["note_id"] else []
+        problems.extend(_note_notices(row, values, no_status, others))
         if usable and not blank:
             values["units"] = 1 if values["units"] is None else values["units"]
-            values["status"] = values["status"] or "Draft"
+            values["status"] = values["status"] or "Pending"
             notes.append(Note(source=row.source, **values))
     return notes, problems
 

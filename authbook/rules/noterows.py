@@ -1,0 +1,51 @@
+"""What a note row can get wrong and still be used: a blank Status, a Note ID on other rows.
+
+Both are problems on the Problems sheet; neither drops the note (issue 25: never silent).
+"""
+
+from __future__ import annotations
+
+from authbook.models import Problem
+from authbook.rules.values import name_key
+
+#: A note whose Status is blank draws units as a Pending note does (seed 001: units on notes
+#: not yet released are pending) and is checked; it is also a problem, so someone sets it.
+BLANK_STATUS_READS_AS = "Pending"
+
+
+def repeated_positions(ids: list) -> dict[int, list[int]]:
+    """Position -> the other positions holding the same Note ID (case and spacing ignored)."""
+    at: dict[str, list[int]] = {}
+    for position, value in enumerate(ids):
+        if value is not None:
+            at.setdefault(name_key(str(value)), []).append(position)
+    return {p: [q for q in same if q != p] for same in at.values() if len(same) > 1 for p in same}
+
+
+def note_notices(row, values, no_status: bool, others: list[int]) -> list[Problem]:
+    """The problems of a note that is still used: a blank Status; a Note ID also on the rows
+    ``others`` (each of the rows is told)."""
+    entity = values["note_id"] or values["client_id"]
+    found = []
+    if no_status:
+        found.append(
+            Problem(
+                source=row.source,
+                field="status",
+                message=f"Status is blank: counted as {BLANK_STATUS_READS_AS} until it is set "
+                "(Draft, Pending or Released)",
+                entity=entity,
+            )
+        )
+    if others:
+        listed = ", ".join(map(str, others[:5])) + (" and more" if len(others) > 5 else "")
+        found.append(
+            Problem(
+                source=row.source,
+                field="note_id",
+                value=values["note_id"],
+                message=f"Note ID is also on row {listed}; each note needs its own ID",
+                entity=entity,
+            )
+        )
+    return found

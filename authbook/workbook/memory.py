@@ -1,0 +1,206 @@
+"""AuthBook's memory of the Auths input cells as it last saved them, kept in the workbook.
+
+A refresh compares the Auths sheet with this memory to find cells typed by hand since
+(``authbook.rules.handedits``). It is kept where no user takes it for data and where it
+travels with the file through Excel and LibreOffice:
+
+- a worksheet named ``AuthBookMemory``, *very hidden* (Excel lists it nowhere, not even
+  under Unhide; only VBA shows it). A worksheet, because both programs keep every
+  worksheet's cells when they save (a custom XML part is dropped by LibreOffice; document
+  properties hold 255 characters). LibreOffice has no "very hidden" and saves it as
+  hidden, so the next save that writes the memory makes it very hidden again.
+- its first row says what it is; row 2 holds, in its first three cells, 0, the workbook's
+  ``lastModifiedBy`` and ``modified`` (docProps/core.xml) as AuthBook last saw them: when a
+  person's program saves the file these change, which names who made the edits found.
+- then one row per Auths row: the sheet row, then each input column's cell as saved.
+
+This module reads and writes it; deciding what changed is for the rules.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import struct
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from authbook.workbook import schema
+from authbook.workbook.records import DATE_FORMAT, raw_records
+from authbook.workbook.sheetdata import SheetRead, SheetWrite
+
+SHEET = "AuthBookMemory"
+#: The Auths columns remembered: every input column (computed ones are AuthBook's own).
+TRACKED = tuple(c for c in schema.AUTHS.columns if not c.computed)
+FIELDS = tuple(c.field for c in TRACKED)
+MEMORY = schema.Sheet(
+    SHEET,
+    (
+        schema.Column("AuthBook memory: Auths row (not data; AuthBook rewrites it)", "row", "int"),
+        *(schema.Column(c.header, c.field, c.kind) for c in TRACKED),
+    ),
+)
+
+Row = dict[str, object]
+
+
+class Memory:
+    """What the memory sheet holds: Auths rows (sheet row -> field -> cell) and the
+    document properties (last modified by, modified) AuthBook saw when it saved."""
+
+    def __init__(self, rows: dict[int, Row], core: tuple[str, str]):
+        self.rows, self.core = rows, core
+
+
+def auth_rows(read: SheetRead | None) -> dict[int, Row]:
+    """The Auths input cells of a sheet as read: sheet row -> field -> cell."""
+    if read is None:
+        return {}
+    return {
+        r.source.row: {f: r.values.get(f) for f in FIELDS} for r in raw_records(schema.AUTHS, read)
+    }
+
+
+def read_memory(store) -> Memory | None:
+    """The memory of ``store``, or None when the workbook has none yet."""
+    read = store.read_sheets([SHEET]).get(SHEET)
+    if read is None:
+        return None
+    rows: dict[int, Row] = {}
+    core = ("", "")
+    for record in raw_records(MEMORY, read):
+        number = record.values.get("row")
+        if number == 0:
+            core = (_text(record.values.get(FIELDS[0])), _text(record.values.get(FIELDS[1])))
+        elif isinstance(number, (int, float)) and number >= 2:
+            rows[int(number)] = {f: record.values.get(f) for f in FIELDS}
+    return Memory(rows, core)
+
+
+def memory_write(rows: dict[int, Row], core: tuple[str, str]) -> SheetWrite:
+    """The whole memory sheet for ``rows`` and ``core``."""
+    body: list[list[object]] = [MEMORY.headers, [0, core[0] or None, core[1] or None]]
+    for number in sorted(rows):
+        body.append([number, *(rows[number].get(f) for f in FIELDS)])
+    formats = {i: DATE_FORMAT for i, c in enumerate(MEMORY.columns, 1) if c.kind == "date"}
+    return SheetWrite(rows=body, number_formats=formats)
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+_CORE = "docProps/core.xml"
+
+
+def core_properties(path: Path) -> tuple[str, str]:
+    """(lastModifiedBy, modified) from the workbook's docProps/core.xml, '' where absent."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read(_CORE).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return "", ""
+    return _element(xml, "lastModifiedBy"), _element(xml, "modified")
+
+
+def _element(xml: str, local: str) -> str:
+    found = re.search(rf"<(?:\w+:)?{local}\b[^>]*>([^<]*)</(?:\w+:)?{local}>", xml)
+    return html.unescape(found.group(1)).strip() if found else ""
+
+
+def modified_at(text: str) -> datetime | None:
+    """The ``modified`` property as a local time without zone (as the AuditLog shows times)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
+
+
+def is_very_hidden(path: Path | str) -> bool:
+    """Whether the package at ``path`` has the memory sheet, very hidden."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read(_workbook_part(z))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return any(
+        b'name="' + SHEET.encode() + b'"' in tag and b'state="veryHidden"' in tag
+        for tag in _SHEET_TAG.findall(xml)
+    )
+
+
+def keep_very_hidden(path: Path | str) -> None:
+    """Make the memory sheet of the package at ``path`` very hidden, if it is not already
+    (a sheet AuthBook has just added, or one LibreOffice saved as merely hidden).
+
+    The package is written again entry by entry (only the workbook part changes), beside
+    itself and renamed over it: this happens once per workbook, or after a LibreOffice save.
+    """
+    path = Path(path)
+    with zipfile.ZipFile(path) as z:
+        part = _workbook_part(z)
+        xml = z.read(part)
+        patched = _SHEET_TAG.sub(_very_hidden, xml)
+        if patched == xml:
+            return
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(tmp, "w") as out, open(path, "rb") as raw:
+                for info in z.infolist():
+                    if info.filename == part:
+                        out.writestr(info, patched, compress_type=zipfile.ZIP_DEFLATED)
+                    else:
+                        _copy_raw(out, raw, info)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _copy_raw(out: zipfile.ZipFile, raw, info: zipfile.ZipInfo) -> None:
+    """Copy an entry's compressed bytes as they are: the package stays byte for byte what
+    the writer made of it (a refresh of it again writes the same bytes), and nothing is
+    inflated or deflated again."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    raw.seek(info.header_offset + 30 + name_length + extra_length)
+    data = raw.read(info.compress_size)
+    copied = copy.copy(info)
+    copied.flag_bits &= ~0x08  # sizes in the local header, no data descriptor after it
+    copied.header_offset = out.fp.tell()
+    out.fp.write(copied.FileHeader())
+    out.fp.write(data)
+    out.filelist.append(copied)
+    out.NameToInfo[copied.filename] = copied
+    out.start_dir = out.fp.tell()
+
+
+def _very_hidden(found: re.Match) -> bytes:
+    tag = found.group(0)
+    if b'name="' + SHEET.encode() + b'"' not in tag or b'state="veryHidden"' in tag:
+        return tag
+    tag = re.sub(rb'\sstate="[^"]*"', b"", tag)
+    end = -2 if tag.endswith(b"/>") else -1
+    return tag[:end].rstrip() + b' state="veryHidden"' + tag[end:]
+
+
+def _workbook_part(z: zipfile.ZipFile) -> str:
+    rels = z.read("_rels/.rels").decode("utf-8", "replace")
+    found = re.search(
+        r'Target="/?([^"]*)"[^>]*officeDocument"|officeDocument"[^>]*Target="/?([^"]*)"', rels
+    )
+    if found:
+        return found.group(1) or found.group(2)
+    return "xl/workbook.xml"
