@@ -31,7 +31,7 @@ except KeyboardInterrupt:
 # every ribbon click starts a new Python process, and `authbook --help` should not load the
 # rules, the records or a spreadsheet library (see tests/test_startup.py).
 if TYPE_CHECKING:
-    from authbook import app
+    from authbook.services.refresh import Computed
 
 MAX_PROBLEM_LINES = 40
 NEVER_HALF_WRITTEN = (
@@ -140,7 +140,7 @@ def cmd_template(args) -> int:
     return 0
 
 
-def report_problems(computed: app.Computed) -> None:
+def report_problems(computed: Computed) -> None:
     from authbook.workbook.records import describe_problem  # here: start-up time
 
     for problem in computed.problems[:MAX_PROBLEM_LINES]:
@@ -148,32 +148,6 @@ def report_problems(computed: app.Computed) -> None:
     extra = len(computed.problems) - MAX_PROBLEM_LINES
     if extra > 0:
         print(f"... and {extra} more; see the Problems sheet", file=sys.stderr)
-
-
-def summary(computed: app.Computed) -> str:
-    from authbook.rules.approvals import approval_rows  # here, not at the top: start-up time
-
-    result = computed.result
-    kinds: dict[str, int] = {}
-    for alert in result.alerts:
-        kinds[alert.kind] = kinds.get(alert.kind, 0) + 1
-    denied = len({f.source.row for f in result.findings if f.denies})
-    index = result.index
-    approval_of = index.approval_of if index is not None else approval_rows(result.book.auths)
-    approvals = len(set(approval_of.values()))
-    lines = [
-        f"as of {result.as_of:%m/%d/%Y}: {len(result.book.auths)} auths "
-        f"({approvals} approvals), {len(result.book.notes)} notes, "
-        f"{len(result.book.clients)} clients",
-        f"new Auth #s: {len(result.new_auth_numbers)}",
-        "alerts: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) if kinds else "none")
-        + (" (one per pool)" if kinds else ""),
-        f"notes that would be denied: {denied}",
-        f"problems: {len(computed.problems)}"
-        + (" (see the Problems sheet)" if computed.problems else ""),
-    ]
-    return "\n".join(lines)
 
 
 #: Results kept until the process ends when ``run`` is the entry point (see ``run``).
@@ -186,9 +160,10 @@ def _keep_until_exit(result: object) -> None:
 
 
 def cmd_refresh(args) -> int:
-    from authbook import app  # here, not at the top: start-up time
+    from authbook.services import refresh  # here, not at the top: start-up time
+    from authbook.services.report import summary
 
-    computed = app.refresh_file(args.path, today(), args.as_of, args.user)
+    computed = refresh.refresh_file(args.path, today(), args.as_of, args.user)
     _keep_until_exit(computed)
     report_problems(computed)
     print(f"refreshed {args.path}")
@@ -197,8 +172,9 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from authbook import app  # these here, not at the top: start-up time
-    from authbook.demo import demo_rows
+    from authbook.demo import demo_rows  # these here, not at the top: start-up time
+    from authbook.services import claims, refresh
+    from authbook.services.report import summary
     from authbook.workbook import template
     from authbook.workbook.locks import check_not_open
     from authbook.workbook.xlsxfile import replace_atomically
@@ -211,7 +187,7 @@ def cmd_demo(args) -> int:
     with tempfile.TemporaryDirectory(prefix="authbook-demo-") as work:
         built = Path(work) / path.name
         template.write_new(built, demo_rows(as_of, clients=args.clients))
-        computed = app.refresh_file(built, today(), as_of, user="demo")
+        computed = refresh.refresh_file(built, today(), as_of, user="demo")
         replace_atomically(
             path,
             lambda tmp: shutil.copyfile(built, tmp),
@@ -221,19 +197,17 @@ def cmd_demo(args) -> int:
     report_problems(computed)
     print(f"demo workbook: {path} (synthetic practice, no real people)")
     print(summary(computed))
-    from authbook import app_claims  # issue 26: claim files for `authbook scrub` / `remit`
-
-    for example in app_claims.write_demo_examples(path, computed):
+    for example in claims.write_demo_examples(path, computed):
         print(f"example: {example}")
     return 1 if computed.problems else 0
 
 
 def cmd_eligible(args) -> int:
-    from authbook import app  # these here, not at the top: start-up time
     from authbook.rules.eligibility import eligible_codes, provider_limited
     from authbook.rules.values import name_key
+    from authbook.services import refresh  # these here, not at the top: start-up time
 
-    computed = app.compute_file(args.path, today(), args.date)
+    computed = refresh.compute_file(args.path, today(), args.date)
     book = computed.result.book
     if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
         raise UsageError(f"client {args.client} is not on the Clients sheet")
@@ -275,10 +249,10 @@ ALERT_FIELDS = (
 
 
 def cmd_alerts(args) -> int:
-    from authbook import app  # these here, not at the top: start-up time
+    from authbook.services import refresh  # these here, not at the top: start-up time
     from authbook.workbook import records
 
-    computed = app.compute_file(args.path, today(), args.as_of)
+    computed = refresh.compute_file(args.path, today(), args.as_of)
     rows = records.alert_rows(computed.result.alerts, computed.sheets)
     header, body = rows[0], rows[1:]
     print_rows(header, body, args.format, keys=list(ALERT_FIELDS))

@@ -22,11 +22,11 @@ def _cli():
 
 
 def cmd_check(args) -> int:
-    from authbook import app
+    from authbook.services import refresh
     from authbook.workbook import billingrows
 
     cli = _cli()
-    computed = app.compute_file(args.path, cli.today(), args.as_of)
+    computed = refresh.compute_file(args.path, cli.today(), args.as_of)
     findings = computed.result.findings
     rows = billingrows.check_rows(findings, computed.sheets)
     print_rows(rows[0], rows[1:], args.format)
@@ -55,11 +55,11 @@ def _figure(value: object, code: str | None) -> object:
 
 
 def cmd_report(args) -> int:
-    from authbook import app, app_billing
+    from authbook.services import billing, refresh
 
     cli = _cli()
-    computed = app.compute_file(args.path, cli.today(), args.as_of)
-    heading, panels = app_billing.dashboard_panels(computed)
+    computed = refresh.compute_file(args.path, cli.today(), args.as_of)
+    heading, panels = billing.dashboard_panels(computed)
     if args.format == "json":
         out = {p.title: [dict(zip(p.shape.headers, row)) for row in p.rows] for p in panels}
         print(json.dumps({"as_of": computed.result.as_of.isoformat(), "panels": out}, indent=2))
@@ -83,22 +83,23 @@ def cmd_report(args) -> int:
 
 
 def cmd_renew(args) -> int:
-    from authbook import app, app_billing
+    from authbook.services import renew
+    from authbook.services.audit import current_user
 
     cli = _cli()
     if args.units is not None and args.units < 0:
         raise cli.UsageError("--units must be 0 or more")
     try:
-        numbers, computed = app_billing.renew_file(
+        numbers, computed = renew.renew_file(
             args.path,
             args.auth_numbers,
             cli.today(),
             start=args.start,
             units=args.units,
-            user=app.current_user(args.user),
+            user=current_user(args.user),
             force=args.force,
         )
-    except app_billing.RenewError as exc:
+    except renew.RenewError as exc:
         raise cli.UsageError(str(exc)) from None
     lines_of: dict[str, list] = {}
     for auth in computed.result.book.auths:

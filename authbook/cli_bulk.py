@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from authbook.output import confirm, show
@@ -192,27 +191,26 @@ def _refuse(plan, sheets) -> int:
     return 2
 
 
-def _finish(path, store, sheets, plan, args, what: str) -> int:
-    from authbook import app
+def _finish(store, sheets, plan, user: str, args, what: str) -> int:
+    from authbook.services.bulk import apply_plan
+    from authbook.services.report import summary
 
     cli = _cli()
-    user = app.current_user(args.user)
-    now = datetime.now().replace(microsecond=0)
-    writes = app.plan_writes(sheets, plan, user, now)
-    computed = app.apply_and_refresh(store, sheets, writes, cli.today(), args.as_of, user, now)
+    computed = apply_plan(store, sheets, plan, user, cli.today(), args.as_of)
     cli.report_problems(computed)
     print(f"{what}; {len(plan.changes)} changed cells logged to the AuditLog sheet")
-    print(cli.summary(computed))
+    print(summary(computed))
     return 1 if computed.problems else 0
 
 
 def _open(path: Path):
-    from authbook.workbook import records, schema
+    from authbook.services.bulk import read_for_bulk
+    from authbook.workbook import schema
     from authbook.workbook.xlsxfile import FastWorkbookFile
 
     store = FastWorkbookFile(path)
-    sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])  # (not those rebuilt)
-    raw, _ = records.raw_book(sheets)
+    # the input sheets (not those a refresh rebuilds)
+    sheets, raw = read_for_bulk(store, [s.name for s in schema.INPUT_SHEETS])
     if schema.AUTHS.name not in sheets:
         raise _cli().UsageError(f"{path.name} has no {schema.AUTHS.name} sheet")
     return store, sheets, raw
@@ -255,15 +253,16 @@ def _date_moves(changes, spec) -> list[str]:
 
 
 def cmd_bulk_add(args) -> int:
-    from authbook import app
+    from authbook.parallel.collector import many_objects
     from authbook.rules import bulk
+    from authbook.services.audit import current_user
+    from authbook.services.bulk import plan_add
     from authbook.workbook import schema
-    from authbook.workbook.records import first_new_row
     from authbook.workbook.xlsxfile import RefreshLock
 
     cli = _cli()
     path = Path(args.path)
-    with RefreshLock(path), app.many_objects():  # (no collector runs over the rows read)
+    with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
         store, sheets, raw = _open(path)
         if args.clients:
             ids = [c.strip() for c in args.clients.split(",") if c.strip()]
@@ -291,16 +290,8 @@ def cmd_bulk_add(args) -> int:
             "payer": args.payer,
             "provider": args.provider,
         }
-        user = app.current_user(args.user)
-        plan = bulk.plan_bulk_add(
-            raw,
-            args.code_group,
-            ids,
-            values,
-            user,
-            cli.today(),
-            first_row=first_new_row(sheets[schema.AUTHS.name]),
-        )
+        user = current_user(args.user)
+        plan = plan_add(sheets, raw, args.code_group, ids, values, user, cli.today())
         if not plan.ok:
             return _refuse(plan, sheets)
         clients = sorted({c.client_id for c in plan.changes}, key=ids.index)
@@ -324,15 +315,17 @@ def cmd_bulk_add(args) -> int:
         if count > SAMPLE_ROWS:
             print(f"  ... and {count - SAMPLE_ROWS} more")
         _confirm(f"Add these {count} auths to {path.name}?", args.yes)
-        return _finish(path, store, sheets, plan, args, f"added {count} auths")
+        return _finish(store, sheets, plan, user, args, f"added {count} auths")
 
 
 # --- bulk-update ------------------------------------------------------------------------------
 
 
 def cmd_bulk_update(args) -> int:
-    from authbook import app
+    from authbook.parallel.collector import many_objects
     from authbook.rules import bulk
+    from authbook.services.audit import current_user
+    from authbook.services.bulk import plan_update
     from authbook.workbook import changes, schema
     from authbook.workbook.xlsxfile import RefreshLock
 
@@ -353,7 +346,7 @@ def cmd_bulk_update(args) -> int:
             raise cli.UsageError(f"--set: '{column.header}' is given twice")
         sets[column.field] = value
     wheres = auth_wheres(args.where) if args.where else None
-    with RefreshLock(path), app.many_objects():  # (no collector runs over the rows read)
+    with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
         store, sheets, raw = _open(path)
         auth_rows = {r.source.row for r in raw.auths}
         if wheres is not None:
@@ -366,8 +359,8 @@ def cmd_bulk_update(args) -> int:
             how = "visible"
         if not rows:
             raise cli.UsageError(f"no auth is {how}; nothing was changed")
-        user = app.current_user(args.user)
-        plan = bulk.plan_bulk_update(raw, rows, sets, user, cli.today())
+        user = current_user(args.user)
+        plan = plan_update(raw, rows, sets, user, cli.today())
         if not plan.ok:
             return _refuse(plan, sheets)
         headers = ", ".join(schema.AUTHS.column(f).header for f in sets)
@@ -391,7 +384,7 @@ def cmd_bulk_update(args) -> int:
         if len(changed) > SAMPLE_ROWS:
             print(f"  ... and {len(changed) - SAMPLE_ROWS} more")
         _confirm(f"Update these {len(changed)} auths in {path.name}?", args.yes)
-        return _finish(path, store, sheets, plan, args, f"updated {len(changed)} auths")
+        return _finish(store, sheets, plan, user, args, f"updated {len(changed)} auths")
 
 
 # --- parser -----------------------------------------------------------------------------------

@@ -51,8 +51,8 @@ def scrub_rows(findings) -> list[list[object]]:
 
 
 def cmd_scrub(args) -> int:
-    from authbook import app_claims
     from authbook.claims.x12 import X12FileError
+    from authbook.services.claims import scrub_files, write_filled
 
     cli = _cli()
     if args.write:
@@ -63,8 +63,8 @@ def cmd_scrub(args) -> int:
         if not Path(args.write).resolve().parent.is_dir():
             raise cli.UsageError(f"--write: folder {Path(args.write).parent} does not exist")
     try:
-        scrubbed, _ = app_claims.scrub_files(args.path, args.claims, cli.today(), args.as_of)
-        filled = app_claims.write_filled(args.claims[0], args.write, scrubbed) if args.write else {}
+        scrubbed, _ = scrub_files(args.path, args.claims, cli.today(), args.as_of)
+        filled = write_filled(args.claims[0], args.write, scrubbed) if args.write else {}
     except X12FileError as exc:
         raise cli.UsageError(f"{exc}. Nothing was checked; the workbook is untouched.") from None
     print_rows(SCRUB_HEADER, scrub_rows(scrubbed.findings), args.format, keys=SCRUB_KEYS)
@@ -129,9 +129,10 @@ def print_remit_plan(plan) -> None:
 
 
 def cmd_remit(args) -> int:
-    from authbook import app, app_claims
     from authbook.claims.x12 import X12FileError
     from authbook.output import confirm
+    from authbook.services.audit import current_user
+    from authbook.services.claims import remit_file
 
     cli = _cli()
 
@@ -142,8 +143,8 @@ def cmd_remit(args) -> int:
         return confirm(f"add these to the Remittances sheet of {args.path}?")
 
     try:
-        plan, computed = app_claims.remit_file(
-            args.path, args.eras, cli.today(), ask, user=app.current_user(args.user)
+        plan, computed = remit_file(
+            args.path, args.eras, cli.today(), ask, user=current_user(args.user)
         )
     except X12FileError as exc:
         raise cli.UsageError(f"{exc}. Nothing was imported; the workbook is untouched.") from None

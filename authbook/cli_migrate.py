@@ -12,7 +12,6 @@ No client name, date of birth or member number is printed: they go into the work
 
 from __future__ import annotations
 
-import csv
 import re
 import sys
 from datetime import datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from authbook.output import confirm, show
 from authbook.rules import importing
-from authbook.rules.cells import csv_text
+from authbook.services import migrate
 from authbook.workbook.privacy import may_show
 
 MAX_REJECT_LINES = 20
@@ -31,27 +30,6 @@ def _cli():
     from authbook import cli
 
     return cli
-
-
-# --- what the import may fill, from the schema -------------------------------------------------
-
-
-def layout_for(kind: str) -> importing.Layout:
-    """The columns an import of ``kind`` may fill: the record sheet's and the Clients sheet's."""
-    from authbook.workbook import schema
-
-    spec = {"auths": schema.AUTHS, "clients": schema.CLIENTS, "notes": schema.NOTES}[kind]
-
-    def targets(sheet) -> tuple[importing.Target, ...]:
-        return tuple(importing.Target(c.field, c.header, c.computed) for c in sheet.columns)
-
-    return importing.Layout(kind, targets(spec), targets(schema.CLIENTS))
-
-
-def record_sheet(kind: str):
-    from authbook.workbook import schema
-
-    return {"auths": schema.AUTHS, "clients": schema.CLIENTS, "notes": schema.NOTES}[kind]
 
 
 # --- mapping files ------------------------------------------------------------------------------
@@ -162,14 +140,8 @@ def print_mapping(plan: importing.ImportPlan, layout: importing.Layout, source) 
         else:
             print(f"  {letter:>2} {c.header:<{width}} -> not imported ({c.how})")
     print(f"dates read as {plan.date_order} ({plan.date_order_reason})")
-    if uses_decimal_comma(source):
+    if migrate.uses_decimal_comma(source):
         print("numbers read with a decimal comma (12,5), as semicolon-separated files write them")
-
-
-def uses_decimal_comma(source) -> bool:
-    """A semicolon-separated CSV comes from a spreadsheet set to a locale whose list
-    separator is ';' because its decimal separator is ',' (most of Europe)."""
-    return bool(source.is_csv and source.delimiter == ";")
 
 
 def print_plan(plan: importing.ImportPlan, spec, new_rejects: int) -> None:
@@ -229,89 +201,11 @@ def _show(value: object) -> str:
 # --- import -------------------------------------------------------------------------------------
 
 
-def build_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, int]:
-    """The SheetWrites of an import plan, and how many rows go to Import Rejects."""
-    from authbook.workbook import importrows, schema
-
-    spec = record_sheet(plan.kind)
-    writes: dict = {}
-
-    def add(name: str, write) -> None:
-        if write is None or not write.cells:
-            return
-        merged = importrows.merge(writes.get(name), write)
-        if merged is not None:
-            writes[name] = merged
-
-    changes = [(ch.row, ch.field, ch.new) for ch in plan.changes]
-    records = [values for _, values in plan.new_records]
-    if plan.kind == "auths":  # Last Edited Date / By on every auth row the import writes
-        stamp = {"last_edited_date": now.date(), "last_edited_by": user}
-        records = [{**values, **stamp} for values in records]
-        for row in sorted({ch.row for ch in plan.changes}):
-            changes += [(row, name, value) for name, value in stamp.items()]
-    if plan.kind == "clients":
-        add(spec.name, importrows.append_rows(spec, sheets.get(spec.name), records, changes))
-    else:
-        clients = sheets.get(schema.CLIENTS.name)
-        if plan.new_clients:
-            add(
-                schema.CLIENTS.name,
-                importrows.append_rows(schema.CLIENTS, clients, plan.new_clients),
-            )
-        add(spec.name, importrows.append_rows(spec, sheets.get(spec.name), records, changes))
-    for listing, names, key in (
-        (schema.PAYERS, plan.new_payers, "payer"),
-        (schema.PROVIDERS, plan.new_providers, "provider"),
-    ):
-        if names:
-            rows = [{key: n, "active": True} for n in names]
-            add(listing.name, importrows.append_rows(listing, sheets.get(listing.name), rows))
-    rejects = [(r.row, r.reason, r.cells) for r in plan.rejects]
-    reject_write, new_rejects = importrows.reject_writes(
-        sheets.get(schema.IMPORT_REJECTS.name), source.file_name, rejects
-    )
-    if reject_write is not None:
-        add(schema.IMPORT_REJECTS.name, reject_write)
-    if importrows.has_audit_log():
-        audit = getattr(schema, "AUDIT_LOG", None) or schema.AUDITLOG
-
-        def entry(sheet, row, name, old, new, values) -> dict:
-            return {
-                "timestamp": now,
-                "user": user,
-                "action": "import",
-                "sheet": sheet.name,
-                "row": row,
-                "auth_no": values.get("auth_no"),
-                "client_id": values.get("client_id"),
-                "column": sheet.by_field[name].header,
-                "old_value": old,
-                "new_value": new,
-            }
-
-        # one entry per input cell of each new row (as bulk add logs), then per changed cell
-        entries = []
-        added = [(spec, [values for _, values in plan.new_records])]
-        if plan.kind != "clients":
-            added.insert(0, (schema.CLIENTS, plan.new_clients))
-        for sheet, rows in added:
-            first = importrows.first_new_row(sheets.get(sheet.name))
-            for at, values in enumerate(rows, start=first):
-                for name, value in values.items():
-                    if value is not None and name in sheet.by_field:
-                        entries.append(entry(sheet, at, name, None, value, values))
-        for ch in plan.changes:
-            values = {"auth_no": ch.auth_no, "client_id": ch.client_id}
-            entries.append(entry(spec, ch.row, ch.field, ch.old, ch.new, values))
-        if entries:
-            add(audit.name, importrows.audit_writes(sheets.get(audit.name), entries))
-    return writes, new_rejects
-
-
 def cmd_import(args) -> int:
-    from authbook import app
-    from authbook.workbook import importrows, records, schema, sources
+    from authbook.parallel.collector import many_objects
+    from authbook.services.audit import current_user
+    from authbook.services.report import summary
+    from authbook.workbook import importrows, sources
     from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
     cli = _cli()
@@ -328,31 +222,20 @@ def cmd_import(args) -> int:
         raise cli.UsageError(str(exc)) from None
     if not into.exists():
         raise cli.UsageError(f"{into} does not exist; create it first with 'authbook new {into}'")
-    layout = layout_for(kind)
-    spec = record_sheet(kind)
+    layout = migrate.layout_for(kind)
+    spec = migrate.record_sheet(kind)
     wrong = importing.check_map(
         source.rows, layout, mapping.get("columns"), mapping.get("header_row")
     )
     if wrong:
         raise cli.UsageError(f"mapping file {Path(args.map).name}: {wrong}")
-    user = app.current_user(args.user)
-    with RefreshLock(into), app.many_objects():  # (no collector runs over the rows read)
+    user = current_user(args.user)
+    with RefreshLock(into), many_objects():  # (no collector runs over the rows read)
         store = FastWorkbookFile(into)
-        wanted = [*schema.INPUT_SHEETS, schema.IMPORT_REJECTS]  # (not those a refresh rebuilds)
-        sheets = store.read_sheets([s.name for s in wanted])
-        raw, _ = records.raw_book(sheets)
-        plan = importing.plan_import(
-            source.rows,
-            layout,
-            raw,
-            from_csv=source.is_csv,
-            overrides=mapping.get("columns"),
-            header_row=mapping.get("header_row"),
-            date_order=mapping.get("date_order"),
-            decimal_comma=uses_decimal_comma(source),
-        )
+        sheets, raw = migrate.read_target(store)
+        plan = migrate.plan_import(source, layout, raw, mapping)
         print_mapping(plan, layout, source)
-        writes, new_rejects = build_writes(plan, sheets, source, user, datetime.now())
+        writes, new_rejects = migrate.plan_writes(plan, sheets, source, user, datetime.now())
         print_plan(plan, spec, new_rejects)
         if args.dry_run:
             _write_starter_map(args, src, plan, layout, source)
@@ -366,10 +249,10 @@ def cmd_import(args) -> int:
         if not args.yes and not confirm(f"write these changes to {into.name}?"):
             print("nothing written")
             return 0
-        computed = app.apply_and_refresh(store, sheets, writes, cli.today(), user=user)
+        computed = migrate.apply_import(store, sheets, writes, cli.today(), user)
     print(f"imported into {into} (previous version kept as {into.name}.bak)")
     print_changes(plan, spec, logged=importrows.has_audit_log())
-    print(cli.summary(computed))
+    print(summary(computed))
     print(accounting(plan))
     return 1 if plan.rejected or computed.problems else 0
 
@@ -392,41 +275,17 @@ def _write_starter_map(args, src: Path, plan, layout, source) -> None:
 # --- export -------------------------------------------------------------------------------------
 
 
-def write_csv(path: Path, rows: list[list[object]]) -> None:
-    """One CSV file, UTF-8 with its header row, every cell through ``csv_text`` (formula-
-    looking text behind a single quote), written beside the target and moved into place."""
-    from authbook.workbook.xlsxfile import replace_atomically
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            for row in rows:
-                writer.writerow([csv_text(v) for v in row])
-
-    replace_atomically(path, write, backup=False)
-
-
 def cmd_export(args) -> int:
-    from authbook.workbook import importrows, schema
+    from authbook.services.migrate import export_tables
     from authbook.workbook.xlsxfile import FastWorkbookFile
 
     cli = _cli()
     store = FastWorkbookFile(Path(args.path))
-    sheets = store.read_sheets([s.name for s in schema.SHEETS])
     target = Path(args.to)
     if target.exists() and not target.is_dir():
         raise cli.UsageError(f"{target} is a file; --to needs a folder")
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        written = []
-        for spec in schema.SHEETS:
-            read = sheets.get(spec.name)
-            if read is None:
-                continue
-            rows = importrows.export_rows(read)
-            name = f"{spec.table}.csv"
-            write_csv(target / name, rows)
-            written.append(f"{name} ({len(rows) - 1})")
+        written = [f"{name} ({rows})" for name, rows in export_tables(store, target)]
     except OSError as exc:
         raise cli.UsageError(f"could not write to {target}: {exc.strerror or exc}") from None
     print(f"exported {len(written)} tables to {target}: " + ", ".join(written))

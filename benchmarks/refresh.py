@@ -229,7 +229,7 @@ def _adapter():
 
 
 def _refresh_once(path: Path) -> dict:
-    from authbook import app
+    from authbook.services import refresh as app
     from authbook.workbook.xlsxfile import RefreshLock
 
     t0, cpu = time.perf_counter(), _cpu_seconds()
@@ -275,7 +275,7 @@ def _writer_child_mb() -> float:
     """The memory of the processes forked by the refresh (the surgical writer's child for
     the largest sheet, the helper drawing half the notes of a refresh that is not a first)
     that they did not share with this one: it adds to this process's peak."""
-    from authbook import app_notes
+    from authbook.parallel import notes as app_notes
     from authbook.workbook.xlsx import child
 
     own = 0

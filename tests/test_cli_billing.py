@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from authbook import app
+from authbook.services import refresh as app
 from authbook.workbook import template
 
 AS_OF = "2026-03-01"

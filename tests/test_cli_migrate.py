@@ -650,7 +650,7 @@ def test_export_then_import_into_a_fresh_workbook_reproduces_the_inputs(tmp_path
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
 def test_formula_looking_text_written_by_a_refresh_stays_text(tmp_path, text):
-    from authbook import app
+    from authbook.services import refresh as app
 
     book = fresh_book(
         tmp_path / "p.xlsx",

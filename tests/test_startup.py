@@ -34,7 +34,7 @@ HEAVY = (
     "authbook.models",
     "authbook.functions.addin",
     "authbook.workbook.template",
-    "authbook.app_notes",  # the two-process notes machinery
+    "authbook.parallel.notes",  # the two-process notes machinery
     "authbook.rules.parts",
 )
 

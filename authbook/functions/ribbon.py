@@ -3,8 +3,8 @@
 Each button's VBA Sub (``macros/AuthBook.bas``) runs, for example,
 ``import authbook.functions.ribbon as ab; ab.refresh()``. The function finds the workbook
 that called it (``xw.Book.caller()``), wraps it in the live-Excel adapter
-(``authbook.workbook.live.LiveWorkbook``) and calls the same ``authbook.app`` functions as the
-``authbook`` command, so a button gives exactly what ``authbook refresh`` gives on the saved
+(``authbook.workbook.live.LiveWorkbook``) and calls the same ``authbook.services`` functions as
+the ``authbook`` command, so a button gives exactly what ``authbook refresh`` gives on the saved
 file. Nothing is saved: the changes are in the open workbook; save it as usual.
 
 Tests and scripts pass ``book`` (an ``xw.Book`` or a stand-in) instead of using the caller.
@@ -34,11 +34,13 @@ from datetime import date
 
 import xlwings as xw
 
-from authbook import app
-from authbook.cli import summary
 from authbook.rules.eligibility import eligible_codes
 from authbook.rules.units import apply_notes
 from authbook.rules.values import parse_date, parse_text
+from authbook.services import bulk
+from authbook.services import refresh as refreshing
+from authbook.services.audit import current_user
+from authbook.services.report import summary
 from authbook.workbook import records, schema
 from authbook.workbook.live import LiveWorkbook, LiveWorkbookError
 from authbook.workbook.records import NotAnAuthBook
@@ -125,7 +127,7 @@ def button(func):
 @button
 def refresh(book=None):
     """Refresh: recompute units, Active, alerts, checks, Problems (as ``authbook refresh``)."""
-    computed = app.refresh_store(LiveWorkbook(book), today())
+    computed = refreshing.refresh_store(LiveWorkbook(book), today())
     tell(book, "Refreshed.\n\n" + summary(computed))
     return computed
 
@@ -133,7 +135,7 @@ def refresh(book=None):
 @button
 def show_alerts(book=None):
     """Show Alerts: refresh, then open the Alerts sheet and say how many of each kind."""
-    computed = app.refresh_store(LiveWorkbook(book), today())
+    computed = refreshing.refresh_store(LiveWorkbook(book), today())
     book.sheets[schema.ALERTS.name].activate()
     alerts = computed.result.alerts
     kinds: dict[str, int] = {}
@@ -152,7 +154,7 @@ def show_alerts(book=None):
 def check_notes(book=None):
     """Check Notes: refresh (which writes each note's Check and the Checks sheet, as
     ``authbook check`` lists them), open the Checks sheet and list the denials by row."""
-    computed = app.refresh_store(LiveWorkbook(book), today())
+    computed = refreshing.refresh_store(LiveWorkbook(book), today())
     findings = computed.result.findings
     denials = [f for f in findings if f.denies]
     rows = sorted({f.source.row for f in denials})
@@ -180,7 +182,7 @@ def eligible_for_selection(book=None):
     if selection is None or selection.sheet.name != schema.NOTES.name:
         tell(book, "Select a row on the Notes sheet first.")
         return None
-    computed = app.compute(LiveWorkbook(book), today())
+    computed = refreshing.compute(LiveWorkbook(book), today())
     row = selection.row
     facts = _note_facts(computed, row)
     if facts is None:
@@ -199,7 +201,7 @@ def eligible_for_selection(book=None):
     return codes
 
 
-def _note_facts(computed: app.Computed, row: int):
+def _note_facts(computed: refreshing.Computed, row: int):
     """(client, service date, provider, Auth #) typed on a Notes row, or None if it lacks
     a client or a date."""
     read = computed.sheets.get(schema.NOTES.name)
@@ -323,10 +325,7 @@ def _refusal(plan, sheets) -> str:
 
 
 def _apply_plan(book, store, sheets, plan, user: str, what: str):
-    from datetime import datetime
-
-    writes = app.plan_writes(sheets, plan, user, datetime.now().replace(microsecond=0))
-    computed = app.apply_and_refresh(store, sheets, writes, today(), None, user)
+    computed = bulk.apply_plan(store, sheets, plan, user, today())
     tell(
         book,
         f"{what}; {len(plan.changes)} changed cells logged on the AuditLog sheet.\n\n"
@@ -337,8 +336,7 @@ def _apply_plan(book, store, sheets, plan, user: str, what: str):
 
 def _read_for_bulk(book):
     store = LiveWorkbook(book)
-    sheets = store.read_sheets([s.name for s in schema.SHEETS] + [FORM_SHEET])
-    raw, _ = records.raw_book(sheets)
+    sheets, raw = bulk.read_for_bulk(store, [s.name for s in schema.SHEETS] + [FORM_SHEET])
     return store, sheets, raw
 
 
@@ -348,8 +346,6 @@ def bulk_update_visible(book=None):
     Form sheet on every Auths row the filter shows, after a confirmation; then refresh."""
     if not _has_bulk():
         return _needs_bulk(book, "Bulk update")
-    from authbook.rules import bulk
-
     store, sheets, raw = _read_for_bulk(book)
     sets = _form(book, store, sheets, UPDATE_COLUMN)
     if sets is None:
@@ -371,8 +367,8 @@ def bulk_update_visible(book=None):
     auths = sheets[schema.AUTHS.name]
     listed = {r.source.row for r in raw.auths}
     rows = [r.row for r in auths.rows if r.row not in auths.hidden_rows and r.row in listed]
-    user = app.current_user()
-    plan = bulk.plan_bulk_update(raw, rows, sets, user, today())
+    user = current_user()
+    plan = bulk.plan_update(raw, rows, sets, user, today())
     if not plan.ok:
         return tell(book, _refusal(plan, sheets))
     changed = plan.changed_rows
@@ -395,7 +391,7 @@ def bulk_add_selected(book=None):
     AuthBook Form sheet, with the values filled in there, after a confirmation; then refresh."""
     if not _has_bulk():
         return _needs_bulk(book, "Bulk add")
-    from authbook.rules import bulk
+    from authbook.rules.bulk import client_ids_of_rows
 
     selection = book.app.selection
     if selection is None or selection.sheet.name != schema.CLIENTS.name:
@@ -410,13 +406,12 @@ def bulk_add_selected(book=None):
     if picked is None:
         return tell(book, "Select the clients' rows on the Clients sheet (not whole columns).")
     rows = [r for r in picked if r not in hidden]
-    ids = bulk.client_ids_of_rows(raw, rows)
+    ids = client_ids_of_rows(raw, rows)
     if not ids:
         return tell(book, "The selection holds no client rows.")
-    user = app.current_user()
-    first_row = records.first_new_row(sheets[schema.AUTHS.name])
+    user = current_user()
     group = values.pop("code_group", "")
-    plan = bulk.plan_bulk_add(raw, str(group), ids, values, user, today(), first_row)
+    plan = bulk.plan_add(sheets, raw, str(group), ids, values, user, today())
     if not plan.ok:
         return tell(book, _refusal(plan, sheets))
     count = len(plan.rows)

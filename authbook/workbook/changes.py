@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from authbook.workbook import schema
+from authbook.workbook.errors import WorkbookError
 from authbook.workbook.records import DATE_FORMAT, calculated_cells, first_new_row, last_row
 from authbook.workbook.sheetdata import Formula, RowRead, SheetRead, SheetWrite
-from authbook.workbook.xlsxfile import WorkbookError
 
 
 def find_column(spec: schema.Sheet, text: str) -> schema.Column | None:

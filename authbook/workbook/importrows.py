@@ -160,17 +160,6 @@ def has_audit_log() -> bool:
     return bool(getattr(schema, "AUDIT_LOG", None) or getattr(schema, "AUDITLOG", None))
 
 
-def merge(a: SheetWrite | None, b: SheetWrite | None) -> SheetWrite | None:
-    """One SheetWrite doing both (``b``'s cells win where both set the same cell)."""
-    if a is None or b is None:
-        return a or b
-    return SheetWrite(
-        cells={**a.cells, **b.cells},
-        last_row=max(x for x in (a.last_row, b.last_row, 1) if x is not None),
-        number_formats={**a.number_formats, **b.number_formats},
-    )
-
-
 def export_rows(read: SheetRead) -> list[list[object]]:
     """A sheet as rows for a CSV file: its header, then every non-empty row (cells as read)."""
     width = len(read.headers)

@@ -328,3 +328,26 @@ def without_rows(rows, drop: frozenset[int]):
         formulas = {n: f for n, f in rows.formulas.items() if n not in drop}
         return ColumnRows(numbers, columns, formulas)
     return [r for r in rows if r.row not in drop]
+
+
+def merge_writes(
+    first: dict[str, SheetWrite], then: dict[str, SheetWrite]
+) -> dict[str, SheetWrite]:
+    """Two sets of writes as one, the only merge of SheetWrites: cells and number formats of
+    ``then`` win where both set the same one, ``then``'s whole-sheet ``rows`` win, and the
+    Table ends at the later of the two ``last_row``s (None in both: the Table is left as it
+    is, never shrunk to the header)."""
+    merged = dict(first)
+    for name, write in then.items():
+        old = merged.get(name)
+        if old is None:
+            merged[name] = write
+            continue
+        ends = [r for r in (old.last_row, write.last_row) if r is not None]
+        merged[name] = SheetWrite(
+            cells={**old.cells, **write.cells},
+            rows=write.rows if write.rows is not None else old.rows,
+            last_row=max(ends) if ends else None,
+            number_formats={**old.number_formats, **write.number_formats},
+        )
+    return merged

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from authbook import app_claims
 from authbook.claims.build import Claim
+from authbook.services import claims as app_claims
 from tests.claims.claim_fixtures import AS_OF, claims_file, line, write_book
 
 TODAY = date(2026, 3, 15)

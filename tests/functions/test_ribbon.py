@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from authbook import app
 from authbook.cli import main
 from authbook.functions import ribbon
+from authbook.services import refresh as app
 from authbook.workbook import memory
 from authbook.workbook.live import LiveWorkbook, excel_text, range_bounds, runs
 from authbook.workbook.xlsxfile import WorkbookFile
@@ -188,7 +188,7 @@ def test_a_bug_in_a_button_shows_a_short_message(files, monkeypatch):
     path, _ = files
     book = StandinBook.from_xlsx(path)
     monkeypatch.delenv("AUTHBOOK_DEBUG", raising=False)
-    monkeypatch.setattr(ribbon.app, "refresh_store", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(ribbon.refreshing, "refresh_store", lambda *a, **k: 1 / 0)
     assert ribbon.refresh(book) is None
     assert "internal error (ZeroDivisionError)" in book.alerts[-1]
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authbook import app
 from authbook.cli import main
 from authbook.functions import udfs
 from authbook.rules.values import date_to_excel_serial
+from authbook.services import refresh as app
 from authbook.workbook import template
 from tests.functions.excel_fixtures import (
     AS_OF,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
-from authbook import app
 from authbook.cli import main
 from authbook.functions import udfs
+from authbook.services import refresh as app
 from tests.functions.excel_fixtures import _auth, _note, column_of, make_book, table_arg
 
 D = date

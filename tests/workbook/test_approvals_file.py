@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from authbook import app
+from authbook.services import refresh as app
 from authbook.workbook import template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import FilterColumn, Filters
 
-from authbook import app
 from authbook.cli import main
 from authbook.rules import bulk
+from authbook.services import bulk as app
 from authbook.workbook import records, schema
 from authbook.workbook.fastread import read_package
 from authbook.workbook.sheetdata import SheetWrite

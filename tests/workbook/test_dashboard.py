@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from authbook import app
+from authbook.services import refresh as app
 from authbook.workbook import template
 from tests.lo_helpers import require_libreoffice, run_uno_script, running_office
 

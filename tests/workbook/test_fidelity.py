@@ -27,7 +27,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import TableColumn, TableFormula
 
-from authbook import app, cli
+from authbook import cli
+from authbook.services import refresh as app
 from authbook.workbook import memory, schema, template
 from authbook.workbook.fastread import read_package, read_sheets
 from authbook.workbook.sheetdata import SheetWrite
@@ -995,10 +996,10 @@ def test_libreoffice_recalculating_sumifs_agrees_with_used_and_pending(office, t
 DRIVER = """
 import sys
 from datetime import date
-from authbook import app
+from authbook.services import refresh as app
 from authbook.workbook import xlsxfile
 from authbook.workbook.xlsx import child
-from authbook import app_notes
+from authbook.parallel import notes as app_notes
 from authbook.workbook import fastread
 app.WorkbookFile = getattr(xlsxfile, "FastWorkbookFile", xlsxfile.WorkbookFile)
 child.FORK_ROWS = int(sys.argv[2])

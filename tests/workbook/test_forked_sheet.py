@@ -205,9 +205,10 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     is kept."""
     if child == "lost after drawing" and split == "whole":
         pytest.skip("a child drawing notes is a split refresh's")
-    from authbook import app, app_notes
     from authbook.demo import demo_rows
+    from authbook.parallel import notes as app_notes
     from authbook.rules import refresh
+    from authbook.services import refresh as app
     from authbook.workbook import template
 
     statuses_here = []  # rows worked out; a child's calls land in the child's copy
@@ -277,9 +278,10 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
     refresh in one process saves, changed cells included, and ``.bak`` is kept."""
     from openpyxl import load_workbook
 
-    from authbook import app, app_notes
     from authbook.demo import demo_rows
+    from authbook.parallel import notes as app_notes
     from authbook.rules import refresh
+    from authbook.services import refresh as app
     from authbook.workbook import template
 
     as_of = date(2026, 3, 1)

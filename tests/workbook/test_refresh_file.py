@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from authbook import app, cli
+from authbook import cli
+from authbook.services import refresh as app
 from authbook.workbook import records, schema, template
 from authbook.workbook.fastread import read_package
 from authbook.workbook.sheetdata import Formula, SheetWrite

@@ -1,6 +1,6 @@
 """The claim loop's use cases (issue 26): ``scrub_files`` checks 837P claims against the
 workbook before they are sent. Decisions are in ``authbook.rules.claims``; the X12 files are
-read by ``authbook.claims.x12`` (pyx12), the workbook by ``authbook.app``.
+read by ``authbook.claims.x12`` (pyx12), the workbook by ``services.refresh``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def read_claim_files(paths: list[Path | str]) -> list[ClaimLine]:
 
 
 def scrub_computed(computed, lines: list[ClaimLine]) -> Scrubbed:
-    """Scrub ``lines`` against a computed workbook (``authbook.app.Computed``)."""
+    """Scrub ``lines`` against a computed workbook (``services.refresh.Computed``)."""
     result = computed.result
     index = NoteIndex(result.book.notes, member_ids(computed.sheets))
     context = ScrubContext.of(result.draws, result.findings, result.ledger, result.book.auths)
@@ -60,7 +60,7 @@ def scrub_computed(computed, lines: list[ClaimLine]) -> Scrubbed:
 def scrub_files(book: Path | str, claim_files: list[Path | str], today: date, as_of=None):
     """Read the 837P files first (a bad one stops before the workbook is read), then the
     workbook, and scrub. Writes nothing. Returns (Scrubbed, Computed)."""
-    from authbook import app
+    from authbook.services import refresh as app
 
     lines = read_claim_files(claim_files)
     computed = app.compute_file(book, today, as_of)
@@ -174,7 +174,7 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
     append the rows, set the Notes columns and refresh, in one atomic save.
 
     Returns (plan, Computed after the save, or None when nothing was written)."""
-    from authbook import app
+    from authbook.services import refresh as app
     from authbook.workbook import importrows
     from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
@@ -212,47 +212,3 @@ def write_demo_examples(book: Path | str, computed) -> list[Path]:
     result = computed.result
     payer_of = dict(zip(result.notes.rows, result.notes.columns(["payer"])[0]))
     return examples.write_examples(Path(book).parent / "examples", result, payer_of)
-
-
-# --- prediction vs outcome -----------------------------------------------------------------
-
-
-def outcome_rows(computed) -> list[list[object]]:
-    """Per payer: notes remitted, denied as the Check predicted, denied for an auth reason
-    the Check missed, paid despite the Check (``rules.remits.prediction_vs_outcome``), from
-    the Notes sheet's Remit Status and Remit CARC. The biggest payers first, then by name;
-    beyond the Dashboard's rows the rest are summed as Other."""
-    from authbook.rules.remits import PayerOutcomes, prediction_vs_outcome
-    from authbook.workbook.dashboard import LIST_ROWS
-
-    read = computed.sheets.get(schema.NOTES.name)
-    if read is None:
-        return []
-    raw = records.raw_rows(schema.NOTES_READ, read)
-    if "remit_status" not in raw.fields:
-        return []
-    statuses, carcs = raw.columns(["remit_status", "remit_carc"])
-    result = computed.result
-    payer_of = dict(zip(result.notes.rows, result.notes.columns(["payer"])[0]))
-    denied = {f.source.row for f in result.findings if f.denies}
-    figures = prediction_vs_outcome(
-        (payer_of.get(row), row in denied, status, carc)
-        for row, status, carc in zip(raw.rows, statuses, carcs)
-        if status
-    )
-    if len(figures) > LIST_ROWS:
-        figures = sorted(figures, key=lambda p: (-p.remitted, p.payer))
-        rest = figures[LIST_ROWS - 1 :]
-        other = PayerOutcomes(
-            "Other",
-            *(
-                sum(getattr(p, f) for p in rest)
-                for f in PayerOutcomes.__dataclass_fields__
-                if f != "payer"
-            ),
-        )
-        figures = [*sorted(figures[: LIST_ROWS - 1], key=lambda p: p.payer), other]
-    return [
-        [p.payer, p.remitted, p.denied_as_predicted, p.missed, p.paid_despite_check]
-        for p in figures
-    ]

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from authbook.rules.audit import audit_entries
 from authbook.rules.handedits import BY_HAND, DELETED_BY_HAND, hand_edits, same_cell
+from authbook.services.audit import audit_write
 from authbook.workbook import changes, memory, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
@@ -37,8 +38,8 @@ def hand_edit_writes(
     """The writes for hand edits found in ``before`` (the sheets as read from ``store``),
     given ``after`` (as they read with this save's own input changes) and ``writes`` (this
     save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row."""
-    path = getattr(store, "path", None)
-    if path is None or schema.AUTHS.name not in before or not hasattr(store, "read_sheets"):
+    path = store.saved_file()  # a live workbook has none, and no memory
+    if path is None or schema.AUTHS.name not in before:
         return {}
     remembered = memory.read_memory(store)
     core = memory.core_properties(path)
@@ -72,8 +73,6 @@ def _log(after, writes, changed, deleted, user: str, when: date | datetime):
         log_read = changes.overlay(log_read, schema.AUDIT_LOG.name, writes[schema.AUDIT_LOG.name])
     entries = audit_entries(changed, BY_HAND, user, when)
     entries += audit_entries(deleted, DELETED_BY_HAND, user, when)
-    from authbook.app import audit_write
-
     out = {schema.AUDIT_LOG.name: audit_write({schema.AUDIT_LOG.name: log_read}, entries)}
     day = when.date() if isinstance(when, datetime) else when
     stamps = {c.source.row: {"last_edited_date": day, "last_edited_by": user} for c in changed}
