@@ -1,4 +1,6 @@
-"""The layers keep their direction: shells -> rules -> models; shells -> workbook -> models."""
+"""The layers keep their direction: shells -> services -> rules -> models; services -> workbook
+-> models; services -> parallel (the only place that forks). Imports are read with ``ast``,
+those inside functions included."""
 
 from __future__ import annotations
 
@@ -20,7 +22,20 @@ def imports_of(path: Path) -> set[str]:
 
 
 def modules_in(folder: str) -> list[Path]:
+    """The modules under ``folder`` of the package ("" for the whole package)."""
     return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+SHELLS = ("authbook.cli", "authbook.functions")  # authbook.cli* and authbook.functions.*
+
+
+def shell_modules() -> list[Path]:
+    """The modules of the two shells: the command line (``cli*.py``) and Excel (functions/)."""
+    return sorted(PACKAGE.glob("cli*.py")) + modules_in("functions")
+
+
+def is_command_line(name: str) -> bool:
+    return name == "authbook.cli" or name.startswith("authbook.cli_")
 
 
 def test_rules_import_only_models_and_other_rules():
@@ -119,3 +134,58 @@ def test_the_store_adapters_are_found_by_their_declared_methods_never_by_probing
         text = path.read_text(encoding="utf-8")
         for probe in ('hasattr(store, "', "type(store) is", "isinstance(store, "):
             assert probe not in text, (path.name, probe)
+
+
+def test_rules_import_nothing_from_services_workbook_parallel_or_the_shells():
+    for path in modules_in("rules"):
+        for name in imports_of(path):
+            assert not name.startswith(
+                ("authbook.services", "authbook.workbook", "authbook.parallel", *SHELLS)
+            ), (path.name, name)
+
+
+def test_services_never_import_a_shell():
+    graph = import_graph("")
+    for module in (module_name(p) for p in modules_in("services")):
+        for imported in graph[module]:
+            assert not imported.startswith(SHELLS), (module, imported)
+
+
+def test_parallel_imports_neither_services_nor_shells():
+    graph = import_graph("")
+    for module in (module_name(p) for p in modules_in("parallel")):
+        for imported in graph[module]:
+            assert not imported.startswith(("authbook.services", *SHELLS)), (module, imported)
+
+
+def test_the_shells_never_import_each_other():
+    """The command line and the Excel ribbon are two thin shells over the services: neither
+    imports the other (``from authbook import cli`` counted)."""
+    graph = import_graph("")
+    for path in shell_modules():
+        module = module_name(path)
+        for imported in graph[module]:
+            if is_command_line(module):
+                assert not imported.startswith("authbook.functions"), (module, imported)
+            else:
+                assert not is_command_line(imported), (module, imported)
+
+
+def test_the_package_has_no_import_cycles():
+    graph = import_graph("")
+    assert "authbook.services.refresh" in graph["authbook.services.bulk"]
+    assert cycles_in(graph) == []
+
+
+#: What forks, opens pipes between processes or pauses the garbage collector.
+PROCESS_MACHINERY = ("os.fork", "os.pipe", "multiprocessing", "gc.disable", "gc.freeze")
+
+
+def test_only_parallel_and_the_writer_child_fork_pipe_or_pause_the_collector():
+    allowed = {PACKAGE / "workbook" / "xlsx" / "child.py"}
+    for path in PACKAGE.rglob("*.py"):
+        if "parallel" in path.relative_to(PACKAGE).parts or path in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for call in PROCESS_MACHINERY:
+            assert call + "(" not in text and f"import {call}" not in text, (path.name, call)

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from authbook.claims import x12
+from authbook.parallel.collector import many_objects
 from authbook.rules.claimlines import ClaimLine
 from authbook.rules.claims import ClaimFinding, LineMatch, NoteIndex, ScrubContext, scrub
 from authbook.rules.values import is_blank
@@ -179,7 +180,7 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
     from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
     lines = read_remittance_files(era_files)
-    with RefreshLock(Path(book)):
+    with RefreshLock(Path(book)), many_objects():  # (no collector runs over the rows read)
         store = FastWorkbookFile(Path(book))
         computed = app.compute(store, today)
         remittances = store.read_sheets([schema.REMITTANCES.name]).get(schema.REMITTANCES.name)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import re
 import sys
 import zipfile
@@ -317,19 +316,6 @@ def _read_sheet(
     )
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector: a read makes millions of objects without cycles,
-    which it would otherwise re-scan again and again (reference counting still frees)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 def _return_freed_memory() -> None:
     """Hand the memory calamine has freed back to the system. glibc keeps it for later
     ``malloc`` calls, but Python's small objects come from their own pools and would not
@@ -519,7 +505,8 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
         big = parts[largest]
         done: dict[str, SheetRead] = {}
         conv = _Converter()
-        with _collector_paused(), ThreadPoolExecutor(max_workers=PARSERS) as parsers:
+        # (the caller pauses the garbage collector over a large read: authbook.parallel)
+        with ThreadPoolExecutor(max_workers=PARSERS) as parsers:
             # the other sheets first: each is small next to the largest, and they are ready
             # to convert by the time this thread has cut the largest
             others = parsers.submit(_parse_sheets, path, [n for n in parts if n != largest])
