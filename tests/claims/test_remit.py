@@ -12,11 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from authbook.claims.build import Check, Claim
+from tests import lo_helpers
 from tests.claims.claim_fixtures import line, remit_file, write_book
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
-from workbook import lo_fixtures  # noqa: E402
+from tests.workbook import lo_fixtures
 
 SUMMIT = ("SUMMIT CARE", "SUMMIT")
 EVERGREEN = ("EVERGREEN HMO", "EVERG")

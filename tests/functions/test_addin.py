@@ -33,8 +33,6 @@ from authbook.functions.addin import (
 )
 from authbook.functions.vbaproject import decrypt
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 BAS = addin.MACROS_DIR / "AuthBook.bas"
 CUSTOMUI = addin.MACROS_DIR / "customUI14.xml"
 RIBBON_ENTRY_POINTS = {

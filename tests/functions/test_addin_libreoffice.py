@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 from oletools.olevba import VBA_Parser
 
 from authbook.functions.sources import MACROS_DIR, ribbon_actions
 from authbook.functions.xlam import build_addin
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
+from tests import lo_helpers
 
 BUTTONS = {
     "AB_Refresh": "Refresh",

@@ -7,7 +7,6 @@ LibreOffice is driven through ``tests/lo_helpers.py`` (private profile, named pi
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import zipfile
 from datetime import date, datetime, time
@@ -17,8 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
+from tests import lo_helpers
 
 HEADERS = ["Auth #", "Client ID", "Start Date", "Allotted Units", "Rate", "Comments", "Double"]
 ROWS = [

@@ -3,7 +3,6 @@ back: one payer number on several code lines, pools that never cross approvals."
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,12 +10,8 @@ from openpyxl import load_workbook
 
 from authbook.services import refresh as app
 from authbook.workbook import template
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
+from tests import lo_helpers
+from tests.workbook import lo_fixtures
 
 AS_OF = date(2026, 3, 1)
 JAN1, JUN30 = date(2026, 1, 1), date(2026, 6, 30)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,9 +32,7 @@ from tests.bulk_fixtures import (
     sheet_rows,
     undo_from_log,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
+from tests.workbook import lo_fixtures
 
 PAYERS = ("Aetna", "Cigna", "Medicaid")
 SETS = {

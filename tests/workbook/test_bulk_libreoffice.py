@@ -4,16 +4,12 @@ bulk commands with --visible touch exactly the rows LibreOffice left visible."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from authbook.cli import main
+from tests import lo_helpers
 from tests.bulk_fixtures import AS_OF, AUTHS, make_book, sheet_rows
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
 
 #: Apply a standard filter (COLUMN = VALUE) to a sheet's used range, save as .xlsx, and print
 #: the rows LibreOffice shows afterwards (1-based, under the header).

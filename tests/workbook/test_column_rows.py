@@ -4,9 +4,6 @@ and give the refresh the same raw rows and the same cells to write as rows read 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,10 +13,8 @@ from authbook.workbook import fastread, records, schema
 from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
 from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsxfile import WorkbookFile
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_fastread import _normal  # noqa: E402
-from test_fastread_split import notes_workbook  # noqa: E402
+from tests.workbook.test_fastread import _normal
+from tests.workbook.test_fastread_split import notes_workbook
 
 #: the computed columns included, as the template has them, and a column of the user's own
 HEADERS = [*schema.NOTES.headers, "My own column"]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +10,8 @@ from authbook.workbook import fastread
 from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import SheetRead
 from authbook.workbook.xlsxfile import WorkbookFile
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
-from lo_fixtures import lo_helpers  # noqa: E402
+from tests.workbook import lo_fixtures
+from tests.workbook.lo_fixtures import lo_helpers
 
 
 def _normal(sheet: SheetRead) -> SheetRead:

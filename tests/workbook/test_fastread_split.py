@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import tempfile
 import zipfile
 from datetime import date, datetime
@@ -25,10 +24,8 @@ from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsx.writer import write_sheets
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
-from lo_fixtures import lo_helpers  # noqa: E402
+from tests.workbook import lo_fixtures
+from tests.workbook.lo_fixtures import lo_helpers
 
 _PARSE = fastread._parse
 

@@ -35,10 +35,8 @@ from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsx import child, writer
 from authbook.workbook.xlsx.rows import column_number
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
-from lo_fixtures import lo_helpers, parts  # noqa: E402
+from tests.workbook import lo_fixtures
+from tests.workbook.lo_fixtures import lo_helpers, parts
 
 TODAY = date(2026, 3, 1)
 ROOT = Path(__file__).resolve().parents[2]

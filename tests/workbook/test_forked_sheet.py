@@ -4,7 +4,6 @@ the others, gives the very file the one-process write gives."""
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 from datetime import date
@@ -20,9 +19,7 @@ from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
 from authbook.workbook.xlsx import child as xlsx_child
 from authbook.workbook.xlsx import writer
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
+from tests.workbook import lo_fixtures
 
 pytestmark = pytest.mark.skipif(not xlsx_child.FORK, reason="forks only on Linux")
 

@@ -5,7 +5,6 @@ row gets Last Edited Date/By; AuthBook's memory of the inputs survives the round
 from __future__ import annotations
 
 import json
-import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +13,8 @@ import pytest
 from openpyxl import load_workbook
 
 from authbook.cli import main
+from tests import lo_helpers
 from tests.bulk_fixtures import AS_OF, audit_log, make_book, sheet_rows
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import lo_helpers  # noqa: E402
 
 #: Type values into cells of a sheet (A1 references), save as .xlsx over the file, and print
 #: whether each sheet is visible in LibreOffice.

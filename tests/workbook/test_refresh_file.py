@@ -21,9 +21,7 @@ from authbook.workbook import records, schema, template
 from authbook.workbook.fastread import read_package
 from authbook.workbook.sheetdata import Formula, SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
+from tests.workbook import lo_fixtures
 
 AS_OF = date(2026, 3, 1)
 

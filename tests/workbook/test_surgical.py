@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import tempfile
 import zipfile
 from datetime import date, datetime
@@ -18,10 +17,8 @@ from authbook.workbook.fastread import read_package, read_sheets
 from authbook.workbook.sheetdata import SheetWrite, SheetWriteLater
 from authbook.workbook.xlsx import calcchain
 from authbook.workbook.xlsx.writer import NeedsFullRewrite, write_sheets
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
-from lo_fixtures import lo_helpers, parts  # noqa: E402
+from tests.workbook import lo_fixtures
+from tests.workbook.lo_fixtures import lo_helpers, parts
 
 AUTHS_PART = "xl/worksheets/sheet1.xml"
 ALERTS_PART = "xl/worksheets/sheet3.xml"

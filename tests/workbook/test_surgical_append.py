@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import re
-import sys
 import threading
 import zipfile
 from datetime import date, datetime
@@ -25,9 +24,7 @@ from authbook.workbook.xlsx import entries, writer
 from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsx.cells import _LETTERS, _letters_from
 from authbook.workbook.xlsx.sheet import SheetRewriter
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lo_fixtures  # noqa: E402
+from tests.workbook import lo_fixtures
 
 SHEET = "xl/worksheets/sheet1.xml"
 
