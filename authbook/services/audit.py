@@ -12,7 +12,8 @@ import getpass
 import os
 from datetime import date, datetime
 
-from authbook.workbook import records, schema
+from authbook.rules.audit import NEW_AUTH_NO, audit_entries, numbering_changes
+from authbook.workbook import changes, records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 
@@ -81,7 +82,6 @@ def audit_rows(entries) -> list[dict[str, object]]:
 
 def audit_write(sheets: dict[str, SheetRead], entries) -> SheetWrite:
     """The AuditLog rows for ``entries``, appended below the last logged row."""
-    from authbook.workbook import changes
 
     timed = any(isinstance(e.timestamp, datetime) for e in entries)
     return changes.append_rows(
@@ -102,7 +102,6 @@ def numbering_audit_writes(
     ``when`` is the log's Timestamp: a plain refresh logs its date only, so refreshing the same
     workbook on the same day always writes the same bytes; a bulk action passes its time.
     """
-    from authbook.rules.audit import NEW_AUTH_NO, audit_entries, numbering_changes
 
     if not numbers or schema.AUDIT_LOG.name not in sheets or schema.AUTHS.name not in sheets:
         return {}

@@ -6,14 +6,17 @@ remits); cells and charts in ``authbook.workbook`` (billingrows, dashboard).
 
 from __future__ import annotations
 
-from authbook.workbook import billingrows, records, schema
+from authbook.rules.dashboard import UnitUse
+from authbook.rules.dashboard import dashboard as dashboard_figures
+from authbook.rules.remits import PayerOutcomes, prediction_vs_outcome
+from authbook.workbook import billingrows, dashboard, records, schema
+from authbook.workbook.dashboard import LIST_ROWS, panel
 from authbook.workbook.sheetdata import SheetWrite
 
 
 def billing_writes(computed) -> dict[str, SheetWrite]:
     """The generated sheets of the billing features: Checks, Renewals, and the Dashboard's
     values (``draw_dashboard`` adds its charts where the store can take them)."""
-    from authbook.workbook import dashboard
 
     result, sheets = computed.result, computed.sheets
     heading, panels = dashboard_panels(computed)
@@ -30,12 +33,10 @@ def billing_writes(computed) -> dict[str, SheetWrite]:
 
 def dashboard_panels(computed):
     """The Dashboard's heading lines and panels (figures in the workbook's fixed shapes)."""
-    from authbook.rules.dashboard import UnitUse, dashboard
-    from authbook.workbook.dashboard import LIST_ROWS, panel
 
     figures = computed.figures.get("dashboard")  # worked out once per refresh
     if figures is None:
-        figures = computed.figures["dashboard"] = dashboard(computed.result)
+        figures = computed.figures["dashboard"] = dashboard_figures(computed.result)
     heading = [
         "AuthBook dashboard",
         f"As of {figures.as_of:%m/%d/%Y}. Filled in by every refresh: do not type here.",
@@ -93,7 +94,6 @@ _REQUEST_FIELDS = ("requested_units", "approved_units", "approved", "partial", "
 def save_with_dashboard(store, computed) -> None:
     """Save a refreshed store, drawing the Dashboard's charts where the store can take them
     and its layout changed (``authbook.workbook.dashboard.save_with_dashboard``)."""
-    from authbook.workbook import dashboard
 
     heading, panels = dashboard_panels(computed)
     dashboard.save_with_dashboard(store, schema.DASHBOARD_SHEET, heading, panels)
@@ -104,8 +104,6 @@ def outcome_rows(computed) -> list[list[object]]:
     the Check missed, paid despite the Check (``rules.remits.prediction_vs_outcome``), from
     the Notes sheet's Remit Status and Remit CARC. The biggest payers first, then by name;
     beyond the Dashboard's rows the rest are summed as Other."""
-    from authbook.rules.remits import PayerOutcomes, prediction_vs_outcome
-    from authbook.workbook.dashboard import LIST_ROWS
 
     read = computed.sheets.get(schema.NOTES.name)
     if read is None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from authbook.rules import bulk
+from authbook.rules.audit import audit_entries
 from authbook.services.audit import audit_write
 from authbook.services.refresh import Computed, apply_and_refresh
-from authbook.workbook import records, schema
+from authbook.workbook import changes, records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 
@@ -28,7 +30,6 @@ def read_for_bulk(store, names: list[str]):
 def plan_add(sheets, raw, code_group: str, ids, values, user: str, today: date):
     """The ``rules.bulk.BulkPlan`` adding one auth per code of ``code_group`` to each client
     of ``ids``, on new rows below the Auths sheet's last one."""
-    from authbook.rules import bulk  # here, not at the top: start-up time
 
     first_row = records.first_new_row(sheets[schema.AUTHS.name])
     return bulk.plan_bulk_add(raw, code_group, ids, values, user, today, first_row=first_row)
@@ -36,7 +37,6 @@ def plan_add(sheets, raw, code_group: str, ids, values, user: str, today: date):
 
 def plan_update(raw, rows, sets: dict[str, object], user: str, today: date):
     """The ``rules.bulk.BulkPlan`` setting ``sets`` (field -> value) on the Auths ``rows``."""
-    from authbook.rules import bulk  # here, not at the top: start-up time
 
     return bulk.plan_bulk_update(raw, rows, sets, user, today)
 
@@ -44,8 +44,6 @@ def plan_update(raw, rows, sets: dict[str, object], user: str, today: date):
 def plan_writes(sheets: dict[str, SheetRead], plan, user: str, now: datetime):
     """The SheetWrites of a ``authbook.rules.bulk.BulkPlan``: its Auths cells, its Last Edited
     stamps, and one AuditLog row per changed cell."""
-    from authbook.rules.audit import audit_entries
-    from authbook.workbook import changes
 
     rows: dict[int, dict[str, object]] = {}
     for change in (*plan.changes, *plan.stamps):

@@ -10,12 +10,24 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from authbook.claims import x12
+from authbook.claims import examples, x12
 from authbook.parallel.collector import many_objects
+from authbook.rules import remits
 from authbook.rules.claimlines import ClaimLine
-from authbook.rules.claims import ClaimFinding, LineMatch, NoteIndex, ScrubContext, scrub
+from authbook.rules.claims import (
+    ClaimFinding,
+    LineMatch,
+    NoteIndex,
+    ScrubContext,
+    fills,
+    match_line,
+    scrub,
+)
+from authbook.rules.remits import key_text
 from authbook.rules.values import is_blank
-from authbook.workbook import records, schema
+from authbook.services.refresh import apply_and_refresh, compute, compute_file
+from authbook.workbook import importrows, records, schema
+from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
 
 @dataclass
@@ -61,10 +73,9 @@ def scrub_computed(computed, lines: list[ClaimLine]) -> Scrubbed:
 def scrub_files(book: Path | str, claim_files: list[Path | str], today: date, as_of=None):
     """Read the 837P files first (a bad one stops before the workbook is read), then the
     workbook, and scrub. Writes nothing. Returns (Scrubbed, Computed)."""
-    from authbook.services import refresh as app
 
     lines = read_claim_files(claim_files)
-    computed = app.compute_file(book, today, as_of)
+    computed = compute_file(book, today, as_of)
     return scrub_computed(computed, lines), computed
 
 
@@ -73,7 +84,6 @@ def write_filled(claim_file: Path | str, out: Path | str, scrubbed: Scrubbed) ->
     lines all matched notes drawing from the same auth (``rules.claims.fills``); every other
     byte kept but the transaction's segment count. Returns the CLM's segment number ->
     (CLM01, Auth # added)."""
-    from authbook.rules.claims import fills
 
     name = Path(claim_file).name
     mine = [f for f in scrubbed.findings if f.line.file == name]
@@ -117,8 +127,6 @@ def _match_text(match) -> str:
 def plan_remit(computed, remittances, lines) -> RemitPlan:
     """The rows and Notes changes importing ``lines`` (RemitLines) into a computed workbook
     whose Remittances sheet reads ``remittances`` (None when it has none) would make."""
-    from authbook.rules import remits
-    from authbook.rules.claims import match_line
 
     book = computed.result.book
     index = NoteIndex(book.notes, member_ids(computed.sheets))
@@ -164,7 +172,6 @@ def _remit_cells(read) -> dict[int, tuple[str, ...]]:
 
 
 def remits_key(value: object) -> str:
-    from authbook.rules.remits import key_text
 
     return key_text(value)
 
@@ -175,14 +182,11 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
     append the rows, set the Notes columns and refresh, in one atomic save.
 
     Returns (plan, Computed after the save, or None when nothing was written)."""
-    from authbook.services import refresh as app
-    from authbook.workbook import importrows
-    from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
     lines = read_remittance_files(era_files)
     with RefreshLock(Path(book)), many_objects():  # (no collector runs over the rows read)
         store = FastWorkbookFile(Path(book))
-        computed = app.compute(store, today)
+        computed = compute(store, today)
         remittances = store.read_sheets([schema.REMITTANCES.name]).get(schema.REMITTANCES.name)
         plan = plan_remit(computed, remittances, lines)
         if not plan.rows or not ask(plan):
@@ -199,7 +203,7 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
             writes[schema.NOTES.name] = importrows.append_rows(
                 schema.NOTES_READ, sheets[schema.NOTES.name], [], plan.changes
             )
-        return plan, app.apply_and_refresh(store, sheets, writes, today, user=user)
+        return plan, apply_and_refresh(store, sheets, writes, today, user=user)
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -208,7 +212,6 @@ def remit_file(book: Path | str, era_files: list[Path | str], today: date, ask, 
 def write_demo_examples(book: Path | str, computed) -> list[Path]:
     """The demo's ``examples/`` folder beside its workbook: an 837P of some of its notes and
     an 835 answering it (``authbook.claims.examples``). Returns the files written."""
-    from authbook.claims import examples
 
     result = computed.result
     payer_of = dict(zip(result.notes.rows, result.notes.columns(["payer"])[0]))

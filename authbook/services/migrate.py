@@ -24,6 +24,7 @@ from authbook.services.audit import audit_row
 from authbook.services.refresh import Computed, apply_and_refresh
 from authbook.workbook import importrows, records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite, merge_writes
+from authbook.workbook.xlsxfile import replace_atomically
 
 #: The AuditLog's Action for the cells an import writes.
 IMPORT_ACTION = "import"
@@ -155,7 +156,6 @@ def apply_import(
 def write_csv(path: Path, rows: list[list[object]]) -> None:
     """One CSV file, UTF-8 with its header row, every cell through ``csv_text`` (formula-
     looking text behind a single quote), written beside the target and moved into place."""
-    from authbook.workbook.xlsxfile import replace_atomically
 
     def write(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as f:

@@ -35,7 +35,7 @@ from authbook.rules.refresh import Refreshed, finish_refresh, refresh, refresh_n
 from authbook.services.audit import current_user, numbering_audit_writes
 from authbook.services.billing import billing_writes, save_with_dashboard
 from authbook.services.handedits import hand_edit_writes
-from authbook.workbook import records, schema
+from authbook.workbook import changes, records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite, merge_writes
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
@@ -90,7 +90,6 @@ def apply_and_refresh(
     ``store`` to plan the writes; ``now`` stamps the AuditLog rows of Auth #s the refresh
     fills in (default: now). Returns the refreshed Computed.
     """
-    from authbook.workbook import changes
 
     patched = dict(sheets)
     for name, write in writes.items():

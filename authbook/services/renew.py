@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from authbook.rules.approvals import approvals_of_number, line_reference
 from authbook.rules.numbering import next_numbers
-from authbook.rules.renewals import renewal_of
+from authbook.rules.renewals import renewal_of, successor
+from authbook.rules.units import AuthIndex
 from authbook.services.audit import audit_row
 from authbook.services.refresh import apply_and_refresh, compute
 from authbook.workbook import billingrows, schema
@@ -44,9 +46,6 @@ def renew_store(
     Raises RenewError for an unknown Auth # or line, a number on several clients' lines, or
     a line that already has a renewal on file (unless ``force``).
     """
-    from authbook.rules.approvals import approvals_of_number, line_reference
-    from authbook.rules.renewals import successor
-    from authbook.rules.units import AuthIndex
 
     computed = compute(store, today)
     book = computed.result.book

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authbook.rules.approvals import approval_rows
+
 if TYPE_CHECKING:
     from authbook.services.refresh import Computed
 
@@ -12,7 +14,6 @@ if TYPE_CHECKING:
 def summary(computed: Computed) -> str:
     """The few lines both shells show after a refresh: counts of auths, notes, alerts,
     would-be denials and problems."""
-    from authbook.rules.approvals import approval_rows  # here, not at the top: start-up time
 
     result = computed.result
     kinds: dict[str, int] = {}

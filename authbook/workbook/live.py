@@ -1,8 +1,8 @@
 """The workbook open in Excel, read and changed through xlwings: the live twin of WorkbookFile.
 
 ``LiveWorkbook(book)`` implements the same ``store.Store`` as the file adapter (``read_sheets``,
-``apply``, ``save``), so ``authbook.app`` runs the same refresh on the open workbook that ``authbook
-refresh`` runs on a file, without saving and reopening it.
+``apply``, ``save``), so ``authbook.services.refresh`` runs the same refresh on the open workbook
+that ``authbook refresh`` runs on a file, without saving and reopening it.
 
 Every call it makes to Excel is one of this short list (the test stand-in implements exactly
 these, so it can be checked against the real thing by reading this docstring):
