@@ -81,13 +81,19 @@ def audit_rows(entries) -> list[dict[str, object]]:
 
 
 def audit_write(sheets: dict[str, SheetRead], entries) -> SheetWrite:
-    """The AuditLog rows for ``entries``, appended below the last logged row."""
+    """The AuditLog rows for ``entries`` (``rules.audit.AuditEntry``), appended below the
+    last logged row."""
+    return audit_log_write(sheets, audit_rows(entries))
 
-    timed = any(isinstance(e.timestamp, datetime) for e in entries)
+
+def audit_log_write(sheets: dict[str, SheetRead], rows: list[dict[str, object]]) -> SheetWrite:
+    """AuditLog ``rows`` (``audit_row``'s) appended below the last logged row: the one
+    writer of the log. A Timestamp with a time shows it; a date alone shows the date."""
+    timed = any(isinstance(r["timestamp"], datetime) for r in rows)
     return changes.append_rows(
         schema.AUDIT_LOG,
         sheets.get(schema.AUDIT_LOG.name),
-        audit_rows(entries),
+        rows,
         formats={"timestamp": schema.TIMESTAMP_FORMAT if timed else records.DATE_FORMAT},
     )
 

@@ -20,9 +20,10 @@ from pathlib import Path
 from authbook.parallel.collector import many_objects
 from authbook.rules import importing
 from authbook.rules.cells import csv_text
-from authbook.services.audit import audit_row
+from authbook.services.audit import audit_log_write, audit_row
 from authbook.services.refresh import Computed, apply_and_refresh
 from authbook.workbook import importrows, records, schema
+from authbook.workbook.records import cell_value
 from authbook.workbook.sheetdata import SheetRead, SheetWrite, merge_writes
 from authbook.workbook.xlsxfile import replace_atomically
 
@@ -115,11 +116,11 @@ def plan_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, i
     if reject_write is not None:
         add(schema.IMPORT_REJECTS.name, reject_write)
     if importrows.has_audit_log():
-        audit = getattr(schema, "AUDIT_LOG", None) or schema.AUDITLOG
 
         def entry(sheet, row, name, old, new, values) -> dict:
             header = sheet.by_field[name].header
-            auth_no, client_id = values.get("auth_no"), values.get("client_id")
+            auth_no, client_id = cell_value(values.get("auth_no")), values.get("client_id")
+            old, new = cell_value(old), cell_value(new)  # Y/N, as the cells show them
             return audit_row(
                 now, user, IMPORT_ACTION, sheet.name, row, header, old, new, auth_no, client_id
             )
@@ -139,7 +140,7 @@ def plan_writes(plan, sheets, source, user: str, now: datetime) -> tuple[dict, i
             values = {"auth_no": ch.auth_no, "client_id": ch.client_id}
             entries.append(entry(spec, ch.row, ch.field, ch.old, ch.new, values))
         if entries:
-            add(audit.name, importrows.audit_writes(sheets.get(audit.name), entries))
+            add(schema.AUDIT_LOG.name, audit_log_write(sheets, entries))
     return writes, new_rejects
 
 

@@ -14,7 +14,7 @@ from authbook.rules.approvals import approvals_of_number, line_reference
 from authbook.rules.numbering import next_numbers
 from authbook.rules.renewals import renewal_of, successor
 from authbook.rules.units import AuthIndex
-from authbook.services.audit import audit_row
+from authbook.services.audit import audit_log_write, audit_row
 from authbook.services.refresh import apply_and_refresh, compute
 from authbook.workbook import billingrows, schema
 from authbook.workbook.records import first_new_row
@@ -90,14 +90,11 @@ def renew_store(
             schema.AUTHS, sheets.get(schema.AUTHS.name), records
         )
     }
-    audit = getattr(schema, "AUDIT_LOG", None)
-    if audit is not None and audit.name in sheets:
+    if schema.AUDIT_LOG.name in sheets:
         first = first_new_row(sheets.get(schema.AUTHS.name))
-        writes[audit.name] = billingrows.append_records(
-            audit,
-            sheets[audit.name],
-            audit_records(records, first, user, datetime.now().replace(microsecond=0)),
-            formats={"timestamp": getattr(schema, "TIMESTAMP_FORMAT", "yyyy-mm-dd hh:mm:ss")},
+        now = datetime.now().replace(microsecond=0)
+        writes[schema.AUDIT_LOG.name] = audit_log_write(
+            sheets, audit_records(records, first, user, now)
         )
     return new_numbers, apply_and_refresh(store, sheets, writes, today, user=user)
 

@@ -134,28 +134,6 @@ def reject_writes(
     return write, len(new)
 
 
-def audit_writes(read: SheetRead | None, entries: list[dict[str, object]]) -> SheetWrite | None:
-    """Rows appended to the AuditLog sheet ({field: value} per entry), when the schema has
-    one; None otherwise (the shell then prints the changes)."""
-    spec = getattr(schema, "AUDIT_LOG", None) or getattr(schema, "AUDITLOG", None)
-    if spec is None or not entries:
-        return None
-    write = SheetWrite()
-    positions = _positions(spec, read, write, ())
-    at = first_new_row(read) - 1
-    for entry in entries:
-        at += 1
-        for name, value in entry.items():
-            if name in positions:
-                write.cells[(at, positions[name] + 1)] = cell_value(value)
-    write.last_row = at
-    write.number_formats = _formats(spec, positions)
-    stamp = getattr(schema, "TIMESTAMP_FORMAT", None)
-    if stamp and "timestamp" in positions:
-        write.number_formats[positions["timestamp"] + 1] = stamp
-    return write
-
-
 def has_audit_log() -> bool:
     return bool(getattr(schema, "AUDIT_LOG", None) or getattr(schema, "AUDITLOG", None))
 
