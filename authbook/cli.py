@@ -203,21 +203,20 @@ def cmd_demo(args) -> int:
 
 
 def cmd_eligible(args) -> int:
-    from authbook.rules.eligibility import eligible_codes, provider_limited
-    from authbook.rules.values import name_key
-    from authbook.services import refresh  # these here, not at the top: start-up time
+    from authbook.rules.values import name_key  # these here, not at the top: start-up time
+    from authbook.services import eligibility, refresh
 
     computed = refresh.compute_file(args.path, today(), args.date)
     book = computed.result.book
     if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
         raise UsageError(f"client {args.client} is not on the Clients sheet")
-    codes = eligible_codes(
-        book.auths, computed.result.ledger, args.client, args.date, args.provider, args.auth_no
+    codes = eligibility.codes_for_client(
+        computed, args.client, args.date, args.provider, args.auth_no
     )
     for code in codes:
         print(code)
     if not args.provider:  # said on stderr: stdout stays one code per line
-        limited = provider_limited(book.auths, computed.result.ledger, args.client, args.date)
+        limited = eligibility.provider_limited_codes(computed, args.client, args.date)
         for code, auth in limited:
             print(
                 f"{code}: not listed, auth {auth.key} ({auth.source.sheet} row "

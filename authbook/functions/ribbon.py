@@ -34,10 +34,7 @@ from datetime import date
 
 import xlwings as xw
 
-from authbook.rules.eligibility import eligible_codes
-from authbook.rules.units import apply_notes
-from authbook.rules.values import parse_date, parse_text
-from authbook.services import bulk
+from authbook.services import bulk, eligibility
 from authbook.services import refresh as refreshing
 from authbook.services.audit import current_user
 from authbook.services.report import summary
@@ -184,39 +181,18 @@ def eligible_for_selection(book=None):
         return None
     computed = refreshing.compute(LiveWorkbook(book), today())
     row = selection.row
-    facts = _note_facts(computed, row)
+    facts = eligibility.note_row_facts(computed, row)
     if facts is None:
         tell(book, f"Notes row {row} needs a Client ID and a Service Date first.")
         return None
-    client, day, provider, auth_no = facts
-    book_ = computed.result.book
-    others = [n for n in book_.notes if n.source.row != row]
-    _, ledger = apply_notes(book_.auths, others)
-    codes = eligible_codes(book_.auths, ledger, client, day, provider, auth_no=auth_no)
+    client, day, provider, _ = facts
+    codes = eligibility.codes_for_note_row(computed, row, facts)
     who = f"{client} on {day:%m/%d/%Y}" + (f" with {provider}" if provider else "")
     if not codes:
         tell(book, f"Notes row {row}: no auth covers {who} (a note would be denied).")
     else:
         tell(book, f"Notes row {row}: codes authorized for {who}:\n\n" + "\n".join(codes))
     return codes
-
-
-def _note_facts(computed: refreshing.Computed, row: int):
-    """(client, service date, provider, Auth #) typed on a Notes row, or None if it lacks
-    a client or a date."""
-    read = computed.sheets.get(schema.NOTES.name)
-    raws = records.raw_records(schema.NOTES, read) if read else []
-    raw = next((r for r in raws if r.source.row == row), None)
-    if raw is None:
-        return None
-    client, _ = parse_text(raw.values.get("client_id"))
-    order = computed.result.book.settings.date_order
-    day, _ = parse_date(raw.values.get("service_date"), order)
-    provider, _ = parse_text(raw.values.get("provider"))
-    auth_no, _ = parse_text(raw.values.get("auth_no"))
-    if client is None or day is None:
-        return None
-    return client, day, provider, auth_no
 
 
 # --- bulk actions: input from the AuthBook Form sheet --------------------------------------
