@@ -8,6 +8,7 @@ cells):
 - ``bulk``: bulk add and bulk update (command line and ribbon).
 - ``migrate``: ``authbook import`` and ``authbook export``.
 - ``renew``: ``authbook renew``.
+- ``eligibility``: ``authbook eligible`` and the ribbon's Eligible Codes.
 - ``billing``: the Checks, Renewals and Dashboard sheets a refresh writes (``authbook report``).
 - ``claims``: ``authbook scrub`` and ``authbook remit`` (the claim loop).
 - ``handedits``: cells typed by hand since the last save, logged on the next.
