@@ -333,21 +333,29 @@ def without_rows(rows, drop: frozenset[int]):
 def merge_writes(
     first: dict[str, SheetWrite], then: dict[str, SheetWrite]
 ) -> dict[str, SheetWrite]:
-    """Two sets of writes as one, the only merge of SheetWrites: cells and number formats of
-    ``then`` win where both set the same one, ``then``'s whole-sheet ``rows`` win, and the
-    Table ends at the later of the two ``last_row``s (None in both: the Table is left as it
-    is, never shrunk to the header)."""
+    """Two sets of writes as one: the only merge of SheetWrites (the services' and the fast
+    file adapter's ``apply``).
+
+    Cells and number formats of ``then`` win where both set the same one. A whole-sheet
+    ``rows`` of ``then`` replaces the sheet, and its ``last_row`` is where the Table ends;
+    otherwise the Table ends at the later of the two ``last_row``s (each write extends it to
+    its own last cell, and a later one must not cut off rows an earlier one appended), and
+    None in both leaves the Table as it is (never shrunk to the header)."""
     merged = dict(first)
     for name, write in then.items():
         old = merged.get(name)
         if old is None:
             merged[name] = write
             continue
-        ends = [r for r in (old.last_row, write.last_row) if r is not None]
+        if write.rows is not None:
+            last_row = write.last_row
+        else:
+            ends = [r for r in (old.last_row, write.last_row) if r is not None]
+            last_row = max(ends) if ends else None
         merged[name] = SheetWrite(
             cells={**old.cells, **write.cells},
             rows=write.rows if write.rows is not None else old.rows,
-            last_row=max(ends) if ends else None,
+            last_row=last_row,
             number_formats={**old.number_formats, **write.number_formats},
         )
     return merged

@@ -31,6 +31,7 @@ from authbook.workbook.sheetdata import (
     RowRead,
     SheetRead,
     SheetWrite,
+    merge_writes,
     total_rows_of,
     without_rows,
 )
@@ -500,17 +501,8 @@ class FastWorkbookFile(WorkbookFile):
             return super().read_sheets(names)
 
     def apply(self, writes: dict[str, SheetWrite]) -> None:
-        for name, write in writes.items():
-            old = self._writes.get(name)
-            if old is None:
-                self._writes[name] = write
-                continue
-            self._writes[name] = SheetWrite(
-                cells={**old.cells, **write.cells},
-                rows=write.rows if write.rows is not None else old.rows,
-                last_row=write.last_row if write.last_row is not None else old.last_row,
-                number_formats={**old.number_formats, **write.number_formats},
-            )
+        """Take in ``writes``, merged with those applied before (``merge_writes``)."""
+        self._writes = merge_writes(self._writes, writes)
 
     def save(self, backup: bool = True) -> None:
         """Write the changes beside the original, keep ``PATH.bak``, then replace ``PATH``."""
