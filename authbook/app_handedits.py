@@ -37,8 +37,8 @@ def hand_edit_writes(
     """The writes for hand edits found in ``before`` (the sheets as read from ``store``),
     given ``after`` (as they read with this save's own input changes) and ``writes`` (this
     save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row."""
-    path = getattr(store, "path", None)
-    if path is None or schema.AUTHS.name not in before or not hasattr(store, "read_sheets"):
+    path = store.saved_file()  # None for a workbook open in Excel: no file to remember in
+    if path is None or schema.AUTHS.name not in before:
         return {}
     remembered = memory.read_memory(store)
     core = memory.core_properties(path)

@@ -25,6 +25,7 @@ from authbook.models import (
     Source,
 )
 from authbook.workbook import schema
+from authbook.workbook.errors import WorkbookError
 from authbook.workbook.header_row import check_header_row
 from authbook.workbook.privacy import is_id_like, scrubbed
 from authbook.workbook.sheetdata import (
@@ -37,7 +38,6 @@ from authbook.workbook.sheetdata import (
     SheetWriteLater,
     ascending,
 )
-from authbook.workbook.xlsxfile import WorkbookError
 
 DATE_FORMAT = "mm/dd/yyyy"
 MONEY_FORMAT = "#,##0.00"
