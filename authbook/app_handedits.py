@@ -84,6 +84,8 @@ def _log(after, writes, changed, deleted, user: str, when: date | datetime):
 
 
 def _same_rows(a: dict, b: dict) -> bool:
+    if a == b:  # as remembered, value for value
+        return True
     if a.keys() != b.keys():
         return False
     return all(same_cell(a[r].get(f), b[r].get(f)) for r in a for f in memory.FIELDS)
