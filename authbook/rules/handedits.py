@@ -30,7 +30,8 @@ Row = dict[str, object]
 def same_cell(a: object, b: object) -> bool:
     """Whether two cell values read the same: a date and a midnight datetime of that day,
     12 and 12.0, text with or without surrounding spaces, None and ''."""
-    return _norm(a) == _norm(b)
+    # Equal values read the same; only the rest need normalizing (most cells are unchanged).
+    return a == b or _norm(a) == _norm(b)
 
 
 def _norm(value: object) -> object:
@@ -83,6 +84,8 @@ def hand_edits(
     for row in sorted(now):
         values = now[row]
         old = before.get(pairs[row], {}) if row in pairs else {}
+        if old == values:  # the whole row as remembered: nothing typed (most rows)
+            continue
         for field in fields:
             if not same_cell(old.get(field), values.get(field)):
                 changed.append(

@@ -5,6 +5,8 @@ Both are problems on the Problems sheet; neither drops the note (issue 25: never
 
 from __future__ import annotations
 
+from collections import Counter
+
 from authbook.models import Problem
 from authbook.rules.values import name_key
 
@@ -15,11 +17,17 @@ BLANK_STATUS_READS_AS = "Pending"
 
 def repeated_positions(ids: list) -> dict[int, list[int]]:
     """Position -> the other positions holding the same Note ID (case and spacing ignored)."""
+    keys = [None if value is None else name_key(str(value)) for value in ids]
+    # Counted first (in C): a Notes sheet usually has no repeated ID, and then no position
+    # needs to be listed.
+    repeated = {key for key, n in Counter(keys).items() if n > 1 and key is not None}
+    if not repeated:
+        return {}
     at: dict[str, list[int]] = {}
-    for position, value in enumerate(ids):
-        if value is not None:
-            at.setdefault(name_key(str(value)), []).append(position)
-    return {p: [q for q in same if q != p] for same in at.values() if len(same) > 1 for p in same}
+    for position, key in enumerate(keys):
+        if key in repeated:
+            at.setdefault(key, []).append(position)
+    return {p: [q for q in same if q != p] for same in at.values() for p in same}
 
 
 def note_notices(row, values, no_status: bool, others: list[int]) -> list[Problem]:

@@ -38,7 +38,7 @@ def hand_edit_writes(
     """The writes for hand edits found in ``before`` (the sheets as read from ``store``),
     given ``after`` (as they read with this save's own input changes) and ``writes`` (this
     save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row."""
-    path = store.saved_file()  # a live workbook has none, and no memory
+    path = store.saved_file()  # None for a workbook open in Excel: no file to remember in
     if path is None or schema.AUTHS.name not in before:
         return {}
     remembered = memory.read_memory(store)
@@ -83,6 +83,8 @@ def _log(after, writes, changed, deleted, user: str, when: date | datetime):
 
 
 def _same_rows(a: dict, b: dict) -> bool:
+    if a == b:  # as remembered, value for value
+        return True
     if a.keys() != b.keys():
         return False
     return all(same_cell(a[r].get(f), b[r].get(f)) for r in a for f in memory.FIELDS)

@@ -163,23 +163,7 @@ def new_workbook(rows: dict[str, list[dict[str, object]]] | None = None) -> Work
         build_sheet(wb, spec, filled.get(spec.name, []))
     # The Dashboard with its charts already drawn: refreshes only fill in its cells.
     dashboard.draw(wb, schema.DASHBOARD_SHEET, dashboard.EMPTY_HEADING, dashboard.empty_panels())
-    add_xlwings_conf(wb)
     return wb
-
-
-#: The xlwings add-in's workbook settings: key in column A, value in column B, from A1 down.
-XLWINGS_CONF = (("UDF Modules", "authbook.functions.udfs"),)
-
-
-def add_xlwings_conf(wb: Workbook) -> None:
-    """The ``xlwings.conf`` sheet, so *Import Functions* on the xlwings tab finds AuthBook's
-    worksheet functions (AB_ELIGIBLE_CODES, AB_REMAINING...)."""
-    ws = wb.create_sheet("xlwings.conf")
-    for r, (key, value) in enumerate(XLWINGS_CONF, start=1):
-        ws.cell(r, 1, key)
-        ws.cell(r, 2, value)
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 28
 
 
 def write_new(path: Path | str, rows: dict[str, list[dict[str, object]]] | None = None) -> Path:
