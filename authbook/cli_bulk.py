@@ -16,6 +16,10 @@ from pathlib import Path
 
 from authbook.output import confirm, show
 
+# The services, rules and workbook modules are imported inside the commands, not here:
+# `authbook bulk-add --help` builds this parser and must load nothing heavy
+# (tests/test_startup.py); ``_cli`` likewise, as cli imports this module by name.
+
 SAMPLE_ROWS = 5
 
 VISIBLE_HELP = (

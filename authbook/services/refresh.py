@@ -37,7 +37,7 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite, merge_writes
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
 # The writing side (billing sheets, audit trail, hand edits) is imported by the functions that
-# write: the read-only commands (eligible, alerts, check, report, scrub) import this module
+# write: the read-only commands (eligible, alerts, check, scrub) import this module
 # too, and skip about 20 ms of start-up without it (python -X importtime: 102 -> 82 ms).
 
 
