@@ -14,8 +14,6 @@ try:  # Ctrl-C while Python loads AuthBook: a message, not a traceback
     import argparse
     import contextlib
     import importlib
-    import shutil
-    import tempfile
     import threading
     import traceback
     from datetime import date
@@ -172,27 +170,13 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from authbook.demo import demo_rows  # these here, not at the top: start-up time
-    from authbook.services import claims, refresh
+    from authbook.services import claims  # these here, not at the top: start-up time
+    from authbook.services.demo import build_demo
     from authbook.services.report import summary
-    from authbook.workbook import template
-    from authbook.workbook.locks import check_not_open
-    from authbook.workbook.xlsxfile import replace_atomically
 
     path = Path(args.path)
     check_new_file(path, args.force, "it with the demo")
-    as_of = args.as_of or today()
-    # Built and refreshed in a folder of its own, then put in place in one step: the
-    # workbook there before is what PATH.bak keeps, never a half-built demo.
-    with tempfile.TemporaryDirectory(prefix="authbook-demo-") as work:
-        built = Path(work) / path.name
-        template.write_new(built, demo_rows(as_of, clients=args.clients))
-        computed = refresh.refresh_file(built, today(), as_of, user="demo")
-        replace_atomically(
-            path,
-            lambda tmp: shutil.copyfile(built, tmp),
-            before_replace=lambda: check_not_open(path),
-        )
+    computed = build_demo(path, today(), args.as_of or today(), args.clients)
     _keep_until_exit(computed)
     report_problems(computed)
     print(f"demo workbook: {path} (synthetic practice, no real people)")

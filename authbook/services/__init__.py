@@ -9,6 +9,7 @@ cells):
 - ``migrate``: ``authbook import`` and ``authbook export``.
 - ``renew``: ``authbook renew``.
 - ``eligibility``: ``authbook eligible`` and the ribbon's Eligible Codes.
+- ``demo``: ``authbook demo``.
 - ``billing``: the Checks, Renewals and Dashboard sheets a refresh writes (``authbook report``).
 - ``claims``: ``authbook scrub`` and ``authbook remit`` (the claim loop).
 - ``handedits``: cells typed by hand since the last save, logged on the next.
