@@ -39,6 +39,7 @@ from authbook.models import (
     trusted_sources,
 )
 from authbook.rules.approvals import number_problems
+from authbook.rules.defaultcodes import DefaultCodes, take_default_codes
 from authbook.rules.noterows import BLANK_STATUS_READS_AS, note_notices, repeated_positions
 from authbook.rules.values import (
     code_key,
@@ -274,29 +275,6 @@ def build_notes(
     pending = {row for _, row, name in uncalculated if name == "billing_code"}
     notes = _build_notes(rows, parsers, known, problems, DefaultCodes(book.auths, pending))
     return notes, problems
-
-
-class DefaultCodes:
-    """The code a note with a blank Billing Code takes (seed 001, "Default"): that of the
-    client's Default auth whose dates contain the session (approved, not excluded from
-    notes; of several, the one ending first, then the first in the sheet)."""
-
-    def __init__(self, auths, uncalculated: set[int] | None = None) -> None:
-        #: Notes rows whose Billing Code is a formula not calculated yet (not blank)
-        self.uncalculated = uncalculated or set()
-        self._by_client: dict[str, list[Auth]] = {}
-        for auth in sorted(auths, key=lambda a: (a.end_date, a.source.row)):
-            if auth.default and auth.is_approved and not auth.exclude_from_notes:
-                self._by_client.setdefault(name_key(auth.client_id), []).append(auth)
-
-    def code(self, client_id: str | None, day: date | None) -> str | None:
-        """The Default auth's code for this client and day, or None when there is none."""
-        if not client_id or day is None or not self._by_client:
-            return None
-        for auth in self._by_client.get(name_key(client_id), ()):
-            if auth.covers(day):
-                return auth.billing_code
-        return None
 
 
 def _build_list(rows, parsers, key: str, model, problems: list[Problem]) -> list:
@@ -656,7 +634,7 @@ def _build_notes(
     columns, errors = _parse_columns(rows.columns(names), names, parsers)
     at = {name: i for i, name in enumerate(names)}
     if defaults is not None:
-        _take_default_codes(rows, columns, at, errors, defaults)
+        take_default_codes(rows, columns, at, errors, defaults)
     attention = set().union(*errors)
     for name in ("client_id", "billing_code", "service_date"):  # required
         attention.update(_blank_positions(columns[at[name]]))
@@ -678,22 +656,6 @@ def _build_notes(
         others = [rows.record(p).source.row for p in repeated.get(position, ())]
         problems.extend(note_notices(record, values, position in no_status, others))
     return _records_of(Note, names, rows, zip(*columns), unusable)
-
-
-def _take_default_codes(
-    rows: RawRows, columns: list[list], at: dict[str, int], errors, defaults: DefaultCodes
-) -> None:
-    """Fill the blank Billing Codes of ``columns`` (notes parsed by column) that the
-    client's Default auth answers (a cell that could not be read, or a formula not
-    calculated yet, is not blank)."""
-    codes = columns[at["billing_code"]]
-    unreadable = errors[at["billing_code"]]
-    clients, days = columns[at["client_id"]], columns[at["service_date"]]
-    filled = list(codes)
-    for position in _blank_positions(codes):
-        if position not in unreadable and rows.rows[position] not in defaults.uncalculated:
-            filled[position] = defaults.code(clients[position], days[position])
-    columns[at["billing_code"]] = filled
 
 
 def _note_is_usable(row, position, values, errors, unlisted, known, problems) -> bool:

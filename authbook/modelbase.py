@@ -1,0 +1,184 @@
+"""How AuthBook's records are made: frozen dataclasses, validated as pydantic validates them
+(pydantic imported only for values that need converting), and the constructors the rules use
+for values they have already parsed. ``authbook.models`` declares the records with these.
+
+Here, not in models.py, so that the records themselves read on one page; like models, this
+imports nothing else of AuthBook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import date, datetime
+from typing import Any
+
+
+def row_record(cls):
+    """Make ``cls`` a row record: a frozen dataclass with ``__slots__`` (a tenth of a model's
+    memory), validated when constructed (``_validating_init``). ``cls.trusted(**fields)``
+    builds one from values a parser in ``authbook.rules`` has already checked, without
+    validating them again (as the refresh does). Change one with ``dataclasses.replace``."""
+    cls = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, init=False)(cls)
+    cls.__init__, cls.trusted = _validating_init(cls), staticmethod(_trusted_constructor(cls))
+    return cls
+
+
+class Record:
+    """A record not one per row (settings, problems, plans, a book): each subclass is a frozen
+    dataclass validated when constructed (``_validating_init``), with pydantic's
+    ``model_copy(update=...)``: a copy with some fields replaced, not validated."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True, init=False)(cls)
+        cls.__init__, cls.trusted = _validating_init(cls), staticmethod(_trusted_constructor(cls))
+
+    def model_copy(self, *, update: dict[str, Any] | None = None):
+        return self.trusted(**{**self.__dict__, **(update or {})})  # the fields, no slots
+
+
+def _validating_init(cls):
+    """An ``__init__`` for ``cls`` validating its keyword arguments as pydantic does: values
+    exactly of their fields' types (``date`` for ``date | None``, a tuple of ``Client`` for
+    ``tuple[Client, ...]``), none missing or unknown, are kept (a dict copied) without it;
+    anything else goes to pydantic, which converts it or raises ``ValidationError``
+    (imported only then: every command is a new process, and pydantic's import and
+    validators took 0.1-0.2 s of each). Compiled on the first call;
+    tests/test_models_validation.py compares the two ways."""
+
+    def __init__(self, **values) -> None:
+        if cls.__init__ is __init__:
+            cls.__init__ = _compiled_init(cls)
+        cls.__init__(self, **values)
+
+    return __init__
+
+
+def _compiled_init(cls):
+    """The ``__init__`` of ``_validating_init``, compiled for the fields of ``cls``."""
+    fields = dataclasses.fields(cls)
+    hints = typing.get_type_hints(cls)
+    scope = {"_M": _MISSING, "_slow": _validated, "_cls": cls, "_set": object.__setattr__}
+    scope["_home"] = cls.__module__  # its module's own classes (RawRows...) are kept as given
+    params, checks, sets = [], [], []
+    for f in fields:
+        scope[f"_d_{f.name}"] = f.default if f.default_factory is _MISSING else _MISSING
+        params.append(f"{f.name}=_d_{f.name}")
+        checks.append(_check_of(hints[f.name], f.name, scope) or f"{f.name} is not _M")
+        copy = typing.get_origin(hints[f.name]) is dict  # pydantic gives a dict's copy
+        sets.append(f"    _set(self, {f.name!r}, {'dict(' * copy}{f.name}{')' * copy})")
+    head = f"def __init__(self, *, {', '.join(params)}, **_extra):\n    if _extra or not ("
+    given = "".join(f"({f.name!r}, {f.name}), " for f in fields)
+    call = f"):\n        return _slow(_cls, self, ({given}), _extra)\n"
+    exec(head + (" and ".join(checks) or "True") + call + "\n".join(sets) + "\n", scope)  # noqa: S102
+    return scope["__init__"]
+
+
+def _validated(cls, record, given: tuple, extra: dict) -> None:
+    """Set ``record``'s fields as pydantic makes them of ``given`` and ``extra``."""
+    if "_pydantic_adapter" not in cls.__dict__:
+        from pydantic import TypeAdapter  # here, not at the top: start-up time
+
+        type.__setattr__(cls, "_pydantic_adapter", TypeAdapter(cls))
+    values = {name: value for name, value in given if value is not _MISSING}
+    made = cls._pydantic_adapter.validate_python({**values, **extra})
+    for name, _ in given:
+        object.__setattr__(record, name, getattr(made, name))
+
+
+_MISSING = dataclasses.MISSING
+#: Types whose values pydantic keeps as they are when they are of exactly that type.
+_EXACT = (str, int, float, bool, date, datetime)
+
+
+def _check_of(hint, v: str, scope: dict) -> str | None:
+    """An expression: is ``v``'s value one pydantic keeps as it is for a field of type
+    ``hint``? (None: any value is.) The types it names are put in ``scope``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any or hint is type(None):
+        return None if hint is Any else f"{v} is None"
+    if origin in (typing.Union, types.UnionType):
+        either = [_check_of(a, v, scope) for a in args]
+        return None if None in either else f"({' or '.join(either)})"
+    if origin is None and isinstance(hint, type):
+        known = (
+            hint in _EXACT or dataclasses.is_dataclass(hint) or hint.__module__ == scope["_home"]
+        )
+        return f"type({v}) is {_named(hint, scope)}" if known else "False"
+    if origin in (tuple, frozenset) and (origin is frozenset or args[-1:] == (...,)):
+        kind = f"type({v}) is {_named(origin, scope)}"
+        item = _check_of(args[0], "_i", scope) if args else None
+        return kind if item is None else f"({kind} and all({item} for _i in {v}))"
+    if origin is tuple:  # a tuple of fixed length: each item its own type
+        items = [_check_of(a, f"{v}[{i}]", scope) or "True" for i, a in enumerate(args)]
+        return f"(type({v}) is tuple and len({v}) == {len(args)} and {' and '.join(items)})"
+    if origin is dict and args == (str, Any):
+        return f"(type({v}) is dict and all(type(_k) is str for _k in {v}))"
+    return "False"  # anything else is left to pydantic
+
+
+def _named(kind: type, scope: dict) -> str:
+    """A name for ``kind`` among the variables ``scope`` of compiled code."""
+    scope[f"_t{id(kind)}"] = kind
+    return f"_t{id(kind)}"
+
+
+def _trusted_constructor(cls):
+    """A keyword constructor for ``cls`` that sets its fields without validating them."""
+    fields = dataclasses.fields(cls)
+    params = (
+        f.name if f.default is _MISSING else f"{f.name}=_defaults[{f.name!r}]" for f in fields
+    )
+    return _setter_function(cls, f"trusted(*, {', '.join(params)})", [], {f.name for f in fields})
+
+
+def trusted_maker(cls, names: tuple[str, ...]):
+    """A function ``make(source, cells)`` building a ``cls`` row record from ``cells``, the
+    values of the fields ``names`` in that order (every other field takes its default),
+    without validating them: ``cls.trusted`` for a loop over hundreds of thousands of rows
+    whose values come as tuples. ``names`` must not include ``source``."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [n for n in names if n not in fields or n == "source"]
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field(s) {unknown}")  # a bug in the caller
+    missing = [
+        n for n, f in fields.items()
+        if n != "source" and n not in names and f.default is dataclasses.MISSING
+    ]  # fmt: skip
+    if missing:
+        raise ValueError(f"{cls.__name__} needs {missing} (they have no default)")
+    unpack = [f"    {', '.join(names)}, = cells"] if names else []
+    return _setter_function(cls, "make(source, cells)", unpack, {"source", *names})
+
+
+def _setter_function(cls, signature: str, prologue: list[str], given: set[str]):
+    """Compile ``def <signature>`` that makes a ``cls`` and sets each field: from the local
+    variable of that name for the fields in ``given`` (parameters, or set by ``prologue``,
+    which runs first), else from the field's default. Built from the dataclass's own field
+    names, as ``dataclasses`` builds ``__init__``."""
+    fields = dataclasses.fields(cls)
+    defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+    lines = [f"def {signature}:", *prologue, "    _obj = _new(_cls)"]
+    scope = {"_cls": cls, "_new": object.__new__, "_set": object.__setattr__, "_defaults": defaults}
+    for f in fields:
+        value = f.name if f.name in given else f"_defaults[{f.name!r}]"
+        slot = _slot_of(cls, f.name)
+        if slot is None:
+            lines.append(f"    _set(_obj, {f.name!r}, {value})")
+        else:  # the slot's own setter: half the time of object.__setattr__ (measured)
+            scope[f"_set_{f.name}"] = slot.__set__
+            lines.append(f"    _set_{f.name}(_obj, {value})")
+    lines.append("    return _obj")
+    exec("\n".join(lines) + "\n", scope)  # noqa: S102
+    return scope[signature.split("(")[0]]
+
+
+def _slot_of(cls, name: str):
+    """The ``__slots__`` member of ``cls`` (or a base) holding attribute ``name``, or None."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found if isinstance(found, types.MemberDescriptorType) else None
+    return None
