@@ -128,6 +128,12 @@ Check = Callable[[Draw, CheckContext], list[Finding]]
 
 
 #: Every check, in the order its findings are listed on a note.
+#:
+#: A check looks at one client's notes only (the note, its draw, and through the context that
+#: client's notes and auths): a large refresh draws each client's notes in one of two parts,
+#: in two processes (``parallel.notes``). tests/rules/test_notes_in_parts.py runs every check
+#: here split and unsplit on generated books, and shows that a check looking across clients
+#: fails it.
 CHECKS: tuple[Check, ...] = (
     check_auth,
     check_period_limit,

@@ -199,3 +199,57 @@ def test_each_clients_notes_stay_in_one_part_and_the_parts_are_about_even():
     assert not clients[0] & clients[1]  # C3 typed two ways is one client, in one part
     assert sorted(len(p.notes) for p in parts) == [7, 8]
     assert sorted(r for p in parts for r in p.rows) == list(range(len(notes)))
+
+
+def _check_that_looks_across_clients(draw, context):
+    """What no registered check may do: look at other clients' notes (here, whether any
+    other client has a note at all)."""
+    from authbook.rules.findings import finding
+
+    clients = {client for client, _ in context.same_day}
+    if len(clients) > 1:
+        return [finding(draw.note, "SEES OTHER CLIENTS", None, "looked across clients")]
+    return []
+
+
+def test_a_check_looking_across_clients_is_caught_by_the_parts_oracle(monkeypatch):
+    """The one-client-per-part invariant (``rules.checks.CHECKS``) is what lets two processes
+    draw the notes: a check added there that looks at another client's notes would give
+    different findings once a workbook is large enough to split. The hypothesis oracle
+    above runs every registered check split and unsplit; this shows it fails for such a
+    check, on a book of two clients, split one client per part."""
+    from authbook.rules import checks
+
+    auths = [
+        {"client_id": c, "billing_code": "90791", "start_date": BASE, "allotted_units": 5}
+        | {"end_date": BASE + timedelta(days=90)}
+        for c in ("C1", "C2")
+    ]
+    notes = [
+        {"client_id": c, "service_date": BASE + timedelta(days=3), "billing_code": "90791"}
+        | {"status": "Released", "units": 1, "provider": "Dr Ash"}
+        for c in ("C1", "C2")
+    ]
+    # 90791: a code whose checks look at the client's other notes that day (once a day), so
+    # the context holds those days' notes
+    raw = _book(auths, notes)
+    registered = checks.run_checks.__defaults__
+    monkeypatch.setattr(
+        checks.run_checks,
+        "__defaults__",
+        (checks.CHECKS + (_check_that_looks_across_clients,),),
+    )
+    prepared = prepare_notes(raw, today=AS_OF)
+    parts = split_notes(prepared, (1, 1))
+    assert len([p for p in parts if p.notes]) == 2  # one client in each part
+    whole = draw_notes(prepared)
+    parted = merge_drawn([draw_notes(prepared, part) for part in parts])
+    assert any(f.kind == "SEES OTHER CLIENTS" for f in whole.checked)
+    try:
+        _assert_same(parted, whole)
+    except AssertionError:
+        pass
+    else:  # the oracle would have let a cross-client check through
+        raise AssertionError("drawing in parts hid a check that looks across clients")
+    monkeypatch.setattr(checks.run_checks, "__defaults__", registered)
+    _assert_same(merge_drawn([draw_notes(prepared, p) for p in parts]), draw_notes(prepared))
