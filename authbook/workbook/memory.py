@@ -139,21 +139,25 @@ def is_very_hidden(path: Path | str) -> bool:
     )
 
 
-def keep_very_hidden(path: Path | str) -> None:
+def keep_very_hidden(path: Path | str, workbook: Path | str | None = None) -> None:
     """Make the memory sheet of the package at ``path`` very hidden, if it is not already
     (a sheet AuthBook has just added, or one LibreOffice saved as merely hidden).
 
     The package is written again entry by entry (only the workbook part changes), beside
     itself and renamed over it: this happens once per workbook, or after a LibreOffice save.
+    ``workbook`` is the workbook ``path`` is about to replace: the copy is named as the
+    workbook's own temporary files are (``.NAME.xxxxxxxx.tmp``), so one left by a run killed
+    meanwhile is deleted by the next run (``locks``).
     """
     path = Path(path)
+    name = Path(workbook).name if workbook is not None else path.name
     with zipfile.ZipFile(path) as z:
         part = _workbook_part(z)
         xml = z.read(part)
         patched = _SHEET_TAG.sub(_very_hidden, xml)
         if patched == xml:
             return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
             with zipfile.ZipFile(tmp, "w") as out, open(path, "rb") as raw:

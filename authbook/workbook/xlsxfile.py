@@ -522,7 +522,7 @@ class FastWorkbookFile(WorkbookFile):
                 super(FastWorkbookFile, self).apply(self._writes)
                 self.wb.save(tmp)
             if memory.SHEET in self._writes:  # (nobody is to take it for data)
-                memory.keep_very_hidden(tmp)
+                memory.keep_very_hidden(tmp, workbook=real_path(self.path))
 
         try:
             replace_atomically(

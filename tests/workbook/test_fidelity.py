@@ -1099,6 +1099,38 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
     assert not list(temp.iterdir())
 
 
+def test_every_file_a_save_writes_beside_the_workbook_is_one_the_next_run_deletes(
+    tmp_path, monkeypatch
+):
+    """What a save writes beside the workbook before renaming it into place (the new
+    workbook, the backup, the copy that hides the memory sheet) is named so that the next
+    run deletes it if this one is killed meanwhile: the kill test above catches a stray name
+    only when a kill happens to land on it."""
+    import tempfile
+
+    path = template.write_new(tmp_path / "book.xlsx", small_practice())
+    made: list[str] = []
+    mkstemp = tempfile.mkstemp
+
+    def recording_mkstemp(*args, **kwargs):
+        fd, name = mkstemp(*args, **kwargs)
+        if Path(name).parent == tmp_path:
+            made.append(Path(name).name)
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", recording_mkstemp)
+    app.refresh_file(path, TODAY, user="tester")  # the first: it adds the memory sheet
+    assert memory.is_very_hidden(path)
+    app.refresh_file(path, TODAY + timedelta(days=40), user="tester")
+    monkeypatch.undo()
+    assert len(made) >= 4, made  # workbook, copy hiding the memory, backup, at least twice
+    for name in made:
+        (tmp_path / name).write_bytes(b"PK half a workbook")
+    with RefreshLock(path):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "book.xlsx.bak"]
+
+
 def test_a_second_refresh_at_the_same_time_is_refused(tmp_path):
     path = template.write_new(tmp_path / "book.xlsx", small_practice())
     before = path.read_bytes()
