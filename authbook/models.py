@@ -146,6 +146,10 @@ class RawRows(MadeOnRead):
         by_field = self._by_field
         if by_field is None:
             by_field = dict(zip(self.fields, zip(*self.cells))) if self.cells else {}
+            if self.cells:
+                # held by column from now on: the next call costs nothing, and the rows'
+                # tuples are let go of, so the cells are held once either way
+                self._by_field, self.cells = by_field, None
         blank = (None,) * len(self.rows)
         return [by_field.get(name, blank) for name in names]
 

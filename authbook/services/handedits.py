@@ -34,16 +34,23 @@ def hand_edit_writes(
     writes: dict[str, SheetWrite],
     numbers: dict[int, str],
     today: date,
+    read_with_them: bool = False,
 ) -> dict[str, SheetWrite]:
     """The writes for hand edits found in ``before`` (the sheets as read from ``store``),
     given ``after`` (as they read with this save's own input changes) and ``writes`` (this
-    save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row."""
+    save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row.
+    ``read_with_them``: the memory sheet was asked for with ``before`` (``schema.MEMORY_SHEET``),
+    so it is there if the workbook has one; otherwise it is read from ``store`` here."""
     path = store.saved_file()  # None for a workbook open in Excel: no file to remember in
     if path is None or schema.AUTHS.name not in before:
         return {}
-    remembered = memory.read_memory(store)
+    if read_with_them:
+        remembered = memory.memory_of(before.get(memory.SHEET))
+    else:
+        remembered = memory.read_memory(store)
     core = memory.core_properties(path)
     out: dict[str, SheetWrite] = {}
+    now_rows = None
     if remembered is not None:
         now_rows = memory.auth_rows(before[schema.AUTHS.name])
         changed, deleted = hand_edits(schema.AUTHS.name, remembered.rows, now_rows, memory.FIELDS)
@@ -52,7 +59,10 @@ def hand_edit_writes(
             user = core[0] if saved_since and core[0] else UNKNOWN_USER
             when = (memory.modified_at(core[1]) if saved_since else None) or today
             out.update(_log(after, writes, changed, deleted, user, when))
-    snapshot = memory.auth_rows(after[schema.AUTHS.name])
+    if now_rows is not None and after[schema.AUTHS.name] is before[schema.AUTHS.name]:
+        snapshot = now_rows  # (no longer needed as it was: the new Auth #s go in below)
+    else:
+        snapshot = memory.auth_rows(after[schema.AUTHS.name])
     for row, number in numbers.items():
         if row in snapshot:
             snapshot[row]["auth_no"] = number

@@ -33,7 +33,7 @@ from authbook.workbook import schema
 from authbook.workbook.records import DATE_FORMAT, raw_records
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
-SHEET = "AuthBookMemory"
+SHEET = schema.MEMORY_SHEET
 #: The Auths columns remembered: every input column (computed ones are AuthBook's own).
 TRACKED = tuple(c for c in schema.AUTHS.columns if not c.computed)
 FIELDS = tuple(c.field for c in TRACKED)
@@ -67,7 +67,12 @@ def auth_rows(read: SheetRead | None) -> dict[int, Row]:
 
 def read_memory(store) -> Memory | None:
     """The memory of ``store``, or None when the workbook has none yet."""
-    read = store.read_sheets([SHEET]).get(SHEET)
+    return memory_of(store.read_sheets([SHEET]).get(SHEET))
+
+
+def memory_of(read: SheetRead | None) -> Memory | None:
+    """The memory the sheet ``read`` holds (read with the other sheets: one pass over the
+    file), or None when there is no such sheet."""
     if read is None:
         return None
     rows: dict[int, Row] = {}
