@@ -187,20 +187,18 @@ def cmd_demo(args) -> int:
 
 
 def cmd_eligible(args) -> int:
-    from authbook.rules.values import name_key  # these here, not at the top: start-up time
-    from authbook.services import eligibility, refresh
+    from authbook.services import eligibility  # here, not at the top: start-up time
+    from authbook.workbook.xlsxfile import FastWorkbookFile
 
-    computed = refresh.compute_file(args.path, today(), args.date)
-    book = computed.result.book
-    if name_key(args.client) not in {name_key(c.client_id) for c in book.clients}:
+    store = FastWorkbookFile(args.path)
+    units = eligibility.client_units(store, args.client, today(), args.date)
+    if not units.known:
         raise UsageError(f"client {args.client} is not on the Clients sheet")
-    codes = eligibility.codes_for_client(
-        computed, args.client, args.date, args.provider, args.auth_no
-    )
+    codes = eligibility.codes_for_client(units, args.client, args.date, args.provider, args.auth_no)
     for code in codes:
         print(code)
     if not args.provider:  # said on stderr: stdout stays one code per line
-        limited = eligibility.provider_limited_codes(computed, args.client, args.date)
+        limited = eligibility.provider_limited_codes(units, args.client, args.date)
         for code, auth in limited:
             print(
                 f"{code}: not listed, auth {auth.key} ({auth.source.sheet} row "

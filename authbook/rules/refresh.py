@@ -28,7 +28,7 @@ from authbook.models import (
     Source,
 )
 from authbook.rules.alerts import auth_alerts, is_active, per_pool
-from authbook.rules.book import build_book, build_notes
+from authbook.rules.book import build_book, build_notes, field_parsers
 from authbook.rules.checks import (
     OK,
     build_context,
@@ -198,6 +198,35 @@ def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepa
         # a row's first problem is the base's, where it has one (no Notes row has)
         first_problem={**_first_problem_by_row(found), **base.first_problem},
     )
+
+
+def client_rows(prepared: NotesPrepared, client: str) -> list[int]:
+    """The positions of the raw Notes rows of ``prepared`` (``prepare_base``) that
+    belong to ``client``, however its Client ID is typed on them (read as the notes read
+    it), in sheet order. Built and drawn alone (``with_notes(prepared, rows)``,
+    ``draw_notes``), they give that client's units and findings exactly as the whole book
+    does (clients never share units: ``rules.parts``), which is what a question about one
+    client (``authbook eligible``) needs."""
+    raw_notes = prepared.raw.notes
+    if isinstance(raw_notes, RawRows):
+        (cells,) = raw_notes.columns(("client_id",))
+    else:
+        cells = [r.values.get("client_id") for r in raw_notes]
+    parse = field_parsers(prepared.book.settings.date_order)["notes"]["client_id"]
+    wanted = name_key(client)
+    # each distinct cell read once; keyed by type too (1, 1.0 and True are one dict key
+    # but do not read the same)
+    belongs: dict[tuple[type, object], bool] = {}
+    found = []
+    for position, cell in enumerate(cells):
+        key = (type(cell), cell)
+        mine = belongs.get(key)
+        if mine is None:
+            read = parse(cell)[0] if cell is not None else None
+            mine = belongs[key] = read is not None and name_key(read) == wanted
+        if mine:
+            found.append(position)
+    return found
 
 
 def _raw_rows_at(rows, positions: list[int]):

@@ -1,23 +1,58 @@
 """Which billing codes a session may use: ``authbook eligible`` (a client and a date) and the
 ribbon's Eligible Codes (the selected Notes row).
 
-Read and compute (``services.refresh.compute`` / ``compute_file``, done by the caller) ->
-ask the rules (``rules.eligibility``). Nothing is written.
+``authbook eligible``: read -> the client's units (``client_units``: the book built, only
+that client's notes applied) -> ask the rules (``rules.eligibility``). The ribbon: read and
+compute the whole book (``services.refresh.compute``, done by the caller) -> ask the rules.
+Nothing is written.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from authbook.models import Book
+from authbook.parallel.collector import many_objects
 from authbook.rules.eligibility import eligible_codes, provider_limited
-from authbook.rules.units import apply_notes
-from authbook.rules.values import parse_date, parse_text
+from authbook.rules.refresh import client_rows, draw_notes, prepare_base, with_notes
+from authbook.rules.units import Ledger, apply_notes
+from authbook.rules.values import name_key, parse_date, parse_text
 from authbook.services.refresh import Computed
 from authbook.workbook import records, schema
 
+#: What eligibility reads: the input sheets but the AuditLog (nothing in it counts).
+SHEETS = tuple(s.name for s in schema.INPUT_SHEETS if s is not schema.AUDIT_LOG)
+
+
+@dataclass(frozen=True)
+class ClientUnits:
+    """A client's auths and the units their notes have used."""
+
+    #: The workbook's book: every auth, but the notes of the client alone.
+    book: Book
+    #: The units the client's notes used, by auth and pool.
+    ledger: Ledger
+    #: Whether the client is on the Clients sheet.
+    known: bool
+
+
+def client_units(store, client: str, today: date, as_of: date | None = None) -> ClientUnits:
+    """``client``'s units as a refresh of ``store`` on ``today`` (as of ``as_of``) counts
+    them. Only the client's notes are built and applied: clients never share units
+    (``rules.parts``), so the figures are the whole book's, in a fraction of the time on a
+    practice's workbook. Raises what reading the store raises (not an AuthBook workbook, a
+    sheet missing)."""
+    with many_objects():  # (a large workbook: no collection pauses while it is read)
+        raw, _ = records.raw_book(store.read_sheets(SHEETS))
+        base = prepare_base(raw, today, as_of)
+        prepared = with_notes(base, client_rows(base, client))
+        ledger = draw_notes(prepared).ledger
+    return ClientUnits(prepared.book, ledger, name_key(client) in base.clients)
+
 
 def codes_for_client(
-    computed: Computed,
+    units: ClientUnits,
     client: str,
     day: date,
     provider: str | None = None,
@@ -25,14 +60,12 @@ def codes_for_client(
 ) -> list[str]:
     """The codes an auth covers for ``client`` on ``day`` (with ``provider`` / on the auth
     ``auth_no``, if given), with units left after every note on file."""
-    book = computed.result.book
-    return eligible_codes(book.auths, computed.result.ledger, client, day, provider, auth_no)
+    return eligible_codes(units.book.auths, units.ledger, client, day, provider, auth_no)
 
 
-def provider_limited_codes(computed: Computed, client: str, day: date):
+def provider_limited_codes(units: ClientUnits, client: str, day: date):
     """(code, auth) for codes left out without a provider: their auth is for one provider."""
-    book = computed.result.book
-    return provider_limited(book.auths, computed.result.ledger, client, day)
+    return provider_limited(units.book.auths, units.ledger, client, day)
 
 
 def note_row_facts(computed: Computed, row: int):
