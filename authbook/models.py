@@ -171,6 +171,8 @@ class Problem(Record):
 
 @row_record
 class Client:
+    """A row of the Clients sheet: a client's ID, name, date of birth and payers."""
+
     source: Source
     client_id: str
     last_name: str | None = None
@@ -260,6 +262,9 @@ UNIT_RULES = ("8 Minutes", "Any Minute", "Full 15")
 
 @row_record
 class Note:
+    """A row of the Notes sheet: one session (client, date, provider, code, units) that
+    draws on an auth once it is released."""
+
     source: Source
     note_id: str | None = None
     client_id: str
@@ -282,6 +287,8 @@ class Note:
 
 
 class BillingCode(Record):
+    """A row of the BillingCodes sheet: a code, its unit length in minutes and its rate."""
+
     source: Source
     code: str
     description: str | None = None
@@ -292,6 +299,8 @@ class BillingCode(Record):
 
 
 class AuthGroup(Record):
+    """A row of the AuthGroups sheet: a named pool whose auths decrement together."""
+
     source: Source
     group_name: str
     active: bool = True
@@ -299,12 +308,16 @@ class AuthGroup(Record):
 
 
 class CodeGroupMember(Record):
+    """A row of the CodeGroups sheet: one billing code of a named group of codes."""
+
     source: Source
     group_name: str
     billing_code: str
 
 
 class Payer(Record):
+    """A row of the Payers sheet: a payer and its payer ID."""
+
     source: Source
     payer: str
     payer_id: str | None = None
@@ -312,6 +325,8 @@ class Payer(Record):
 
 
 class Provider(Record):
+    """A row of the Providers sheet: a clinician who bills sessions."""
+
     source: Source
     provider: str
     credentials: str | None = None

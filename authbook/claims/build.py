@@ -18,6 +18,8 @@ NPI = "1234567893"  # the check-digit-valid NPI X12 guides use as an example: no
 
 @dataclass(frozen=True)
 class Line:
+    """One service line: an 837P SV1 with its REF segments, or the 835 SVC that answers it."""
+
     code: str
     units: float
     charge: float
@@ -32,6 +34,9 @@ class Line:
 
 @dataclass(frozen=True)
 class Claim:
+    """One claim: an 837P CLM loop (member, provider, lines), or the 835 CLP that pays or
+    denies it."""
+
     claim_id: str  # CLM01 / CLP01
     member_id: str
     lines: tuple[Line, ...]

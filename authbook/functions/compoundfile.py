@@ -24,6 +24,9 @@ FREESECT, ENDOFCHAIN, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0x
 
 @dataclass
 class Entry:
+    """A stream (``data``) or a storage (``children``) of a compound file, with the
+    directory fields (red-black tree links, first sector) it is written with."""
+
     name: str
     data: bytes | None = None  # None for a storage
     children: list[Entry] = field(default_factory=list)

@@ -76,6 +76,9 @@ class AtRisk:
 
 @dataclass(frozen=True)
 class Dashboard:
+    """The figures the Dashboard sheet shows as of a day: alerts by kind, auths expiring,
+    units by payer and by group, and the notes at risk of denial with their charges."""
+
     as_of: date
     alerts: list[tuple[str, int]]
     expiring: list[tuple[str, int]]

@@ -598,6 +598,8 @@ def _key_words(key: tuple) -> str:
 
 @dataclass(frozen=True)
 class _Existing:
+    """A row of the workbook of the kind being imported: its cells as read and parsed."""
+
     row: int
     key: str
     raw: dict[str, object]

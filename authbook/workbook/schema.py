@@ -18,6 +18,9 @@ from authbook.models import NOTE_STATUSES, PERIODS, REQUEST_STATUSES, UNIT_RULES
 
 @dataclass(frozen=True)
 class Column:
+    """One column of an AuthBook sheet: its header, the field it fills and how its cells
+    read (``kind``), whether AuthBook computes it, and how it is shown."""
+
     header: str
     field: str
     kind: str = "text"
@@ -35,6 +38,9 @@ class Column:
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per sheet
 class Sheet:
+    """One sheet of an AuthBook workbook: its name and columns, and whether a refresh
+    rebuilds it whole (``generated``)."""
+
     name: str
     columns: tuple[Column, ...]
     #: Rebuilt entirely by every refresh (Alerts, Problems).
