@@ -340,7 +340,7 @@ def record_writes(
             current = {r.row: r.values for r in read.rows}
             cells = _cells_of_empty_columns(indexes, current, rows, columns)
             if cells is None:
-                cells = _changed_cells(indexes, current, rows, columns)
+                cells = _changed_cells(*_changed_columns(indexes, current, rows, columns))
         cells = _over_formulas(cells, read.rows, indexes, rows, columns)
     formats = _formats(spec, positions)
     return SheetWrite(cells=cells, last_row=last_row(read), number_formats=formats)
@@ -422,6 +422,24 @@ def _cells_by_column(indexes, read: ColumnRows, rows, columns) -> Mapping:
                 return {}
     current = dict(zip(read.numbers, zip(*picked)))  # row -> its cells in ``indexes`` order
     return _changed_cells(indexes, current, rows, columns, range(len(indexes)))
+
+
+def _changed_columns(indexes, current: dict, rows, columns):
+    """``_changed_cells``'s arguments for the rows of a sheet read by row (``current``: row
+    -> its cells), leaving out the columns whose every cell is already what it is to be
+    (most of them, refreshed again on another day): (indexes, current, rows, columns,
+    old_at)."""
+    at = list(range(len(indexes)))
+    if list(current) == rows:  # a value for every row: whole columns compared, in C
+        olds = [[v[i] if i < len(v) else None for v in current.values()] for i in indexes]
+        at = [j for j in at if not _unchanged(olds[j], columns[j])]
+    return (
+        [indexes[j] for j in at],
+        current,
+        rows,
+        [columns[j] for j in at],
+        [indexes[j] for j in at],
+    )
 
 
 def _empty(read: ColumnRows | list[RowRead], indexes: list[int]) -> bool:
