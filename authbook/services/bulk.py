@@ -253,8 +253,8 @@ def bulk_update_store(
     takes, after ``confirm(result)`` says yes (no ``confirm``: without asking); log each
     changed cell, stamp Last Edited, refresh and save."""
     result = BulkResult(action="bulk update", sets=tuple(sets))
-    sheets, raw = read_for_bulk(store)
-    result.rows = select_auths(sheets, raw, selection, result)
+    sheets, raw = read_for_bulk(store)  # read
+    result.rows = select_auths(sheets, raw, selection, result)  # compute
     if result.stop:
         return result
     user = current_user(user)
@@ -264,7 +264,11 @@ def bulk_update_store(
     if not result.plan.changes:
         result.stop = Stop.NOTHING_TO_CHANGE
         return result
-    return _confirmed_and_saved(result, store, sheets, user, today, as_of, confirm)
+    if confirm is not None and not confirm(result):  # ask
+        result.stop = Stop.NOT_CONFIRMED
+        return result
+    result.computed = apply_plan(store, sheets, result.plan, user, today, as_of)  # write, save
+    return result
 
 
 def bulk_add_store(
@@ -282,8 +286,8 @@ def bulk_add_store(
     on new rows below the Auths sheet's last one, after ``confirm(result)`` says yes; log
     each new cell, refresh and save."""
     result = BulkResult(action="bulk add")
-    sheets, raw = read_for_bulk(store)
-    result.client_ids = select_clients(sheets, raw, selection, result)
+    sheets, raw = read_for_bulk(store)  # read
+    result.client_ids = select_clients(sheets, raw, selection, result)  # compute
     if result.stop:
         return result
     user = current_user(user)
@@ -293,31 +297,46 @@ def bulk_add_store(
     )
     if not result.plan.ok:
         return _refused(result, sheets)
-    return _confirmed_and_saved(result, store, sheets, user, today, as_of, confirm)
+    if confirm is not None and not confirm(result):  # ask
+        result.stop = Stop.NOT_CONFIRMED
+        return result
+    result.computed = apply_plan(store, sheets, result.plan, user, today, as_of)  # write, save
+    return result
 
 
-def bulk_update_file(path: Path | str, *args, **options) -> BulkResult:
+def bulk_update_file(
+    path: Path | str,
+    selection: Visible | Matching | Picked,
+    sets: dict[str, object],
+    user: str | None,
+    today: date,
+    as_of: date | None = None,
+    confirm: Confirm | None = None,
+) -> BulkResult:
     """``bulk_update_store`` on a workbook file: atomic save, ``.bak`` kept, concurrent runs
     refused."""
     path = Path(path)
     with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
-        return bulk_update_store(FastWorkbookFile(path), *args, **options)
+        store = FastWorkbookFile(path)
+        return bulk_update_store(store, selection, sets, user, today, as_of, confirm)
 
 
-def bulk_add_file(path: Path | str, *args, **options) -> BulkResult:
+def bulk_add_file(
+    path: Path | str,
+    selection: Selection,
+    code_group: str,
+    values: dict[str, object],
+    user: str | None,
+    today: date,
+    as_of: date | None = None,
+    confirm: Confirm | None = None,
+) -> BulkResult:
     """``bulk_add_store`` on a workbook file: atomic save, ``.bak`` kept, concurrent runs
     refused."""
     path = Path(path)
     with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
-        return bulk_add_store(FastWorkbookFile(path), *args, **options)
-
-
-def _confirmed_and_saved(result, store, sheets, user, today, as_of, confirm) -> BulkResult:
-    if confirm is not None and not confirm(result):
-        result.stop = Stop.NOT_CONFIRMED
-        return result
-    result.computed = apply_plan(store, sheets, result.plan, user, today, as_of)
-    return result
+        store = FastWorkbookFile(path)
+        return bulk_add_store(store, selection, code_group, values, user, today, as_of, confirm)
 
 
 # --- read and select --------------------------------------------------------------------------
