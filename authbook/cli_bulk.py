@@ -15,9 +15,10 @@ from pathlib import Path
 
 from authbook.output import confirm, show
 
-# The services, rules and workbook modules are imported inside the commands, not here:
-# `authbook bulk-add --help` builds this parser and must load nothing heavy
-# (tests/test_startup.py); ``_cli`` likewise, as cli imports this module by name.
+# What the commands run is in ``services.bulk`` (their input text is read by
+# ``services.bulkinput``); both are imported inside the commands, not here: `authbook
+# bulk-add --help` builds this parser and must load nothing heavy (tests/test_startup.py).
+# ``_cli`` likewise, as cli imports this module by name.
 
 SAMPLE_ROWS = 5
 
@@ -116,9 +117,11 @@ def _stopped(result, sheet: str, how: str, what: str) -> int:
         raise cli.UsageError(f"no {kind} is {how}; nothing was changed")
     if stop is Stop.REFUSED:
         return _refuse(result)
-    _update_head(result, how)  # Stop.NOTHING_TO_CHANGE
-    print("nothing to change: every listed auth already holds these values")
-    return 0
+    if stop is Stop.NOTHING_TO_CHANGE:
+        _update_head(result, how)
+        print("nothing to change: every listed auth already holds these values")
+        return 0
+    raise AssertionError(stop)  # (HIDDEN_UNKNOWN: only a live workbook cannot tell)
 
 
 def _refuse(result) -> int:
