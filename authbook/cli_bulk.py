@@ -10,15 +10,15 @@ Exit status: 0 done; 1 done, and the workbook has data problems (see the Problem
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 from authbook.output import confirm, show
 
-# The services, rules and workbook modules are imported inside the commands, not here:
-# `authbook bulk-add --help` builds this parser and must load nothing heavy
-# (tests/test_startup.py); ``_cli`` likewise, as cli imports this module by name.
+# What the commands run is in ``services.bulk`` (their input text is read by
+# ``services.bulkinput``); both are imported inside the commands, not here: `authbook
+# bulk-add --help` builds this parser and must load nothing heavy (tests/test_startup.py).
+# ``_cli`` likewise, as cli imports this module by name.
 
 SAMPLE_ROWS = 5
 
@@ -34,7 +34,6 @@ WHERE_HELP = (
     "containing TEXT ('Alert~EXPIRING'). Repeat to narrow further (conditions are ANDed). "
     "Column names are matched ignoring case and spacing"
 )
-_CONDITION = re.compile(r"^([^<>=~]*?)\s*(<=|>=|<|>|~|=)(.*)$", re.S)
 
 
 def _cli():
@@ -47,20 +46,17 @@ def _show(value: object) -> str:
     return show(value, "(blank)")
 
 
-def _edit(column, change) -> str:
+def _edit(edit) -> str:
     """``End Date 03/31/2026 -> 06/30/2026`` for a preview. Of a text column only the new
     value is shown (the user's own --set): the cell's text may be a name (see
     ``workbook.privacy``)."""
-    from authbook.workbook.privacy import may_show
 
-    def shown(value: object) -> str:
-        if may_show(column.kind, column.sensitive, value, column.choices):
-            return _show(value)
-        return "(text)"
+    def shown(value: object, may: bool) -> str:
+        return _show(value) if may else "(text)"
 
-    if column.kind == "text" and not column.sensitive:
-        return f"{column.header} -> {_show(change.new)}"
-    return f"{column.header} {shown(change.old)} -> {shown(change.new)}"
+    if edit.only_new:
+        return f"{edit.header} -> {_show(edit.new)}"
+    return f"{edit.header} {shown(edit.old, edit.old_shown)} -> {shown(edit.new, edit.new_shown)}"
 
 
 def capped(lines: list[str], limit: int = 10) -> str:
@@ -69,122 +65,77 @@ def capped(lines: list[str], limit: int = 10) -> str:
     return "; ".join(lines[:limit]) + (f"; ... and {more} more" if more > 0 else "")
 
 
-def split_assignment(text: str, option: str) -> tuple[str, str]:
-    """``COLUMN=VALUE`` -> (column, value); a missing '=' is a usage error."""
-    column, sep, value = text.partition("=")
-    if not sep or not column.strip():
-        raise _cli().UsageError(f"{option} {text!r}: write it as COLUMN=VALUE")
-    return column.strip(), value.strip()
+def _parsed(read, *args):
+    """``read(*args)`` (a ``services.bulkinput`` reader); input it cannot use is a usage
+    error."""
+    from authbook.services.bulkinput import BulkInputError
+
+    try:
+        return read(*args)
+    except BulkInputError as exc:
+        raise _cli().UsageError(str(exc)) from None
 
 
-def _values(text: str) -> tuple[str, ...]:
-    return tuple(v.strip() for v in text.split(",")) if text.strip() else ("",)
+def _asked(question: str, yes: bool) -> bool:
+    return yes or confirm(question)
 
 
-def split_condition(text: str) -> tuple[str, str, tuple[str, ...]]:
-    """``COLUMN=VALUE`` (or ``<``, ``<=``, ``>``, ``>=``, ``~``) -> (column, operator,
-    values): a comma list for ``=``, the one value otherwise."""
-    found = _CONDITION.match(text)
-    if not found or not found.group(1).strip():
-        raise _cli().UsageError(
-            f"--where {text!r}: write it as COLUMN=VALUE (or COLUMN<VALUE, <=, >, >=, COLUMN~TEXT)"
-        )
-    column, op, value = found.group(1).strip(), found.group(2), found.group(3).strip()
-    return column, op, (_values(value) if op == "=" else (value,))
-
-
-def auth_wheres(texts: list[str]):
-    """``--where`` texts for Auths: Auths columns, or the client's Division, Client Group,
-    Primary Therapist or Primary Payer."""
-    from authbook.rules.bulk import CLIENT_FILTER_FIELDS, Where
-    from authbook.workbook import changes, schema
-
-    wheres = []
-    for text in texts:
-        name, op, values = split_condition(text)
-        column = changes.find_column(schema.CLIENTS, name)
-        if column is not None and column.field in CLIENT_FILTER_FIELDS:
-            wheres.append(
-                Where(field=column.field, values=values, on_client=True, label=name, op=op)
-            )
-            continue
-        column = changes.find_column(schema.AUTHS, name)
-        if column is None or column.sensitive:
-            usable = [c.header for c in schema.AUTHS.columns if not c.sensitive] + [
-                schema.CLIENTS.column(f).header for f in CLIENT_FILTER_FIELDS
-            ]
-            raise _cli().UsageError(
-                f"--where: '{name}' is not a column auths can be filtered by; use one of: "
-                + ", ".join(dict.fromkeys(usable))
-            )
-        wheres.append(Where(field=column.field, values=values, label=name, op=op))
-    return wheres
-
-
-def client_wheres(texts: list[str]):
-    """``--where`` texts for Clients: any Clients column."""
-    from authbook.rules.bulk import Where
-    from authbook.workbook import changes, schema
-
-    wheres = []
-    for text in texts:
-        name, op, values = split_condition(text)
-        column = changes.find_column(schema.CLIENTS, name)
-        if column is None:
-            raise _cli().UsageError(
-                f"--where: the Clients sheet has no column '{name}'; use one of: "
-                + ", ".join(schema.CLIENTS.headers)
-            )
-        wheres.append(Where(field=column.field, values=values, label=name, op=op))
-    return wheres
-
-
-def _visible(sheets, spec, yes: bool):
-    """The rows --visible takes. A sheet with no saved filter and no hidden rows has every
-    row visible: said before the question; with --yes (no question) it is refused."""
-    from authbook.workbook import changes
-
-    read = sheets.get(spec.name)
-    if read is None:
-        raise _cli().UsageError(f"the workbook has no {spec.name} sheet")
-    rows = changes.visible_rows(read)
-    if not read.hidden_rows:
-        if yes and read.filter_ref is None:
-            raise _cli().UsageError(
-                f"--visible: the {spec.name} sheet has no saved filter and no hidden rows, so "
-                "every row would be taken; filter it in Excel and save, or use --where"
-            )
+def _say_every_row_visible(result, sheet: str) -> None:
+    """--visible on a sheet with nothing hidden takes every row: said before the question."""
+    if result.every_row_visible is not None:
         print(
-            f"--visible: no row of the {spec.name} sheet is hidden (no filter is saved in the "
-            f"file): every row is visible, so all {len(rows)} are taken"
+            f"--visible: no row of the {sheet} sheet is hidden (no filter is saved in the "
+            f"file): every row is visible, so all {result.every_row_visible} are taken"
         )
-    return rows
 
 
-def _confirm(question: str, yes: bool) -> None:
-    if yes:
-        return
-    if not confirm(question):
-        raise _cli().UsageError("not confirmed; nothing was changed (--yes skips the question)")
+def _stopped(result, sheet: str, how: str, what: str) -> int:
+    """Say why ``result`` wrote nothing (exit 2), or what it wrote (exit 0, or 1 when the
+    workbook has data problems)."""
+    from authbook.services.bulk import Stop
+    from authbook.services.report import summary
+
+    cli = _cli()
+    stop = result.stop
+    if stop is None:
+        cli.report_problems(result.computed)
+        print(f"{what}; {result.cells} changed cells logged to the AuditLog sheet")
+        print(summary(result.computed))
+        return 1 if result.computed.problems else 0
+    if stop is Stop.NOT_CONFIRMED:
+        raise cli.UsageError("not confirmed; nothing was changed (--yes skips the question)")
+    if stop is Stop.UNFILTERED:
+        raise cli.UsageError(
+            f"--visible: the {sheet} sheet has no saved filter and no hidden rows, so "
+            "every row would be taken; filter it in Excel and save, or use --where"
+        )
+    if stop is Stop.UNREADABLE_WHERE:
+        raise cli.UsageError("--where " + capped(result.where_errors))
+    _say_every_row_visible(result, sheet)  # (a question asked has said it already)
+    if stop is Stop.NOTHING_SELECTED:
+        kind = "auth" if result.action == "bulk update" else "client"
+        raise cli.UsageError(f"no {kind} is {how}; nothing was changed")
+    if stop is Stop.REFUSED:
+        return _refuse(result)
+    if stop is Stop.NOTHING_TO_CHANGE:
+        _update_head(result, how)
+        print("nothing to change: every listed auth already holds these values")
+        return 0
+    raise AssertionError(stop)  # (HIDDEN_UNKNOWN: only a live workbook cannot tell)
 
 
-def _refuse(plan, sheets) -> int:
+def _refuse(result) -> int:
     """Print why a plan cannot be applied (once per distinct reason); nothing is written."""
-    from authbook.workbook import schema
-    from authbook.workbook.records import describe_problem
-
     seen: set[str] = set()
     limit = _cli().MAX_PROBLEM_LINES
-    for problem in plan.problems:
-        spec = schema.BY_NAME.get(problem.source.sheet)
-        column = spec.by_field.get(problem.field) if spec and problem.field else None
-        header = column.header if column else (problem.field or problem.source.sheet)
-        if problem.source.row == 1:  # an option's value, not a cell
+    for problem in result.problems:
+        header = problem.column or problem.sheet
+        if problem.on_input:
             line = f"{header}: {problem.message}"
-        elif plan.action == "bulk add" and problem.source.row in plan.rows:
+        elif problem.new_row:
             line = f"new auths ({header}): {problem.message}"
         else:
-            line = describe_problem(problem, sheets)
+            line = problem.described
         if line not in seen:
             seen.add(line)
             if len(seen) <= limit:
@@ -195,51 +146,10 @@ def _refuse(plan, sheets) -> int:
     return 2
 
 
-def _finish(store, sheets, plan, user: str, args, what: str) -> int:
-    from authbook.services.bulk import apply_plan
-    from authbook.services.report import summary
-
-    cli = _cli()
-    computed = apply_plan(store, sheets, plan, user, cli.today(), args.as_of)
-    cli.report_problems(computed)
-    print(f"{what}; {len(plan.changes)} changed cells logged to the AuditLog sheet")
-    print(summary(computed))
-    return 1 if computed.problems else 0
-
-
-def _open(path: Path):
-    from authbook.services.bulk import read_for_bulk
-    from authbook.workbook import schema
-    from authbook.workbook.xlsxfile import FastWorkbookFile
-
-    store = FastWorkbookFile(path)
-    # the input sheets (not those a refresh rebuilds)
-    sheets, raw = read_for_bulk(store, [s.name for s in schema.INPUT_SHEETS])
-    if schema.AUTHS.name not in sheets:
-        raise _cli().UsageError(f"{path.name} has no {schema.AUTHS.name} sheet")
-    return store, sheets, raw
-
-
-def _date_moves(changes, spec) -> list[str]:
-    """``End Date: 143 rows later, 22 earlier`` for each date column a plan sets: a date set
-    on many rows may extend most of them and shorten some."""
-    from authbook.rules.values import parse_date
-
-    moves: dict[str, dict[str, int]] = {}
-    for change in changes:
-        column = spec.by_field.get(change.field)
-        if column is None or column.kind != "date":
-            continue
-        old, _ = parse_date(change.old)
-        new, _ = parse_date(change.new)
-        if old is None or new is None:
-            kind = "blank before" if old is None else "cleared"
-        else:
-            kind = "later" if new > old else "earlier"
-        counts = moves.setdefault(column.header, {})
-        counts[kind] = counts.get(kind, 0) + 1
+def _date_moves(result) -> list[str]:
+    """``End Date: 143 rows later, 22 earlier`` for each date column a plan sets."""
     lines = []
-    for header, counts in moves.items():
+    for header, counts in result.date_moves().items():
         parts = [
             f"{counts[k]} {k}"
             for k in ("later", "earlier", "blank before", "cleared")
@@ -257,59 +167,40 @@ def _date_moves(changes, spec) -> list[str]:
 
 
 def cmd_bulk_add(args) -> int:
-    from authbook.parallel.collector import many_objects
-    from authbook.rules import bulk
-    from authbook.services.audit import current_user
-    from authbook.services.bulk import plan_add
-    from authbook.workbook import schema
-    from authbook.workbook.xlsxfile import RefreshLock
+    from authbook.services import bulk, bulkinput
 
     cli = _cli()
     path = Path(args.path)
-    with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
-        store, sheets, raw = _open(path)
-        if args.clients:
-            ids = [c.strip() for c in args.clients.split(",") if c.strip()]
-            how = "listed"
-        elif args.where:
-            ids, errors = bulk.select_client_ids(raw, client_wheres(args.where))
-            if errors:
-                raise cli.UsageError("--where " + capped(errors))
-            how = "matching --where"
-        else:
-            rows = _visible(sheets, schema.CLIENTS, args.yes)
-            ids = bulk.client_ids_of_rows(raw, rows)
-            how = "visible"
-        if not ids:
-            raise cli.UsageError(f"no client is {how}; nothing was changed")
-        values = {
-            "start_date": args.start,
-            "end_date": args.end,
-            "allotted_units": args.allotted,
-            "prior_units_used": args.prior,
-            "unit_alert_level": args.unit_alert,
-            "exp_alert_days": args.exp_alert_days,
-            "auth_group": args.auth_group,
-            "unmanaged": args.unmanaged,
-            "payer": args.payer,
-            "provider": args.provider,
-        }
-        user = current_user(args.user)
-        plan = plan_add(sheets, raw, args.code_group, ids, values, user, cli.today())
-        if not plan.ok:
-            return _refuse(plan, sheets)
-        clients = sorted({c.client_id for c in plan.changes}, key=ids.index)
-        count = len(plan.rows)
+    if args.clients:
+        selection, how = bulk.Listed(tuple(bulkinput.client_ids(args.clients))), "listed"
+    elif args.where:
+        wheres = _parsed(bulkinput.client_wheres, args.where)
+        selection, how = bulk.Matching(tuple(wheres)), "matching --where"
+    else:
+        selection, how = bulk.Visible(unfiltered_ok=not args.yes), "visible"
+    values = {
+        "start_date": args.start,
+        "end_date": args.end,
+        "allotted_units": args.allotted,
+        "prior_units_used": args.prior,
+        "unit_alert_level": args.unit_alert,
+        "exp_alert_days": args.exp_alert_days,
+        "auth_group": args.auth_group,
+        "unmanaged": args.unmanaged,
+        "payer": args.payer,
+        "provider": args.provider,
+    }
+
+    def ask(result) -> bool:
+        _say_every_row_visible(result, "Clients")
+        plan, count, clients = result.plan, result.added, result.added_clients
         print(
             f"{count} new auth{'s' if count != 1 else ''}: code group '{args.code_group}' "
-            f"({count // max(len(clients), 1)} codes) for {len(clients)} client"
-            f"{'s' if len(clients) != 1 else ''} ({how}), Auths rows {plan.rows[0]}-{plan.rows[-1]}"
+            f"({count // max(clients, 1)} codes) for {clients} client"
+            f"{'s' if clients != 1 else ''} ({how}), Auths rows {plan.rows[0]}-{plan.rows[-1]}"
         )
-        by_row: dict[int, dict[str, object]] = {}
-        for change in plan.changes:
-            by_row.setdefault(change.source.row, {})[change.field] = change.new
         for row in plan.rows[:SAMPLE_ROWS]:
-            v = by_row[row]
+            v = result.new_rows[row]
             print(
                 f"  {v['auth_no']}  {v['client_id']}  {v['billing_code']}  "
                 f"{_show(v.get('start_date'))}-{_show(v.get('end_date'))}  "
@@ -318,77 +209,55 @@ def cmd_bulk_add(args) -> int:
             )
         if count > SAMPLE_ROWS:
             print(f"  ... and {count - SAMPLE_ROWS} more")
-        _confirm(f"Add these {count} auths to {path.name}?", args.yes)
-        return _finish(store, sheets, plan, user, args, f"added {count} auths")
+        return _asked(f"Add these {count} auths to {path.name}?", args.yes)
+
+    result = bulk.bulk_add_file(
+        path, selection, args.code_group, values, args.user, cli.today(), args.as_of, ask
+    )
+    return _stopped(result, "Clients", how, f"added {result.added} auths")
 
 
 # --- bulk-update ------------------------------------------------------------------------------
 
 
+def _update_head(result, how: str) -> None:
+    rows = result.rows
+    print(
+        f"{len(rows)} auth{'s' if len(rows) != 1 else ''} {how}; setting "
+        f"{', '.join(result.set_headers)} changes {len(result.changed_rows)} of them "
+        f"({result.cells} cells)"
+    )
+
+
 def cmd_bulk_update(args) -> int:
-    from authbook.parallel.collector import many_objects
-    from authbook.rules import bulk
-    from authbook.services.audit import current_user
-    from authbook.services.bulk import plan_update
-    from authbook.workbook import changes, schema
-    from authbook.workbook.xlsxfile import RefreshLock
+    from authbook.services import bulk, bulkinput
 
     cli = _cli()
     path = Path(args.path)
-    sets: dict[str, str] = {}
-    for text in args.set:
-        name, value = split_assignment(text, "--set")
-        column = changes.find_column(schema.AUTHS, name)
-        if column is None:
-            raise cli.UsageError(f"--set: the Auths sheet has no column '{name}'")
-        if column.computed:
-            raise cli.UsageError(
-                f"--set: '{column.header}' is computed by AuthBook on every refresh; "
-                "it cannot be set"
-            )
-        if column.field in sets:
-            raise cli.UsageError(f"--set: '{column.header}' is given twice")
-        sets[column.field] = value
-    wheres = auth_wheres(args.where) if args.where else None
-    with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
-        store, sheets, raw = _open(path)
-        auth_rows = {r.source.row for r in raw.auths}
-        if wheres is not None:
-            rows, errors = bulk.select_auth_rows(raw, wheres)
-            if errors:
-                raise cli.UsageError("--where " + capped(errors))
-            how = "matching --where"
-        else:
-            rows = [r for r in _visible(sheets, schema.AUTHS, args.yes) if r in auth_rows]
-            how = "visible"
-        if not rows:
-            raise cli.UsageError(f"no auth is {how}; nothing was changed")
-        user = current_user(args.user)
-        plan = plan_update(raw, rows, sets, user, cli.today())
-        if not plan.ok:
-            return _refuse(plan, sheets)
-        headers = ", ".join(schema.AUTHS.column(f).header for f in sets)
-        changed = plan.changed_rows
-        print(
-            f"{len(rows)} auth{'s' if len(rows) != 1 else ''} {how}; setting {headers} "
-            f"changes {len(changed)} of them ({len(plan.changes)} cells)"
-        )
-        if not changed:
-            print("nothing to change: every listed auth already holds these values")
-            return 0
-        for line in _date_moves(plan.changes, schema.AUTHS):
+    sets = _parsed(bulkinput.auth_sets, args.set)
+    if args.where:
+        wheres = _parsed(bulkinput.auth_wheres, args.where)
+        selection, how = bulk.Matching(tuple(wheres)), "matching --where"
+    else:
+        selection, how = bulk.Visible(unfiltered_ok=not args.yes), "visible"
+
+    def ask(result) -> bool:
+        _say_every_row_visible(result, "Auths")
+        _update_head(result, how)
+        for line in _date_moves(result):
             print(line)
-        by_row: dict[int, list] = {}
-        for change in plan.changes:
-            by_row.setdefault(change.source.row, []).append(change)
+        changed = result.changed_rows
         for row in changed[:SAMPLE_ROWS]:
-            first = by_row[row][0]
-            edits = "; ".join(_edit(schema.AUTHS.column(c.field), c) for c in by_row[row])
-            print(f"  row {row}  {first.auth_no or ''}  {first.client_id or ''}  {edits}")
+            edits = result.edits(row)
+            first = edits[0]
+            shown = "; ".join(_edit(e) for e in edits)
+            print(f"  row {row}  {first.auth_no or ''}  {first.client_id or ''}  {shown}")
         if len(changed) > SAMPLE_ROWS:
             print(f"  ... and {len(changed) - SAMPLE_ROWS} more")
-        _confirm(f"Update these {len(changed)} auths in {path.name}?", args.yes)
-        return _finish(store, sheets, plan, user, args, f"updated {len(changed)} auths")
+        return _asked(f"Update these {len(changed)} auths in {path.name}?", args.yes)
+
+    result = bulk.bulk_update_file(path, selection, sets, args.user, cli.today(), args.as_of, ask)
+    return _stopped(result, "Auths", how, f"updated {len(result.changed_rows)} auths")
 
 
 # --- parser -----------------------------------------------------------------------------------

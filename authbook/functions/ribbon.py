@@ -30,15 +30,16 @@ import functools
 import importlib.util
 import os
 import re
+from collections.abc import Callable
 from datetime import date
 
 import xlwings as xw
 
 from authbook.services import bulk, eligibility
 from authbook.services import refresh as refreshing
-from authbook.services.audit import current_user
+from authbook.services.bulkinput import auth_field
 from authbook.services.report import summary
-from authbook.workbook import records, schema
+from authbook.workbook import schema
 from authbook.workbook.live import LiveWorkbook, LiveWorkbookError
 from authbook.workbook.records import NotAnAuthBook
 from authbook.workbook.sheetdata import SheetWrite
@@ -242,12 +243,13 @@ def _form_rows() -> list[list[object]]:
     return rows
 
 
-def _form(book, store: LiveWorkbook, sheets, which: str) -> dict[str, object] | None:
+def _form(book, store: LiveWorkbook, which: str) -> dict[str, object] | None:
     """The values filled in the form's ``which`` column, by Auths field (and "code_group").
 
     The first time, creates the form, shows it and returns None."""
-    read = sheets.get(FORM_SHEET)
+    read = store.read_sheets([FORM_SHEET]).get(FORM_SHEET)
     if read is None:
+        bulk.read_for_bulk(store)  # an AuthBook workbook (else it says why): no form elsewhere
         store.apply({FORM_SHEET: SheetWrite(rows=_form_rows())})
         book.sheets[FORM_SHEET].activate()
         tell(
@@ -270,50 +272,38 @@ def _form(book, store: LiveWorkbook, sheets, which: str) -> dict[str, object] | 
         if schema.header_key(label) == schema.header_key(CODE_GROUP):
             values["code_group"] = value
             continue
-        column = next(
-            (
-                c
-                for c in schema.AUTHS.columns
-                if schema.header_key(c.header) == schema.header_key(label)
-            ),
-            None,
-        )
-        if column is not None:
-            values[column.field] = value
+        field = auth_field(label)
+        if field is not None:
+            values[field] = value
     return values
 
 
-def _refusal(plan, sheets) -> str:
+def _refusal(result) -> str:
     lines = []
-    for problem in plan.problems:
-        line = (
-            problem.message
-            if problem.source.row == 1
-            else records.describe_problem(problem, sheets)
-        )
-        if problem.source.row == 1 and problem.field:
-            spec = schema.BY_NAME.get(problem.source.sheet)
-            column = spec.by_field.get(problem.field) if spec else None
-            line = f"{column.header if column else problem.field}: {line}"
+    for problem in result.problems:
+        if not problem.on_input:
+            line = problem.described
+        elif problem.column:
+            line = f"{problem.column}: {problem.message}"
+        else:
+            line = problem.message
         if line not in lines:
             lines.append(line)
     return "Nothing was changed:\n\n" + "\n".join(lines[:LISTED])
 
 
-def _apply_plan(book, store, sheets, plan, user: str, what: str):
-    computed = bulk.apply_plan(store, sheets, plan, user, today())
+def _applied(book, result, what: str):
     tell(
         book,
-        f"{what}; {len(plan.changes)} changed cells logged on the AuditLog sheet.\n\n"
-        + summary(computed),
+        f"{what}; {result.cells} changed cells logged on the AuditLog sheet.\n\n"
+        + summary(result.computed),
     )
-    return computed
+    return result.computed
 
 
-def _read_for_bulk(book):
-    store = LiveWorkbook(book)
-    sheets, raw = bulk.read_for_bulk(store, [s.name for s in schema.SHEETS] + [FORM_SHEET])
-    return store, sheets, raw
+def _asking(book, question) -> Callable[[bulk.BulkResult], bool]:
+    """A ``confirm`` for the bulk services: ``question(result)`` in an OK/Cancel box."""
+    return lambda result: tell(book, question(result), buttons="ok_cancel") == "ok"
 
 
 @button
@@ -322,8 +312,8 @@ def bulk_update_visible(book=None):
     Form sheet on every Auths row the filter shows, after a confirmation; then refresh."""
     if not _has_bulk():
         return _needs_bulk(book, "Bulk update")
-    store, sheets, raw = _read_for_bulk(book)
-    sets = _form(book, store, sheets, UPDATE_COLUMN)
+    store = LiveWorkbook(book)
+    sets = _form(book, store, UPDATE_COLUMN)
     if sets is None:
         return None
     sets.pop("code_group", None)
@@ -333,31 +323,29 @@ def bulk_update_visible(book=None):
             f"Fill in at least one value in the '{UPDATE_COLUMN}' column of the "
             f"{FORM_SHEET} sheet first.",
         )
-    if schema.AUTHS.name in store.hidden_rows_unknown:
+
+    def question(result) -> str:
+        return (
+            f"Set {', '.join(result.set_headers)} on {len(result.changed_rows)} of the "
+            f"{len(result.rows)} auths the filter shows ({result.cells} cells)?"
+        )
+
+    visible = bulk.Visible(unknown=store.hidden_rows_unknown)  # (filled as it reads)
+    ask = _asking(book, question)
+    result = bulk.bulk_update_store(store, visible, sets, None, today(), confirm=ask)
+    if result.stop is bulk.Stop.HIDDEN_UNKNOWN:
         return tell(
             book,
             "AuthBook cannot see which rows the filter hides in this Excel "
             "(it needs Excel for Windows); use 'authbook bulk-update' instead.",
         )
-    sheets.pop(FORM_SHEET, None)
-    auths = sheets[schema.AUTHS.name]
-    listed = {r.source.row for r in raw.auths}
-    rows = [r.row for r in auths.rows if r.row not in auths.hidden_rows and r.row in listed]
-    user = current_user()
-    plan = bulk.plan_update(raw, rows, sets, user, today())
-    if not plan.ok:
-        return tell(book, _refusal(plan, sheets))
-    changed = plan.changed_rows
-    if not changed:
+    if result.stop is bulk.Stop.REFUSED:
+        return tell(book, _refusal(result))
+    if result.stop in (bulk.Stop.NOTHING_SELECTED, bulk.Stop.NOTHING_TO_CHANGE):
         return tell(book, "Nothing to change: every visible auth already holds these values.")
-    headers = ", ".join(schema.AUTHS.column(f).header for f in sets)
-    question = (
-        f"Set {headers} on {len(changed)} of the {len(rows)} auths the filter shows "
-        f"({len(plan.changes)} cells)?"
-    )
-    if tell(book, question, buttons="ok_cancel") != "ok":
+    if result.stop is bulk.Stop.NOT_CONFIRMED:
         return tell(book, "Nothing was changed.")
-    return _apply_plan(book, store, sheets, plan, user, f"Updated {len(changed)} auths")
+    return _applied(book, result, f"Updated {len(result.changed_rows)} auths")
 
 
 @button
@@ -367,34 +355,32 @@ def bulk_add_selected(book=None):
     AuthBook Form sheet, with the values filled in there, after a confirmation; then refresh."""
     if not _has_bulk():
         return _needs_bulk(book, "Bulk add")
-    from authbook.rules.bulk import client_ids_of_rows
-
     selection = book.app.selection
     if selection is None or selection.sheet.name != schema.CLIENTS.name:
         return tell(book, "Select the clients' rows on the Clients sheet first.")
-    store, sheets, raw = _read_for_bulk(book)
-    values = _form(book, store, sheets, ADD_COLUMN)
+    store = LiveWorkbook(book)
+    values = _form(book, store, ADD_COLUMN)
     if values is None:
         return None
-    sheets.pop(FORM_SHEET, None)
-    hidden = sheets[schema.CLIENTS.name].hidden_rows
     picked = selected_rows(selection)
     if picked is None:
         return tell(book, "Select the clients' rows on the Clients sheet (not whole columns).")
-    rows = [r for r in picked if r not in hidden]
-    ids = client_ids_of_rows(raw, rows)
-    if not ids:
-        return tell(book, "The selection holds no client rows.")
-    user = current_user()
     group = values.pop("code_group", "")
-    plan = bulk.plan_add(sheets, raw, str(group), ids, values, user, today())
-    if not plan.ok:
-        return tell(book, _refusal(plan, sheets))
-    count = len(plan.rows)
-    question = (
-        f"Add {count} auths (code group '{group}') for {len(ids)} clients, "
-        f"Auths rows {plan.rows[0]}-{plan.rows[-1]}?"
-    )
-    if tell(book, question, buttons="ok_cancel") != "ok":
+
+    def question(result) -> str:
+        rows = result.plan.rows
+        return (
+            f"Add {result.added} auths (code group '{group}') for {len(result.client_ids)} "
+            f"clients, Auths rows {rows[0]}-{rows[-1]}?"
+        )
+
+    picked_rows = bulk.Picked(tuple(picked))
+    ask = _asking(book, question)
+    result = bulk.bulk_add_store(store, picked_rows, str(group), values, None, today(), confirm=ask)
+    if result.stop is bulk.Stop.NOTHING_SELECTED:
+        return tell(book, "The selection holds no client rows.")
+    if result.stop is bulk.Stop.REFUSED:
+        return tell(book, _refusal(result))
+    if result.stop is bulk.Stop.NOT_CONFIRMED:
         return tell(book, "Nothing was changed.")
-    return _apply_plan(book, store, sheets, plan, user, f"Added {count} auths")
+    return _applied(book, result, f"Added {result.added} auths")

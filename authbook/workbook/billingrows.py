@@ -6,8 +6,8 @@ rules; here each record becomes cells under the schema's headers.
 from __future__ import annotations
 
 from authbook.models import Finding
-from authbook.workbook import schema
-from authbook.workbook.records import DATE_FORMAT, calculated_cells, first_new_row
+from authbook.workbook import newrows, schema
+from authbook.workbook.records import DATE_FORMAT
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 
@@ -75,37 +75,12 @@ def append_records(
     records: list[dict[str, object]],
     formats: dict[str, str] | None = None,
 ) -> SheetWrite:
-    """Cells for ``records`` (field -> value) on new rows below the last one of a sheet.
+    """Cells for ``records`` (field -> value) on new rows below the last one of a sheet, by
+    ``newrows.append_rows``.
 
-    Columns the sheet lacks are added after its last header (so nothing asked for is lost);
-    rows already there are never touched. A missing sheet gets its header row first.
+    Columns the sheet lacks are added after its last header when a record names them (so
+    nothing asked for is lost); rows already there are never touched. A missing sheet gets
+    its header row first.
     """
-    headers = list(read.headers) if read is not None else []
-    cells: dict[tuple[int, int], object] = {}
-    if read is None:
-        headers = spec.headers
-        cells.update({(1, i): h for i, h in enumerate(headers, start=1)})
-    positions = schema.map_headers(spec, headers)
-    wanted = {name for record in records for name in record}
-    for column in spec.columns:
-        if column.field in wanted and column.field not in positions:
-            headers.append(column.header)
-            positions[column.field] = len(headers) - 1
-            cells[(1, len(headers))] = column.header
-    number_formats = {}
-    for column in spec.columns:
-        if column.field in positions:
-            code = (formats or {}).get(column.field) or (
-                DATE_FORMAT if column.kind == "date" else None
-            )
-            if code:
-                number_formats[positions[column.field] + 1] = code
-    first = first_new_row(read)
-    for offset, record in enumerate(records):
-        for name, value in record.items():
-            if value is not None and name in positions:
-                cells[(first + offset, positions[name] + 1)] = (
-                    ("Y" if value else "N") if isinstance(value, bool) else value
-                )
-    cells.update(calculated_cells(read, range(first, first + len(records)), cells))
-    return SheetWrite(cells=cells, last_row=first + len(records) - 1, number_formats=number_formats)
+    named = {name for record in records for name in record}
+    return newrows.append_rows(spec, read, records, columns=named, formats=formats)

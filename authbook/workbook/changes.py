@@ -3,8 +3,8 @@
 - ``find_column(spec, text)``: the schema column a user names (matched like headers are).
 - ``visible_rows(read)``: the rows of a sheet the file does not mark hidden.
 - ``field_cells(spec, read, rows)``: cells to set, by field, on existing or new rows.
-- ``append_rows(spec, read, rows)``: rows added after the last one (the AuditLog): cells at new
-  rows only, so rows already there are never rewritten.
+- ``append_rows(spec, read, rows)``: rows added after the last one (the AuditLog), by
+  ``newrows.append_rows``: cells at new rows only, so rows already there are never rewritten.
 - ``overlay(read, write)``: what a sheet will read like once ``write`` is applied, so a refresh
   can be computed on the changed workbook before anything is saved.
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from authbook.workbook import schema
+from authbook.workbook import newrows, schema
 from authbook.workbook.errors import WorkbookError
-from authbook.workbook.records import DATE_FORMAT, calculated_cells, first_new_row, last_row
+from authbook.workbook.records import DATE_FORMAT, calculated_cells, last_row
 from authbook.workbook.sheetdata import Formula, RowRead, SheetRead, SheetWrite
 
 
@@ -34,15 +34,12 @@ def visible_rows(read: SheetRead) -> list[int]:
     return [r.row for r in read.rows if r.row not in read.hidden_rows]
 
 
-def _formats(spec: schema.Sheet, positions: dict[str, int], extra: dict[str, str]) -> dict:
-    formats = {}
-    for column in spec.columns:
-        if column.field in positions and column.kind == "date":
-            formats[positions[column.field] + 1] = DATE_FORMAT
-    for name, code in extra.items():
-        if name in positions:
-            formats[positions[name] + 1] = code
-    return formats
+def _formats(spec: schema.Sheet, positions: dict[str, int]) -> dict[int, str]:
+    return {
+        positions[c.field] + 1: DATE_FORMAT
+        for c in spec.columns
+        if c.field in positions and c.kind == "date"
+    }
 
 
 def field_cells(
@@ -72,7 +69,7 @@ def field_cells(
     last = last_row(read)
     end = max([last, *rows]) if rows else last
     cells.update(calculated_cells(read, sorted(r for r in rows if r > last), cells))  # added
-    return SheetWrite(cells=cells, last_row=end, number_formats=_formats(spec, positions, {}))
+    return SheetWrite(cells=cells, last_row=end, number_formats=_formats(spec, positions))
 
 
 def append_rows(
@@ -81,31 +78,11 @@ def append_rows(
     rows: list[dict[str, object]],
     formats: dict[str, str] | None = None,
 ) -> SheetWrite:
-    """``rows`` (field -> value) written below the sheet's last non-empty row.
-
-    Only cells of new rows are set (plus, for a sheet without its header, the header cells of
-    row 1), so what the sheet already holds is never rewritten. ``formats`` gives number
-    formats by field (dates get the date format anyway).
-    """
-    headers = list(read.headers) if read is not None else []
-    positions = schema.map_headers(spec, headers)
-    cells: dict[tuple[int, int], object] = {}
-    for column in spec.columns:
-        if column.field not in positions:
-            headers.append(column.header)
-            positions[column.field] = len(headers) - 1
-            cells[(1, len(headers))] = column.header
-    start = first_new_row(read) if rows else last_row(read) + 1
-    for offset, values in enumerate(rows):
-        for name, value in values.items():
-            if value is not None:
-                cells[(start + offset, positions[name] + 1)] = value
-    cells.update(calculated_cells(read, range(start, start + len(rows)), cells))
-    return SheetWrite(
-        cells=cells,
-        last_row=start + len(rows) - 1 if rows else last_row(read),
-        number_formats=_formats(spec, positions, formats or {}),
-    )
+    """``rows`` (field -> value) written below the sheet's last non-empty row (the AuditLog's),
+    by ``newrows.append_rows``: every column the sheet lacks gets its header, and values are
+    written as they were read (a TRUE logged stays TRUE). ``formats`` gives number formats by
+    field (dates get the date format anyway)."""
+    return newrows.append_rows(spec, read, rows, formats=formats, keep_booleans=True)
 
 
 def overlay(read: SheetRead | None, name: str, write: SheetWrite) -> SheetRead:

@@ -9,44 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from authbook.workbook import schema
-from authbook.workbook.records import (
-    DATE_FORMAT,
-    MONEY_FORMAT,
-    calculated_cells,
-    cell_value,
-    first_new_row,
-    last_row,
-)
+from authbook.workbook import newrows, schema
+from authbook.workbook.records import first_new_row
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
-
-
-def _formats(spec: schema.Sheet, positions: dict[str, int]) -> dict[int, str]:
-    out = {}
-    for column in spec.columns:
-        if column.field in positions and column.kind in ("date", "money"):
-            out[positions[column.field] + 1] = (
-                DATE_FORMAT if column.kind == "date" else MONEY_FORMAT
-            )
-    return out
-
-
-def _positions(spec: schema.Sheet, read: SheetRead | None, write: SheetWrite, needed) -> dict:
-    """Field -> 0-based column; input columns the sheet lacks but ``needed`` are added at the
-    right of the header (a header cell in row 1)."""
-    headers = list(read.headers) if read is not None else []
-    if read is None:  # a sheet the file does not have: write the whole header
-        for i, column in enumerate(spec.columns, start=1):
-            write.cells[(1, i)] = column.header
-        headers = list(spec.headers)
-    positions = schema.map_headers(spec, headers)
-    # In the sheet's own order, not the set's (which changes from run to run).
-    for name in [c.field for c in spec.columns if c.field in needed]:
-        if name not in positions:
-            positions[name] = len(headers)
-            headers.append(spec.by_field[name].header)
-            write.cells[(1, len(headers))] = spec.by_field[name].header
-    return positions
 
 
 def append_rows(
@@ -56,24 +21,11 @@ def append_rows(
     changes: list[tuple[int, str, object]] = (),
 ) -> SheetWrite:
     """Append ``rows`` ({field: value}) after the sheet's last row and set ``changes``
-    ((row, field, value)) in existing rows. Only the cells named are written."""
-    write = SheetWrite()
+    ((row, field, value)) in existing rows, by ``newrows.append_rows``. Only the cells named
+    are written; a column the sheet lacks is added when a value or a change needs it."""
     needed = {k for r in rows for k, v in r.items() if v is not None}
     needed |= {name for _, name, _ in changes}
-    positions = _positions(spec, read, write, needed)
-    row = first_new_row(read) - 1 if rows else last_row(read)
-    for values in rows:
-        row += 1
-        for name, value in values.items():
-            if value is not None and name in positions:
-                write.cells[(row, positions[name] + 1)] = cell_value(value)
-    write.cells.update(calculated_cells(read, range(row - len(rows) + 1, row + 1), write.cells))
-    for at, name, value in changes:
-        if name in positions:
-            write.cells[(at, positions[name] + 1)] = cell_value(value)
-    write.last_row = row
-    write.number_formats = _formats(spec, positions)
-    return write
+    return newrows.append_rows(spec, read, rows, columns=needed, existing=changes)
 
 
 def reject_writes(
@@ -112,7 +64,9 @@ def reject_writes(
     if not new:
         return None, 0
     write = SheetWrite()
-    positions = _positions(spec, read, write, ("source_file", "source_row", "reason", "cell_1"))
+    positions = newrows.header_positions(
+        spec, read, write.cells, ("source_file", "source_row", "reason", "cell_1")
+    )
     headers = list(read.headers) if read is not None else list(spec.headers)
     width = max(width, len(headers))
     first = positions["cell_1"]
