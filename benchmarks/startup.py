@@ -94,13 +94,15 @@ def libreoffice_copy(path: Path, folder: Path) -> Path:
 def openpyxl_copy(auths: int, notes: int, folder: Path) -> Path:
     """``benchmarks/refresh.py``'s workbook of that size, re-saved by openpyxl: shared
     strings, as Excel and LibreOffice save them, where the surgical writer writes inline
-    strings."""
+    strings. One already in ``folder`` (``--keep``) is used as it is."""
     from openpyxl import load_workbook
 
     from benchmarks.refresh import generate
 
-    made = generate(folder / f"made-{auths}-{notes}.xlsx", auths, notes)
     path = folder / f"shared-{auths}-{notes}.xlsx"
+    if path.exists():
+        return path
+    made = generate(folder / f"made-{auths}-{notes}.xlsx", auths, notes)
     load_workbook(made).save(path)
     made.unlink()
     return path
@@ -167,6 +169,12 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="", help="auths/notes,... re-saved by openpyxl")
     parser.add_argument("--no-demo", action="store_true", help="only the --sizes workbooks")
     parser.add_argument(
+        "--keep",
+        type=Path,
+        help="make the --sizes workbooks in this folder and keep them; ones already there "
+        "are used as they are (re-saving 50k/500k with openpyxl takes minutes)",
+    )
+    parser.add_argument(
         "--compare",
         type=Path,
         action="append",
@@ -193,7 +201,7 @@ def main(argv=None) -> int:
         for size in filter(None, args.sizes.split(",")):
             auths, notes = (int(x) for x in size.split("/"))
             t0 = time.perf_counter()
-            path = openpyxl_copy(auths, notes, folder)
+            path = openpyxl_copy(auths, notes, args.keep or folder)
             print(f"({auths}/{notes} generated and re-saved by openpyxl in "
                   f"{time.perf_counter() - t0:.0f} s)")  # fmt: skip
             books.append((f"{auths} auths / {notes} notes, re-saved by openpyxl", path, False))
