@@ -3,8 +3,6 @@ sequence; and a UTF-16 CSV (Excel's "Unicode Text") imports like any other."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -30,13 +28,7 @@ def with_controls(path: Path) -> Path:
     return path
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args], capture_output=True, text=True
-    )
-
-
-def test_control_sequences_in_cells_are_printed_escaped(tmp_path):
+def test_control_sequences_in_cells_are_printed_escaped(tmp_path, run_cli):
     book = tmp_path / "practice.xlsx"
     template.write_new(
         book,
