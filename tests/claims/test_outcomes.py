@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 
 from authbook.claims.build import Claim
 from authbook.rules.remits import PayerOutcomes, prediction_vs_outcome
-from tests.billing_fixtures import run_book
 from tests.claims.claim_fixtures import claims_file, line, remit_file, write_book
 from tests.claims.test_remit import FIRST_ERA, _notes_with_two_units
-from tests.ledger import auth_status
+from tests.rules.billing_fixtures import run_book
+from tests.rules.ledger import auth_status
 
 AUTH = """
 auth_no | client_id | billing_code | start_date | end_date   | allotted_units

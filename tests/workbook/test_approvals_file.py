@@ -262,7 +262,7 @@ def test_a_billing_code_formula_not_calculated_yet_takes_no_default_code():
     """A formula whose result was never saved reads as blank but is not blank: no guess."""
     from authbook.models import RawBook
     from authbook.rules.refresh import refresh
-    from tests.ledger import table
+    from tests.rules.ledger import table
 
     raw = RawBook(
         auths=table(
