@@ -10,9 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from authbook.claims.build import Check, Claim
-from tests import lo_helpers
 from tests.claims.claim_fixtures import line, remit_file, write_book
-from tests.workbook import lo_fixtures
 
 SUMMIT = ("SUMMIT CARE", "SUMMIT")
 EVERGREEN = ("EVERGREEN HMO", "EVERG")
@@ -253,11 +251,9 @@ def test_file_that_is_not_an_835_is_exit_2_and_nothing_is_imported(
     assert book.read_bytes() == before
 
 
-def test_libreoffice_reads_the_remittances_and_notes_columns_remit_wrote(imported):
+def test_libreoffice_reads_the_remittances_and_notes_columns_remit_wrote(imported, libreoffice):
     book, _, _ = imported
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, book.parent) as office:
-        seen = lo_fixtures.libreoffice_cells(office, uno_python, book, "Remittances", "Notes")
+    seen = libreoffice.cells(book, "Remittances", "Notes")
     remits = seen["Remittances"]
     header = [c["text"] for c in remits[0] if c]
     status = header.index("Remit Status")
