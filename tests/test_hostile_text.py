@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from authbook.workbook import template
-from tests.migrate_fixtures import fresh_book, run_import, sheet_rows, write_csv
+from tests.cli.migrate_fixtures import fresh_book, run_import, sheet_rows, write_csv
 
 MARK = "PLANTEDMARK"
 #: Clear the screen, then set the window title: what a hostile cell would do on print.

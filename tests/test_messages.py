@@ -8,7 +8,7 @@ from datetime import date
 from authbook.cli import MAX_PROBLEM_LINES, main
 from authbook.workbook import template
 from tests.bulk_fixtures import make_book
-from tests.migrate_fixtures import fresh_book, run_import, write_csv
+from tests.cli.migrate_fixtures import fresh_book, run_import, write_csv
 from tests.rules.ledger import note_status, run
 
 
