@@ -65,11 +65,11 @@ class LibreOfficeReader:
         return self._running
 
     def cells(self, path: Path, *sheets: str) -> dict[str, list[list[dict | None]]]:
-        """What LibreOffice reads in ``sheets`` of ``path``: ``lo_fixtures.libreoffice_cells``."""
+        """What LibreOffice reads in ``sheets`` of ``path`` (``lo_fixtures.libreoffice_cells``)."""
         return lo_fixtures.libreoffice_cells(*self.running(), path, *sheets)
 
     def resave(self, src: Path, dst: Path) -> Path:
-        """``src`` opened and saved as ``dst`` by LibreOffice: ``lo_fixtures.resave_with_libreoffice``."""
+        """``src`` opened and saved as ``dst`` by LibreOffice; returns ``dst``."""
         return lo_fixtures.resave_with_libreoffice(*self.running(), src, dst)
 
 
