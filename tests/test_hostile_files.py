@@ -22,17 +22,6 @@ from authbook.workbook import template
 AS_OF = "2026-03-01"
 
 
-def run_cli(*args: str, env: dict | None = None, **options) -> subprocess.CompletedProcess:
-    """Run the real command in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        **options,
-    )
-
-
 def practice(path: Path) -> Path:
     """A small practice's workbook: one client, one auth, one note."""
     return template.write_new(
@@ -333,7 +322,7 @@ def test_an_unwritable_mapping_file_on_a_dry_run_is_a_usage_error(book, tmp_path
 @pytest.mark.parametrize(
     "option", [["eligible", "--client", "P1", "--date"], ["alerts", "--as-of"]]
 )
-def test_an_empty_date_on_the_command_line_is_a_usage_error(book, option):
+def test_an_empty_date_on_the_command_line_is_a_usage_error(book, option, run_cli):
     done = run_cli(option[0], str(book), *option[1:], "")
     assert done.returncode == 2, done.stderr
     assert "a date is needed" in done.stderr and "Traceback" not in done.stderr
@@ -342,7 +331,7 @@ def test_an_empty_date_on_the_command_line_is_a_usage_error(book, option):
 # --- item 13: Ctrl-C while loading, a full disk, a full TMPDIR ------------------------------
 
 
-def test_ctrl_c_while_modules_load_is_a_message_not_a_traceback(tmp_path, book):
+def test_ctrl_c_while_modules_load_is_a_message_not_a_traceback(tmp_path, book, run_cli):
     """A real SIGINT, delivered while Python imports a library AuthBook needs (a stand-in
     for python-dateutil, which the rules import, found first on the path sends it)."""
     stand_in = tmp_path / "first" / "dateutil"
@@ -372,7 +361,7 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(folder)], check=True)
 
 
-def test_a_full_disk_during_demo_is_a_message_and_leaves_nothing(tiny_disk):
+def test_a_full_disk_during_demo_is_a_message_and_leaves_nothing(tiny_disk, run_cli):
     done = run_cli("demo", str(tiny_disk / "demo.xlsx"), "--clients", "40", "--as-of", AS_OF)
     assert done.returncode == 2, done.stderr
     assert "is full" in done.stderr and "Traceback" not in done.stderr

@@ -4,7 +4,7 @@ silently scaled (12,0 is not 120) and never so large it breaks a refresh."""
 from __future__ import annotations
 
 from authbook.rules.values import parse_money, parse_units
-from tests.migrate_fixtures import fresh_book, run_import, sheet_rows, write_csv
+from tests.cli.migrate_fixtures import fresh_book, run_import, sheet_rows, write_csv
 
 HEADER = ["Patient", "CPT", "Auth Number", "Visits Approved", "Visits Used", "Start", "Exp Date"]
 

@@ -3,14 +3,12 @@ sequence; and a UTF-16 CSV (Excel's "Unicode Text") imports like any other."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from datetime import date
 from pathlib import Path
 
 from authbook.workbook import template
-from tests.migrate_fixtures import fresh_book, run_import, sheet_rows, write_csv
+from tests.cli.migrate_fixtures import fresh_book, run_import, sheet_rows, write_csv
 
 MARK = "PLANTEDMARK"
 #: Clear the screen, then set the window title: what a hostile cell would do on print.
@@ -30,13 +28,7 @@ def with_controls(path: Path) -> Path:
     return path
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args], capture_output=True, text=True
-    )
-
-
-def test_control_sequences_in_cells_are_printed_escaped(tmp_path):
+def test_control_sequences_in_cells_are_printed_escaped(tmp_path, run_cli):
     book = tmp_path / "practice.xlsx"
     template.write_new(
         book,

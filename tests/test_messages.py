@@ -8,8 +8,8 @@ from datetime import date
 from authbook.cli import MAX_PROBLEM_LINES, main
 from authbook.workbook import template
 from tests.bulk_fixtures import make_book
-from tests.ledger import note_status, run
-from tests.migrate_fixtures import fresh_book, run_import, write_csv
+from tests.cli.migrate_fixtures import fresh_book, run_import, write_csv
+from tests.rules.ledger import note_status, run
 
 
 def test_a_note_for_a_client_not_on_the_clients_sheet_says_so():

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from authbook.cli import main
 from authbook.workbook import template
-from tests.migrate_fixtures import write_csv
+from tests.cli.migrate_fixtures import write_csv
 
 NAMES = st.from_regex(r"[A-Z][a-z]{3,8} [A-Z][a-z]{4,10}", fullmatch=True)
 DOBS = st.dates(date(1930, 1, 1), date(2012, 12, 31))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from authbook.rules import remits
 from authbook.rules.claimlines import Adjustment, ClaimLine, RemitLine
 from authbook.rules.claims import NoteIndex, ScrubContext, scrub
-from tests.ledger import run
+from tests.rules.ledger import run
 
 AUTHS = """
 auth_no | client_id | billing_code | start_date | end_date   | allotted_units | provider

@@ -4,23 +4,11 @@ answering it. Round trip: scrub, remit, and the Check vs payer table checked by 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from authbook.claims import x12
 
 
-def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=cwd,
-    )
-
-
-def test_demo_examples_scrub_then_remit_and_the_check_vs_payer_figures(tmp_path):
+def test_demo_examples_scrub_then_remit_and_the_check_vs_payer_figures(tmp_path, run_cli):
     book = tmp_path / "demo.xlsx"
     made = run_cli("demo", str(book), "--as-of", "2026-03-01", "--clients", "40")
     assert made.returncode == 0, made.stderr

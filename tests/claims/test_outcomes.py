@@ -4,18 +4,16 @@ payer's answers, per payer, on the Dashboard and in `authbook report` (issue 26)
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 
 from openpyxl import load_workbook
 
 from authbook.claims.build import Claim
 from authbook.rules.remits import PayerOutcomes, prediction_vs_outcome
-from tests.billing_fixtures import run_book
 from tests.claims.claim_fixtures import claims_file, line, remit_file, write_book
 from tests.claims.test_remit import FIRST_ERA, _notes_with_two_units
-from tests.ledger import auth_status
+from tests.rules.billing_fixtures import run_book
+from tests.rules.ledger import auth_status
 
 AUTH = """
 auth_no | client_id | billing_code | start_date | end_date   | allotted_units
@@ -28,15 +26,6 @@ N2      | C1        | 2026-02-09   | 90834        | 1     | Released | Denied
 N3      | C1        | 2026-02-16   | 90834        | 1     | Released |
 N4      | C1        | 2026-02-23   | 90834        | 1     | Released |
 """
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_denied_note_still_uses_units_by_default():
@@ -69,7 +58,7 @@ def test_prediction_vs_outcome_counts_each_payers_answers_against_the_check():
     ]
 
 
-def test_round_trip_scrub_remit_and_the_check_vs_payer_table_checked_by_hand(tmp_path):
+def test_round_trip_scrub_remit_and_the_check_vs_payer_table_checked_by_hand(tmp_path, run_cli):
     book = write_book(tmp_path / "book.xlsx", notes=_notes_with_two_units())
     claims = claims_file(
         tmp_path / "out.837",
@@ -111,13 +100,13 @@ def test_round_trip_scrub_remit_and_the_check_vs_payer_table_checked_by_hand(tmp
     assert [list(r[:5]) for r in cells[title + 2 : title + 4]] == expected
 
 
-def test_report_without_remittances_has_no_check_vs_payer_panel(tmp_path):
+def test_report_without_remittances_has_no_check_vs_payer_panel(tmp_path, run_cli):
     book = write_book(tmp_path / "book.xlsx")
     report = json.loads(run_cli("report", str(book), "--format", "json").stdout)
     assert "Check vs payer (remitted notes)" not in report["panels"]
 
 
-def test_settings_no_in_the_workbook_frees_the_units_of_a_denied_note(tmp_path):
+def test_settings_no_in_the_workbook_frees_the_units_of_a_denied_note(tmp_path, run_cli):
     book = write_book(tmp_path / "book.xlsx", settings={"Denied Notes Use Units": "No"})
     era = remit_file(tmp_path / "in.835", FIRST_ERA[:1])  # N2 denied CO-197 on SUM-101
     assert run_cli("remit", str(book), str(era), "--yes").returncode == 0

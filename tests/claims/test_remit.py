@@ -3,8 +3,6 @@ Remit Status. Every 835 here is built in code and accepted by pyx12's validator 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -12,22 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from authbook.claims.build import Check, Claim
-from tests import lo_helpers
 from tests.claims.claim_fixtures import line, remit_file, write_book
-from tests.workbook import lo_fixtures
 
 SUMMIT = ("SUMMIT CARE", "SUMMIT")
 EVERGREEN = ("EVERGREEN HMO", "EVERG")
-
-
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
 
 
 def check(payer, number, day, *claims) -> Check:
@@ -109,7 +95,7 @@ def note_outcomes(path: Path) -> dict[str, tuple]:
 
 
 @pytest.fixture
-def imported(tmp_path):
+def imported(tmp_path, run_cli):
     book = write_book(tmp_path / "book.xlsx", notes=_notes_with_two_units())
     era = remit_file(tmp_path / "first.835", FIRST_ERA)
     result = run_cli("remit", str(book), str(era), "--yes")
@@ -162,7 +148,7 @@ def test_remittance_lines_become_rows_and_set_each_notes_remit_status(imported):
     }
 
 
-def test_importing_the_same_era_again_changes_nothing(imported):
+def test_importing_the_same_era_again_changes_nothing(imported, run_cli):
     book, era, _ = imported
     before = book.read_bytes()
     again = run_cli("remit", str(book), str(era), "--yes")
@@ -171,7 +157,9 @@ def test_importing_the_same_era_again_changes_nothing(imported):
     assert book.read_bytes() == before
 
 
-def test_reversal_replaces_the_payment_and_a_later_correction_replaces_both(imported, tmp_path):
+def test_reversal_replaces_the_payment_and_a_later_correction_replaces_both(
+    imported, tmp_path, run_cli
+):
     book, _, _ = imported
     reversal = remit_file(
         tmp_path / "reversal.835",
@@ -201,7 +189,7 @@ def test_reversal_replaces_the_payment_and_a_later_correction_replaces_both(impo
     ]
 
 
-def test_remit_shows_what_it_will_add_and_writes_nothing_unless_told_yes(tmp_path):
+def test_remit_shows_what_it_will_add_and_writes_nothing_unless_told_yes(tmp_path, run_cli):
     book = write_book(tmp_path / "book.xlsx")
     before = book.read_bytes()
     era = remit_file(tmp_path / "e.835", [check(SUMMIT, "CHK1", date(2026, 3, 25), paid_n1())])
@@ -216,7 +204,7 @@ def test_remit_shows_what_it_will_add_and_writes_nothing_unless_told_yes(tmp_pat
     assert note_outcomes(book) == {"N1": ("Paid", 1, None)}
 
 
-def test_remit_adds_the_notes_columns_at_the_right_of_the_notes_table(tmp_path):
+def test_remit_adds_the_notes_columns_at_the_right_of_the_notes_table(tmp_path, run_cli):
     book = write_book(tmp_path / "book.xlsx")
     before = [c.value for c in load_workbook(book)["Notes"][1]]
     assert "Remit Status" not in before  # a new workbook has no remit columns yet
@@ -238,7 +226,9 @@ def test_remit_adds_the_notes_columns_at_the_right_of_the_notes_table(tmp_path):
         ("text.835", "text", "not an X12 file"),
     ],
 )
-def test_file_that_is_not_an_835_is_exit_2_and_nothing_is_imported(tmp_path, name, damage, said):
+def test_file_that_is_not_an_835_is_exit_2_and_nothing_is_imported(
+    tmp_path, name, damage, said, run_cli
+):
     from authbook.claims.build import claims_837p
     from tests.claims.claim_fixtures import CREATED
 
@@ -261,11 +251,9 @@ def test_file_that_is_not_an_835_is_exit_2_and_nothing_is_imported(tmp_path, nam
     assert book.read_bytes() == before
 
 
-def test_libreoffice_reads_the_remittances_and_notes_columns_remit_wrote(imported):
+def test_libreoffice_reads_the_remittances_and_notes_columns_remit_wrote(imported, libreoffice):
     book, _, _ = imported
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, book.parent) as office:
-        seen = lo_fixtures.libreoffice_cells(office, uno_python, book, "Remittances", "Notes")
+    seen = libreoffice.cells(book, "Remittances", "Notes")
     remits = seen["Remittances"]
     header = [c["text"] for c in remits[0] if c]
     status = header.index("Remit Status")

@@ -6,8 +6,6 @@ Every 837P here is built in code and accepted by pyx12's validator before AuthBo
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -20,12 +18,6 @@ from authbook.services import claims as app_claims
 from tests.claims.claim_fixtures import AS_OF, claims_file, line, write_book
 
 TODAY = date(2026, 3, 15)
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args], capture_output=True, text=True
-    )
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +137,9 @@ def test_line_that_matches_two_notes_lists_both_and_picks_neither(book, tmp_path
     assert "N6, N7" in scrubbed.findings[0].message
 
 
-def test_scrub_command_exits_1_on_a_denial_prints_every_format_and_writes_nothing(book, tmp_path):
+def test_scrub_command_exits_1_on_a_denial_prints_every_format_and_writes_nothing(
+    book, tmp_path, run_cli
+):
     before = book.read_bytes()
     path = claims_file(
         tmp_path / "c.837",
@@ -203,7 +197,7 @@ def _good_837(tmp_path) -> str:
     ],
 )
 def test_file_that_is_not_an_837p_is_exit_2_with_a_clear_message(
-    book, tmp_path, name, damage, said
+    book, tmp_path, name, damage, said, run_cli
 ):
     before = book.read_bytes()
     bad = tmp_path / name
@@ -216,7 +210,7 @@ def test_file_that_is_not_an_837p_is_exit_2_with_a_clear_message(
 
 
 def test_write_fills_a_missing_auth_number_only_when_unambiguous_and_keeps_every_other_byte(
-    book, tmp_path
+    book, tmp_path, run_cli
 ):
     from authbook.claims import x12
 
@@ -249,7 +243,7 @@ def test_write_fills_a_missing_auth_number_only_when_unambiguous_and_keeps_every
     ]
 
 
-def test_write_refuses_to_overwrite_the_file_it_scrubs(book, tmp_path):
+def test_write_refuses_to_overwrite_the_file_it_scrubs(book, tmp_path, run_cli):
     source = claims_file(
         tmp_path / "in.837", [Claim("CL2", "MEM001", (line("90837", date(2026, 3, 9)),))]
     )

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.ledger import alert_kinds, auth_status, run
+from tests.rules.ledger import alert_kinds, auth_status, run
 
 AS_OF = date(2026, 3, 1)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from authbook.rules.approvals import approval_rows, pool_rows
 from authbook.rules.refresh import refresh
-from tests.ledger import run
+from tests.rules.ledger import run
 from tests.rules.test_properties import AS_OF, BASE, CODES, book_of
 
 SHARED_NUMBER = """

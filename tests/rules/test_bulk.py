@@ -18,7 +18,7 @@ from authbook.rules.bulk import (
     select_auth_rows,
     select_client_ids,
 )
-from tests.ledger import table
+from tests.rules.ledger import table
 
 TODAY = date(2026, 3, 1)
 

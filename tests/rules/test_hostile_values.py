@@ -9,7 +9,7 @@ from datetime import date
 from authbook.models import RawBook
 from authbook.rules.bulk import plan_bulk_update
 from authbook.rules.values import parse_date
-from tests.ledger import CLIENTS, auth_status, note_status, run, table
+from tests.rules.ledger import CLIENTS, auth_status, note_status, run, table
 
 ONE_AUTH = """
 auth_no | client_id | billing_code | start_date | end_date   | allotted_units

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from authbook.rules.checks import CHECKS
 from authbook.rules.coding import units_for_minutes
-from tests.billing_fixtures import findings_on, kinds_on, run_book
+from tests.rules.billing_fixtures import findings_on, kinds_on, run_book
 
 HEAD = "note_id | client_id | service_date | billing_code | units | minutes | status | auth_no"
 

@@ -5,7 +5,7 @@ from datetime import date
 from authbook.models import RawBook
 from authbook.rules.eligibility import eligible_codes
 from authbook.rules.refresh import refresh
-from tests.ledger import auth_status, note_status, run, table
+from tests.rules.ledger import auth_status, note_status, run, table
 
 NOTE = """
 client_id | service_date | billing_code | status  | units

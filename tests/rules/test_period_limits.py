@@ -6,7 +6,7 @@ from datetime import date
 
 from authbook.rules.eligibility import eligible_codes
 from authbook.rules.limits import period_of
-from tests.billing_fixtures import run_book
+from tests.rules.billing_fixtures import run_book
 
 AUTHS = """
 auth_no | client_id | billing_code | start_date | end_date   | allotted_units | max_units | per   | request_status

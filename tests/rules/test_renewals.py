@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from authbook.rules.renewals import forecast, payer_requests, renewal_of
-from tests.billing_fixtures import run_book
+from tests.rules.billing_fixtures import run_book
 
 AS_OF = date(2026, 3, 1)
 

@@ -1,6 +1,6 @@
 """Units: which auth a note draws from, and Used / Pending / Remaining / Available."""
 
-from tests.ledger import auth_status, note_status, run
+from tests.rules.ledger import auth_status, note_status, run
 
 ONE_AUTH = """
 auth_no | client_id | billing_code | start_date | end_date   | allotted_units | prior_units_used

@@ -10,8 +10,6 @@ from openpyxl import load_workbook
 
 from authbook.services import refresh as app
 from authbook.workbook import template
-from tests import lo_helpers
-from tests.workbook import lo_fixtures
 
 AS_OF = date(2026, 3, 1)
 JAN1, JUN30 = date(2026, 1, 1), date(2026, 6, 30)
@@ -180,13 +178,11 @@ def test_same_number_twice_for_one_code_with_overlapping_dates_is_a_problem(tmp_
     assert [a["Used Units"] for a in auths] == [1, 0, 0]
 
 
-def test_libreoffice_reads_the_shared_number_pool_as_authbook_wrote_it(tmp_path):
+def test_libreoffice_reads_the_shared_number_pool_as_authbook_wrote_it(tmp_path, libreoffice):
     """An independent reader sees the same Used Units on every line of the pool."""
-    soffice, uno_python = lo_helpers.require_libreoffice()
     notes = [note(JAN1 + timedelta(days=i), c, "AET-7788") for i, c in enumerate(SEED_CODES)]
     path = refreshed(tmp_path, seed_approval(), notes)
-    with lo_helpers.running_office(soffice, tmp_path) as office:
-        cells = lo_fixtures.libreoffice_cells(office, uno_python, path, "Auths")["Auths"]
+    cells = libreoffice.cells(path, "Auths")["Auths"]
     headers = [c and c.get("text") for c in cells[0]]
     used = headers.index("Used Units")
     assert [row[used]["value"] for row in cells[1:5]] == [4.0] * 4
@@ -262,7 +258,7 @@ def test_a_billing_code_formula_not_calculated_yet_takes_no_default_code():
     """A formula whose result was never saved reads as blank but is not blank: no guess."""
     from authbook.models import RawBook
     from authbook.rules.refresh import refresh
-    from tests.ledger import table
+    from tests.rules.ledger import table
 
     raw = RawBook(
         auths=table(

@@ -11,7 +11,6 @@ from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import SheetRead
 from authbook.workbook.xlsxfile import WorkbookFile
 from tests.workbook import lo_fixtures
-from tests.workbook.lo_fixtures import lo_helpers
 
 
 def _normal(sheet: SheetRead) -> SheetRead:
@@ -73,12 +72,8 @@ def test_missing_sheets_are_left_out(sample):
     assert set(read_sheets(sample, ["Missing", "Notes"])) == {"Notes"}
 
 
-def test_fast_reader_reads_what_openpyxl_reads_in_a_libreoffice_file(sample, tmp_path):
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, tmp_path) as office:
-        saved = lo_fixtures.resave_with_libreoffice(
-            office, uno_python, sample, tmp_path / "by-libreoffice.xlsx"
-        )
+def test_fast_reader_reads_what_openpyxl_reads_in_a_libreoffice_file(sample, tmp_path, libreoffice):
+    saved = libreoffice.resave(sample, tmp_path / "by-libreoffice.xlsx")
     fast, slow = _both(saved)
     assert fast == slow
     auths = fast["Auths"]

@@ -25,7 +25,6 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite
 from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsx.writer import write_sheets
 from tests.workbook import lo_fixtures
-from tests.workbook.lo_fixtures import lo_helpers
 
 _PARSE = fastread._parse
 
@@ -359,12 +358,10 @@ def test_a_small_sheet_is_parsed_whole(monkeypatch, split, notes_book):
     assert split.pieces == 0
 
 
-def test_a_libreoffice_file_reads_as_the_whole(monkeypatch, split, notes_book, tmp_path):
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, tmp_path) as office:
-        saved = lo_fixtures.resave_with_libreoffice(
-            office, uno_python, notes_book, tmp_path / "by-libreoffice.xlsx"
-        )
+def test_a_libreoffice_file_reads_as_the_whole(
+    monkeypatch, split, notes_book, tmp_path, libreoffice
+):
+    saved = libreoffice.resave(notes_book, tmp_path / "by-libreoffice.xlsx")
     with zipfile.ZipFile(saved) as zf:
         assert "xl/sharedStrings.xml" in zf.namelist()
     _assert_split_reads_as_whole(monkeypatch, split, saved, ["Notes", "Auths"])

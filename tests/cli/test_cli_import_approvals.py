@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.migrate_fixtures import fresh_book, run_import, sheet_rows, write_tracker
+from tests.cli.migrate_fixtures import fresh_book, run_import, sheet_rows, write_tracker
 
 HEAD = [
     "MRN",

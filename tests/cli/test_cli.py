@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -15,13 +13,6 @@ from authbook.models import ALERT_KINDS
 from authbook.workbook import template
 
 AS_OF = "2026-03-01"
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    """Run the real command in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args], capture_output=True, text=True
-    )
 
 
 @pytest.fixture
@@ -82,7 +73,7 @@ def book(tmp_path):
     return path
 
 
-def test_demo_builds_a_practice_with_every_alert_kind(tmp_path):
+def test_demo_builds_a_practice_with_every_alert_kind(tmp_path, run_cli):
     path = tmp_path / "demo.xlsx"
     done = run_cli("demo", str(path), "--as-of", AS_OF, "--clients", "40")
     assert done.returncode == 0, done.stderr
@@ -92,13 +83,13 @@ def test_demo_builds_a_practice_with_every_alert_kind(tmp_path):
     assert kinds == set(ALERT_KINDS)
 
 
-def test_refresh_exits_zero_and_prints_a_summary(book):
+def test_refresh_exits_zero_and_prints_a_summary(book, run_cli):
     done = run_cli("refresh", str(book), "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr
     assert "alerts: EXHAUSTED 1, EXPIRING 1" in done.stdout
 
 
-def test_refresh_exits_one_when_data_problems_are_found_and_still_saves(book):
+def test_refresh_exits_one_when_data_problems_are_found_and_still_saves(book, run_cli):
     wb = load_workbook(book)
     wb["Auths"]["G2"] = -5  # Allotted Units
     wb.save(book)
@@ -108,7 +99,7 @@ def test_refresh_exits_one_when_data_problems_are_found_and_still_saves(book):
     assert load_workbook(book)["Problems"]["F2"].value.startswith("-5 is negative")
 
 
-def test_errors_never_show_names_or_birth_dates(book):
+def test_errors_never_show_names_or_birth_dates(book, run_cli):
     wb = load_workbook(book)
     wb["Clients"]["D2"] = "2/30/1980"  # DOB
     wb.save(book)
@@ -119,7 +110,7 @@ def test_errors_never_show_names_or_birth_dates(book):
         assert secret not in done.stderr + done.stdout
 
 
-def test_a_name_typed_into_client_id_is_not_echoed(book):
+def test_a_name_typed_into_client_id_is_not_echoed(book, run_cli):
     wb = load_workbook(book)
     wb["Auths"]["B3"] = "Quinn Zed"  # a client's name typed where the Client ID goes
     notes = wb["Notes"]
@@ -145,7 +136,7 @@ def test_a_name_typed_into_client_id_is_not_echoed(book):
     ],
 )
 def test_usage_and_file_errors_exit_two_with_a_message_not_a_traceback(
-    tmp_path, book, args, message
+    tmp_path, book, args, message, run_cli
 ):
     (tmp_path / "practice.csv").write_text("a,b\n")
     args = [a.replace("PATH", str(book)) for a in args]
@@ -156,7 +147,7 @@ def test_usage_and_file_errors_exit_two_with_a_message_not_a_traceback(
     assert "Traceback" not in done.stderr
 
 
-def test_a_workbook_without_auth_sheets_is_not_an_authbook(tmp_path):
+def test_a_workbook_without_auth_sheets_is_not_an_authbook(tmp_path, run_cli):
     from openpyxl import Workbook
 
     path = tmp_path / "other.xlsx"
@@ -166,7 +157,7 @@ def test_a_workbook_without_auth_sheets_is_not_an_authbook(tmp_path):
     assert "not an AuthBook workbook" in done.stderr
 
 
-def test_bad_date_on_the_command_line_is_a_usage_error(book):
+def test_bad_date_on_the_command_line_is_a_usage_error(book, run_cli):
     done = run_cli("eligible", str(book), "--client", "C1", "--date", "2/30/2026")
     assert done.returncode == 2
     assert "not a real date" in done.stderr
@@ -197,13 +188,13 @@ def test_alerts_do_not_change_the_workbook(book):
     assert book.read_bytes() == before
 
 
-def test_new_refuses_to_overwrite_an_existing_workbook(book):
+def test_new_refuses_to_overwrite_an_existing_workbook(book, run_cli):
     done = run_cli("new", str(book))
     assert done.returncode == 2
     assert "already exists" in done.stderr
 
 
-def test_eligible_says_so_when_no_code_is_eligible(book):
+def test_eligible_says_so_when_no_code_is_eligible(book, run_cli):
     done = run_cli("eligible", str(book), "--client", "C1", "--date", "2027-01-05")
     assert done.returncode == 0
     assert done.stdout == ""

@@ -7,7 +7,7 @@ from datetime import date
 
 from authbook.models import Finding, RawBook, RawRecord, Source
 from authbook.rules.refresh import Refreshed, refresh
-from tests.ledger import table
+from tests.rules.ledger import table
 
 AS_OF = date(2026, 3, 1)
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from authbook.cli import main
 from authbook.workbook import schema, template
-from tests.migrate_fixtures import (
+from tests.cli.migrate_fixtures import (
     cell_types,
     fresh_book,
     run_import,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -16,12 +14,6 @@ from authbook.services import refresh as app
 from authbook.workbook import template
 
 AS_OF = "2026-03-01"
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "authbook.cli", *args], capture_output=True, text=True
-    )
 
 
 CLIENTS = [
@@ -95,13 +87,13 @@ def denied_book(tmp_path):
     )
 
 
-def test_check_exits_0_when_every_note_passes(clean_book):
+def test_check_exits_0_when_every_note_passes(clean_book, run_cli):
     done = run_cli("check", str(clean_book), "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr
     assert "0 notes would be denied" in done.stdout
 
 
-def test_check_exits_1_and_lists_each_denied_note_with_its_carc(denied_book):
+def test_check_exits_1_and_lists_each_denied_note_with_its_carc(denied_book, run_cli):
     done = run_cli("check", str(denied_book), "--as-of", AS_OF, "--format", "csv")
     assert done.returncode == 1, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
@@ -113,21 +105,21 @@ def test_check_exits_1_and_lists_each_denied_note_with_its_carc(denied_book):
     assert rows[0]["Cell"].startswith("Notes!")
 
 
-def test_check_writes_nothing_and_prints_no_client_names(denied_book):
+def test_check_writes_nothing_and_prints_no_client_names(denied_book, run_cli):
     before = denied_book.read_bytes()
     done = run_cli("check", str(denied_book), "--as-of", AS_OF)
     assert denied_book.read_bytes() == before
     assert "secret" not in done.stdout + done.stderr
 
 
-def test_check_json_gives_one_object_per_finding(denied_book):
+def test_check_json_gives_one_object_per_finding(denied_book, run_cli):
     done = run_cli("check", str(denied_book), "--as-of", AS_OF, "--format", "json")
     found = json.loads(done.stdout)
     assert [f["Note ID"] for f in found] == ["N2", "N3", "N5"]
     assert found[0]["Service Date"] == "2026-02-03"
 
 
-def test_only_warnings_do_not_make_check_fail(tmp_path):
+def test_only_warnings_do_not_make_check_fail(tmp_path, run_cli):
     path = write_book(
         tmp_path,
         [auth("A2", "C1", "H0004", 100)],
@@ -137,7 +129,7 @@ def test_only_warnings_do_not_make_check_fail(tmp_path):
 
 
 def test_refresh_writes_the_same_findings_to_the_notes_check_column_and_the_checks_sheet(
-    denied_book,
+    denied_book, run_cli
 ):
     check_rows = list(
         csv.reader(
@@ -163,7 +155,9 @@ def test_refresh_writes_the_same_findings_to_the_notes_check_column_and_the_chec
     assert list(wb["Checks"].tables) == ["Checks"]
 
 
-def test_eligible_leaves_out_an_auth_at_its_weekly_limit_and_a_period_overrun_is_denied(tmp_path):
+def test_eligible_leaves_out_an_auth_at_its_weekly_limit_and_a_period_overrun_is_denied(
+    tmp_path, run_cli
+):
     path = write_book(
         tmp_path,
         [
@@ -225,7 +219,7 @@ def test_refresh_lists_an_expiring_auth_on_the_renewals_sheet(expiring_book):
     ]
 
 
-def test_renew_adds_a_requested_auth_for_the_next_period_and_logs_it(expiring_book):
+def test_renew_adds_a_requested_auth_for_the_next_period_and_logs_it(expiring_book, run_cli):
     done = run_cli("renew", str(expiring_book), "A1", "--units", "10", "--user", "kim")
     assert done.returncode == 0, done.stderr
     auths = rows_by_header(expiring_book, "Auths")
@@ -257,7 +251,9 @@ def test_renew_adds_a_requested_auth_for_the_next_period_and_logs_it(expiring_bo
     assert rows_by_header(expiring_book, "Renewals") == []
 
 
-def test_renew_twice_is_refused_unless_forced_and_unknown_numbers_change_nothing(expiring_book):
+def test_renew_twice_is_refused_unless_forced_and_unknown_numbers_change_nothing(
+    expiring_book, run_cli
+):
     assert run_cli("renew", str(expiring_book), "A1").returncode == 0
     before = expiring_book.read_bytes()
     again = run_cli("renew", str(expiring_book), "A1")

@@ -18,7 +18,7 @@ from authbook.workbook.sheetdata import SheetWrite, SheetWriteLater
 from authbook.workbook.xlsx import calcchain
 from authbook.workbook.xlsx.writer import NeedsFullRewrite, write_sheets
 from tests.workbook import lo_fixtures
-from tests.workbook.lo_fixtures import lo_helpers, parts
+from tests.workbook.lo_fixtures import parts
 
 AUTHS_PART = "xl/worksheets/sheet1.xml"
 ALERTS_PART = "xl/worksheets/sheet3.xml"
@@ -157,7 +157,7 @@ NEW_SHEETS = {
 }
 
 
-def test_a_sheet_missing_from_the_package_is_added_with_its_table(sample, tmp_path):
+def test_a_sheet_missing_from_the_package_is_added_with_its_table(sample, tmp_path, libreoffice):
     out = tmp_path / "out.xlsx"
     write_sheets(sample, out, NEW_SHEETS)
     old, new = parts(sample), parts(out)
@@ -175,9 +175,7 @@ def test_a_sheet_missing_from_the_package_is_added_with_its_table(sample, tmp_pa
     assert wb.sheetnames == ["Auths", "Notes", "Alerts", "Checks", "Dash board"]
     assert wb["Checks"]["C2"].number_format == "mm/dd/yyyy"
     assert [c.name for c in wb["Checks"].tables["Checks"].tableColumns] == checks.headers
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, tmp_path) as office:
-        seen = lo_fixtures.libreoffice_cells(office, uno_python, out, "Checks", "Dash board")
+    seen = libreoffice.cells(out, "Checks", "Dash board")
     assert seen["Checks"][1][1] == {"text": "=not a formula"}
     assert seen["Checks"][1][2]["value"] == lo_fixtures.excel_serial(date(2026, 3, 1))
     assert seen["Dash board"][2][1]["value"] == 12
@@ -200,7 +198,7 @@ def test_a_sheet_name_excel_refuses_needs_a_full_rewrite(sample, tmp_path):
     assert not out.exists()
 
 
-def test_libreoffice_and_openpyxl_read_the_values_written(sample, tmp_path):
+def test_libreoffice_and_openpyxl_read_the_values_written(sample, tmp_path, libreoffice):
     out = tmp_path / "out.xlsx"
     cells = {
         (2, 8): "OK",
@@ -219,9 +217,7 @@ def test_libreoffice_and_openpyxl_read_the_values_written(sample, tmp_path):
         datetime(2026, 7, 4),
         True,
     ]
-    soffice, uno_python = lo_helpers.require_libreoffice()
-    with lo_helpers.running_office(soffice, tmp_path) as office:
-        seen = lo_fixtures.libreoffice_cells(office, uno_python, out, "Auths")["Auths"]
+    seen = libreoffice.cells(out, "Auths")["Auths"]
     assert seen[1][7] == {"text": "OK"}
     assert seen[2][7] == {"text": '=HYPERLINK("http://example.com")'}
     assert seen[4][7]["value"] == 12.5
