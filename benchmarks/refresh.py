@@ -401,14 +401,26 @@ def run_measure(kind: str, path: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def report(auths: int, notes: int, kinds: list[str], keep: Path | None, pairs: int = 0) -> None:
+def report(
+    auths: int,
+    notes: int,
+    kinds: list[str],
+    keep: Path | None,
+    pairs: int = 0,
+    workbook: Path | None = None,
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        path = (keep or Path(tmp)) / f"bench-{auths}-{notes}.xlsx"
-        t0 = time.perf_counter()
-        generate(path, auths, notes)
-        size = path.stat().st_size / 2**20
-        print(f"\n{auths} auths / {notes} notes: {size:.1f} MiB, generated in "
-              f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+        if workbook is not None:  # one made elsewhere (saved by openpyxl: shared strings)
+            path = workbook
+            size = path.stat().st_size / 2**20
+            print(f"\n{path.name}: {size:.1f} MiB")
+        else:
+            path = (keep or Path(tmp)) / f"bench-{auths}-{notes}.xlsx"
+            t0 = time.perf_counter()
+            generate(path, auths, notes)
+            size = path.stat().st_size / 2**20
+            print(f"\n{auths} auths / {notes} notes: {size:.1f} MiB, generated in "
+                  f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         results = {kind: run_measure(kind, path) for kind in kinds}
         paired = [_pair(path) for _ in range(pairs)]
     for kind, r in results.items():
@@ -506,13 +518,23 @@ def main(argv=None) -> int:
         default=0,
         help="also time N calamine reads and refreshes in alternation (ratio per pair)",
     )
+    parser.add_argument(
+        "--workbook",
+        type=Path,
+        action="append",
+        default=[],
+        help="measure this workbook instead of generating one (e.g. one benchmarks/startup.py "
+        "--keep made and openpyxl saved); --sizes is then ignored",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         kind, path = args.measure
         print(json.dumps(MEASURES[kind](Path(path))))
         return 0
-    for size in args.sizes.split(","):
+    for workbook in args.workbook:
+        report(0, 0, args.only.split(","), None, args.pairs, workbook.resolve())
+    for size in [] if args.workbook else args.sizes.split(","):
         auths, notes = (int(x) for x in size.split("/"))
         report(auths, notes, args.only.split(","), args.keep, args.pairs)
     return 0
