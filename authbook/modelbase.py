@@ -110,10 +110,11 @@ def _check_of(hint, v: str, scope: dict) -> str | None:
         either = [_check_of(a, v, scope) for a in args]
         return None if None in either else f"({' or '.join(either)})"
     if origin is None and isinstance(hint, type):
-        known = (
-            hint in _EXACT or dataclasses.is_dataclass(hint) or hint.__module__ == scope["_home"]
-        )
-        return f"type({v}) is {_named(hint, scope)}" if known else "False"
+        if hint in _EXACT or dataclasses.is_dataclass(hint):
+            return f"type({v}) is {_named(hint, scope)}"
+        if hint.__module__ == scope["_home"]:  # (RawRows) pydantic keeps any instance as is
+            return f"isinstance({v}, {_named(hint, scope)})"
+        return "False"
     if origin in (tuple, frozenset) and (origin is frozenset or args[-1:] == (...,)):
         kind = f"type({v}) is {_named(origin, scope)}"
         item = _check_of(args[0], "_i", scope) if args else None

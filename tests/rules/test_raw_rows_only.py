@@ -8,6 +8,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
 from authbook.models import RawBook, RawRecord, RawRows, Source
 
@@ -63,6 +64,9 @@ def test_raw_rows_given_are_kept_as_they_are():
     rows = RawRows("Notes", ("note_id",), [2], [("N1",)])
     assert RawBook(notes=rows).notes is rows
     assert RawBook.trusted(notes=rows).notes is rows
+    part = RawRows.of_records("Notes", NOTES).at([1])  # RawRows of some rows of others
+    assert RawBook(notes=part).notes is part
+    assert TypeAdapter(RawBook).validate_python({"notes": part}).notes is part
 
 
 def test_records_become_rows_of_every_key_first_seen_first_a_missing_one_blank():
