@@ -4,6 +4,11 @@ for values they have already parsed. ``authbook.models`` declares the records wi
 
 Here, not in models.py, so that the records themselves read on one page; like models, this
 imports nothing else of AuthBook.
+
+A record class may define ``__post_init__(self)``, as a dataclass may: every way of making
+one calls it last, its fields set (the validating constructor, ``trusted``, ``model_copy``,
+``trusted_maker``'s functions; pydantic's validator calls it itself). It may set fields
+with ``object.__setattr__`` (``RawBook`` holds its Auths and Notes rows as RawRows so).
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ def _compiled_init(cls):
     head = f"def __init__(self, *, {', '.join(params)}, **_extra):\n    if _extra or not ("
     given = "".join(f"({f.name!r}, {f.name}), " for f in fields)
     call = f"):\n        return _slow(_cls, self, ({given}), _extra)\n"
+    if hasattr(cls, "__post_init__"):  # (the slow way's record is pydantic's: it has run)
+        sets.append("    self.__post_init__()")
     exec(head + (" and ".join(checks) or "True") + call + "\n".join(sets) + "\n", scope)  # noqa: S102
     return scope["__init__"]
 
@@ -103,10 +110,11 @@ def _check_of(hint, v: str, scope: dict) -> str | None:
         either = [_check_of(a, v, scope) for a in args]
         return None if None in either else f"({' or '.join(either)})"
     if origin is None and isinstance(hint, type):
-        known = (
-            hint in _EXACT or dataclasses.is_dataclass(hint) or hint.__module__ == scope["_home"]
-        )
-        return f"type({v}) is {_named(hint, scope)}" if known else "False"
+        if hint in _EXACT or dataclasses.is_dataclass(hint):
+            return f"type({v}) is {_named(hint, scope)}"
+        if hint.__module__ == scope["_home"]:  # (RawRows) pydantic keeps any instance as is
+            return f"isinstance({v}, {_named(hint, scope)})"
+        return "False"
     if origin in (tuple, frozenset) and (origin is frozenset or args[-1:] == (...,)):
         kind = f"type({v}) is {_named(origin, scope)}"
         item = _check_of(args[0], "_i", scope) if args else None
@@ -170,6 +178,8 @@ def _setter_function(cls, signature: str, prologue: list[str], given: set[str]):
         else:  # the slot's own setter: half the time of object.__setattr__ (measured)
             scope[f"_set_{f.name}"] = slot.__set__
             lines.append(f"    _set_{f.name}(_obj, {value})")
+    if hasattr(cls, "__post_init__"):
+        lines.append("    _obj.__post_init__()")
     lines.append("    return _obj")
     exec("\n".join(lines) + "\n", scope)  # noqa: S102
     return scope[signature.split("(")[0]]

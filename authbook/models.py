@@ -91,6 +91,23 @@ class RawRows(MadeOnRead):
         self._by_field: dict[str, Sequence] | None = None
 
     @classmethod
+    def of_records(cls, sheet: str, records: Iterable[RawRecord]) -> RawRows:
+        """RawRows holding ``records`` (RawRecords of the sheet ``sheet``), in their order,
+        each row's cells as a tuple: ``fields`` are every key of the records' values, in the
+        order first seen, and a record without some key holds None there (every rule reads a
+        missing cell and a blank one alike). A record of another sheet is a ValueError."""
+        records = list(records)
+        if any(r.source.sheet != sheet for r in records):
+            raise ValueError(f"RawRows hold the rows of one sheet ({sheet!r})")
+        fields = tuple(dict.fromkeys(name for r in records for name in r.values))
+        return cls(
+            sheet,
+            fields,
+            [r.source.row for r in records],
+            [tuple(map(r.values.get, fields)) for r in records],
+        )
+
+    @classmethod
     def of_columns(
         cls, sheet: str, fields: tuple[str, ...], rows: list[int], columns: list[Sequence]
     ) -> RawRows:
@@ -133,12 +150,9 @@ class RawRows(MadeOnRead):
 
     def at(self, positions: list[int]) -> RawRows:
         """The rows at ``positions`` (0-based, ascending) as RawRows of their own, held by
-        column."""
-        if not positions:
-            return RawRows.of_columns(self.sheet, self.fields, [], [() for _ in self.fields])
-        pick = itemgetter(*positions) if len(positions) > 1 else lambda c: (c[positions[0]],)
-        columns = list(map(pick, self.columns(self.fields)))
-        return RawRows.of_columns(self.sheet, self.fields, list(pick(self.rows)), columns)
+        column: each column picked from these rows' the first time it is read (a part of a
+        large sheet whose rules read two columns costs two columns, not every one)."""
+        return _RawRowsAt(self, positions)
 
     def columns(self, names: Iterable[str]) -> list[Sequence]:
         """The cells of each field of ``names``, one sequence per field, in row order (all
@@ -152,6 +166,37 @@ class RawRows(MadeOnRead):
                 self._by_field, self.cells = by_field, None
         blank = (None,) * len(self.rows)
         return [by_field.get(name, blank) for name in names]
+
+
+class _RawRowsAt(RawRows):
+    """``RawRows.at``: the rows at ``positions`` of the RawRows ``whole``, whose columns are
+    picked from ``whole``'s when first read (and kept) and whose records are ``whole``'s."""
+
+    __slots__ = ("_whole", "_positions", "_pick")
+
+    def __init__(self, whole: RawRows, positions: list[int]) -> None:
+        if len(positions) > 1:
+            pick = itemgetter(*positions)
+        elif positions:
+            only = positions[0]
+            pick = lambda cells: (cells[only],)  # noqa: E731
+        else:
+            pick = lambda cells: ()  # noqa: E731
+        super().__init__(whole.sheet, whole.fields, list(pick(whole.rows)), [])
+        self.cells, self._by_field = None, {}
+        self._whole, self._positions, self._pick = whole, positions, pick
+
+    def record(self, position: int) -> RawRecord:
+        return self._whole.record(self._positions[position])
+
+    def columns(self, names: Iterable[str]) -> list[Sequence]:
+        names = list(names)
+        picked = self._by_field
+        wanted = [n for n in dict.fromkeys(names) if n not in picked and n in self.fields]
+        if wanted:
+            picked.update(zip(wanted, map(self._pick, self._whole.columns(wanted))))
+        blank = (None,) * len(self.rows)
+        return [picked.get(name, blank) for name in names]
 
 
 class Problem(Record):
@@ -542,9 +587,10 @@ class RawBook(Record):
     __pydantic_config__ = {"arbitrary_types_allowed": True}
 
     clients: tuple[RawRecord, ...] = ()
-    #: RawRows when read from a workbook (see RawRows); a tuple of RawRecord otherwise.
+    #: Given as RawRows (as read from a workbook) or a tuple of RawRecord (a book made by
+    #: hand); held as RawRows either way (``__post_init__``).
     auths: RawRows | tuple[RawRecord, ...] = ()
-    #: RawRows when read from a workbook (see RawRows); any sequence of RawRecord otherwise.
+    #: As ``auths``: given as RawRows or a tuple of RawRecord, held as RawRows.
     notes: RawRows | tuple[RawRecord, ...] = ()
     billing_codes: tuple[RawRecord, ...] = ()
     auth_groups: tuple[RawRecord, ...] = ()
@@ -555,3 +601,16 @@ class RawBook(Record):
     #: Cells holding a formula whose result was not saved, as (sheet, Excel row, field):
     #: they read as blank, but their value is not known, so nothing is filled into them.
     uncalculated: frozenset[tuple[str, int, str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        """Hold the Auths and Notes rows as RawRows however they were given, so the rules
+        read them one way: a sequence of RawRecord becomes ``RawRows.of_records`` (of its
+        first record's sheet; an empty one of no sheet, ""). Every way of making a RawBook
+        calls this last (``authbook.modelbase``: the validating constructor, ``trusted``,
+        ``model_copy``, and pydantic's validator)."""
+        for name in ("auths", "notes"):
+            rows = getattr(self, name)
+            if not isinstance(rows, RawRows):
+                records = list(rows)
+                sheet = records[0].source.sheet if records else ""
+                object.__setattr__(self, name, RawRows.of_records(sheet, records))

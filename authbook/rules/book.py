@@ -260,9 +260,9 @@ def build_book(raw: RawBook) -> tuple[Book, list[Problem]]:
 
 
 def build_notes(
-    rows, book: Book, uncalculated: frozenset[tuple[str, int, str]] = frozenset()
+    rows: RawRows, book: Book, uncalculated: frozenset[tuple[str, int, str]] = frozenset()
 ) -> tuple[list[Note], list[Problem]]:
-    """The notes of the raw Notes ``rows`` (RawRows, or any sequence of RawRecord) of a book
+    """The notes of the raw Notes ``rows`` (RawRows, as ``RawBook.notes`` holds them) of a book
     whose other sheets are built (``book``, its notes left out): the notes that can be used
     and the problems of each row, in row order. Each row is read on its own, so the notes of
     some rows are built as building them all builds them (a refresh builds the notes of
@@ -402,9 +402,8 @@ def _cell_problems(row, position: int, names, errors, entity: str | None = None)
     ]
 
 
-def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[Auth]:
-    """Auths from their raw rows (RawRows, or any sequence of RawRecord), with the problems of
-    each row in row order.
+def _build_auths(rows: RawRows, parsers, known: _Known, problems: list[Problem]) -> list[Auth]:
+    """Auths from their raw rows, with the problems of each row in row order.
 
     Done a column at a time, as the notes are: the rows with something to report (a cell
     that cannot be read, a blank required cell, no Allotted Units, half a period limit, an
@@ -413,8 +412,6 @@ def _build_auths(rows, parsers, known: _Known, problems: list[Problem]) -> list[
     is ambiguous (``approvals.number_problems``) get a problem each, in row order with the
     others; they still count their units."""
     names = tuple(parsers)
-    if not isinstance(rows, RawRows):
-        rows = _as_raw_rows(rows, names)
     mine: list[Problem] = []
     auths = _auths_of(rows, names, parsers, known, mine)
     ambiguous = number_problems(auths)
@@ -617,10 +614,14 @@ def _parse_each(cells: list, parse: Parser) -> tuple[list, dict[int, str]]:
 
 
 def _build_notes(
-    rows, parsers, known: _Known, problems: list[Problem], defaults: DefaultCodes | None = None
+    rows: RawRows,
+    parsers,
+    known: _Known,
+    problems: list[Problem],
+    defaults: DefaultCodes | None = None,
 ) -> list[Note]:
-    """Notes from their raw rows (RawRows, or any sequence of RawRecord), with the problems of
-    each row in row order and, within a row, in field order (as ``parse_row`` gives them).
+    """Notes from their raw rows, with the problems of each row in row order and, within a
+    row, in field order (as ``parse_row`` gives them).
 
     A workbook can hold hundreds of thousands of notes, so the work is done a column at a
     time: each distinct date or status text is parsed once, each distinct client, code and
@@ -629,8 +630,6 @@ def _build_notes(
     client's Default auth covering the date (``defaults``); only without one is it a
     problem."""
     names = tuple(parsers)
-    if not isinstance(rows, RawRows):
-        rows = _as_raw_rows(rows, names)
     columns, errors = _parse_columns(rows.columns(names), names, parsers)
     at = {name: i for i, name in enumerate(names)}
     if defaults is not None:
@@ -671,15 +670,3 @@ def _note_is_usable(row, position, values, errors, unlisted, known, problems) ->
         if position in unlisted.get(name, ()):
             problems.extend(known.unknown(row, {name: values[name]}, entity))
     return usable and not blank
-
-
-def _as_raw_rows(records, names: tuple[str, ...]) -> RawRows:
-    """RawRecords (all of one sheet) as RawRows of the fields ``names``."""
-    records = list(records)
-    sheet = records[0].source.sheet if records else ""
-    return RawRows(
-        sheet,
-        names,
-        [r.source.row for r in records],
-        [tuple(r.values.get(name) for name in names) for r in records],
-    )

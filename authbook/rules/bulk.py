@@ -445,24 +445,19 @@ def plan_bulk_update(
     )
 
 
-def _records_at(auths, rows: list[int]) -> dict[int, RawRecord]:
+def _records_at(auths: RawRows, rows: list[int]) -> dict[int, RawRecord]:
     """Excel row -> the raw record of that row of ``auths``, for the ``rows`` it holds
-    (only those rows' records are made: a sheet read as RawRows makes them on demand)."""
-    if isinstance(auths, RawRows):
-        at = {number: position for position, number in enumerate(auths.rows)}
-        return {n: auths.record(at[n]) for n in rows if n in at}
-    wanted = set(rows)
-    return {r.source.row: r for r in auths if r.source.row in wanted}
+    (only those rows' records are made)."""
+    at = {number: position for position, number in enumerate(auths.rows)}
+    return {n: auths.record(at[n]) for n in rows if n in at}
 
 
-def _with_rows(auths, updated: dict[int, RawRecord], names: list[str]):
-    """``auths`` with the rows of ``updated`` (Excel row -> record) in place of its own:
-    kept as RawRows (by column, ``names`` the fields that may differ) when it is one."""
-    if isinstance(auths, RawRows):
-        for name in names:
-            auths = auths.with_cells(name, {n: r.values.get(name) for n, r in updated.items()})
-        return auths
-    return tuple(updated.get(r.source.row, r) for r in auths)
+def _with_rows(auths: RawRows, updated: dict[int, RawRecord], names: list[str]) -> RawRows:
+    """``auths`` with the rows of ``updated`` (Excel row -> record) in place of its own, by
+    column (``names`` the fields that may differ)."""
+    for name in names:
+        auths = auths.with_cells(name, {n: r.values.get(name) for n, r in updated.items()})
+    return auths
 
 
 # --- bulk add ---------------------------------------------------------------------------------

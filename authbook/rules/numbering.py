@@ -31,26 +31,20 @@ def next_numbers(taken: list[str | None], prefix: str, count: int) -> list[str]:
     return [format_auth_no(prefix, highest + i) for i in range(1, count + 1)]
 
 
-def assign_auth_numbers(rows, prefix: str, unknown: frozenset[int] = frozenset()) -> dict[int, str]:
-    """Numbers for the Auths rows (RawRows, or RawRecords) whose Auth # is blank: sheet row
-    -> new Auth #.
+def assign_auth_numbers(
+    rows: RawRows, prefix: str, unknown: frozenset[int] = frozenset()
+) -> dict[int, str]:
+    """Numbers for the raw Auths rows whose Auth # is blank: sheet row -> new Auth #.
 
     Only rows that hold an auth (a Client ID or a Billing Code) get a number, and not the
     rows of ``unknown``, whose Auth # reads as blank only because it is a formula not
     calculated yet.
     """
-    if isinstance(rows, RawRows):
-        numbers, clients, codes = rows.columns(("auth_no", "client_id", "billing_code"))
-        row_numbers = rows.rows
-    else:
-        numbers, clients, codes = (
-            [r.values.get(name) for r in rows] for name in ("auth_no", "client_id", "billing_code")
-        )
-        row_numbers = [r.source.row for r in rows]
+    numbers, clients, codes = rows.columns(("auth_no", "client_id", "billing_code"))
     taken = [parse_text(number)[0] for number in numbers]
     blank = [
         row
-        for row, number, client, code in zip(row_numbers, taken, clients, codes, strict=False)
+        for row, number, client, code in zip(rows.rows, taken, clients, codes, strict=False)
         if number is None and (client or code) and row not in unknown
     ]
     new = next_numbers(taken, prefix, len(blank))

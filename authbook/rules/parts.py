@@ -27,7 +27,6 @@ from authbook.models import (
     NOTE_STATUS_FIELDS,
     Finding,
     NoteStatuses,
-    RawRows,
     Source,
     trusted_maker,
     trusted_sources,
@@ -38,7 +37,6 @@ from authbook.rules.refresh import (
     NotesPart,
     NotesPrepared,
     draw_notes,
-    row_numbers,
 )
 from authbook.rules.units import Ledger
 from authbook.rules.values import name_key
@@ -61,13 +59,10 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
     them). A row without a Client ID goes to the first part. Deterministic: the same rows
     give the same parts. One part when the rows are not in sheet order."""
     raw_notes = prepared.raw.notes
-    numbers = row_numbers(raw_notes)
+    numbers = raw_notes.rows
     if not all(map(lt, numbers, islice(numbers, 1, None))):
         return [list(range(len(numbers)))]
-    if isinstance(raw_notes, RawRows):
-        (cells,) = raw_notes.columns(("client_id",))
-    else:
-        cells = [r.values.get("client_id") for r in raw_notes]
+    (cells,) = raw_notes.columns(("client_id",))
     parse = field_parsers(prepared.book.settings.date_order)["notes"]["client_id"]
     rows_of = Counter(cells)
     if not all(type(c) is str or c is None for c in rows_of):
@@ -98,7 +93,7 @@ def parts_of(prepared: NotesPrepared, rows: list[list[int]]) -> list[NotesPart]:
     """The NotesParts of the raw Notes rows at the positions ``rows`` (``split_rows``):
     each with the positions in ``prepared.book.notes`` of the notes read from its rows.
     One part of every row when the notes are not in the rows' order."""
-    notes, numbers = prepared.book.notes, row_numbers(prepared.raw.notes)
+    notes, numbers = prepared.book.notes, prepared.raw.notes.rows
     if len(numbers) == len(notes):  # a note from every row: the rows are the notes
         return [NotesPart(r, r) for r in rows]
     part_of = _placed(rows)([[k] * len(r) for k, r in enumerate(rows)])
@@ -301,18 +296,16 @@ def merge_statuses(
             ]
         )
 
-    raw_notes = prepared.raw.notes
-    numbers = raw_notes.rows if isinstance(raw_notes, RawRows) else None
-    return _MergedStatuses(numbers, sources, by_field)
+    return _MergedStatuses(prepared.raw.notes.rows, sources, by_field)
 
 
 class _MergedStatuses(NoteStatuses):
     """NoteStatuses whose sources are made the first time they are looked at; their row
-    numbers (``rows``) are known at once when given."""
+    numbers (``rows``) are known at once."""
 
     __slots__ = ("_rows", "_make_sources")
 
-    def __init__(self, rows: list[int] | None, make_sources, columns: dict[str, list]) -> None:
+    def __init__(self, rows: list[int], make_sources, columns: dict[str, list]) -> None:
         self._rows, self._make_sources, self._columns = rows, make_sources, columns
 
     def __getattr__(self, name: str):
@@ -324,7 +317,7 @@ class _MergedStatuses(NoteStatuses):
 
     @property
     def rows(self) -> list[int]:
-        return list(self._rows) if self._rows is not None else super().rows
+        return list(self._rows)
 
     def __len__(self) -> int:
         return len(self._columns[NOTE_STATUS_FIELDS[0]])
@@ -334,9 +327,7 @@ def _sources_of(prepared: NotesPrepared, rows: list[int]) -> list[Source]:
     """The source of each raw Notes row at the positions ``rows``, as its status carries
     it: the raw row's (its note's, when one was read from it, is the same)."""
     raw_notes = prepared.raw.notes
-    if isinstance(raw_notes, RawRows):
-        return trusted_sources(raw_notes.sheet, map(raw_notes.rows.__getitem__, rows))
-    return [raw_notes[position].source for position in rows]
+    return trusted_sources(raw_notes.sheet, map(raw_notes.rows.__getitem__, rows))
 
 
 def _row_of(found) -> int:

@@ -84,15 +84,7 @@ def number_new_auths(raw: RawBook, prefix: str) -> tuple[RawBook, dict[int, str]
     numbers = assign_auth_numbers(raw.auths, prefix, unknown)
     if not numbers:
         return raw, numbers
-    if isinstance(raw.auths, RawRows):
-        return raw.model_copy(update={"auths": raw.auths.with_cells("auth_no", numbers)}), numbers
-    auths = tuple(
-        replace(r, values={**r.values, "auth_no": numbers[r.source.row]})
-        if r.source.row in numbers
-        else r
-        for r in raw.auths
-    )
-    return raw.model_copy(update={"auths": auths}), numbers
+    return raw.model_copy(update={"auths": raw.auths.with_cells("auth_no", numbers)}), numbers
 
 
 def refresh(raw: RawBook, today: date, as_of: date | None = None) -> Refreshed:
@@ -188,7 +180,7 @@ def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepa
     gives, when they hold all of some clients' notes (``parts.split_rows``)."""
     raw_notes = base.raw.notes
     if rows is not None:
-        raw_notes = _raw_rows_at(raw_notes, rows)
+        raw_notes = raw_notes.at(rows)
     notes, found = build_notes(raw_notes, base.book, base.raw.uncalculated)
     return replace(
         base,
@@ -207,11 +199,7 @@ def client_rows(prepared: NotesPrepared, client: str) -> list[int]:
     ``draw_notes``), they give that client's units and findings exactly as the whole book
     does (clients never share units: ``rules.parts``), which is what a question about one
     client (``authbook eligible``) needs."""
-    raw_notes = prepared.raw.notes
-    if isinstance(raw_notes, RawRows):
-        (cells,) = raw_notes.columns(("client_id",))
-    else:
-        cells = [r.values.get("client_id") for r in raw_notes]
+    (cells,) = prepared.raw.notes.columns(("client_id",))
     parse = field_parsers(prepared.book.settings.date_order)["notes"]["client_id"]
     wanted = name_key(client)
     # each distinct cell read once; keyed by type too (1, 1.0 and True are one dict key
@@ -227,14 +215,6 @@ def client_rows(prepared: NotesPrepared, client: str) -> list[int]:
         if mine:
             found.append(position)
     return found
-
-
-def _raw_rows_at(rows, positions: list[int]):
-    """The raw rows at ``positions`` of a sheet's rows, held as theirs are (RawRows or a
-    tuple of RawRecord)."""
-    if isinstance(rows, RawRows):
-        return rows.at(positions)
-    return tuple(rows[p] for p in positions)
 
 
 @dataclass(frozen=True)
@@ -265,7 +245,7 @@ def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesD
     for them: clients never share units, and every check looks at one client's notes."""
     book, raw = prepared.book, prepared.raw
     notes = book.notes if part is None else [book.notes[i] for i in part.notes]
-    rows = raw.notes if part is None else _rows_at(raw.notes, part.rows)
+    rows = raw.notes if part is None else raw.notes.at(part.rows)
     uncounted = frozenset()
     if not book.settings.denied_notes_use_units:
         uncounted = denied_rows(rows)
@@ -286,7 +266,7 @@ def part_statuses(prepared: NotesPrepared, drawn: NotesDrawn) -> NoteStatuses:
     for found in drawn.checked:
         findings_by_row.setdefault(found.source.row, []).append(found)
     raw_notes = prepared.raw.notes
-    rows = raw_notes if drawn.part is None else _rows_at(raw_notes, drawn.part.rows)
+    rows = raw_notes if drawn.part is None else raw_notes.at(drawn.part.rows)
     return _note_statuses(
         rows, drawn.draws, findings_by_row, prepared.first_problem, prepared.clients,
         prepared.rates,
@@ -318,33 +298,6 @@ def notes_refreshed(
     )
 
 
-class _RowsAt:
-    """The raw rows at some positions of a sheet's rows (RawRows or a list of RawRecord), read
-    as a sequence of their own: ``rows`` their Excel row numbers, ``[i]`` the i-th's record."""
-
-    def __init__(self, rows, positions: list[int]) -> None:
-        numbers = row_numbers(rows)
-        self.rows = [numbers[p] for p in positions]
-        self._all, self._positions = rows, positions
-
-    def __len__(self) -> int:
-        return len(self._positions)
-
-    def __getitem__(self, i: int) -> RawRecord:
-        return self._all[self._positions[i]]
-
-
-def _rows_at(rows, positions: list[int]) -> _RowsAt:
-    return _RowsAt(rows, positions)
-
-
-def row_numbers(rows) -> list[int]:
-    """The Excel row number of each of ``rows`` (RawRows, _RowsAt or RawRecords), in order."""
-    if isinstance(rows, (RawRows, _RowsAt)):
-        return rows.rows
-    return [r.source.row for r in rows]
-
-
 def finish_refresh(half: NotesRefreshed) -> Refreshed:
     """The second half of ``refresh``: every auth's status, the alerts and the renewals."""
     raw, book, ledger, index, day = half.raw, half.book, half.ledger, half.index, half.as_of
@@ -362,7 +315,7 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
     auth_by_row = {a.source.row: a for a in book.auths}
     alerts: list[Alert] = []
     auth_statuses = []
-    for position, number in enumerate(row_numbers(auth_rows)):
+    for position, number in enumerate(auth_rows.rows):
         auth = auth_by_row.get(number)
         if auth is None:  # its raw row is looked at only then (made then, from RawRows)
             auth_statuses.append(_unusable_auth(auth_rows[position], first_problem))
@@ -446,7 +399,7 @@ def _unreadable_findings(rows, draws, first_problem, date_order: str) -> list[Fi
         return []
     drawn = {draw.note.source.row for draw in draws}
     found = []
-    for position, number in enumerate(row_numbers(rows)):
+    for position, number in enumerate(rows.rows):
         if number not in drawn:
             row = rows[position]
             message = _problem_at(row, first_problem)
@@ -498,7 +451,7 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
     charge_of: dict[tuple, float] = {}  # (rate, units, sliding scale %) -> the charge
     usable = iter(draws)
     upcoming = next(usable, None)
-    for position, number in enumerate(row_numbers(rows)):
+    for position, number in enumerate(rows.rows):
         if upcoming is None or upcoming.note.source.row != number:
             row = rows[position]
             message = _problem_at(row, first_problem)
@@ -552,14 +505,9 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
     return NoteStatuses(sources, columns)
 
 
-def _typed_codes(rows) -> list:
+def _typed_codes(rows: RawRows) -> list:
     """The Billing Code cell of each of ``rows`` (the raw Notes rows) as typed."""
-    if isinstance(rows, RawRows):
-        return list(rows.columns(("billing_code",))[0])
-    if isinstance(rows, _RowsAt) and isinstance(rows._all, RawRows):
-        (cells,) = rows._all.columns(("billing_code",))
-        return [cells[p] for p in rows._positions]
-    return [rows[i].values.get("billing_code") for i in range(len(rows))]
+    return list(rows.columns(("billing_code",))[0])
 
 
 _UNKNOWN = object()

@@ -9,8 +9,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authbook.models import RawBook
-from authbook.rules.book import _as_raw_rows
+from authbook.models import RawBook, RawRows
 from authbook.rules.bulk import (
     Where,
     plan_bulk_add,
@@ -65,9 +64,7 @@ RAW = RawBook(
 
 
 #: RAW with its Auths as a workbook file gives them: RawRows, not RawRecords.
-RAW_AS_READ = RAW.model_copy(
-    update={"auths": _as_raw_rows(AUTHS, tuple(dict.fromkeys(k for r in AUTHS for k in r.values)))}
-)
+RAW_AS_READ = RAW.model_copy(update={"auths": RawRows.of_records("Auths", AUTHS)})
 
 
 def where(field, *values, on_client=False):
