@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from authbook.models import RawRows
 from authbook.rules.claimlines import RemitLine
 
 PAID, DENIED, PARTIAL, REVERSED = "Paid", "Denied", "Partial", "Reversed"
@@ -175,18 +176,11 @@ def outcomes(rows: Iterable[dict[str, object]]) -> dict[str, Outcome]:
     return found
 
 
-def denied_rows(rows) -> frozenset[int]:
+def denied_rows(rows: RawRows) -> frozenset[int]:
     """The Excel rows of the raw Notes ``rows`` whose Remit Status is Denied: the notes whose
-    units stop counting when Settings say *Denied Notes Use Units: No*. ``rows``: RawRows
-    (read by column), or any sequence of RawRecord with ``rows`` or ``source`` row numbers."""
-    columns = getattr(rows, "columns", None)
-    if callable(columns):
-        (statuses,) = columns(["remit_status"])
-        numbers = rows.rows
-    else:
-        records = list(rows)
-        statuses = [r.values.get("remit_status") for r in records]
-        numbers = getattr(rows, "rows", None) or [r.source.row for r in records]
+    units stop counting when Settings say *Denied Notes Use Units: No*."""
+    (statuses,) = rows.columns(["remit_status"])
+    numbers = rows.rows
     wanted = DENIED.casefold()
     return frozenset(
         row
