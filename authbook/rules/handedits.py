@@ -24,6 +24,8 @@ from authbook.rules.values import name_key
 BY_HAND = "edit by hand"
 DELETED_BY_HAND = "row deleted by hand"
 
+#: A row's cells by field: anything whose ``get(field)`` gives the cell (a dict; the
+#: workbook's memory holds tuples that read so).
 Row = dict[str, object]
 
 
@@ -79,6 +81,8 @@ def hand_edits(
 ) -> tuple[list[CellChange], list[CellChange]]:
     """(cells changed on rows still there, cells of rows deleted) between the remembered
     rows ``before`` and the sheet's rows ``now`` (sheet row -> field -> cell)."""
+    if before == now:  # every row as remembered, value for value (most saves): told in C
+        return [], []
     pairs, gone = pair_rows(before, now)
     changed: list[CellChange] = []
     for row in sorted(now):

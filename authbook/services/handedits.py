@@ -65,7 +65,7 @@ def hand_edit_writes(
         snapshot = memory.auth_rows(after[schema.AUTHS.name])
     for row, number in numbers.items():
         if row in snapshot:
-            snapshot[row]["auth_no"] = number
+            snapshot[row] = snapshot[row].with_cell("auth_no", number)
     if (
         remembered is None
         or remembered.core != core
@@ -97,4 +97,4 @@ def _same_rows(a: dict, b: dict) -> bool:
         return True
     if a.keys() != b.keys():
         return False
-    return all(same_cell(a[r].get(f), b[r].get(f)) for r in a for f in memory.FIELDS)
+    return all(same_cell(x, y) for r in a for x, y in zip(a[r], b[r]))
