@@ -25,13 +25,13 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import struct
 import sys
 import threading
 from contextlib import suppress
 from datetime import date
 
 from authbook.models import NoteStatuses, NoteStatusesLater
+from authbook.parallel.channel import Channel, ChannelClosed, die_with_parent, own_memory
 from authbook.rules.parts import (
     as_part_of,
     join_built,
@@ -54,7 +54,6 @@ from authbook.rules.refresh import (
 )
 from authbook.workbook import records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
-from authbook.workbook.xlsx.child import die_with_parent, own_memory
 
 #: From this many notes on, a refresh whose Notes sheet is written by a child process
 #: splits the notes with it.
@@ -81,7 +80,7 @@ def refresh_notes_writing(
     clients are built and drawn there meanwhile (see the module's docstring)."""
     base = prepare_base(raw, today, as_of)
     rows = split_rows(base, SHARES) if len(base.raw.notes) >= SIDE_BY_SIDE_NOTES else []
-    channel = _Channel.open() if len(rows) == 2 and all(rows) else None
+    channel = Channel.open() if len(rows) == 2 and all(rows) else None
     parent = os.getpid()
     done = {}  # "prepared": the whole book; "all": every note drawn; "statuses"
 
@@ -133,7 +132,7 @@ def refresh_notes_writing(
         del shipped
         try:
             packed = channel.receive()
-        except _ChannelClosed:  # the child is gone: its part is drawn here
+        except ChannelClosed:  # the child is gone: its part is drawn here
             packed = None
         prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
         del book  # the parts' own books (the rows they were built from) are not kept
@@ -191,7 +190,7 @@ def _drawn_with_helper(
         prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
         del book  # the parts' own books (the rows they were built from) are not kept
         if pid > 0:
-            with suppress(_ChannelClosed):
+            with suppress(ChannelClosed):
                 packed, their_statuses, memory = channel.receive()
                 theirs = unpack_drawn(prepared, parts[1], packed)
                 statuses.append(their_statuses)
@@ -224,124 +223,5 @@ def _child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> Note
     others = channel.receive()
     sending.join()
     if not sending.sent:
-        raise _ChannelClosed
+        raise ChannelClosed
     return merge_statuses(base, rows, [others, own])
-
-
-class _ChannelClosed(Exception):
-    """The other process closed its end (or died) before a whole message came."""
-
-
-class _Channel:
-    """Two pipes between a parent and the child it forks next: one each way. Made before
-    the fork; each side then keeps its own ends (``keep_parent_ends``/``keep_child_ends``).
-    A message is a pickle, its length first."""
-
-    def __init__(self, to_parent: tuple[int, int], to_child: tuple[int, int]) -> None:
-        self._fds = {"from_child": to_parent[0], "to_parent": to_parent[1],
-                     "from_parent": to_child[0], "to_child": to_child[1]}  # fmt: skip
-        self._read = self._write = -1
-
-    @classmethod
-    def open(cls) -> _Channel | None:
-        """The pipes, or None when they cannot be had (then nothing is split)."""
-        made = []
-        try:
-            for _ in range(2):
-                made.append(os.pipe())
-                _widen(made[-1][1])
-        except OSError:
-            for fds in made:
-                for fd in fds:
-                    os.close(fd)
-            return None
-        return cls(*made)
-
-    def keep_parent_ends(self) -> None:
-        self._keep("from_child", "to_child")
-
-    def keep_child_ends(self) -> None:
-        self._keep("from_parent", "to_parent")
-
-    def _keep(self, read: str, write: str) -> None:
-        self._read, self._write = self._fds.pop(read), self._fds.pop(write)
-        self._close_rest()
-
-    def send(self, data: bytes) -> None:
-        """Send one message (a pickle's bytes); raises ``_ChannelClosed`` when the other side
-        is gone."""
-        view = memoryview(struct.pack("<Q", len(data)) + data)
-        try:
-            while view:
-                view = view[os.write(self._write, view) :]
-        except OSError as exc:  # BrokenPipeError: the other side is gone
-            raise _ChannelClosed from exc
-
-    def send_meanwhile(self, data: bytes) -> _Sending:
-        """Send one message by a thread of its own (started, to be joined), while this
-        thread goes on: each side sends while the other may be sending too."""
-        sending = _Sending(self, data)
-        sending.start()
-        return sending
-
-    def receive(self):
-        """The next message, unpickled; raises ``_ChannelClosed`` when the other side closed
-        before a whole one came."""
-        size = struct.unpack("<Q", self._read_exactly(8))[0]
-        return pickle.loads(self._read_exactly(size))
-
-    def _read_exactly(self, size: int) -> bytes:
-        data = bytearray(size)
-        view, got = memoryview(data), 0
-        while got < size:
-            n = os.readv(self._read, [view[got:]])
-            if n == 0:
-                raise _ChannelClosed
-            got += n
-        return data
-
-    def _close_rest(self) -> None:
-        for fd in self._fds.values():
-            with suppress(OSError):
-                os.close(fd)
-        self._fds = {}
-
-    def close(self) -> None:
-        self._close_rest()
-        for fd in (self._read, self._write):
-            if fd >= 0:
-                with suppress(OSError):
-                    os.close(fd)
-        self._read = self._write = -1
-
-
-#: How many bytes a channel's pipe holds (Linux lets a process ask for up to 1 MiB).
-PIPE_BYTES = 1 << 20
-
-
-def _widen(fd: int) -> None:
-    """Have the pipe of ``fd`` hold ``PIPE_BYTES`` (Linux; elsewhere it stays as it is). A
-    message sent by a thread while the main thread computes goes a pipeful per turn the
-    thread gets at the interpreter (every few ms): with the default 64 KiB, the statuses
-    of 250,000 rows took ~0.7 s to reach the child waiting for them (measured)."""
-    with suppress(ImportError, AttributeError, OSError):
-        import fcntl  # not on Windows
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
-class _Sending(threading.Thread):
-    """A message being sent (``_Channel.send_meanwhile``); ``sent`` once it all went."""
-
-    def __init__(self, channel: _Channel, data: bytes) -> None:
-        super().__init__(daemon=True)
-        self._channel, self._data, self.sent = channel, data, False
-
-    def run(self) -> None:
-        try:
-            self._channel.send(self._data)
-            self.sent = True
-        except _ChannelClosed:  # the other side is gone: it sees to it
-            pass
-        finally:
-            self._data = b""

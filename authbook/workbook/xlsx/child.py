@@ -4,8 +4,9 @@ cores.
 
 The child inherits an unnamed temporary file (``scratch``: a refresh killed meanwhile leaves
 no file behind) and deflates the sheet into it; its outcome (CRC, size, the header row it
-met, the cell styles it added) comes back through a pipe as a pickled dict. It dies with its
-parent (``die_with_parent``). Everything about processes in the xlsx writer is here.
+met, the cell styles it added) comes back on a ``parallel.channel.Channel``, the channel
+every AuthBook process talks through. It dies with its parent (``die_with_parent``).
+Everything about processes in the xlsx writer is here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO
 
+from authbook.parallel.channel import Channel, die_with_parent, own_memory
 from authbook.workbook import scratch
 from authbook.workbook.sheetdata import CellColumns, SheetWrite, SheetWriteLater
 from authbook.workbook.xlsx.entries import DeflatedPart, _append_entry, _entry_info
@@ -96,57 +98,50 @@ class ChildPart:
 class _ChildSheet:
     """One sheet rewritten by a forked child into an unnamed temporary file the child
     inherits (``scratch``: a refresh killed meanwhile leaves no file behind); its outcome
-    comes back through a pipe as a pickled dict."""
+    comes back as one message on a ``parallel.channel.Channel`` (a pickled dict)."""
 
-    def __init__(self, pid: int, file: IO[bytes], pipe: int, stored: bool):
-        self.pid, self.file, self.pipe, self.stored = pid, file, pipe, stored
+    def __init__(self, pid: int, file: IO[bytes], channel: Channel, stored: bool):
+        self.pid, self.file, self.channel, self.stored = pid, file, channel, stored
 
     @classmethod
     def start(cls, sheets, sheet: SheetPart, write: SheetWrite, stored: bool):
         """Fork the child to rewrite ``sheet`` of ``sheets`` (the writer's: its source,
         package, styles and shared strings parts); None (nothing left behind) when the
-        temporary folder, a pipe or a new process cannot be had: then this process writes
+        temporary folder, a channel or a new process cannot be had: then this process writes
         the sheet itself."""
         try:
             file = scratch.unnamed_file()
         except OSError:
             return None
         parent = os.getpid()
-        try:
-            read_end, write_end = os.pipe()
-        except OSError:
+        channel = Channel.open()
+        if channel is None:
             file.close()
             return None
         try:
             pid = os.fork()
         except OSError:
-            os.close(read_end)
-            os.close(write_end)
+            channel.close()
             file.close()
             return None
         if pid == 0:  # the child: never returns
-            os.close(read_end)
+            channel.keep_child_ends()
             die_with_parent(parent)
-            _child_main(sheets, sheet, write, stored, file.fileno(), write_end)
-        os.close(write_end)
-        return cls(pid, file, read_end, stored)
+            _child_main(sheets, sheet, write, stored, file.fileno(), channel)
+        channel.keep_parent_ends()
+        return cls(pid, file, channel, stored)
 
     def result(self) -> ChildPart | None:
         """Wait for the child; its part, or None (file deleted) when it failed."""
-        chunks = []
         try:
-            while chunk := os.read(self.pipe, 1 << 16):
-                chunks.append(chunk)
+            made = self.channel.receive()
+        except Exception:  # ChannelClosed (it died first), or a message that does not unpickle
+            made = None
         finally:
-            os.close(self.pipe)
-            self.pipe = -1
+            self.channel.close()
             _, status = os.waitpid(self.pid, 0)
             self.pid = 0  # reaped: its number may go to another process
-        try:
-            made = pickle.loads(b"".join(chunks)) if status == 0 and chunks else None
-        except Exception:
-            made = None
-        if not made or "error" in made:
+        if status != 0 or not made or "error" in made:
             with suppress(OSError):
                 self.file.close()
             return None
@@ -163,18 +158,15 @@ class _ChildSheet:
             with suppress(OSError):
                 os.waitpid(self.pid, 0)
             self.pid = 0
-        if self.pipe >= 0:
-            with suppress(OSError):
-                os.close(self.pipe)
-            self.pipe = -1
+        self.channel.close()
         with suppress(OSError):
             self.file.close()
 
 
-def _child_main(sheets, sheet, write, stored: bool, fd: int, pipe: int):
+def _child_main(sheets, sheet, write, stored: bool, fd: int, channel: Channel):
     """The forked child: rewrite ``sheet`` into the file open as ``fd`` (shared with the
-    parent, which reads it from the start once this has exited), report through ``pipe``,
-    exit."""
+    parent, which reads it from the start once this has exited), report through
+    ``channel``, exit."""
     status = 1
     try:
         try:
@@ -197,39 +189,11 @@ def _child_main(sheets, sheet, write, stored: bool, fd: int, pipe: int):
             status = 0
         except BaseException as exc:  # the parent writes the sheet itself, and meets it
             made = {"error": type(exc).__name__}
-        data = pickle.dumps(made)
-        while data:
-            data = data[os.write(pipe, data) :]
+        channel.send(pickle.dumps(made))
     except BaseException:
         status = 1
     finally:
         os._exit(status)
-
-
-def die_with_parent(parent: int | None = None) -> None:
-    """Have Linux kill this child when its parent dies (a refresh killed mid-save): nothing
-    is left writing a part no one will read. ``parent``: exit at once if it is gone already
-    (it died before this was set)."""
-    with suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if parent is not None and os.getppid() != parent:
-        os._exit(1)
-
-
-def own_memory() -> dict[str, int]:
-    """This process's peak resident memory and the pages it does not share (kB)."""
-    found = {}
-    with suppress(OSError):
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    found["peak"] = int(line.split()[1])
-        with open("/proc/self/smaps_rollup") as f:
-            private = [line for line in f if line.startswith(("Private_Clean", "Private_Dirty"))]
-            found["own"] = sum(int(line.split()[1]) for line in private)
-    return found
 
 
 class StartedSheet:
