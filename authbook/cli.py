@@ -312,6 +312,7 @@ def _command_of(argv: list[str] | None) -> str | None:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The errors whose message is for the user (exit 2). Imported when a command has failed,
     not at start-up: by then the command has loaded the modules that raise them."""
+    # (start-up: see the docstring)
     from authbook.output import NoAnswer
     from authbook.workbook.records import NotAnAuthBook
     from authbook.workbook.xlsxfile import WorkbookError

@@ -13,6 +13,7 @@ from authbook.output import print_rows
 
 
 def _cli():
+    # cli loads this module to run one of its commands; looked up when used, not at import
     from authbook import cli
 
     return cli
@@ -22,6 +23,7 @@ def _cli():
 
 
 def cmd_check(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services import refresh
     from authbook.workbook import billingrows
 
@@ -55,6 +57,7 @@ def _figure(value: object, code: str | None) -> object:
 
 
 def cmd_report(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services import billing, refresh
 
     cli = _cli()
@@ -83,6 +86,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_renew(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services import renew
     from authbook.services.audit import current_user
 

@@ -37,6 +37,7 @@ WHERE_HELP = (
 
 
 def _cli():
+    # cli loads this module to run one of its commands; looked up when used, not at import
     from authbook import cli
 
     return cli
@@ -68,6 +69,7 @@ def capped(lines: list[str], limit: int = 10) -> str:
 def _parsed(read, *args):
     """``read(*args)`` (a ``services.bulkinput`` reader); input it cannot use is a usage
     error."""
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services.bulkinput import BulkInputError
 
     try:
@@ -92,6 +94,7 @@ def _say_every_row_visible(result, sheet: str) -> None:
 def _stopped(result, sheet: str, how: str, what: str) -> int:
     """Say why ``result`` wrote nothing (exit 2), or what it wrote (exit 0, or 1 when the
     workbook has data problems)."""
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services.bulk import Stop
     from authbook.services.report import summary
 
@@ -167,6 +170,7 @@ def _date_moves(result) -> list[str]:
 
 
 def cmd_bulk_add(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services import bulk, bulkinput
 
     cli = _cli()
@@ -230,6 +234,7 @@ def _update_head(result, how: str) -> None:
 
 
 def cmd_bulk_update(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services import bulk, bulkinput
 
     cli = _cli()

@@ -27,6 +27,7 @@ SCRUB_KEYS = [
 
 
 def _cli():
+    # cli loads this module to run one of its commands; looked up when used, not at import
     from authbook import cli
 
     return cli
@@ -51,6 +52,7 @@ def scrub_rows(findings) -> list[list[object]]:
 
 
 def cmd_scrub(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.claims.x12 import X12FileError
     from authbook.services.claims import scrub_files, write_filled
 
@@ -109,6 +111,7 @@ PREVIEW_ROWS = 20
 
 
 def print_remit_plan(plan) -> None:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.rules.remits import REMIT_STATUSES
     from authbook.workbook import schema
 
@@ -129,6 +132,7 @@ def print_remit_plan(plan) -> None:
 
 
 def cmd_remit(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.claims.x12 import X12FileError
     from authbook.output import confirm
     from authbook.services.audit import current_user

@@ -27,6 +27,7 @@ MAX_CHANGE_LINES = 40
 
 
 def _cli():
+    # cli loads this module to run one of its commands; looked up when used, not at import
     from authbook import cli
 
     return cli
@@ -39,8 +40,10 @@ def read_map(path: Path) -> dict:
     """A mapping file: ``kind``, ``sheet``, ``header_row``, ``date_order`` and a ``[columns]``
     table of "source header" = "field" ("" leaves a column out)."""
     try:
+        # only a mapping file needs a TOML reader
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    except ModuleNotFoundError:
+        # Python 3.10: the same reader, from PyPI
         import tomli as tomllib
 
     cli = _cli()
@@ -128,6 +131,7 @@ def print_mapping(plan: importing.ImportPlan, layout: importing.Layout, source) 
     extra = f" ({titles} title row{'s' if titles != 1 else ''} above it)" if titles else ""
     print(f"header: row {plan.header_row}{extra}; columns:")
     width = max((len(c.header) for c in plan.columns), default=0)
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.workbook.schema import column_letter
 
     for c in plan.columns:
@@ -202,6 +206,7 @@ def _show(value: object) -> str:
 
 
 def cmd_import(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.parallel.collector import many_objects
     from authbook.services.audit import current_user
     from authbook.services.report import summary
@@ -276,6 +281,7 @@ def _write_starter_map(args, src: Path, plan, layout, source) -> None:
 
 
 def cmd_export(args) -> int:
+    # here, not at the top: a command loads only what it uses (start-up: tests/test_startup.py)
     from authbook.services.migrate import export_tables
     from authbook.workbook.xlsxfile import FastWorkbookFile
 

@@ -205,3 +205,29 @@ def test_only_parallel_and_the_writer_child_fork_pipe_or_pause_the_collector():
         text = path.read_text(encoding="utf-8")
         for call in set(PROCESS_MACHINERY) - allowed.get(path, set()):
             assert call + "(" not in text and f"import {call}" not in text, (path.name, call)
+
+
+def test_every_import_inside_a_function_says_why():
+    """An import inside a function is there to shorten start-up (every command and every
+    ribbon click is a new process) or because only one path needs it; a comment on it, or
+    on the run of imports it belongs to, says which, so the next reader does not move it to
+    the top (or one more down) without knowing the cost."""
+    unexplained = []
+    for path in modules_in(""):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                    continue
+                first, last = node.lineno - 1, node.end_lineno - 1
+                while first > 0 and lines[first - 1].strip().startswith(("import", "from", "#")):
+                    first -= 1
+                while last + 1 < len(lines) and lines[last + 1].strip().startswith(
+                    ("import ", "from ")
+                ):
+                    last += 1
+                if not any("#" in line for line in lines[first : last + 1]):
+                    unexplained.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not unexplained

@@ -40,6 +40,7 @@ def _ask_excel() -> Path | None:
     """The start-up folder a running Excel reports (as ``xlwings addin install`` asks), or None
     when no Excel runs or it cannot be asked."""
     try:
+        # xlwings only when the add-in is installed (Excel may not be there)
         import xlwings as xw
 
         if xw.apps.count:
@@ -158,6 +159,7 @@ def _install_runpython_script() -> None:
     """On macOS, RunPython goes through an AppleScript that xlwings ships; put it where Excel
     may run it (what ``xlwings runpython install`` does)."""
     try:
+        # xlwings only when the add-in is installed (Excel may not be there)
         from xlwings import cli
 
         cli.runpython_install(None)

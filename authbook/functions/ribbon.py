@@ -217,6 +217,7 @@ def _needs_bulk(book, action: str) -> None:
 
 def _form_rows() -> list[list[object]]:
     """The AuthBook Form sheet: one row per Auths column a bulk action can fill in."""
+    # (only when the form is first made)
     from authbook.rules.bulk import ADD_FIELDS
 
     rows: list[list[object]] = [["Field", UPDATE_COLUMN, ADD_COLUMN, "Help"]]

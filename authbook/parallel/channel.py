@@ -26,6 +26,7 @@ def die_with_parent(parent: int | None = None) -> None:
     is left writing a part no one will read. ``parent``: exit at once if it is gone already
     (it died before this was set)."""
     with suppress(Exception):
+        # ctypes only in a forked process, to ask Linux for this
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

@@ -94,6 +94,7 @@ def is_running(pid: int) -> bool:
 
 
 def _is_running_windows(pid: int) -> bool:  # pragma: no cover - Windows only
+    # Windows only
     import ctypes
 
     query_limited_information, still_active = 0x1000, 259

@@ -408,6 +408,7 @@ def user_parts_openpyxl_would_drop(path) -> bool:
     """``openpyxl_would_drop``, leaving out the Dashboard sheet's own charts (and their
     drawing): AuthBook draws those again after a save that lost them. A refresh the
     surgical writer cannot make is refused when this is true."""
+    # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
     from authbook.workbook.xlsx.layout import _relationships, read_package
 
     with zipfile.ZipFile(path) as package:
@@ -433,8 +434,10 @@ class FastWorkbookFile(WorkbookFile):
     """``WorkbookFile`` that reads fast and writes surgically; same contract, same safety."""
 
     def __init__(self, path: Path | str):
+        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from xml.etree.ElementTree import ParseError
 
+        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from authbook.workbook import fastread
 
         self.path = Path(path)
@@ -456,6 +459,7 @@ class FastWorkbookFile(WorkbookFile):
         caller computes the rest (a large first refresh, on Linux; otherwise nothing happens
         yet). ``apply`` the same ``write`` and ``save`` as usual; ``stop_writing`` if not.
         Returns whether a child process was started (it works ``write``'s cells out)."""
+        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from authbook.workbook.xlsx import writer
 
         self.stop_writing()
@@ -491,8 +495,10 @@ class FastWorkbookFile(WorkbookFile):
         return list(self._names)
 
     def read_sheets(self, names) -> dict[str, SheetRead]:
+        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from python_calamine import CalamineError
 
+        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from authbook.workbook import fastread
 
         try:
@@ -506,6 +512,7 @@ class FastWorkbookFile(WorkbookFile):
 
     def save(self, backup: bool = True) -> None:
         """Write the changes beside the original, keep ``PATH.bak``, then replace ``PATH``."""
+        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from authbook.workbook import memory
         from authbook.workbook.xlsx import writer
 
