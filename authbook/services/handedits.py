@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from authbook.rules.audit import audit_entries
-from authbook.rules.handedits import BY_HAND, DELETED_BY_HAND, hand_edits, same_cell
+from authbook.rules.handedits import BY_HAND, DELETED_BY_HAND, hand_edits
 from authbook.services.audit import audit_write
 from authbook.workbook import changes, memory, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
@@ -34,42 +34,45 @@ def hand_edit_writes(
     writes: dict[str, SheetWrite],
     numbers: dict[int, str],
     today: date,
-    read_with_them: bool = False,
 ) -> dict[str, SheetWrite]:
     """The writes for hand edits found in ``before`` (the sheets as read from ``store``),
     given ``after`` (as they read with this save's own input changes) and ``writes`` (this
     save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row.
-    ``read_with_them``: the memory sheet was asked for with ``before`` (``schema.MEMORY_SHEET``),
-    so it is there if the workbook has one; otherwise it is read from ``store`` here."""
+
+    The memory's second row holds the digest of the rows it remembers: when the Auths rows
+    have that digest (no cell typed since), the rest of the memory is not read at all."""
     path = store.saved_file()  # None for a workbook open in Excel: no file to remember in
     if path is None or schema.AUTHS.name not in before:
         return {}
-    if read_with_them:
-        remembered = memory.memory_of(before.get(memory.SHEET))
-    else:
-        remembered = memory.read_memory(store)
+    now_rows = memory.auth_rows(before[schema.AUTHS.name])
+    now_digest = memory.digest(now_rows)
+    head = memory.remembered_head(path)  # ((lastModifiedBy, modified), digest) or None
     core = memory.core_properties(path)
     out: dict[str, SheetWrite] = {}
-    now_rows = None
-    if remembered is not None:
-        now_rows = memory.auth_rows(before[schema.AUTHS.name])
-        changed, deleted = hand_edits(schema.AUTHS.name, remembered.rows, now_rows, memory.FIELDS)
-        if changed or deleted:
-            saved_since = core != remembered.core  # by a program that sets these
-            user = core[0] if saved_since and core[0] else UNKNOWN_USER
-            when = (memory.modified_at(core[1]) if saved_since else None) or today
-            out.update(_log(after, writes, changed, deleted, user, when))
-    if now_rows is not None and after[schema.AUTHS.name] is before[schema.AUTHS.name]:
-        snapshot = now_rows  # (no longer needed as it was: the new Auth #s go in below)
+    if head is not None and head[1] == now_digest:  # every row as remembered
+        remembered_core = head[0]
     else:
+        remembered = memory.read_memory(store)
+        remembered_core = remembered.core if remembered is not None else None
+        if remembered is not None:
+            found = hand_edits(schema.AUTHS.name, remembered.rows, now_rows, memory.FIELDS)
+            changed, deleted = found
+            if changed or deleted:
+                saved_since = core != remembered.core  # by a program that sets these
+                user = core[0] if saved_since and core[0] else UNKNOWN_USER
+                when = (memory.modified_at(core[1]) if saved_since else None) or today
+                out.update(_log(after, writes, changed, deleted, user, when))
+    snapshot, snapshot_digest = now_rows, now_digest
+    if after[schema.AUTHS.name] is not before[schema.AUTHS.name]:
         snapshot = memory.auth_rows(after[schema.AUTHS.name])
+        snapshot_digest = None
     for row, number in numbers.items():
         if row in snapshot:
             snapshot[row] = snapshot[row].with_cell("auth_no", number)
+            snapshot_digest = None
     if (
-        remembered is None
-        or remembered.core != core
-        or not _same_rows(remembered.rows, snapshot)
+        remembered_core != core
+        or (snapshot_digest or memory.digest(snapshot)) != (head[1] if head else None)
         or not memory.is_very_hidden(path)  # LibreOffice saved it as merely hidden
     ):
         out[memory.SHEET] = memory.memory_write(snapshot, core)
@@ -90,11 +93,3 @@ def _log(after, writes, changed, deleted, user: str, when: date | datetime):
         auths = after[schema.AUTHS.name]
         out[schema.AUTHS.name] = changes.field_cells(schema.AUTHS, auths, stamps, optional=STAMPS)
     return out
-
-
-def _same_rows(a: dict, b: dict) -> bool:
-    if a == b:  # as remembered, value for value
-        return True
-    if a.keys() != b.keys():
-        return False
-    return all(same_cell(x, y) for r in a for x, y in zip(a[r], b[r]))

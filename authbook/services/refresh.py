@@ -71,7 +71,7 @@ def refresh_store(store, today: date, as_of: date | None = None, user: str | Non
             computed, notes = compute_writing_notes(store, today, as_of)
             made = refresh_writes(computed, current_user(user), today, notes=notes)
             sheets, numbers = computed.sheets, computed.result.new_auth_numbers
-            by_hand = hand_edit_writes(store, sheets, sheets, made, numbers, today, True)
+            by_hand = hand_edit_writes(store, sheets, sheets, made, numbers, today)
             store.apply(merge_writes(made, by_hand))
             save_with_dashboard(store, computed)
         finally:
@@ -137,14 +137,11 @@ def compute(store, today: date, as_of: date | None = None) -> Computed:
         return Computed(sheets, result, records.with_structure(raw, structure, result.problems))
 
 
-def _read_raw(store, with_memory: bool = False):
+def _read_raw(store):
     """The input sheets of ``store``, read, and the raw book with its structure problems.
-    ``with_memory``: the hand-edit memory sheet is read with them (one pass over the file
-    where a second would cost a demo-size refresh ~10% of its time)."""
-    names = [s.name for s in schema.INPUT_SHEETS]
-    if with_memory:
-        names.append(schema.MEMORY_SHEET)
-    sheets = store.read_sheets(names)
+    (Not the hand-edit memory: ``services.handedits`` reads its digest alone, and the rest
+    only when the Auths rows do not match it.)"""
+    sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
     return (sheets, *records.raw_book(sheets))
 
 
@@ -159,7 +156,7 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     process writes the sheet, the two draw the notes of half the clients each
     (``parallel.notes``)."""
     with many_objects():
-        return _computed_writing_notes(store, *_read_raw(store, True), today, as_of)
+        return _computed_writing_notes(store, *_read_raw(store), today, as_of)
 
 
 def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
