@@ -410,7 +410,7 @@ def report(
     workbook: Path | None = None,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        if workbook is not None:  # one made elsewhere (saved by openpyxl: shared strings)
+        if workbook is not None:  # one made elsewhere (re-saved by LibreOffice, say)
             path = workbook
             size = path.stat().st_size / 2**20
             print(f"\n{path.name}: {size:.1f} MiB")
@@ -524,7 +524,7 @@ def main(argv=None) -> int:
         action="append",
         default=[],
         help="measure this workbook instead of generating one (e.g. one benchmarks/startup.py "
-        "--keep made and openpyxl saved); --sizes is then ignored",
+        "--keep made and LibreOffice saved); --sizes is then ignored",
     )
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
