@@ -17,7 +17,6 @@ the other sheets, then converts the largest a block of rows at a time. Measure w
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import re
 import sys
 import zipfile
@@ -322,6 +321,8 @@ def _return_freed_memory() -> None:
     reuse most of it: without this a refresh carries ~100-150 MB of dead heap (measured on
     a 500,000-note workbook; the call takes ~30 ms)."""
     if sys.platform.startswith("linux"):
+        import ctypes  # (only after a large read: a small one has little to hand back)
+
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").malloc_trim(0)
 
@@ -532,5 +533,6 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
                 del pieces
                 whole = iter([_parse(path, largest)])
                 done[largest] = _read_sheet(whole, scan, big, conv, by_column=True)
-        _return_freed_memory()
+        if zf.getinfo(big.part).file_size >= SPLIT_BYTES:
+            _return_freed_memory()
         return {n: done[n] for n in parts}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import sys
 import time
 from pathlib import Path
@@ -71,7 +70,13 @@ def check_not_open(path: Path) -> None:
 
 
 def this_computer() -> str:
-    """This computer's name as its lock files record it."""
+    """This computer's name as its lock files record it (``uname``'s node name, which is
+    what ``socket.gethostname`` gives on Linux and macOS, without importing ``socket``:
+    ~3 ms of every command that saves)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename or "unknown"
+    import socket  # Windows: no uname
+
     return socket.gethostname() or "unknown"
 
 
