@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.filters import FilterColumn, Filters
 
+from authbook.cli import main
 from authbook.workbook import schema, template
 
 AS_OF = date(2026, 3, 1)
@@ -187,3 +189,15 @@ def same_cell(a: object, b: object) -> bool:
     if isinstance(b, datetime) and isinstance(a, date) and not isinstance(a, datetime):
         return b.date() == a
     return a == b
+
+
+@pytest.fixture(name="book")
+def bulk_book(tmp_path, monkeypatch) -> Path:
+    """The bulk tests' workbook (``make_book``), edited by user "pat"."""
+    monkeypatch.setenv("AUTHBOOK_USER", "pat")
+    return make_book(tmp_path)
+
+
+def run(*args: str) -> int:
+    """``authbook ARGS`` in this process, as of ``AS_OF``; its exit code."""
+    return main([*args, "--as-of", AS_OF.isoformat()])

@@ -7,22 +7,15 @@ import io
 
 import pytest
 
-from authbook.cli import main
-from tests.bulk_fixtures import AS_OF, make_book, sheet_rows
-
-
-@pytest.fixture
-def book(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTHBOOK_USER", "pat")
-    return make_book(tmp_path)
+from tests.bulk_fixtures import (
+    bulk_book,  # noqa: F401 (the "book" fixture)
+    run,
+    sheet_rows,
+)
 
 
 def answering(monkeypatch, answer: str) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(answer + "\n"))
-
-
-def run(*args: str) -> int:
-    return main([*args, "--as-of", AS_OF.isoformat()])
 
 
 def test_the_preview_says_how_many_rows_a_date_makes_earlier_and_later(book, monkeypatch, capsys):

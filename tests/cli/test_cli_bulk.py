@@ -14,25 +14,17 @@ from tests.bulk_fixtures import (
     AS_OF,
     AUTHS,
     audit_log,
+    bulk_book,  # noqa: F401 (the "book" fixture)
     column_of,
     filter_like_excel,
     hide_by_hand,
     input_cells,
     make_book,
+    run,
     sheet_rows,
 )
 
 NEW_END = datetime(2026, 12, 31)
-
-
-@pytest.fixture
-def book(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTHBOOK_USER", "pat")
-    return make_book(tmp_path)
-
-
-def run(*args: str) -> int:
-    return main([*args, "--as-of", AS_OF.isoformat()])
 
 
 def end_dates(path) -> dict[int, object]:

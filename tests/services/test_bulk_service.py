@@ -14,13 +14,12 @@ from authbook.rules.bulk import Where
 from authbook.services import bulk, bulkinput
 from authbook.workbook import billingrows, changes, importrows, schema
 from authbook.workbook.sheetdata import RowRead, SheetRead
-from tests.bulk_fixtures import AS_OF, AUTHS, make_book, sheet_rows
-
-
-@pytest.fixture
-def book(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTHBOOK_USER", "pat")
-    return make_book(tmp_path)
+from tests.bulk_fixtures import (
+    AS_OF,
+    AUTHS,
+    bulk_book,  # noqa: F401 (the "book" fixture)
+    sheet_rows,
+)
 
 
 def aetna() -> bulk.Matching:
