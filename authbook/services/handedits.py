@@ -70,12 +70,13 @@ def hand_edit_writes(
         if row in snapshot:
             snapshot[row] = snapshot[row].with_cell("auth_no", number)
             snapshot_digest = None
+    snapshot_digest = snapshot_digest or memory.digest(snapshot)
     if (
         remembered_core != core
-        or (snapshot_digest or memory.digest(snapshot)) != (head[1] if head else None)
+        or snapshot_digest != (head[1] if head else None)
         or not memory.is_very_hidden(path)  # LibreOffice saved it as merely hidden
     ):
-        out[memory.SHEET] = memory.memory_write(snapshot, core)
+        out[memory.SHEET] = memory.memory_write(snapshot, core, snapshot_digest)
     return out
 
 

@@ -35,7 +35,7 @@ from authbook.workbook import schema
 from authbook.workbook.records import DATE_FORMAT, raw_rows
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
-SHEET = schema.MEMORY_SHEET
+SHEET = "AuthBookMemory"
 #: The Auths columns remembered: every input column (computed ones are AuthBook's own).
 TRACKED = tuple(c for c in schema.AUTHS.columns if not c.computed)
 FIELDS = tuple(c.field for c in TRACKED)
@@ -92,8 +92,7 @@ def read_memory(store) -> Memory | None:
 
 
 def memory_of(read: SheetRead | None) -> Memory | None:
-    """The memory the sheet ``read`` holds (read with the other sheets: one pass over the
-    file), or None when there is no such sheet."""
+    """The memory the sheet ``read`` holds, or None when there is no such sheet."""
     if read is None:
         return None
     rows: dict[int, Row] = {}
@@ -120,9 +119,12 @@ def digest(rows: dict[int, Row]) -> str:
     return found.hexdigest()
 
 
-def memory_write(rows: dict[int, Row], core: tuple[str, str]) -> SheetWrite:
-    """The whole memory sheet for ``rows`` and ``core``, with the rows' ``digest``."""
-    head = [0, core[0] or None, core[1] or None, digest(rows)]
+def memory_write(
+    rows: dict[int, Row], core: tuple[str, str], rows_digest: str | None = None
+) -> SheetWrite:
+    """The whole memory sheet for ``rows`` and ``core``, with the rows' ``digest``
+    (``rows_digest``, when the caller has it already)."""
+    head = [0, core[0] or None, core[1] or None, rows_digest or digest(rows)]
     body: list[list[object]] = [MEMORY.headers, head]
     for number in sorted(rows):
         body.append([number, *rows[number]])

@@ -461,9 +461,6 @@ SHEETS: tuple[Sheet, ...] = (
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 INPUT_SHEETS = tuple(s for s in SHEETS if not s.generated)
-#: The very hidden sheet in which AuthBook remembers the Auths inputs as it last saved them
-#: (``workbook.memory``).
-MEMORY_SHEET = "AuthBookMemory"
 
 #: The sheets a file must have to count as an AuthBook workbook.
 REQUIRED_SHEETS = ("Auths",)
