@@ -63,17 +63,12 @@ def refresh_store(store, today: date, as_of: date | None = None, user: str | Non
     """Refresh a store in place (read, compute, write, save), logging the Auths cells typed
     by hand since the last save (``services.handedits``). Returns the Computed."""
     from authbook.services.audit import current_user  # (the writing side: see the top)
-    from authbook.services.billing import save_with_dashboard
-    from authbook.services.handedits import hand_edit_writes
 
     with many_objects():
         try:
             computed, notes = compute_writing_notes(store, today, as_of)
             made = refresh_writes(computed, current_user(user), today, notes=notes)
-            sheets, numbers = computed.sheets, computed.result.new_auth_numbers
-            by_hand = hand_edit_writes(store, sheets, sheets, made, numbers, today)
-            store.apply(merge_writes(made, by_hand))
-            save_with_dashboard(store, computed)
+            _save(store, computed.sheets, computed, made, today)
         finally:
             store.stop_writing()
     return computed
@@ -96,8 +91,6 @@ def apply_and_refresh(
     fills in (default: now). Returns the refreshed Computed.
     """
     from authbook.services.audit import current_user  # (the writing side: see the top)
-    from authbook.services.billing import save_with_dashboard
-    from authbook.services.handedits import hand_edit_writes
     from authbook.workbook import changes
 
     patched = dict(sheets)
@@ -111,13 +104,23 @@ def apply_and_refresh(
             made = merge_writes(
                 writes, refresh_writes(computed, current_user(user), today, now, notes=notes)
             )
-            numbers = computed.result.new_auth_numbers
-            by_hand = hand_edit_writes(store, sheets, patched, made, numbers, today)
-            store.apply(merge_writes(made, by_hand))
-            save_with_dashboard(store, computed)
+            _save(store, sheets, computed, made, today)
         finally:
             store.stop_writing()
     return computed
+
+
+def _save(store, read: dict[str, SheetRead], computed: Computed, made, today: date) -> None:
+    """Apply ``made`` (this save's writes) with the cells typed by hand since the last save
+    (found in ``read``, the sheets as read from ``store``; ``services.handedits``), and save
+    with the Dashboard's charts."""
+    from authbook.services.billing import save_with_dashboard  # (the writing side: see the top)
+    from authbook.services.handedits import hand_edit_writes
+
+    numbers = computed.result.new_auth_numbers
+    by_hand = hand_edit_writes(store, read, computed.sheets, made, numbers, today)
+    store.apply(merge_writes(made, by_hand))
+    save_with_dashboard(store, computed)
 
 
 def compute_file(path: Path | str, today: date, as_of: date | None = None) -> Computed:
