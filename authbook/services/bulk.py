@@ -315,10 +315,7 @@ def bulk_update_file(
 ) -> BulkResult:
     """``bulk_update_store`` on a workbook file: atomic save, ``.bak`` kept, concurrent runs
     refused."""
-    path = Path(path)
-    with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
-        store = FastWorkbookFile(path)
-        return bulk_update_store(store, selection, sets, user, today, as_of, confirm)
+    return _on_file(path, bulk_update_store, selection, sets, user, today, as_of, confirm)
 
 
 def bulk_add_file(
@@ -333,10 +330,16 @@ def bulk_add_file(
 ) -> BulkResult:
     """``bulk_add_store`` on a workbook file: atomic save, ``.bak`` kept, concurrent runs
     refused."""
+    return _on_file(
+        path, bulk_add_store, selection, code_group, values, user, today, as_of, confirm
+    )
+
+
+def _on_file(path: Path | str, use_case, *args) -> BulkResult:
+    """``use_case(store, *args)`` on the workbook file ``path``, holding its lock."""
     path = Path(path)
     with RefreshLock(path), many_objects():  # (no collector runs over the rows read)
-        store = FastWorkbookFile(path)
-        return bulk_add_store(store, selection, code_group, values, user, today, as_of, confirm)
+        return use_case(FastWorkbookFile(path), *args)
 
 
 # --- read and select --------------------------------------------------------------------------
