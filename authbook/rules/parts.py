@@ -31,15 +31,14 @@ from authbook.models import (
     trusted_maker,
     trusted_sources,
 )
-from authbook.rules.book import field_parsers, parse_column
 from authbook.rules.refresh import (
     NotesDrawn,
     NotesPart,
     NotesPrepared,
+    client_keys,
     draw_notes,
 )
 from authbook.rules.units import Ledger
-from authbook.rules.values import name_key
 
 _SOURCE = attrgetter("source")
 
@@ -62,20 +61,9 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
     numbers = raw_notes.rows
     if not all(map(lt, numbers, islice(numbers, 1, None))):
         return [list(range(len(numbers)))]
-    (cells,) = raw_notes.columns(("client_id",))
-    parse = field_parsers(prepared.book.settings.date_order)["notes"]["client_id"]
-    rows_of = Counter(cells)
-    if not all(type(c) is str or c is None for c in rows_of):
-        # 1, 1.0 and True are one cell to a Counter but do not read the same: read each
-        typed = parse_column(list(cells), parse)[0]
-        cells, rows_of = typed, Counter(typed)
-    sizes: Counter = Counter()  # rows per client, however its ID is typed
-    key_of = {}
-    for cell, size in rows_of.items():
-        client = parse(cell)[0] if cell is not None else None
-        if client is not None:
-            key_of[cell] = key = name_key(client)
-            sizes[key] += size
+    keys = client_keys(prepared)
+    sizes = Counter(keys)  # rows per client, however its ID is typed
+    sizes.pop(None, None)
     count = len(shares)
     load = [0] * count
     part_of: dict[str, int] = {}
@@ -84,8 +72,7 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
         lightest = min(range(count), key=lambda k: (load[k] / shares[k], k))
         part_of[key] = lightest
         load[lightest] += size
-    part_of_cell = {cell: part_of[key] for cell, key in key_of.items()}
-    in_part = list(map(part_of_cell.get, cells, repeat(0)))
+    in_part = list(map(part_of.get, keys, repeat(0)))
     return [list(compress(range(len(in_part)), map(k.__eq__, in_part))) for k in range(count)]
 
 

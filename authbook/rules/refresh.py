@@ -28,7 +28,7 @@ from authbook.models import (
     Source,
 )
 from authbook.rules.alerts import auth_alerts, is_active, per_pool
-from authbook.rules.book import build_book, build_notes, field_parsers
+from authbook.rules.book import build_book, build_notes, field_parsers, parse_column
 from authbook.rules.checks import (
     OK,
     build_context,
@@ -192,29 +192,33 @@ def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepa
     )
 
 
-def client_rows(prepared: NotesPrepared, client: str) -> list[int]:
-    """The positions of the raw Notes rows of ``prepared`` (``prepare_base``) that
-    belong to ``client``, however its Client ID is typed on them (read as the notes read
-    it), in sheet order. Built and drawn alone (``with_notes(prepared, rows)``,
-    ``draw_notes``), they give that client's units and findings exactly as the whole book
-    does (clients never share units: ``rules.parts``), which is what a question about one
-    client (``authbook eligible``) needs."""
+def client_keys(prepared: NotesPrepared) -> list[str | None]:
+    """The client of each raw Notes row of ``prepared`` (``prepare_base``), in sheet order:
+    the ``name_key`` of its Client ID as the notes read it, however it is typed (None
+    where it has none). Each distinct cell is read once."""
     (cells,) = prepared.raw.notes.columns(("client_id",))
     parse = field_parsers(prepared.book.settings.date_order)["notes"]["client_id"]
+    distinct = set(cells)
+    if not all(type(c) is str or c is None for c in distinct):
+        # 1, 1.0 and True are one cell to a set but do not read the same: read each
+        cells = parse_column(list(cells), parse)[0]
+        distinct = set(cells)
+    key_of = {}
+    for cell in distinct:
+        client = parse(cell)[0] if cell is not None else None
+        key_of[cell] = name_key(client) if client is not None else None
+    return list(map(key_of.__getitem__, cells))
+
+
+def client_rows(prepared: NotesPrepared, client: str) -> list[int]:
+    """The positions of the raw Notes rows of ``prepared`` (``prepare_base``) that
+    belong to ``client``, however its Client ID is typed on them (``client_keys``), in
+    sheet order. Built and drawn alone (``with_notes(prepared, rows)``, ``draw_notes``),
+    they give that client's units and findings exactly as the whole book does (clients
+    never share units: ``rules.parts``), which is what a question about one client
+    (``authbook eligible``) needs."""
     wanted = name_key(client)
-    # each distinct cell read once; keyed by type too (1, 1.0 and True are one dict key
-    # but do not read the same)
-    belongs: dict[tuple[type, object], bool] = {}
-    found = []
-    for position, cell in enumerate(cells):
-        key = (type(cell), cell)
-        mine = belongs.get(key)
-        if mine is None:
-            read = parse(cell)[0] if cell is not None else None
-            mine = belongs[key] = read is not None and name_key(read) == wanted
-        if mine:
-            found.append(position)
-    return found
+    return [position for position, key in enumerate(client_keys(prepared)) if key == wanted]
 
 
 @dataclass(frozen=True)
