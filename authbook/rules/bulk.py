@@ -545,7 +545,7 @@ def plan_bulk_add(
     if problems:
         return BulkPlan(action=action, problems=tuple(problems))
 
-    taken = [parse_text(r.values.get("auth_no"))[0] for r in raw.auths]
+    taken = [parse_text(cell)[0] for cell in raw.auths.columns(("auth_no",))[0]]
     numbers = next_numbers(taken, book.settings.auth_prefix, len(clients) * len(codes))
     new_rows: list[RawRecord] = []
     changes: list[CellChange] = []

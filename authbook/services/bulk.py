@@ -365,7 +365,7 @@ def select_auths(sheets, raw, selection, result: BulkResult) -> list[int]:
         shown = _shown_rows(sheets, schema.AUTHS, selection, result)
         if result.stop:
             return []
-        listed = {r.source.row for r in raw.auths}
+        listed = set(raw.auths.rows)  # (RawRows: no record made per row)
         rows = [r for r in shown if r in listed]
     if not rows:
         result.stop = Stop.NOTHING_SELECTED
