@@ -10,8 +10,10 @@ given), and each claim's and check's paid amount is the sum of its lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
+
+from authbook.modelbase import dataclass
 
 NPI = "1234567893"  # the check-digit-valid NPI X12 guides use as an example: no real provider
 

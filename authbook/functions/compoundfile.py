@@ -7,7 +7,9 @@ back in the tests.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from authbook.modelbase import dataclass
 
 __all__ = ["CompoundFileError", "Entry", "NOSTREAM", "cfb_sort_key", "compound_file"]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import xlwings
@@ -22,6 +21,7 @@ import xlwings
 from authbook.functions.install import is_locked, startup_folder
 from authbook.functions.sources import AddinError
 from authbook.functions.xlam import ADDIN_NAME, addin_bytes, read_settings, xlwings_version_of
+from authbook.modelbase import dataclass
 
 __all__ = ["Check", "register", "run_checks"]
 

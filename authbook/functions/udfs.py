@@ -36,11 +36,11 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date
 
 import xlwings as xw
 
+from authbook.modelbase import dataclass
 from authbook.models import Auth, AuthStatus, Note, Problem, RawBook, RawRecord, Source
 from authbook.rules.approvals import pinned_choice
 from authbook.rules.checks import CheckContext, check_draw

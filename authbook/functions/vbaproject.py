@@ -15,12 +15,12 @@ import hashlib
 import io
 import struct
 import uuid
-from dataclasses import dataclass
 
 import olefile
 
 from authbook.functions.compoundfile import Entry, compound_file
 from authbook.functions.vbacompress import compress, decompress
+from authbook.modelbase import dataclass
 
 __all__ = [
     "CODEPAGE",

@@ -8,8 +8,9 @@ number of its SV1/SVC, counted from the ISA as 1), so every finding can point at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+
+from authbook.modelbase import dataclass
 
 #: CLP02 claim status codes: 22 reverses an earlier payment.
 REVERSAL = "22"

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from authbook.modelbase import dataclass
 from authbook.models import Auth, Finding, Note
 from authbook.rules.claimlines import ClaimLine, RemitLine
 from authbook.rules.units import Draw, Ledger

@@ -14,9 +14,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from authbook.modelbase import dataclass
 from authbook.models import ALERT_KINDS, Auth
 from authbook.rules.approvals import approval_rows, pool_rows
 from authbook.rules.renewals import PayerRequests, payer_of, payer_requests

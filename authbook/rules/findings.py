@@ -7,9 +7,10 @@ Shared by ``authbook.rules.checks`` (auth and period checks, the list of all che
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 
+from authbook.modelbase import dataclass
 from authbook.models import BillingCode, Finding, Note, Settings
 from authbook.rules.limits import Excess
 from authbook.rules.units import Draw

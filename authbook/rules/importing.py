@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 
+from authbook.modelbase import dataclass
 from authbook.models import OPEN_REQUEST_STATUSES, RawBook, RawRecord
 from authbook.rules.book import field_parsers, parse_settings
 from authbook.rules.cells import cell_text, fitted, from_csv_text

@@ -6,9 +6,9 @@ its text dates use. Pure, like ``importing``, which plans the import with it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
+from authbook.modelbase import dataclass
 from authbook.rules.values import (
     is_blank,
 )

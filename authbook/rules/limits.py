@@ -7,9 +7,9 @@ it there, directly or through its Auth Group, exactly as the ledger counted them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from authbook.modelbase import dataclass
 from authbook.models import Auth, Note
 from authbook.rules.units import Ledger
 

@@ -7,9 +7,10 @@ and nothing in it is a counter that a second run could count twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date
 
+from authbook.modelbase import dataclass
 from authbook.models import (
     ALERT_KINDS,
     NOTE_STATUS_FIELDS,

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
+from authbook.modelbase import dataclass
 from authbook.models import RawRows
 from authbook.rules.claimlines import RemitLine
 

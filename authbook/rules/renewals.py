@@ -10,9 +10,9 @@ A RUNS OUT alert is raised when that day comes before End Date minus Exp Alert D
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from authbook.modelbase import dataclass
 from authbook.models import (
     APPROVED_STATUSES,
     OPEN_REQUEST_STATUSES,

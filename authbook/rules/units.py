@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from itertools import islice
 from operator import attrgetter
 from typing import NamedTuple
 
+from authbook.modelbase import dataclass
 from authbook.models import Auth, Note
 from authbook.rules.approvals import approval_rows, pinned_choice, pool_rows
 from authbook.rules.values import code_key, name_key

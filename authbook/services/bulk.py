@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
+from authbook.modelbase import dataclass
 from authbook.models import Problem
 from authbook.parallel.collector import many_objects
 from authbook.rules import bulk

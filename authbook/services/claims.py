@@ -6,11 +6,11 @@ read by ``authbook.claims.x12`` (pyx12), the workbook by ``services.refresh``.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from authbook.claims import examples, x12
+from authbook.modelbase import dataclass
 from authbook.parallel.collector import many_objects
 from authbook.rules import remits
 from authbook.rules.claimlines import ClaimLine

@@ -9,9 +9,9 @@ Nothing is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from authbook.modelbase import dataclass
 from authbook.models import Book
 from authbook.parallel.collector import many_objects
 from authbook.rules.eligibility import eligible_codes, provider_limited

@@ -25,10 +25,11 @@ cells in ``authbook.workbook``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from pathlib import Path
 
+from authbook.modelbase import dataclass
 from authbook.models import Problem
 from authbook.parallel.collector import many_objects
 from authbook.rules.refresh import Refreshed, finish_refresh, refresh, refresh_notes

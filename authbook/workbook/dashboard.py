@@ -18,8 +18,9 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from authbook.modelbase import dataclass
 from authbook.workbook.schema import column_letter
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.store import Store

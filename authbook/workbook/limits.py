@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+
+from authbook.modelbase import dataclass
 
 MB = 1 << 20
 

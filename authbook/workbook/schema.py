@@ -10,9 +10,10 @@ Column kinds tell readers how to parse a cell and the template how to format it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 
+from authbook.modelbase import dataclass
 from authbook.models import NOTE_STATUSES, PERIODS, REQUEST_STATUSES, UNIT_RULES
 
 

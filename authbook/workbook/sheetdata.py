@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, ItemsView, Mapping, ValuesView
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import chain, compress, cycle, islice, repeat
 from operator import is_not, lt
 
+from authbook.modelbase import dataclass
 from authbook.models import MadeOnRead
 
 

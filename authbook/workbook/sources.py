@@ -20,12 +20,12 @@ import csv
 import io
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
+from authbook.modelbase import dataclass
 from authbook.workbook.xlsxfile import package_problem
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from xml.etree import ElementTree
 
+from authbook.modelbase import dataclass
 from authbook.workbook.xlsx.rows import _tail
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

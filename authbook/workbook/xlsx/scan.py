@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from authbook.modelbase import dataclass
 from authbook.workbook.deflate import open_part
 from authbook.workbook.xlsx.rows import (
     UnreadableSheet,
