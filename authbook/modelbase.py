@@ -301,7 +301,20 @@ def _named(kind: type, scope: dict) -> str:
 
 
 def _trusted_constructor(cls):
-    """A keyword constructor for ``cls`` that sets its fields without validating them."""
+    """A keyword constructor for ``cls`` that sets its fields without validating them:
+    compiled on its first call (``_compiled_trusted``), which puts it in place as
+    ``cls.trusted``; most commands use few of the records' constructors."""
+
+    def trusted(**fields):
+        if cls.__dict__["trusted"].__func__ is trusted:
+            cls.trusted = staticmethod(_compiled_trusted(cls))
+        return cls.trusted(**fields)
+
+    return trusted
+
+
+def _compiled_trusted(cls):
+    """``_trusted_constructor``'s function, compiled for the fields of ``cls``."""
     fields = dataclasses.fields(cls)
     params = (
         f.name if f.default is _MISSING else f"{f.name}=_defaults[{f.name!r}]" for f in fields
