@@ -106,11 +106,9 @@ def outcome_rows(computed) -> list[list[object]]:
     beyond the Dashboard's rows the rest are summed as Other."""
 
     read = computed.sheets.get(schema.NOTES.name)
-    if read is None:
-        return []
+    if read is None or "remit_status" not in schema.map_headers(schema.NOTES_READ, read.headers):
+        return []  # (the usual case, before any remittance is read: no rows converted)
     raw = records.raw_rows(schema.NOTES_READ, read)
-    if "remit_status" not in raw.fields:
-        return []
     statuses, carcs = raw.columns(["remit_status", "remit_carc"])
     result = computed.result
     payer_of = dict(zip(result.notes.rows, result.notes.columns(["payer"])[0]))

