@@ -30,6 +30,7 @@ HEAVY = (
     "numpy",  # openpyxl imports it when it is installed
     "xlwings",
     "pydantic",
+    "dateutil",  # its parser: only for dates typed as text
     "python_calamine",
     "authbook.models",
     "authbook.functions.addin",
@@ -116,6 +117,7 @@ def test_a_refresh_loads_neither_openpyxl_pydantic_xlwings_nor_the_add_in(practi
         "openpyxl",
         "numpy",
         "pydantic",
+        "dateutil",
         "xlwings",
         "authbook.functions.addin",
         "authbook.workbook.template",

@@ -3,7 +3,10 @@
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from authbook.rules import values
 from authbook.rules.values import (
     parse_date,
     parse_percent,
@@ -77,3 +80,26 @@ def test_a_fraction_in_a_percent_column_is_refused_as_ambiguous():
 def test_codes_typed_as_numbers_read_as_their_digits():
     assert parse_text(90834.0) == ("90834", None)
     assert parse_text(" H0004 ") == ("H0004", None)
+
+
+@given(
+    year=st.integers(0, 9999),
+    month=st.integers(0, 13),
+    day=st.integers(0, 32),
+    pad=st.booleans(),
+)
+def test_an_iso_date_is_read_without_dateutil_as_dateutil_reads_it(year, month, day, pad):
+    """2026-03-01 (the command line's dates) is read directly; what it gives, a date or a
+    "not a real date" error, is what python-dateutil gives for the same text."""
+    from dateutil import parser as dateparser
+
+    text = f"{year:04d}-{month:02d}-{day:02d}" if pad else f"{year:04d}-{month}-{day}"
+    found, error = values._parse_date_text.__wrapped__(text, "MDY")
+    try:
+        expected = dateparser.parse(text, yearfirst=True).date()
+    except (ValueError, OverflowError):
+        expected = None
+    assert found == expected
+    assert (error is None) == (expected is not None)
+    if error:
+        assert "is not a real date" in error or "is not a date" in error
