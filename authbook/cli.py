@@ -158,10 +158,13 @@ def _keep_until_exit(result: object) -> None:
 
 
 def cmd_refresh(args) -> int:
+    from authbook.services.readahead import read_ahead  # (light: the parse begins at once)
+
+    ahead = read_ahead(args.path)  # parsed while the modules below are imported
     from authbook.services import refresh  # here, not at the top: start-up time
     from authbook.services.report import summary
 
-    computed = refresh.refresh_file(args.path, today(), args.as_of, args.user)
+    computed = refresh.refresh_file(args.path, today(), args.as_of, args.user, ahead)
     _keep_until_exit(computed)
     report_problems(computed)
     print(f"refreshed {args.path}")
@@ -187,10 +190,13 @@ def cmd_demo(args) -> int:
 
 
 def cmd_eligible(args) -> int:
+    from authbook.services.readahead import read_ahead  # (light: the parse begins at once)
+
+    ahead = read_ahead(args.path)  # parsed while the modules below are imported
     from authbook.services import eligibility  # here, not at the top: start-up time
     from authbook.workbook.xlsxfile import FastWorkbookFile
 
-    store = FastWorkbookFile(args.path)
+    store = FastWorkbookFile(args.path, ahead)
     units = eligibility.client_units(store, args.client, today(), args.date)
     if not units.known:
         raise UsageError(f"client {args.client} is not on the Clients sheet")

@@ -53,11 +53,12 @@ class Computed:
     figures: dict[str, object] = field(default_factory=dict)
 
 
-def refresh_file(path: Path | str, today: date, as_of: date | None = None, user=None):
-    """Refresh a workbook file: atomic save, ``PATH.bak`` kept, concurrent runs refused."""
+def refresh_file(path: Path | str, today: date, as_of: date | None = None, user=None, ahead=None):
+    """Refresh a workbook file: atomic save, ``PATH.bak`` kept, concurrent runs refused.
+    ``ahead``: its sheets being parsed since the command began (``services.readahead``)."""
     path = Path(path)
     with RefreshLock(path):
-        return refresh_store(FastWorkbookFile(path), today, as_of, user)
+        return refresh_store(FastWorkbookFile(path, ahead), today, as_of, user)
 
 
 def refresh_store(store, today: date, as_of: date | None = None, user: str | None = None):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from authbook.workbook import scratch
+from authbook.workbook import readahead, scratch
 from authbook.workbook.deflate import open_part
 from authbook.workbook.sheetdata import (
     ColumnRows,
@@ -339,8 +339,9 @@ def _parse(path: Path, name: str):
 #: A sheet whose XML holds at least this many bytes is parsed in pieces by several threads
 #: at once (calamine lets go of the GIL while it parses); a smaller one in one go. Measured
 #: on the 5k/50k benchmark workbook (Notes 18 MB of XML, 7 reads each): read_sheets median
-#: 0.49-0.65 s whole, 0.34-0.48 s in two pieces.
-SPLIT_BYTES = 8 << 20
+#: 0.49-0.65 s whole, 0.34-0.48 s in two pieces. (A workbook with such a sheet is not read
+#: ahead: ``readahead``, which holds the figure.)
+SPLIT_BYTES = readahead.SPLIT_BYTES
 #: About how many bytes of rows each piece holds (at least 2 pieces are made).
 PIECE_BYTES = 48 << 20
 #: Threads parsing: the other sheets, then the largest (whole or its pieces).
@@ -476,6 +477,17 @@ def _split_sheet(
     return scanner.scan, _results(futures)
 
 
+class _Taken:
+    """The other sheets' data from a ``readahead.ReadAhead``, as ``read_sheets`` takes a
+    future's: ``result()`` waits for each."""
+
+    def __init__(self, sources: dict) -> None:
+        self._sources = sources
+
+    def result(self) -> dict:
+        return {name: take(name) for name, take in self._sources.items()}
+
+
 def _results(futures: list) -> Iterator:
     """The futures' results in order, each future let go of once its result is taken."""
     futures.reverse()
@@ -483,9 +495,12 @@ def _results(futures: list) -> Iterator:
         yield futures.pop().result()
 
 
-def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
+def read_sheets(
+    path: Path | str, names: Iterable[str], ahead: readahead.ReadAhead | None = None
+) -> dict[str, SheetRead]:
     """The named sheets that exist in the workbook at ``path``, as ``SheetRead``, in the
-    order of ``names``.
+    order of ``names``. With ``ahead`` (``readahead.read_ahead``), calamine's data of the
+    sheets is taken from it when the file is still the one it parses.
 
     calamine parses in ``PARSERS`` other threads (it lets go of the GIL meanwhile): first
     the other sheets, then the largest, in one go or, from ``SPLIT_BYTES`` of XML on, cut
@@ -509,12 +524,22 @@ def read_sheets(path: Path | str, names: Iterable[str]) -> dict[str, SheetRead]:
         done: dict[str, SheetRead] = {}
         conv = _Converter()
         # (the caller pauses the garbage collector over a large read: authbook.parallel)
+        # (the file this reads, not the path: what calamine parsed must be what is scanned)
+        taken = ahead.take(zf.fp, list(parts)) if ahead is not None else None
         with ThreadPoolExecutor(max_workers=PARSERS) as parsers:
-            # the other sheets first: each is small next to the largest, and they are ready
-            # to convert by the time this thread has cut the largest
-            others = parsers.submit(_parse_sheets, path, [n for n in parts if n != largest])
             scan = pieces = None
-            if zf.getinfo(big.part).file_size >= SPLIT_BYTES and scratch.NAMEABLE:
+            if taken is not None:  # parsed, or being parsed, since the command began
+                others = _Taken({n: taken for n in parts if n != largest})
+                pieces = (taken(name) for name in [largest])
+            else:
+                # the other sheets first: each is small next to the largest, and they are
+                # ready to convert by the time this thread has cut the largest
+                others = parsers.submit(_parse_sheets, path, [n for n in parts if n != largest])
+            if (
+                pieces is None
+                and zf.getinfo(big.part).file_size >= SPLIT_BYTES
+                and scratch.NAMEABLE
+            ):
                 # no room for the pieces in the temporary folder: parse the sheet whole
                 with contextlib.suppress(OSError):
                     scan, pieces = _split_sheet(zf, package, big, parsers)

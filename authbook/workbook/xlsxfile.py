@@ -433,7 +433,9 @@ def openpyxl_would_drop(path) -> bool:
 class FastWorkbookFile(WorkbookFile):
     """``WorkbookFile`` that reads fast and writes surgically; same contract, same safety."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, ahead=None):
+        """``ahead``: the sheets being parsed since the command began
+        (``readahead.read_ahead``), taken by the first ``read_sheets``."""
         # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from xml.etree.ElementTree import ParseError
 
@@ -453,6 +455,7 @@ class FastWorkbookFile(WorkbookFile):
         self._cached = None
         self._writes: dict[str, SheetWrite] = {}
         self._started = None
+        self._ahead = ahead
 
     def start_writing(self, name: str, write: SheetWrite) -> bool:
         """Begin writing sheet ``name``'s cells ``write`` now, in a child process, while the
@@ -501,8 +504,9 @@ class FastWorkbookFile(WorkbookFile):
         # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from authbook.workbook import fastread
 
+        ahead, self._ahead = self._ahead, None
         try:
-            return fastread.read_sheets(self.path, names)
+            return fastread.read_sheets(self.path, names, ahead)
         except (fastread.UnreadableSheet, CalamineError):
             return super().read_sheets(names)
 
