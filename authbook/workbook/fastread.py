@@ -21,7 +21,6 @@ import re
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from itertools import compress, islice
 from pathlib import Path
@@ -30,6 +29,7 @@ from python_calamine import CalamineWorkbook
 
 from authbook.workbook import readahead, scratch
 from authbook.workbook.deflate import open_part
+from authbook.workbook.parsers import Parsers
 from authbook.workbook.sheetdata import (
     ColumnRows,
     RowRead,
@@ -428,7 +428,7 @@ class _PieceFile:
 
 
 def _split_sheet(
-    zf: zipfile.ZipFile, package: Package, sheet: SheetPart, parsers: ThreadPoolExecutor
+    zf: zipfile.ZipFile, package: Package, sheet: SheetPart, parsers: Parsers
 ) -> tuple[SheetScan, Iterator]:
     """Inflate a large worksheet once: scan it (``scan_sheet``) and cut its rows, at row
     boundaries, into pieces of about ``PIECE_BYTES``, each written as a package of its own
@@ -526,7 +526,7 @@ def read_sheets(
         # (the caller pauses the garbage collector over a large read: authbook.parallel)
         # (the file this reads, not the path: what calamine parsed must be what is scanned)
         taken = ahead.take(zf.fp, list(parts)) if ahead is not None else None
-        with ThreadPoolExecutor(max_workers=PARSERS) as parsers:
+        with Parsers(PARSERS) as parsers:
             scan = pieces = None
             if taken is not None:  # parsed, or being parsed, since the command began
                 others = _Taken({n: taken for n in parts if n != largest})
