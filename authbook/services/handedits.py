@@ -46,7 +46,7 @@ def hand_edit_writes(
         return {}
     now_rows = memory.auth_rows(before[schema.AUTHS.name])
     now_digest = memory.digest(now_rows)
-    head = memory.remembered_head(path)  # ((lastModifiedBy, modified), digest) or None
+    head = memory.remembered_head(path)  # (properties or None: unknown, digest) or None
     core = memory.core_properties(path)
     out: dict[str, SheetWrite] = {}
     if head is not None and head[1] == now_digest:  # every row as remembered

@@ -124,7 +124,9 @@ def memory_write(
 ) -> SheetWrite:
     """The whole memory sheet for ``rows`` and ``core``, with the rows' ``digest``
     (``rows_digest``, when the caller has it already)."""
-    head = [0, core[0] or None, core[1] or None, rows_digest or digest(rows)]
+    rows_digest = rows_digest or digest(rows)
+    head = [0, core[0] or None, core[1] or None, rows_digest]
+    head += [None] * (len(MEMORY.columns) - len(head)) + _digest_numbers(rows_digest)
     body: list[list[object]] = [MEMORY.headers, head]
     for number in sorted(rows):
         body.append([number, *rows[number]])
@@ -141,13 +143,28 @@ def _text(value: object) -> str:
 _HEAD_BYTES = 1 << 16
 _ROW_2 = re.compile(rb'<row r="2"[^>]*>(.*?)</row>', re.S)
 _INLINE_CELL = re.compile(rb'<c r="([BCD])2"[^>]*?t="inlineStr"[^>]*>\s*<is>\s*<t[^>]*>([^<]*)</t>')
+#: The digest again, as four whole numbers of 32 bits in the four cells right of the
+#: memory's columns: Excel and LibreOffice save text into the shared strings part (which the
+#: head is not read with) but keep numbers in their cells, so the head stays readable after
+#: a person saves the workbook, and a daily refresh need not read the whole memory then.
+_DIGEST_CELLS = tuple(schema.column_letter(len(MEMORY.columns) + i).encode() for i in (1, 2, 3, 4))
+_NUMBER_CELL = re.compile(
+    rb'<c r="(' + b"|".join(_DIGEST_CELLS) + rb')2"(?:\s[^>]*?)?(?<!/)>\s*<v>(\d+)(?:\.0*)?</v>'
+)
 
 
-def remembered_head(path: Path | str) -> tuple[tuple[str, str], str] | None:
+def _digest_numbers(hexdigest: str) -> list[int]:
+    """The 128-bit digest as four numbers of 32 bits (exact in a spreadsheet's cells)."""
+    return [int(hexdigest[at : at + 8], 16) for at in range(0, 32, 8)]
+
+
+def remembered_head(path: Path | str) -> tuple[tuple[str, str] | None, str] | None:
     """The document properties and the digest the memory of the workbook at ``path`` was
     written with, read from the start of its sheet alone; None when there is no memory or
-    its second row is not as AuthBook writes it (saved by another program, or written
-    before the digest was kept): then the whole memory is read."""
+    its second row holds no digest (written before the digest was kept): then the whole
+    memory is read. After another program saved the workbook, the properties are None
+    (unknown: its text went to the shared strings) and the digest is read from its
+    numbers."""
     from authbook.workbook.xlsx.layout import read_package  # (only a save needs it)
 
     try:
@@ -164,9 +181,12 @@ def remembered_head(path: Path | str) -> tuple[tuple[str, str], str] | None:
         return None
     cells = {m.group(1): html.unescape(m.group(2).decode("utf-8", "replace")) for m in
              _INLINE_CELL.finditer(row.group(1))}  # fmt: skip
-    if b"D" not in cells:
+    if b"D" in cells:  # as AuthBook wrote it
+        return (cells.get(b"B", ""), cells.get(b"C", "")), cells[b"D"]
+    numbers = {m.group(1): int(m.group(2)) for m in _NUMBER_CELL.finditer(row.group(1))}
+    if len(numbers) < 4 or any(n >= 1 << 32 for n in numbers.values()):
         return None
-    return (cells.get(b"B", ""), cells.get(b"C", "")), cells[b"D"]
+    return None, "".join(f"{numbers[letters]:08x}" for letters in _DIGEST_CELLS)
 
 
 _CORE = "docProps/core.xml"

@@ -63,3 +63,27 @@ def test_a_cell_typed_by_hand_is_found_through_the_whole_memory(refreshed):
     assert "edit by hand" in actions
     head = memory.remembered_head(refreshed)  # written again, with the new rows' digest
     assert head is not None and head[1] == _digest_of_auths(refreshed)
+
+
+def test_after_another_program_saves_the_workbook_its_digest_is_still_read_from_the_head(
+    refreshed, libreoffice, monkeypatch
+):
+    """LibreOffice (as Excel) saves the head's text into the shared strings, but keeps the
+    digest's numbers in their cells: a refresh with nothing typed by hand reads only the
+    head, and writes the memory again (its properties changed, and it was left merely
+    hidden), very hidden, its head AuthBook's own once more."""
+    saved = libreoffice.resave(refreshed, refreshed.with_name("saved.xlsx"))
+    head = memory.remembered_head(saved)
+    assert head == (None, _digest_of_auths(saved))
+    assert not memory.is_very_hidden(saved)
+
+    def whole_memory_read(store):
+        raise AssertionError("the whole memory was read")
+
+    monkeypatch.setattr(memory, "read_memory", whole_memory_read)
+    refresh.refresh_file(saved, date(2026, 3, 9), user="tester")
+    core, digest = memory.remembered_head(saved)
+    assert core == memory.core_properties(saved) and digest == _digest_of_auths(saved)
+    assert memory.is_very_hidden(saved)
+    log = read_sheets(saved, ["AuditLog"])["AuditLog"]
+    assert "edit by hand" not in [r.values[log.headers.index("Action")] for r in log.rows]

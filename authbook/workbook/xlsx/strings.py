@@ -14,20 +14,29 @@ _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 class SharedStrings:
-    """Shared strings read lazily (only a header row needs them), phonetic runs left out."""
+    """Shared strings read lazily and only as far as asked, phonetic runs left out: a header
+    row's text is among the first strings a program saves, and a workbook Excel or
+    LibreOffice saved may hold hundreds of thousands after them (12 MB at 20,000 auths,
+    whose whole parse took 0.7 s of a save that needed three of its strings)."""
 
     def __init__(self, zin: zipfile.ZipFile, part: str | None):
-        self.zin, self.part, self.items = zin, part, None
+        self.zin, self.part = zin, part
+        self.items: list[str] = []
+        self._more = self._texts() if part else iter(())
+
+    def _texts(self):
+        with self.zin.open(self.part) as f:
+            for _, el in ElementTree.iterparse(f):
+                if el.tag == _NS + "si":
+                    yield _si_text(el)
+                    el.clear()
 
     def get(self, index: int) -> str:
-        if self.items is None:
-            self.items = []
-            if self.part:
-                with self.zin.open(self.part) as f:
-                    for _, el in ElementTree.iterparse(f):
-                        if el.tag == _NS + "si":
-                            self.items.append(_si_text(el))
-                            el.clear()
+        while index >= len(self.items):
+            text = next(self._more, None)
+            if text is None:
+                break
+            self.items.append(text)
         return self.items[index] if 0 <= index < len(self.items) else ""
 
 
