@@ -58,6 +58,12 @@ def _sheet_to_fork(package, writes: dict[str, SheetWrite], others: int = 1) -> s
     return name if sizes[name] >= FORK_ROWS and len(rest) >= others else None
 
 
+def worth_a_child(write: SheetWrite) -> bool:
+    """Whether ``write`` sets enough rows by column (``FORK_ROWS``) for a child process to
+    write its sheet, when ``_sheet_to_fork`` also finds the rest as it must be."""
+    return (_columns_written(write) or 0) >= FORK_ROWS
+
+
 def _columns_written(write: SheetWrite) -> int | None:
     """The rows a write sets by column (CellColumns: a first refresh), else None. A
     ``SheetWriteLater`` not worked out yet is one, of about its ``expected_rows``."""

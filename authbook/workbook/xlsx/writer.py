@@ -45,7 +45,7 @@ from pathlib import Path
 
 from authbook.workbook.sheetdata import SheetWrite, SheetWriteLater
 from authbook.workbook.xlsx.calcchain import _mend_calc_chain
-from authbook.workbook.xlsx.child import StartedSheet, _ChildSheet, _sheet_to_fork
+from authbook.workbook.xlsx.child import StartedSheet, _ChildSheet, _sheet_to_fork, worth_a_child
 from authbook.workbook.xlsx.entries import DeflatedPart, _copy_raw, _write_new
 from authbook.workbook.xlsx.errors import NeedsFullRewrite
 from authbook.workbook.xlsx.layout import SheetPart, read_package
@@ -84,6 +84,8 @@ def start_sheet(src: Path | str, name: str, write: SheetWrite) -> StartedSheet |
     first refresh, on Linux); None otherwise. Hand the result to ``write_sheets`` with a
     ``writes`` holding this very ``write``, or ``stop`` it."""
     src = Path(src)
+    if not worth_a_child(write):  # (known without opening the package)
+        return None
     try:
         with zipfile.ZipFile(src) as zin:
             package = read_package(zin)
