@@ -333,8 +333,8 @@ def test_an_empty_date_on_the_command_line_is_a_usage_error(book, option, run_cl
 
 def test_ctrl_c_while_modules_load_is_a_message_not_a_traceback(tmp_path, book, run_cli):
     """A real SIGINT, delivered while Python imports a library AuthBook needs (a stand-in
-    for python-dateutil, which the rules import, found first on the path sends it)."""
-    stand_in = tmp_path / "first" / "dateutil"
+    for python-calamine, which the reader imports, found first on the path sends it)."""
+    stand_in = tmp_path / "first" / "python_calamine"
     stand_in.mkdir(parents=True)
     (stand_in / "__init__.py").write_text(
         "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n"

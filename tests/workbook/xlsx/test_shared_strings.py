@@ -27,7 +27,7 @@ def _item(value: str, runs: bool) -> str:
     return (
         f'<si><r><t xml:space="preserve">{_escaped(value[:half])}</t></r>'
         f'<r><rPr><b/></rPr><t xml:space="preserve">{_escaped(value[half:])}</t></r>'
-        "<rPh sb=\"0\" eb=\"1\"><t>ignored</t></rPh></si>"
+        '<rPh sb="0" eb="1"><t>ignored</t></rPh></si>'
     )
 
 
