@@ -347,6 +347,31 @@ def test_ctrl_c_while_modules_load_is_a_message_not_a_traceback(tmp_path, book, 
     assert files_in(book.parent) == before
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("refresh", "{pipe}.xlsx"),
+        ("eligible", "{pipe}.xlsx", "--client", "C0001", "--date", "2026-02-02"),
+        ("import", "{pipe}.csv", "--into", "{book}"),
+        ("scrub", "{book}", "{pipe}.837"),
+        ("remit", "{book}", "{pipe}.835"),
+    ],
+    ids=["refresh", "eligible", "import", "scrub", "remit"],
+)
+def test_a_named_pipe_given_as_a_file_is_refused_at_once(tmp_path, book, run_cli, argv):
+    """Opening a named pipe waits until something writes into it: a command given one
+    (a workbook, a tracker, an X12 file) says it is no regular file, and exits 2."""
+    pipe = tmp_path / "pipe"
+    suffix = Path(next(a for a in argv if "{pipe}" in a)).suffix
+    os.mkfifo(pipe.with_suffix(suffix))
+    before = files_in(book.parent)
+    args = [a.format(pipe=pipe, book=book) for a in argv]
+    done = run_cli(*args, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "not a regular file" in done.stderr and "Traceback" not in done.stderr
+    assert files_in(book.parent) == before
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A folder on a disk of 64 KB of its own (a tmpfs; needs the right to mount one)."""

@@ -45,6 +45,8 @@ def _params():
 
 def _text(path: Path | str) -> str:
     path = Path(path)
+    if path.exists() and not path.is_file():  # a named pipe would make the read wait forever
+        raise X12FileError(f"{path}: not a regular file; give the path of an X12 file")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -39,6 +39,10 @@ def check_can_read(path: Path) -> None:
         raise WorkbookError(f"{path} is a folder, not a workbook: give the path of the file")
     if not path.exists():
         raise WorkbookError(f"{path} does not exist")
+    if not path.is_file():  # a named pipe or a device: opening it could wait forever
+        raise WorkbookError(
+            f"{path} is not a regular file, so not a workbook: give the path of one"
+        )
 
 
 def is_read_only(path: Path) -> bool:

@@ -61,6 +61,8 @@ def read_source(path: Path | str, sheet: str | None = None) -> SourceTable:
     path = Path(path)
     if not path.exists():
         raise SourceError(f"{path} does not exist")
+    if not path.is_file():  # a folder, a named pipe (opening it would wait forever), a device
+        raise SourceError(f"{path} is not a regular file: give the path of the tracker file")
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return read_excel(path, sheet)
