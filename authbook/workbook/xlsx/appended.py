@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from datetime import date
+from datetime import date, datetime
 from itertools import chain, repeat
 from operator import itemgetter
 
 from authbook.workbook.xlsx.cells import _COLUMNS, _CUSTOM_FORMAT, _LETTERS, _SPANS_VALUE
 from authbook.workbook.xlsx.edits import _END, _END_ITEM
 
-#: The value types whose cell XML is kept for reuse (equal values give equal XML).
-_CACHED_TYPES = frozenset({str, int, float, bool, date, type(None)})
+#: The value types whose cell XML is kept for reuse (equal values give equal XML). Dates
+#: come from the reader as datetimes: without them here, the memory of 20,000 auths had its
+#: 40,000 dates (370 distinct) encoded one by one (0.35 s to write the sheet, now 0.16 s).
+_CACHED_TYPES = frozenset({str, int, float, bool, date, datetime, type(None)})
 #: How many cells' XML one column keeps for reuse (then it starts again).
 ENCODED_CELLS = 1 << 16
 _NOTHING_KEPT: dict = {}
