@@ -235,8 +235,8 @@ def is_very_hidden(path: Path | str) -> bool:
 
 
 def keep_very_hidden(path: Path | str, workbook: Path | str | None = None) -> None:
-    """Make the memory sheet of the package at ``path`` very hidden, if it is not already
-    (a sheet AuthBook has just added, or one LibreOffice saved as merely hidden).
+    """Make the memory sheet of the package at ``path`` very hidden, if it is not already,
+    after an openpyxl save (the surgical writer does it in its own write: ``very_hidden``).
 
     The package is written again entry by entry (only the workbook part changes), beside
     itself and renamed over it: this happens once per workbook, or after a LibreOffice save.
@@ -244,12 +244,14 @@ def keep_very_hidden(path: Path | str, workbook: Path | str | None = None) -> No
     workbook's own temporary files are (``.NAME.xxxxxxxx.tmp``), so one left by a run killed
     meanwhile is deleted by the next run (``locks``).
     """
+    from authbook.workbook.xlsx.package import with_sheets_very_hidden  # (openpyxl's saves only)
+
     path = Path(path)
     name = Path(workbook).name if workbook is not None else path.name
     with zipfile.ZipFile(path) as z:
         part = _workbook_part(z)
         xml = z.read(part)
-        patched = _SHEET_TAG.sub(_very_hidden, xml)
+        patched = with_sheets_very_hidden(xml, (SHEET,))
         if patched == xml:
             return
         fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=path.parent)
@@ -284,15 +286,6 @@ def _copy_raw(out: zipfile.ZipFile, raw, info: zipfile.ZipInfo) -> None:
     out.filelist.append(copied)
     out.NameToInfo[copied.filename] = copied
     out.start_dir = out.fp.tell()
-
-
-def _very_hidden(found: re.Match) -> bytes:
-    tag = found.group(0)
-    if b'name="' + SHEET.encode() + b'"' not in tag or b'state="veryHidden"' in tag:
-        return tag
-    tag = re.sub(rb'\sstate="[^"]*"', b"", tag)
-    end = -2 if tag.endswith(b"/>") else -1
-    return tag[:end].rstrip() + b' state="veryHidden"' + tag[end:]
 
 
 def _workbook_part(z: zipfile.ZipFile) -> str:

@@ -529,10 +529,13 @@ class FastWorkbookFile(WorkbookFile):
         from authbook.workbook import memory
         from authbook.workbook.xlsx import writer
 
+        # the memory, whenever written, is made very hidden (nobody is to take it for data)
+        hidden = (memory.SHEET,) if memory.SHEET in self._writes else ()
+
         def write(tmp: str) -> None:
             started, self._started = self._started, None
             try:
-                writer.write_sheets(self.path, tmp, self._writes, started)
+                writer.write_sheets(self.path, tmp, self._writes, started, very_hidden=hidden)
             except writer.NeedsFullRewrite as exc:
                 if user_parts_openpyxl_would_drop(self.path):
                     raise WorkbookError(
@@ -541,8 +544,8 @@ class FastWorkbookFile(WorkbookFile):
                     ) from None
                 super(FastWorkbookFile, self).apply(self._writes)
                 self.wb.save(tmp)
-            if memory.SHEET in self._writes:  # (nobody is to take it for data)
-                memory.keep_very_hidden(tmp, workbook=real_path(self.path))
+                if hidden:  # (openpyxl's save: the package is patched after it)
+                    memory.keep_very_hidden(tmp, workbook=real_path(self.path))
 
         try:
             replace_atomically(

@@ -80,10 +80,28 @@ def test_after_another_program_saves_the_workbook_its_digest_is_still_read_from_
     def whole_memory_read(store):
         raise AssertionError("the whole memory was read")
 
+    def second_pass(*args, **kwargs):
+        raise AssertionError("the package was copied again to hide the memory")
+
     monkeypatch.setattr(memory, "read_memory", whole_memory_read)
+    monkeypatch.setattr(memory, "keep_very_hidden", second_pass)
     refresh.refresh_file(saved, date(2026, 3, 9), user="tester")
     core, digest = memory.remembered_head(saved)
     assert core == memory.core_properties(saved) and digest == _digest_of_auths(saved)
     assert memory.is_very_hidden(saved)
     log = read_sheets(saved, ["AuditLog"])["AuditLog"]
     assert "edit by hand" not in [r.values[log.headers.index("Action")] for r in log.rows]
+
+
+def test_a_first_refresh_adds_the_memory_very_hidden_in_its_one_write(tmp_path, monkeypatch):
+    """The surgical writer lists the memory sheet it adds as very hidden in the same write
+    (no second copy of the package after it)."""
+
+    def second_pass(*args, **kwargs):
+        raise AssertionError("the package was copied again to hide the memory")
+
+    monkeypatch.setattr(memory, "keep_very_hidden", second_pass)
+    path = template.write_new(tmp_path / "book.xlsx", demo_rows(TODAY, clients=12))
+    refresh.refresh_file(path, TODAY, user="tester")
+    assert memory.is_very_hidden(path)
+    assert memory.remembered_head(path)[1] == _digest_of_auths(path)

@@ -264,3 +264,23 @@ def _register_sheets(zin: zipfile.ZipFile, workbook_part: str, added: list[NewSh
             types, b"Types", b"".join(overrides), "[Content_Types].xml"
         ),
     }
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/?>")
+
+
+def with_sheets_very_hidden(workbook: bytes, names) -> bytes:
+    """workbook.xml with each sheet of ``names`` it lists made very hidden (``state=
+    "veryHidden"``: Excel lists it nowhere, not even under Unhide); the same bytes when
+    they all are already."""
+    wanted = {b'name="' + _attr(name) + b'"' for name in names}
+
+    def hidden(found: re.Match) -> bytes:
+        tag = found.group(0)
+        if not any(name in tag for name in wanted) or b'state="veryHidden"' in tag:
+            return tag
+        tag = re.sub(rb'\sstate="[^"]*"', b"", tag)
+        end = -2 if tag.endswith(b"/>") else -1
+        return tag[:end].rstrip() + b' state="veryHidden"' + tag[end:]
+
+    return _SHEET_TAG.sub(hidden, workbook) if wanted else workbook

@@ -49,7 +49,13 @@ from authbook.workbook.xlsx.child import StartedSheet, _ChildSheet, _sheet_to_fo
 from authbook.workbook.xlsx.entries import DeflatedPart, _copy_raw, _write_new
 from authbook.workbook.xlsx.errors import NeedsFullRewrite
 from authbook.workbook.xlsx.layout import SheetPart, read_package
-from authbook.workbook.xlsx.package import _new_entry, _new_sheets, _part_of_type, _register_sheets
+from authbook.workbook.xlsx.package import (
+    _new_entry,
+    _new_sheets,
+    _part_of_type,
+    _register_sheets,
+    with_sheets_very_hidden,
+)
 from authbook.workbook.xlsx.sheet import SheetRewriter
 from authbook.workbook.xlsx.strings import SharedStrings
 from authbook.workbook.xlsx.styles import Styles
@@ -59,17 +65,22 @@ __all__ = ["NeedsFullRewrite", "start_sheet", "write_sheets"]
 
 
 def write_sheets(
-    src: Path | str, dst: Path | str, writes: dict[str, SheetWrite], started=None
+    src: Path | str,
+    dst: Path | str,
+    writes: dict[str, SheetWrite],
+    started=None,
+    very_hidden: tuple[str, ...] = (),
 ) -> None:
     """Write ``writes`` into a copy of ``src`` at ``dst``, changing only the parts it must.
 
     ``started`` (from ``start_sheet``) is a sheet a child process began writing earlier:
-    used when ``writes`` holds that very SheetWrite, stopped otherwise.
+    used when ``writes`` holds that very SheetWrite, stopped otherwise. The sheets named in
+    ``very_hidden`` (existing or added) are made very hidden in the same write.
     Raises ``NeedsFullRewrite`` (and leaves no ``dst``) when it cannot.
     """
     src, dst = Path(src), Path(dst)
     try:
-        _write(src, dst, writes, started)
+        _write(src, dst, writes, started, very_hidden)
     except BaseException:
         dst.unlink(missing_ok=True)
         raise
@@ -102,7 +113,9 @@ def start_sheet(src: Path | str, name: str, write: SheetWrite) -> StartedSheet |
     return None if child is None else StartedSheet(src, name, write, child)
 
 
-def _write(src: Path, dst: Path, writes: dict[str, SheetWrite], started=None) -> None:
+def _write(
+    src: Path, dst: Path, writes: dict[str, SheetWrite], started=None, very_hidden=()
+) -> None:
     with zipfile.ZipFile(src) as zin:
         package = read_package(zin)
         added = _new_sheets(zin, package, writes)
@@ -124,6 +137,12 @@ def _write(src: Path, dst: Path, writes: dict[str, SheetWrite], started=None) ->
             if done is None:
                 done = sheets.in_order(sheets.new_styles(), spooled)
             replaced, new_entries = done
+            if very_hidden:
+                part = package.workbook_part
+                xml = replaced.get(part) or zin.read(part)
+                hidden = with_sheets_very_hidden(xml, very_hidden)
+                if hidden != xml:
+                    replaced[part] = hidden
             dropped = _mend_calc_chain(zin, package, writes, replaced)
             _follow_with_charts(zin, package, writes, replaced)
             with open(src, "rb") as raw, zipfile.ZipFile(dst, "w") as zout:
