@@ -13,15 +13,21 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 def cell_in(sheets: dict[str, SheetRead], spec: schema.Sheet, field: str, row: int) -> str:
     """``Sheet!G12``: the cell of ``field`` on ``row`` as the sheet read lays it out."""
+    return f"{column_in(sheets, spec, field)}{row}"
+
+
+def column_in(sheets: dict[str, SheetRead], spec: schema.Sheet, field: str) -> str:
+    """``Sheet!G``: the column of ``field`` as the sheet read lays it out (a row number
+    after it makes ``cell_in``'s cell)."""
     read = sheets.get(spec.name)
     positions = schema.map_headers(spec, read.headers) if read else {}
-    letter = schema.column_letter(positions.get(field, 0) + 1)
-    return f"{spec.name}!{letter}{row}"
+    return f"{spec.name}!{schema.column_letter(positions.get(field, 0) + 1)}"
 
 
 def check_rows(findings: list[Finding], sheets: dict[str, SheetRead]) -> list[list[object]]:
     """The Checks sheet: header, then one row per finding (Cell points at the note's Check)."""
     rows: list[list[object]] = [schema.CHECKS.headers]
+    check = column_in(sheets, schema.NOTES, "check")  # (once: a finding per note may be 100,000s)
     for f in findings:
         rows.append(
             [
@@ -33,7 +39,7 @@ def check_rows(findings: list[Finding], sheets: dict[str, SheetRead]) -> list[li
                 f.service_date,
                 f.billing_code,
                 f.auth_no,
-                cell_in(sheets, schema.NOTES, "check", f.source.row),
+                f"{check}{f.source.row}",
             ]
         )
     return rows
