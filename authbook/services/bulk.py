@@ -357,40 +357,48 @@ def read_for_bulk(store) -> tuple[dict[str, SheetRead], object]:
 def select_auths(sheets, raw, selection, result: BulkResult) -> list[int]:
     """The Auths rows ``selection`` takes, in sheet order (setting ``result.stop`` when the
     selection cannot be used or takes none)."""
-    if isinstance(selection, Matching):
-        rows, result.where_errors = bulk.select_auth_rows(raw, list(selection.wheres))
-        if result.where_errors:
-            result.stop = Stop.UNREADABLE_WHERE
-            return []
-    else:
-        shown = _shown_rows(sheets, schema.AUTHS, selection, result)
-        if result.stop:
-            return []
-        listed = set(raw.auths.rows)  # (RawRows: no record made per row)
-        rows = [r for r in shown if r in listed]
-    if not rows:
-        result.stop = Stop.NOTHING_SELECTED
-    return rows
+    listed = set(raw.auths.rows)  # (RawRows: no record made per row)
+    return _selected(
+        sheets, schema.AUTHS, selection, result,
+        lambda wheres: bulk.select_auth_rows(raw, wheres),
+        lambda shown: [r for r in shown if r in listed],
+    )  # fmt: skip
 
 
 def select_clients(sheets, raw, selection, result: BulkResult) -> list[str]:
     """The Client IDs ``selection`` takes: as listed, or of the Clients rows it takes, in
     sheet order (setting ``result.stop`` when the selection cannot be used or takes none)."""
     if isinstance(selection, Listed):
-        ids = list(selection.ids)
-    elif isinstance(selection, Matching):
-        ids, result.where_errors = bulk.select_client_ids(raw, list(selection.wheres))
+        return _taken(list(selection.ids), result)
+    return _selected(
+        sheets, schema.CLIENTS, selection, result,
+        lambda wheres: bulk.select_client_ids(raw, wheres),
+        lambda shown: bulk.client_ids_of_rows(raw, shown),
+    )  # fmt: skip
+
+
+def _selected(sheets, spec: schema.Sheet, selection, result: BulkResult, matching, of_shown):
+    """What a ``Matching`` selection takes (``matching(wheres)``: what it finds and the
+    conditions it could not read), or what the rows of ``spec``'s sheet a ``Visible`` or
+    ``Picked`` one takes give (``of_shown(rows)``); setting ``result.stop`` when the
+    selection cannot be used or takes nothing."""
+    if isinstance(selection, Matching):
+        found, result.where_errors = matching(list(selection.wheres))
         if result.where_errors:
             result.stop = Stop.UNREADABLE_WHERE
             return []
-    else:
-        shown = _shown_rows(sheets, schema.CLIENTS, selection, result)
-        if result.stop:
-            return []
-        ids = bulk.client_ids_of_rows(raw, shown)
-    if not ids:
+        return _taken(found, result)
+    shown = _shown_rows(sheets, spec, selection, result)
+    if result.stop:
+        return []
+    return _taken(of_shown(shown), result)
+
+
+def _taken(found: list, result: BulkResult) -> list:
+    """``found``, noting in ``result`` when it is empty (nothing selected)."""
+    if not found:
         result.stop = Stop.NOTHING_SELECTED
-    return ids
+    return found
 
 
 def _shown_rows(sheets, spec: schema.Sheet, selection, result: BulkResult) -> list[int]:
