@@ -55,7 +55,9 @@ def _quick_dataclass(cls, *, frozen: bool, slots: bool, kw_only: bool, init: boo
     params.init, params.repr, params.eq, params.frozen = init, True, eq, frozen
     fields = dataclasses.fields(cls)
     if init and "__init__" not in own:
-        cls.__init__ = _init_compiled_when_called(cls, frozen, slots)
+        cls.__init__ = _compiled_when_called(
+            cls, "__init__", lambda: _compiled_dataclass_init(cls, frozen, slots)
+        )
     if "__repr__" not in own:
         cls.__repr__ = _repr_of(tuple(f.name for f in fields if f.repr))
     if eq and "__eq__" not in own:
@@ -138,16 +140,20 @@ def _slot_state(names: tuple[str, ...]):
 _FACTORY = object()
 
 
-def _init_compiled_when_called(cls, frozen: bool, slots: bool):
-    """An ``__init__`` that compiles the real one (``_compiled_dataclass_init``) on its
-    first call and puts it in its place."""
+def _compiled_when_called(cls, name: str, compile_it, static: bool = False):
+    """A function for ``cls``'s attribute ``name`` that, on its first call, compiles the
+    real one (``compile_it()``), puts it in its place (a staticmethod when ``static``) and
+    calls it: the records' constructors are compiled only for the classes a command
+    makes."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        if cls.__dict__.get("__init__") is __init__:
-            cls.__init__ = _compiled_dataclass_init(cls, frozen, slots)
-        cls.__init__(self, *args, **kwargs)
+    def first_call(*args, **kwargs):
+        current = cls.__dict__.get(name)
+        if (current.__func__ if static else current) is first_call:
+            made = compile_it()
+            setattr(cls, name, staticmethod(made) if static else made)
+        return getattr(cls, name)(*args, **kwargs)
 
-    return __init__
+    return staticmethod(first_call) if static else first_call
 
 
 def _compiled_dataclass_init(cls, frozen: bool, slots: bool):
@@ -193,7 +199,7 @@ def row_record(cls):
     builds one from values a parser in ``authbook.rules`` has already checked, without
     validating them again (as the refresh does). Change one with ``dataclasses.replace``."""
     cls = dataclass(cls, frozen=True, slots=True, kw_only=True, init=False)
-    cls.__init__, cls.trusted = _validating_init(cls), staticmethod(_trusted_constructor(cls))
+    cls.__init__, cls.trusted = _validating_init(cls), _trusted_constructor(cls)
     return cls
 
 
@@ -205,7 +211,7 @@ class Record:
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         dataclass(cls, frozen=True, kw_only=True, init=False)
-        cls.__init__, cls.trusted = _validating_init(cls), staticmethod(_trusted_constructor(cls))
+        cls.__init__, cls.trusted = _validating_init(cls), _trusted_constructor(cls)
 
     def model_copy(self, *, update: dict[str, Any] | None = None):
         return self.trusted(**{**self.__dict__, **(update or {})})  # the fields, no slots
@@ -219,13 +225,7 @@ def _validating_init(cls):
     (imported only then: every command is a new process, and pydantic's import and
     validators took 0.1-0.2 s of each). Compiled on the first call;
     tests/test_models_validation.py compares the two ways."""
-
-    def __init__(self, **values) -> None:
-        if cls.__init__ is __init__:
-            cls.__init__ = _compiled_init(cls)
-        cls.__init__(self, **values)
-
-    return __init__
+    return _compiled_when_called(cls, "__init__", lambda: _compiled_init(cls))
 
 
 def _compiled_init(cls):
@@ -301,16 +301,10 @@ def _named(kind: type, scope: dict) -> str:
 
 
 def _trusted_constructor(cls):
-    """A keyword constructor for ``cls`` that sets its fields without validating them:
-    compiled on its first call (``_compiled_trusted``), which puts it in place as
-    ``cls.trusted``; most commands use few of the records' constructors."""
-
-    def trusted(**fields):
-        if cls.__dict__["trusted"].__func__ is trusted:
-            cls.trusted = staticmethod(_compiled_trusted(cls))
-        return cls.trusted(**fields)
-
-    return trusted
+    """A keyword constructor for ``cls`` that sets its fields without validating them, as
+    its ``trusted`` staticmethod: compiled on its first call (``_compiled_trusted``); most
+    commands use few of the records' constructors."""
+    return _compiled_when_called(cls, "trusted", lambda: _compiled_trusted(cls), static=True)
 
 
 def _compiled_trusted(cls):
