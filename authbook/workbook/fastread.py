@@ -478,14 +478,14 @@ def _split_sheet(
 
 
 class _Taken:
-    """The other sheets' data from a ``readahead.ReadAhead``, as ``read_sheets`` takes a
-    future's: ``result()`` waits for each."""
+    """The data of sheets ``names`` from a ``readahead.ReadAhead`` (``take``, what its
+    ``take`` gave), as ``read_sheets`` takes a future's: ``result()`` waits for each."""
 
-    def __init__(self, sources: dict) -> None:
-        self._sources = sources
+    def __init__(self, take, names: list[str]) -> None:
+        self._take, self._names = take, names
 
     def result(self) -> dict:
-        return {name: take(name) for name, take in self._sources.items()}
+        return {name: self._take(name) for name in self._names}
 
 
 def _results(futures: list) -> Iterator:
@@ -529,7 +529,7 @@ def read_sheets(
         with Parsers(PARSERS) as parsers:
             scan = pieces = None
             if taken is not None:  # parsed, or being parsed, since the command began
-                others = _Taken({n: taken for n in parts if n != largest})
+                others = _Taken(taken, [n for n in parts if n != largest])
                 pieces = (taken(name) for name in [largest])
             else:
                 # the other sheets first: each is small next to the largest, and they are

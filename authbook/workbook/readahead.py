@@ -52,10 +52,8 @@ class ReadAhead:
     def _parse(self, names: Sequence[str]) -> None:
         try:
             with CalamineWorkbook.from_path(self._path) as book:
-                present = set(book.sheet_names)
-                for name in names:
-                    if name in present:
-                        self._parsed[name] = _parsed_or_error(book, name)
+                for name in names:  # (one the workbook lacks keeps its error, never asked for)
+                    self._parsed[name] = _parsed_or_error(book, name)
                     self._ready[name].set()
         except BaseException as exc:  # noqa: BLE001 (handed to the reader, which raises it)
             for name in names:
@@ -76,10 +74,7 @@ class ReadAhead:
 
         def parsed(name: str):
             self._ready[name].wait()
-            found = self._parsed.pop(name, None)
-            if found is None:  # a sheet calamine did not list: parsed here, as the reader would
-                with CalamineWorkbook.from_path(self._path) as book:
-                    return book.get_sheet_by_name(name)
+            found = self._parsed.pop(name)
             if isinstance(found, BaseException):
                 raise found
             return found
