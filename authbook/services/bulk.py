@@ -260,16 +260,10 @@ def bulk_update_store(
         return result
     user = current_user(user)
     result.plan = bulk.plan_bulk_update(raw, result.rows, sets, user, today)
-    if not result.plan.ok:
-        return _refused(result, sheets)
-    if not result.plan.changes:
+    if result.plan.ok and not result.plan.changes:
         result.stop = Stop.NOTHING_TO_CHANGE
         return result
-    if confirm is not None and not confirm(result):  # ask
-        result.stop = Stop.NOT_CONFIRMED
-        return result
-    result.computed = apply_plan(store, sheets, result.plan, user, today, as_of)  # write, save
-    return result
+    return _asked_and_applied(store, sheets, result, user, today, as_of, confirm)
 
 
 def bulk_add_store(
@@ -296,6 +290,12 @@ def bulk_add_store(
     result.plan = bulk.plan_bulk_add(
         raw, code_group, result.client_ids, values, user, today, first_row=first_row
     )
+    return _asked_and_applied(store, sheets, result, user, today, as_of, confirm)
+
+
+def _asked_and_applied(store, sheets, result: BulkResult, user, today, as_of, confirm):
+    """How both use cases end once planned: a plan the rules refuse is reported; else the
+    user is asked (``confirm``) and, on yes, the plan is written and saved."""
     if not result.plan.ok:
         return _refused(result, sheets)
     if confirm is not None and not confirm(result):  # ask
