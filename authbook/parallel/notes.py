@@ -126,15 +126,17 @@ def refresh_notes_writing(
         book = with_notes(base, rows[0])
         mine = draw_notes(book)
         shipped = pickle.dumps(pack_statuses(part_statuses(book, mine)), protocol=5)
-        # sent by a thread of its own while this one takes the child's part and builds
-        # that part's notes
+        # sent by a thread of its own while this one builds the child's part's notes,
+        # before taking its draws: the child is still drawing them meanwhile
         sending = channel.send_meanwhile(shipped)
         del shipped
+        built = with_notes(base, rows[1])
         try:
             packed = channel.receive()
         except ChannelClosed:  # the child is gone: its part is drawn here
             packed = None
-        prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
+        prepared, parts = join_built(base, [book, built], rows)
+        del built
         del book  # the parts' own books (the rows they were built from) are not kept
         if packed is None:
             theirs = draw_notes(prepared, parts[1])
