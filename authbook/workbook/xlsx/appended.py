@@ -15,7 +15,7 @@ from datetime import date, datetime
 from itertools import chain, repeat
 from operator import itemgetter
 
-from authbook.workbook.xlsx.cells import _COLUMNS, _CUSTOM_FORMAT, _LETTERS, _SPANS_VALUE
+from authbook.workbook.xlsx.cells import _COLUMNS, _LETTERS, _SPANS_VALUE, has_custom_format
 from authbook.workbook.xlsx.edits import _END, _END_ITEM
 
 #: The value types whose cell XML is kept for reuse (equal values give equal XML). Dates
@@ -60,7 +60,7 @@ class AppendedCells:
         if len(pieces) != m + 1:  # a row not r-first, or <row ./>: not plain
             return None
         attrs = b"".join([t[1] for t in tags])
-        if b"/" in attrs or b"customFormat" in attrs and _CUSTOM_FORMAT.search(attrs):
+        if b"/" in attrs or has_custom_format(attrs):
             return None
         numbers = [t[0] for t in tags]
         rows = cells.rows

@@ -27,6 +27,17 @@ _SPANS = re.compile(rb'\bspans="(\d+):(\d+)"')
 _SPANS_VALUE = re.compile(rb"(\d+):(\d+)")
 _CUSTOM_FORMAT = re.compile(rb'\bcustomFormat="(?:1|true)"')
 
+
+def has_custom_format(tag: bytes) -> bool:
+    """Whether a row's tag (or the tags of many rows, joined) gives its cells a style of its
+    own (``customFormat="1"`` or ``"true"``). LibreOffice writes ``customFormat="false"`` on
+    every row: the plain byte searches first keep the pattern (which looks at every byte,
+    ~0.5 s over a 500,000-row sheet) for the rare tag that has one."""
+    return (b'customFormat="1"' in tag or b'customFormat="true"' in tag) and bool(
+        _CUSTOM_FORMAT.search(tag)
+    )
+
+
 #: Column number -> its letters, as bytes (``_LETTERS[1] == b"A"``), for every column a
 #: sheet can have (XFD is 16,384): the one-, two- and three-letter names in order.
 _ONE = [bytes((c,)) for c in range(ord("A"), ord("Z") + 1)]

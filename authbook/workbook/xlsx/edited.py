@@ -5,7 +5,14 @@ written takes."""
 from __future__ import annotations
 
 from authbook.workbook.xlsx.appended import _NOTHING_KEPT
-from authbook.workbook.xlsx.cells import _ATTR_R, _ATTR_S, _CELL, _CUSTOM_FORMAT, _LETTERS, _SPANS
+from authbook.workbook.xlsx.cells import (
+    _ATTR_R,
+    _ATTR_S,
+    _CELL,
+    _LETTERS,
+    _SPANS,
+    has_custom_format,
+)
 from authbook.workbook.xlsx.rows import column_number
 
 
@@ -25,7 +32,7 @@ class EditedCells:
         tag = row[: tag_end - 1] if self_closing else row[:tag_end]
         body = b"" if self_closing else row[tag_end + 1 : -len(self.row_close)]
         row_style = 0
-        if _CUSTOM_FORMAT.search(tag):
+        if has_custom_format(tag):
             m = _ATTR_S.search(tag)
             row_style = int(m.group(1)) if m else 0
         edits = self.edits.take(n)

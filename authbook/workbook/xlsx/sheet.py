@@ -27,10 +27,10 @@ from authbook.workbook.xlsx.cells import (
     _ATTR_S,
     _CELL,
     _COLUMNS,
-    _CUSTOM_FORMAT,
     _ROW_R,
     CellWriter,
     _letters_from,
+    has_custom_format,
 )
 from authbook.workbook.xlsx.edited import EditedCells
 from authbook.workbook.xlsx.edits import _END, RowEdits
@@ -272,7 +272,7 @@ class SheetRewriter(AppendedCells, EditedCells):
                         spans = tag.find(b' spans="')
                         if spans < 0:
                             spans = None
-                    if tag is None or not (b"customFormat" in tag and _CUSTOM_FORMAT.search(tag)):
+                    if tag is None or not has_custom_format(tag):
                         if spans is None:
                             append(data[pos:close])
                         else:

@@ -22,7 +22,7 @@ from authbook.workbook.fastread import read_sheets
 from authbook.workbook.sheetdata import CellColumns, SheetWrite
 from authbook.workbook.xlsx import entries, writer
 from authbook.workbook.xlsx import rows as row_stream
-from authbook.workbook.xlsx.cells import _LETTERS, _letters_from
+from authbook.workbook.xlsx.cells import _CUSTOM_FORMAT, _LETTERS, _letters_from, has_custom_format
 from authbook.workbook.xlsx.sheet import SheetRewriter
 from tests.workbook import lo_fixtures
 
@@ -310,3 +310,22 @@ def test_equal_values_of_other_types_keep_their_own_cells(books, monkeypatch, tm
     assert re.search(rb'<c r="E20"[^>]*t="b"[^>]*><v>1</v>', sheet)
     assert re.search(rb'<c r="F29"[^>]*><v>0</v>', sheet)
     assert re.search(rb'<c r="F30"[^>]*t="b"[^>]*><v>0</v>', sheet)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([" ", "\t", "x", ""]),
+            st.sampled_from(["1", "true", "0", "false", "", "11", "True"]),
+            st.sampled_from(["", ' s="3"', ' ht="15"']),
+        ),
+        max_size=4,
+    )
+)
+def test_a_custom_row_format_is_found_as_the_pattern_finds_it(attrs):
+    """``has_custom_format`` (byte searches first: LibreOffice writes customFormat="false" on
+    every row) answers as the pattern does, for one row's tag or many joined."""
+    tag = "".join(f'{before}customFormat="{value}"{rest}' for before, value, rest in attrs)
+    tag = f'<row r="2"{tag}>'.encode()
+    assert has_custom_format(tag) == bool(_CUSTOM_FORMAT.search(tag))
