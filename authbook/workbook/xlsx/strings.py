@@ -15,29 +15,71 @@ _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 class SharedStrings:
     """Shared strings read lazily and only as far as asked, phonetic runs left out: a header
-    row's text is among the first strings a program saves, and a workbook Excel or
-    LibreOffice saved may hold hundreds of thousands after them (12 MB at 20,000 auths,
-    whose whole parse took 0.7 s of a save that needed three of its strings)."""
+    row's text is among the strings a program saves, and a workbook Excel or LibreOffice
+    saved may hold hundreds of thousands of others.
+
+    The part is read a piece at a time and its ``<si>`` items only located (a byte
+    pattern) up to the one asked for; only the items asked for are parsed, as XML. The
+    headers of a LibreOffice-saved Notes sheet are items ~80,000 of ~580,000 at 50,000
+    auths (LibreOffice numbers strings in the order its sheets hold them): parsing every
+    item up to them took 0.4 s of the Notes sheet's write; locating them takes ~0.03 s."""
+
+    #: How much of the part is inflated at a time.
+    PIECE = 1 << 20
 
     def __init__(self, zin: zipfile.ZipFile, part: str | None):
         self.zin, self.part = zin, part
-        self.items: list[str] = []
-        self._more = self._texts() if part else iter(())
+        #: The items located so far, as their XML.
+        self.located: list[bytes] = []
+        #: The items parsed so far (the ones asked for): index -> text.
+        self.parsed: dict[int, str] = {}
+        self._root = b""  # the part's root tag: its namespace declarations, for each parse
+        self._more = self._items() if part else iter(())
 
-    def _texts(self):
+    def _items(self):
+        """The ``<si>`` items' XML, in order, read a piece of the part at a time."""
         with self.zin.open(self.part) as f:
-            for _, el in ElementTree.iterparse(f):
-                if el.tag == _NS + "si":
-                    yield _si_text(el)
-                    el.clear()
+            rest = b""
+            while True:
+                piece = f.read(self.PIECE)
+                data = rest + piece
+                if not self._root:
+                    root = _ROOT.search(data)
+                    if root is None and piece:
+                        rest = data
+                        continue
+                    self._root = root.group(0) if root else b"<sst>"
+                at = 0
+                for m in _ITEM.finditer(data):
+                    yield m.group(0)
+                    at = m.end()
+                if not piece:
+                    return
+                rest = data[at:]
 
     def get(self, index: int) -> str:
-        while index >= len(self.items):
-            text = next(self._more, None)
-            if text is None:
-                break
-            self.items.append(text)
-        return self.items[index] if 0 <= index < len(self.items) else ""
+        """The text of item ``index``; "" for an index the part does not have."""
+        text = self.parsed.get(index)
+        if text is not None:
+            return text
+        while index >= len(self.located):
+            item = next(self._more, None)
+            if item is None:
+                return ""
+            self.located.append(item)
+        if index < 0:
+            return ""
+        root_name = _ROOT_NAME.match(self._root).group(1)
+        xml = self._root + self.located[index] + b"</" + root_name + b">"
+        text = self.parsed[index] = _si_text(ElementTree.fromstring(xml)[0])
+        return text
+
+
+#: The part's root element's start tag (``<sst ...>``, perhaps with a prefix).
+_ROOT = re.compile(rb"<((?:[\w.-]+:)?sst)\b[^>]*>")
+_ROOT_NAME = re.compile(rb"<([^\s>/]+)")
+#: One ``<si>`` item, whole (its text holds no ``<``: XML escapes it).
+_ITEM = re.compile(rb"<(?:[\w.-]+:)?si\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?si\s*>)", re.S)
 
 
 def _si_text(si) -> str:
