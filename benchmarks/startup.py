@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -108,6 +109,26 @@ def libreoffice_copy(path: Path, folder: Path) -> Path:
     return saved.rename(folder / f"{path.stem}-libreoffice.xlsx")
 
 
+def saved_by_libreoffice(path: Path) -> bool:
+    """Whether LibreOffice saved the workbook at ``path`` last (its document properties name
+    the program that saved it) with its text in shared strings, as Excel saves it."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            app = package.read("docProps/app.xml") if "docProps/app.xml" in names else b""
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return b"<Application>LibreOffice" in app and "xl/sharedStrings.xml" in names
+
+
+def refreshed_names(path: Path) -> dict[str, Path]:
+    """Where ``refreshed_copies`` keeps the daily workbooks made from ``path``."""
+    return {
+        "daily": path.with_name(f"{path.stem}-daily.xlsx"),
+        "again": path.with_name(f"{path.stem}-again.xlsx"),
+    }
+
+
 def saved_copy(auths: int, notes: int, folder: Path) -> Path:
     """``benchmarks/refresh.py``'s workbook of that size, re-saved by LibreOffice: shared
     strings, as Excel and LibreOffice save them, where the surgical writer (and openpyxl
@@ -115,8 +136,13 @@ def saved_copy(auths: int, notes: int, folder: Path) -> Path:
     from benchmarks.refresh import generate
 
     path = folder / f"shared-{auths}-{notes}.xlsx"
-    if path.exists():
+    if path.exists() and saved_by_libreoffice(path):
         return path
+    # (one kept from before this check, or written by another program, is made again: the
+    # first session's kept files were openpyxl's, inline strings, and were measured as if
+    # LibreOffice had saved them)
+    for stale in (path, *refreshed_names(path).values()):
+        stale.unlink(missing_ok=True)
     made = generate(folder / f"shared-{auths}-{notes}-made.xlsx", auths, notes)
     libreoffice_copy(made, folder).rename(path)
     made.unlink()
@@ -180,8 +206,8 @@ def one_round(
 def refreshed_copies(path: Path, folder: Path) -> dict[str, Path]:
     """``path`` refreshed once by AuthBook (``again``) and that saved again by LibreOffice
     (``daily``), in ``folder``; ones already there (``--keep``) are used as they are."""
-    again = folder / f"{path.stem}-again.xlsx"
-    daily = folder / f"{path.stem}-daily.xlsx"
+    names = refreshed_names(folder / path.name)
+    again, daily = names["again"], names["daily"]
     if not again.exists():
         shutil.copy(path, again)
         command = [sys.executable, "-c", AUTHBOOK, "refresh", str(again)]
