@@ -17,13 +17,16 @@ the other sheets, then converts the largest a block of rows at a time. Measure w
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import compress, islice
 from pathlib import Path
+from typing import IO
 
 from python_calamine import CalamineWorkbook
 
@@ -385,19 +388,55 @@ def _parse_piece(piece: _PieceFile, name: str):
         piece.discard()
 
 
+class _Carried:
+    """The carried parts (``_CARRIED``) written once into a package of their own, for every
+    piece to start from: its bytes copied, not the parts written (and their CRC-32 worked
+    out) again. A LibreOffice-saved workbook's shared strings are 26.6 MB at 50,000 auths,
+    written into each of four pieces: 0.3 s of the read, measured. An unnamed file
+    (``scratch``); ``close`` lets it go."""
+
+    def __init__(self, carried: dict[str, bytes]) -> None:
+        self._file = scratch.unnamed_file()
+        try:
+            with zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED) as package:
+                for name, data in carried.items():
+                    package.writestr(name, data)
+            self.size = self._file.tell()
+        except BaseException:
+            self.close()
+            raise
+
+    def copy_into(self, out: IO[bytes]) -> None:
+        """Write the package's bytes at the start of ``out`` (the system copies them where it
+        can), leaving ``out`` at their end."""
+        src, dst, left = self._file.fileno(), out.fileno(), self.size
+        try:
+            while left:
+                done = os.copy_file_range(src, dst, left, self.size - left, self.size - left)
+                if not done:
+                    raise OSError("copy_file_range copied nothing")
+                left -= done
+        except (OSError, AttributeError):  # (not on this system: copied here)
+            self._file.seek(0)
+            out.seek(0)
+            shutil.copyfileobj(self._file, out)
+        out.seek(self.size)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._file.close()
+
+
 class _PieceFile:
     """A private temporary package holding the carried parts and one piece of a worksheet's
     rows at the worksheet's own place (stored, not compressed: it is read once, at once).
     An unnamed file (``scratch``): a refresh killed while reading leaves none behind."""
 
-    def __init__(self, carried: dict[str, bytes], part: str, head: bytes, large: bool) -> None:
+    def __init__(self, carried: _Carried, part: str, head: bytes, large: bool) -> None:
         self._file = scratch.unnamed_file()
-        #: Where calamine opens it, once closed.
-        self.path = scratch.path_of(self._file)
         try:
-            self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED)
-            for name, data in carried.items():
-                self._zip.writestr(name, data)
+            carried.copy_into(self._file)
+            self._zip = zipfile.ZipFile(self._file, "a", zipfile.ZIP_STORED)
             self._sheet = self._zip.open(part, "w", force_zip64=large)
             self._sheet.write(head)
         except BaseException:
@@ -422,6 +461,11 @@ class _PieceFile:
             raise
         return self
 
+    @property
+    def path(self) -> str:
+        """Where calamine opens it, once closed."""
+        return scratch.path_of(self._file)
+
     def discard(self) -> None:
         with contextlib.suppress(Exception):
             self._file.close()
@@ -439,7 +483,6 @@ def _split_sheet(
     """
     prefix = namespace_prefix(zf, sheet.part)
     scanner = _Scanner(sheet.part, prefix)
-    carried = _carried_parts(zf, package)
     info = zf.getinfo(sheet.part)
     count = max(2, round(info.file_size / PIECE_BYTES))
     target = info.file_size // count
@@ -454,6 +497,7 @@ def _split_sheet(
     futures = []
     head = b""
     piece: _PieceFile | None = None
+    carried = _Carried(_carried_parts(zf, package))
     try:
         with open_part(zf, sheet.part) as stream:
             for kind, data in iter_row_chunks(stream, prefix):
@@ -474,6 +518,7 @@ def _split_sheet(
     finally:
         if piece is not None:
             piece.discard()
+        carried.close()
     return scanner.scan, _results(futures)
 
 

@@ -217,6 +217,23 @@ def test_shared_strings_are_read_in_every_piece(monkeypatch, split, notes_book):
     assert pieces["Notes"].rows[-1].values[:2] == ["N00120", "C0"]
 
 
+def test_pieces_copied_by_python_where_the_system_cannot_copy_read_as_the_whole(
+    monkeypatch, split, notes_book
+):
+    """Every piece starts from one package of the carried parts (shared strings, styles),
+    copied by the system; where it cannot (an older system, another file system), Python
+    copies the bytes and the pieces read the same."""
+    _with_shared_strings(notes_book)
+
+    def refused(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refused)
+    pieces = _assert_split_reads_as_whole(monkeypatch, split, notes_book, ["Notes", "Auths"])
+    assert pieces["Notes"].rows[-1].values[:2] == ["N00120", "C0"]
+    assert split.pieces >= 3
+
+
 def test_a_workbook_authbook_wrote_reads_as_the_whole(monkeypatch, split, tmp_path):
     blank = template.write_new(tmp_path / "blank.xlsx")
     fields = [c.field for c in schema.NOTES.columns]
