@@ -33,7 +33,9 @@ class SharedStrings:
         self.located: list[bytes] = []
         #: The items parsed so far (the ones asked for): index -> text.
         self.parsed: dict[int, str] = {}
-        self._root = b""  # the part's root tag: its namespace declarations, for each parse
+        # the part's root element's start and end tags, each item parsed between them (the
+        # start tag declares the namespaces)
+        self._root: tuple[bytes, bytes] | None = None
         self._more = self._items() if part else iter(())
 
     def _items(self):
@@ -43,12 +45,13 @@ class SharedStrings:
             while True:
                 piece = f.read(self.PIECE)
                 data = rest + piece
-                if not self._root:
+                if self._root is None:
                     root = _ROOT.search(data)
                     if root is None and piece:
                         rest = data
                         continue
-                    self._root = root.group(0) if root else b"<sst>"
+                    found = (root.group(0), b"</" + root.group(1) + b">") if root else None
+                    self._root = found or (b"<sst>", b"</sst>")
                 at = 0
                 for m in _ITEM.finditer(data):
                     yield m.group(0)
@@ -69,15 +72,14 @@ class SharedStrings:
             self.located.append(item)
         if index < 0:
             return ""
-        root_name = _ROOT_NAME.match(self._root).group(1)
-        xml = self._root + self.located[index] + b"</" + root_name + b">"
+        start, end = self._root
+        xml = start + self.located[index] + end
         text = self.parsed[index] = _si_text(ElementTree.fromstring(xml)[0])
         return text
 
 
 #: The part's root element's start tag (``<sst ...>``, perhaps with a prefix).
 _ROOT = re.compile(rb"<((?:[\w.-]+:)?sst)\b[^>]*>")
-_ROOT_NAME = re.compile(rb"<([^\s>/]+)")
 #: One ``<si>`` item, whole (its text holds no ``<``: XML escapes it).
 _ITEM = re.compile(rb"<(?:[\w.-]+:)?si\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?si\s*>)", re.S)
 
