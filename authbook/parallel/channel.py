@@ -134,6 +134,27 @@ class Channel:
                     os.close(fd)
         self._read = self._write = -1
 
+    def close_after(self, sending: Sending | None) -> None:
+        """``close``, but for the end ``sending`` (a message sent meanwhile, or None) is
+        still writing to: that one is closed once the message is all sent, by the sending
+        thread. The caller goes on without waiting for the other process to take it (it
+        may be busy for a while yet)."""
+        if sending is None:
+            self.close()
+            return
+        self._close_rest()
+        if self._read >= 0:
+            with suppress(OSError):
+                os.close(self._read)
+            self._read = -1
+        sending.close_when_sent()
+
+    def _close_writing(self) -> None:
+        fd, self._write = self._write, -1
+        if fd >= 0:
+            with suppress(OSError):
+                os.close(fd)
+
 
 #: How many bytes a channel's pipe holds (Linux lets a process ask for up to 1 MiB).
 PIPE_BYTES = 1 << 20
@@ -156,6 +177,8 @@ class Sending(threading.Thread):
     def __init__(self, channel: Channel, data: bytes) -> None:
         super().__init__(daemon=True)
         self._channel, self._data, self.sent = channel, data, False
+        # whether the message went (or failed), and whether its end is to be closed then
+        self._lock, self._ended, self._close = threading.Lock(), False, False
 
     def run(self) -> None:
         try:
@@ -165,3 +188,15 @@ class Sending(threading.Thread):
             pass
         finally:
             self._data = b""
+            with self._lock:
+                self._ended, close = True, self._close
+            if close:
+                self._channel._close_writing()
+
+    def close_when_sent(self) -> None:
+        """Close the channel's writing end once the message is sent (now if it is)."""
+        with self._lock:
+            if not self._ended:
+                self._close = True
+                return
+        self._channel._close_writing()

@@ -4,12 +4,12 @@ on Linux).
 
 The Notes rows are split by client before any note is built (``authbook.rules.parts``):
 this process builds, applies and checks the first part's notes, the child the second
-part's. The child sends its units and findings back (this process needs every one for the
-auths' statuses, alerts and the other sheets; it builds the second part's notes too, once
-it has sent its own part's statuses), and this process sends the statuses of its part's
-rows to the child (which needs every row's for the Notes sheet). Each then has the same
-draws, ledger, findings and statuses a refresh in one process has: the oracle tests
-compare them.
+part's. The child sends its units, findings and problems back (this process needs every
+one for the auths' statuses, alerts and the other sheets; it does not build the second
+part's notes: ``parts.join_packed`` builds them only if they are ever read), and this
+process sends the statuses of its part's rows to the child (which needs every row's for
+the Notes sheet). Each then has the same draws, ledger, findings and statuses a refresh in
+one process has: the oracle tests compare them.
 
 If the child cannot be had or dies, this process draws the missing part itself, and the
 store writes the Notes sheet itself (it works the statuses out then).
@@ -35,8 +35,10 @@ from authbook.parallel.channel import Channel, ChannelClosed, die_with_parent, o
 from authbook.rules.parts import (
     as_part_of,
     join_built,
+    join_packed,
     merge_drawn,
     merge_statuses,
+    pack_built,
     pack_drawn,
     pack_statuses,
     split_rows,
@@ -126,29 +128,31 @@ def refresh_notes_writing(
         book = with_notes(base, rows[0])
         mine = draw_notes(book)
         shipped = pickle.dumps(pack_statuses(part_statuses(book, mine)), protocol=5)
-        # sent by a thread of its own while this one builds the child's part's notes,
-        # before taking its draws: the child is still drawing them meanwhile
+        # sent by a thread of its own while this one takes the child's draws
         sending = channel.send_meanwhile(shipped)
         del shipped
-        built = with_notes(base, rows[1])
-        try:
-            packed = channel.receive()
-        except ChannelClosed:  # the child is gone: its part is drawn here
-            packed = None
-        prepared, parts = join_built(base, [book, built], rows)
-        del built
+        prepared, parts, theirs = _joined(base, book, rows, channel)
         del book  # the parts' own books (the rows they were built from) are not kept
-        if packed is None:
-            theirs = draw_notes(prepared, parts[1])
-        else:
-            theirs = unpack_drawn(prepared, parts[1], packed)
     finally:
-        if sending is not None:
-            sending.join()  # done by now, or failed: the child is gone
-        channel.close()
+        # not waiting for the statuses to be taken: the child takes them once it has made
+        # its own part's (a send that fails means the child is gone: the store sees to it)
+        channel.close_after(sending)
     done["prepared"] = prepared
     done["all"] = merge_drawn([as_part_of(mine, parts[0]), theirs])
     return notes_refreshed(prepared, done["all"], later), write
+
+
+def _joined(base: NotesPrepared, book: NotesPrepared, rows: list[list[int]], channel):
+    """The whole book, its parts, and the second part's notes drawn: taken from the other
+    process (``pack_built``, ``pack_drawn``), its notes left unbuilt (``join_packed``);
+    built and drawn here if it is gone. ``book``: the first part's, built here."""
+    try:
+        built, packed = channel.receive()
+    except ChannelClosed:  # the other process is gone: its part is done here
+        prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
+        return prepared, parts, draw_notes(prepared, parts[1])
+    prepared, parts = join_packed(base, book, rows, built)
+    return prepared, parts, unpack_drawn(prepared, parts[1], packed)
 
 
 def _can_fork() -> bool:
@@ -177,8 +181,9 @@ def _drawn_with_helper(
             channel.keep_child_ends()
             book = with_notes(base, rows[1])
             theirs = draw_notes(book)
-            packed = pack_drawn(book, theirs), pack_statuses(part_statuses(book, theirs))
-            channel.send(pickle.dumps((*packed, own_memory()), protocol=5))
+            drawn = pack_built(base, book), pack_drawn(book, theirs)
+            statuses = pack_statuses(part_statuses(book, theirs))
+            channel.send(pickle.dumps((drawn, statuses, own_memory()), protocol=5))
             status = 0
         finally:
             os._exit(status)
@@ -189,17 +194,18 @@ def _drawn_with_helper(
         book = with_notes(base, rows[0])
         mine = draw_notes(book)
         statuses = [part_statuses(book, mine)]
-        prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
-        del book  # the parts' own books (the rows they were built from) are not kept
         if pid > 0:
             with suppress(ChannelClosed):
-                packed, their_statuses, memory = channel.receive()
+                (built, packed), their_statuses, memory = channel.receive()
+                prepared, parts = join_packed(base, book, rows, built)
                 theirs = unpack_drawn(prepared, parts[1], packed)
                 statuses.append(their_statuses)
                 LAST_HELPER_MEMORY.update(memory)
         if theirs is None:  # no helper, or it died: its part is done here
+            prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
             theirs = draw_notes(prepared, parts[1])
             statuses.append(part_statuses(prepared, theirs))
+        del book  # the parts' own books (the rows they were built from) are not kept
     finally:
         channel.close()
         if pid > 0:
@@ -219,7 +225,9 @@ def _child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> Note
     channel.keep_child_ends()
     book = with_notes(base, rows[1])
     theirs = draw_notes(book)
-    sending = channel.send_meanwhile(pickle.dumps(pack_drawn(book, theirs), protocol=5))
+    packed = pack_built(base, book), pack_drawn(book, theirs)
+    sending = channel.send_meanwhile(pickle.dumps(packed, protocol=5))
+    del packed
     own = part_statuses(book, theirs)
     del book, theirs  # freed while the parent makes its part's statuses
     others = channel.receive()

@@ -9,9 +9,11 @@ part in each of two processes; ``join_built`` then gives the book built at once,
 ``merge_drawn`` exactly what drawing every note at once gives (the same draws, ledger and
 findings, in the same order), and ``merge_statuses`` the same statuses of the Notes rows.
 
-What crosses from one process to the other is plain lists (``pack_drawn``,
+What crosses from one process to the other is plain lists (``pack_built``, ``pack_drawn``,
 ``pack_statuses``): notes as their positions within their part, auths as their rows,
-never the records themselves.
+never the records themselves. A process that receives a part built and drawn elsewhere
+need not build its notes at all (``join_packed``): they are built the first time they
+are looked at, which a refresh never does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from authbook.models import (
     NOTE_STATUS_FIELDS,
     Finding,
     NoteStatuses,
+    Problem,
     Source,
     trusted_maker,
     trusted_sources,
@@ -37,10 +40,13 @@ from authbook.rules.refresh import (
     NotesPrepared,
     client_keys,
     draw_notes,
+    first_problem_by_row,
+    with_notes,
 )
-from authbook.rules.units import Ledger
+from authbook.rules.units import CountedElsewhere, Ledger
 
 _SOURCE = attrgetter("source")
+_UNITS = attrgetter("units")
 
 
 def split_notes(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> list[NotesPart]:
@@ -120,6 +126,76 @@ def join_built(
     return joined, parts_of(joined, rows)
 
 
+def pack_built(base: NotesPrepared, built: NotesPrepared) -> dict:
+    """What ``join_packed`` needs, in another process holding the same ``base``, of the
+    book ``built`` there (``refresh.with_notes(base, rows)``) without building its notes:
+    how many notes were read, from which sheet rows when some rows gave none, and the
+    problems found in the rows (as plain values)."""
+    notes = built.book.notes
+    every_row = len(notes) == len(built.raw.notes)
+    found = built.problems[len(base.problems) :]
+    return {
+        "count": len(notes),
+        "noted": None if every_row else [note.source.row for note in notes],
+        "problems": [
+            (p.source.sheet, p.source.row, p.field, p.value, p.message, p.entity) for p in found
+        ],
+    }
+
+
+def join_packed(
+    base: NotesPrepared, built: NotesPrepared, rows: list[list[int]], packed: dict
+) -> tuple[NotesPrepared, list[NotesPart]]:
+    """``join_built`` of two parts, the first ``built`` here (``refresh.with_notes(base,
+    rows[0])``), the second built in another process (``pack_built`` of it): the same book,
+    problems and parts, but the second part's notes are built only the first time the
+    book's notes are read (their count is known at once)."""
+    first = len(base.problems)
+    theirs = [
+        Problem.trusted(
+            source=Source.trusted(sheet=sheet, row=row),
+            field=name, value=value, message=message, entity=entity,
+        )
+        for sheet, row, name, value, message, entity in packed["problems"]
+    ]  # fmt: skip
+    found = list(heapq.merge(built.problems[first:], theirs, key=_row_of))
+    mine = list(built.book.notes)
+    if len(mine) == len(rows[0]) and packed["noted"] is None:
+        parts = [NotesPart(r, r) for r in rows]  # a note from every row: the rows are the notes
+    else:
+        noted = packed["noted"]
+        if noted is None:
+            noted = list(map(base.raw.notes.rows.__getitem__, rows[1]))
+        positions = _merged_positions([[note.source.row for note in mine], noted])
+        parts = [NotesPart(r, p) for r, p in zip(rows, positions)]
+
+    def every_note() -> list:
+        their_notes = with_notes(base, rows[1]).book.notes
+        return _placed([p.notes for p in parts])([mine, list(their_notes)])
+
+    joined = dataclasses.replace(
+        base,
+        book=base.book.model_copy(
+            update={"notes": ListLater(every_note, len(mine) + packed["count"])}
+        ),
+        problems=base.problems + found,
+        first_problem={
+            **built.first_problem, **first_problem_by_row(theirs), **base.first_problem
+        },
+    )  # fmt: skip
+    return joined, parts
+
+
+def _merged_positions(sheet_rows: list[list[int]]) -> list[list[int]]:
+    """The positions, in the merged order of every list of ``sheet_rows`` (each ascending,
+    none shared), of the rows of each list."""
+    tagged = heapq.merge(*(zip(r, repeat(k)) for k, r in enumerate(sheet_rows)))
+    positions: list[list[int]] = [[] for _ in sheet_rows]
+    for position, (_, k) in enumerate(tagged):
+        positions[k].append(position)
+    return positions
+
+
 def as_part_of(drawn: NotesDrawn, part: NotesPart) -> NotesDrawn:
     """``drawn``, the notes of a book of some rows only (``refresh.with_notes(base, rows)``)
     drawn, as the NotesDrawn of ``part``, those rows' part of the whole book
@@ -138,16 +214,20 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
     # a note goes as its position among the part's notes, which both processes know
     note_at = {id(note): k for k, note in enumerate(notes)}
     ledger = drawn.ledger
+    counted = {row: held for row, held in ledger.counted.items() if held}
     return {
         # the auths the part drew from (a ledger also holds, at 0 units and no notes, every
         # auth a rule looked up: nothing to send)
         "used": {row: n for row, n in ledger.used.items() if n},
         "pending": {row: n for row, n in ledger.pending.items() if n},
         "counted": {
-            row: list(map(note_at.__getitem__, map(id, held)))
-            for row, held in ledger.counted.items()
-            if held
+            row: list(map(note_at.__getitem__, map(id, held))) for row, held in counted.items()
         },
+        # what the burn rates need of those notes, so the receiver need not build them
+        "days": {
+            row: [note.service_date.toordinal() for note in held] for row, held in counted.items()
+        },
+        "units": {row: list(map(_UNITS, held)) for row, held in counted.items()},
         "checked": _findings_packed(drawn.checked),
         "unreadable": _findings_packed(drawn.unreadable),
         "charges": drawn.charges,
@@ -156,13 +236,18 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
 
 def unpack_drawn(prepared: NotesPrepared, part: NotesPart, packed: dict) -> NotesDrawn:
     """The NotesDrawn of ``part`` that ``pack_drawn`` packed in another process, on this
-    process's own records. Its draws are made here the first time they are looked at."""
-    notes = list(map(prepared.book.notes.__getitem__, part.notes))
+    process's own records. Its draws are made here the first time they are looked at, and
+    its notes (``prepared.book.notes``, which ``join_packed`` builds only when read) the
+    first time a list of the ledger's ``counted`` is read (``units.CountedElsewhere``)."""
+    book_notes, positions = prepared.book.notes, part.notes
     ledger = Ledger()
     ledger.used.update(packed["used"])
     ledger.pending.update(packed["pending"])
+    days, units = packed["days"], packed["units"]
     for row, held in packed["counted"].items():
-        ledger.counted[row] = list(map(notes.__getitem__, held))
+        ledger.counted[row] = CountedElsewhere(
+            days[row], units[row], book_notes, list(map(positions.__getitem__, held))
+        )
     return NotesDrawn(
         part,
         ListLater(lambda: draw_notes(prepared, part).draws),
@@ -196,10 +281,11 @@ def _findings_unpacked(packed: tuple[list, list, list[tuple]]) -> list[Finding]:
 
 
 class ListLater(Sequence):
-    """A list made by ``make`` the first time it is looked at (read-only)."""
+    """A list made by ``make`` the first time it is looked at (read-only). ``length``, when
+    known beforehand, answers ``len`` without making it."""
 
-    def __init__(self, make: Callable[[], list]) -> None:
-        self._make, self._list = make, None
+    def __init__(self, make: Callable[[], list], length: int | None = None) -> None:
+        self._make, self._list, self._length = make, None, length
 
     def _made(self) -> list:
         if self._list is None:
@@ -208,6 +294,8 @@ class ListLater(Sequence):
         return self._list
 
     def __len__(self) -> int:
+        if self._list is None and self._length is not None:
+            return self._length
         return len(self._made())
 
     def __getitem__(self, index):
@@ -217,9 +305,11 @@ class ListLater(Sequence):
         return iter(self._made())
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, ListLater):
-            other = other._made()
+        if isinstance(other, Sequence) and not isinstance(other, (str, list)):
+            other = list(other)  # (a tuple, another ListLater: the same items are equal)
         return self._made() == other
+
+    __hash__ = None  # (a list's kin: not hashable)
 
     def __repr__(self) -> str:
         return f"ListLater({self._made()!r})"
@@ -235,11 +325,18 @@ def merge_drawn(parts: list[NotesDrawn]) -> NotesDrawn:
     # rule looked up: the parts are added up (onto the first's), not laid over one another
     ledger = parts[0].ledger
     for drawn in parts[1:]:
-        for name in ("used", "pending", "counted"):
+        for name in ("used", "pending"):
             mine = getattr(ledger, name)
             for row, held in getattr(drawn.ledger, name).items():
                 if held:
                     mine[row] += held
+        counted = ledger.counted
+        for row, held in drawn.ledger.counted.items():
+            if held:
+                # taken as it is (a list another process counted is not read: its notes
+                # would be built), joined when two parts counted notes against one auth
+                before = counted.get(row)
+                counted[row] = [*before, *held] if before else held
     charges = {}
     for drawn in parts:
         charges.update(drawn.charges)

@@ -169,7 +169,7 @@ def prepare_base(raw: RawBook, today: date, as_of: date | None = None) -> NotesP
         index=AuthIndex(book.auths),
         clients={name_key(c.client_id): c for c in book.clients},
         rates={code_key(c.code): c.rate for c in book.billing_codes},
-        first_problem=_first_problem_by_row(problems),
+        first_problem=first_problem_by_row(problems),
     )
 
 
@@ -189,7 +189,7 @@ def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepa
         book=base.book.model_copy(update={"notes": tuple(notes)}),
         problems=base.problems + found,
         # a row's first problem is the base's, where it has one (no Notes row has)
-        first_problem={**_first_problem_by_row(found), **base.first_problem},
+        first_problem={**first_problem_by_row(found), **base.first_problem},
     )
 
 
@@ -372,11 +372,12 @@ def finish_refresh(half: NotesRefreshed) -> Refreshed:
 
 
 def _problem_at(row: RawRecord, first_problem: dict[tuple[str, int], str]) -> str:
-    """The message of the first problem on ``row`` (``_first_problem_by_row``)."""
+    """The message of the first problem on ``row`` (``first_problem_by_row``)."""
     return first_problem.get((row.source.sheet, row.source.row), "see Problems")
 
 
-def _first_problem_by_row(problems: list[Problem]) -> dict[tuple[str, int], str]:
+def first_problem_by_row(problems: list[Problem]) -> dict[tuple[str, int], str]:
+    """(sheet, row) -> the message of the first of ``problems`` there."""
     first: dict[tuple[str, int], str] = {}
     for p in problems:
         first.setdefault((p.source.sheet, p.source.row), p.message)

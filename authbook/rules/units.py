@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import field
 from datetime import date
 from itertools import islice
@@ -63,7 +64,8 @@ class Ledger:
     used: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     pending: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     #: auth row -> notes counted against it (directly or through its group), in the order
-    #: they were applied: service date, then sheet row
+    #: they were applied: service date, then sheet row (a list, or ``CountedElsewhere``
+    #: for the notes another process counted)
     counted: dict[int, list[Note]] = field(default_factory=lambda: defaultdict(list))
 
     def units_between(self, auth: Auth, start: date, end: date) -> int:
@@ -73,6 +75,8 @@ class Ledger:
         notes = self.counted.get(auth.source.row)
         if not notes:
             return 0
+        if type(notes) is CountedElsewhere:
+            return notes.units_between(start, end)
         lo = bisect_left(notes, start, key=_SERVICE_DATE)
         hi = bisect_right(notes, end, lo, key=_SERVICE_DATE)
         return sum(map(_UNITS, islice(notes, lo, hi)))
@@ -93,6 +97,56 @@ class Ledger:
     def has_units(self, auth: Auth, units: int) -> bool:
         available = self.available(auth)
         return available is None or available >= units
+
+
+class CountedElsewhere(Sequence):
+    """The notes counted against one auth in another process (``rules.parts.unpack_drawn``),
+    in the order they were counted: their service days and units are at hand for
+    ``Ledger.units_between`` (burn rates, period limits), while the notes themselves are
+    looked up in ``notes`` (a book's, perhaps built only when first read) the first time the
+    list is read. A large refresh then never builds the notes the other process drew.
+
+    ``days``: the service dates as ordinals (``date.toordinal``); ``units``: the units;
+    ``positions``: where each note is in ``notes``."""
+
+    __slots__ = ("days", "units", "_notes", "_positions", "_made")
+
+    def __init__(
+        self, days: list[int], units: list[int], notes: Sequence[Note], positions: list[int]
+    ) -> None:
+        self.days, self.units = days, units
+        self._notes, self._positions, self._made = notes, positions, None
+
+    def units_between(self, start: date, end: date) -> int:
+        """Units of the notes with a service date from ``start`` to ``end`` (both included)."""
+        days = self.days
+        lo = bisect_left(days, start.toordinal())
+        hi = bisect_right(days, end.toordinal(), lo)
+        return sum(islice(self.units, lo, hi))
+
+    def _list(self) -> list[Note]:
+        if self._made is None:
+            self._made = list(map(self._notes.__getitem__, self._positions))
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Sequence):
+            return self._list() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # (a list's kin: not hashable)
+
+    def __repr__(self) -> str:
+        return f"CountedElsewhere({self._list()!r})"
 
 
 class AuthIndex:

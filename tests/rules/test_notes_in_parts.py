@@ -13,8 +13,10 @@ from authbook.models import NOTE_STATUS_FIELDS, RawBook, RawRecord, Source
 from authbook.rules.parts import (
     as_part_of,
     join_built,
+    join_packed,
     merge_drawn,
     merge_statuses,
+    pack_built,
     pack_drawn,
     pack_statuses,
     split_notes,
@@ -253,3 +255,53 @@ def test_a_check_looking_across_clients_is_caught_by_the_parts_oracle(monkeypatc
         raise AssertionError("drawing in parts hid a check that looks across clients")
     monkeypatch.setattr(checks.run_checks, "__defaults__", registered)
     _assert_same(merge_drawn([draw_notes(prepared, p) for p in parts]), draw_notes(prepared))
+
+
+@settings(max_examples=150, deadline=None)
+@given(books, st.integers(0, 200), st.integers(0, 60))
+def test_a_part_built_and_drawn_elsewhere_is_joined_without_building_its_notes(raw, offset, span):
+    """As a refresh's two processes do: the second part built and drawn in the other
+    process comes back packed (``pack_built``, ``pack_drawn``) and is joined here
+    (``join_packed``) without its notes being built. The whole refresh finished on it is
+    the serial refresh; the notes are built only when read, and then they are the book's."""
+    from authbook.rules.refresh import finish_refresh, refresh
+    from authbook.rules.units import CountedElsewhere
+
+    base = prepare_base(raw, today=AS_OF)
+    rows = split_rows(base)
+    if len(rows) == 1:
+        rows.append([])
+    built = [with_notes(base, r) for r in rows]
+    drawn = [draw_notes(b) for b in built]
+    shipped = pickle.loads(
+        pickle.dumps((pack_built(base, built[1]), pack_drawn(built[1], drawn[1])))
+    )
+    joined, parts = join_packed(base, built[0], rows, shipped[0])
+    back = unpack_drawn(joined, parts[1], shipped[1])
+    merged = merge_drawn([as_part_of(drawn[0], parts[0]), back])
+    whole = prepare_notes(raw, today=AS_OF)
+    serial = refresh(raw, today=AS_OF)
+
+    # burn rates and period limits read the other part's units without its notes
+    start = BASE + timedelta(days=offset)
+    for auth in whole.book.auths:
+        assert merged.ledger.units_between(auth, start, start + timedelta(days=span)) == (
+            serial.ledger.units_between(auth, start, start + timedelta(days=span))
+        )
+    finished = finish_refresh(notes_refreshed(joined, merged))
+    assert joined.book.notes._list is None  # not built by the refresh
+    assert len(joined.book.notes) == len(whole.book.notes)
+    assert finished.auths == serial.auths
+    assert finished.alerts == serial.alerts
+    assert finished.renewals == serial.renewals
+    assert finished.problems == serial.problems
+    assert finished.findings == serial.findings
+    assert joined.first_problem == whole.first_problem
+    assert parts == split_notes(whole)
+    # read at last, the notes are built: the book, the ledger's and the draws are the whole's
+    assert joined.book == whole.book
+    _assert_same(merged, draw_notes(whole))
+    elsewhere = [held for held in merged.ledger.counted.values() if type(held) is CountedElsewhere]
+    ours = {id(n) for n in joined.book.notes}
+    assert all(id(n) in ours for held in elsewhere for n in held)
+    assert all(id(d.note) in ours for d in merged.draws)

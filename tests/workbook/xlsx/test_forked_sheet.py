@@ -216,6 +216,14 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
         return work_out(rows, *args)
 
     monkeypatch.setattr(refresh, "_note_statuses", counted_statuses)
+    built_here = []  # Notes rows whose notes were built in this process
+    build = refresh.build_notes
+
+    def counted_build(rows, *args):
+        built_here.append(len(rows))
+        return build(rows, *args)
+
+    monkeypatch.setattr(refresh, "build_notes", counted_build)
     monkeypatch.setattr(app_notes, "SIDE_BY_SIDE_NOTES", 1 if split == "split" else 10**9)
 
     as_of = date(2026, 3, 1)
@@ -244,6 +252,7 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
         path = tmp_path / f"fork-{fork}.xlsx"
         path.write_bytes(book.read_bytes())
         statuses_here.clear()
+        built_here.clear()
         with monkeypatch.context() as m:
             m.setattr(xlsx_child, "FORK", fork)
             m.setattr(xlsx_child, "FORK_ROWS", 1)
@@ -253,6 +262,12 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
         assert all(0 < rows < total * 0.7 for rows in own_part)
         everything = [] if fork and child == "kept" else [total]
         assert statuses_here == own_part + everything
+        # the notes the child built and drew are never built here (unless it is lost)
+        if fork and split == "split":
+            assert built_here[0] == own_part[0]
+            assert sum(built_here[1:]) == (0 if child == "kept" else total - own_part[0])
+        else:
+            assert built_here == [total]
         assert path.with_suffix(".xlsx.bak").read_bytes() == book.read_bytes()
         parts = _parts(path)
         parts.pop("docProps/core.xml")
@@ -305,6 +320,14 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
         return work_out(rows, *args)
 
     monkeypatch.setattr(refresh, "_note_statuses", counted_statuses)
+    built_here = []  # Notes rows whose notes were built in this process
+    build = refresh.build_notes
+
+    def counted_build(rows, *args):
+        built_here.append(len(rows))
+        return build(rows, *args)
+
+    monkeypatch.setattr(refresh, "build_notes", counted_build)
     monkeypatch.setattr(app_notes, "SIDE_BY_SIDE_NOTES", 1)
     if helper == "lost":  # the helper dies once it has drawn its notes
         monkeypatch.setattr(app_notes, "pack_drawn", lambda *args: os._exit(1))
@@ -313,6 +336,7 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
         path = tmp_path / f"helper-{forks}.xlsx"
         path.write_bytes(book.read_bytes())
         statuses_here.clear()
+        built_here.clear()
         app_notes.LAST_HELPER_MEMORY.clear()
         with monkeypatch.context() as m:
             m.setattr(app_notes, "HELPER", forks)
@@ -321,6 +345,9 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
             own, *rest = statuses_here
             assert 0 < own < total * 0.7
             assert sum(rest) == (total - own if helper == "lost" else 0)
+            # the helper's notes are built here only when it is lost
+            assert built_here[0] == own
+            assert sum(built_here[1:]) == (total - own if helper == "lost" else 0)
             assert bool(app_notes.LAST_HELPER_MEMORY) == (helper == "kept")
         else:
             assert statuses_here == [total]
