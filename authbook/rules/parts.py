@@ -205,14 +205,9 @@ def as_part_of(drawn: NotesDrawn, part: NotesPart) -> NotesDrawn:
 
 def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
     """A part's units, findings and at-risk charges as plain lists and dicts, for
-    ``unpack_drawn`` in another process holding the same ``prepared`` book. The draws are
-    not sent (they cost as much to send as to make): the other process makes them again
-    if it ever needs them."""
-    notes = prepared.book.notes
-    if drawn.part is not None:
-        notes = list(map(notes.__getitem__, drawn.part.notes))
-    # a note goes as its position among the part's notes, which both processes know
-    note_at = {id(note): k for k, note in enumerate(notes)}
+    ``unpack_drawn`` in another process holding the same ``prepared`` book. The draws, and
+    the notes each auth counted, are not sent (they cost as much to send as to make): the
+    other process makes them again if it ever needs them."""
     ledger = drawn.ledger
     counted = {row: held for row, held in ledger.counted.items() if held}
     return {
@@ -220,10 +215,8 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
         # auth a rule looked up: nothing to send)
         "used": {row: n for row, n in ledger.used.items() if n},
         "pending": {row: n for row, n in ledger.pending.items() if n},
-        "counted": {
-            row: list(map(note_at.__getitem__, map(id, held))) for row, held in counted.items()
-        },
-        # what the burn rates need of those notes, so the receiver need not build them
+        # of the notes counted against each auth, what burn rates and limits read: the
+        # notes themselves are found again by drawing the part again, if ever read
         "days": {
             row: [note.service_date.toordinal() for note in held] for row, held in counted.items()
         },
@@ -236,21 +229,28 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
 
 def unpack_drawn(prepared: NotesPrepared, part: NotesPart, packed: dict) -> NotesDrawn:
     """The NotesDrawn of ``part`` that ``pack_drawn`` packed in another process, on this
-    process's own records. Its draws are made here the first time they are looked at, and
-    its notes (``prepared.book.notes``, which ``join_packed`` builds only when read) the
-    first time a list of the ledger's ``counted`` is read (``units.CountedElsewhere``)."""
-    book_notes, positions = prepared.book.notes, part.notes
+    process's own records. Its draws, and the notes of the ledger's ``counted`` lists
+    (``units.CountedElsewhere``: their days and units are at hand), are made here by
+    drawing the part again the first time either is read; its notes (in
+    ``prepared.book.notes``, which ``join_packed`` builds only when read) then too."""
+    again: list[NotesDrawn] = []
+
+    def drawn_again() -> NotesDrawn:
+        if not again:
+            again.append(draw_notes(prepared, part))
+        return again[0]
+
     ledger = Ledger()
     ledger.used.update(packed["used"])
     ledger.pending.update(packed["pending"])
-    days, units = packed["days"], packed["units"]
-    for row, held in packed["counted"].items():
+    units = packed["units"]
+    for row, days in packed["days"].items():
         ledger.counted[row] = CountedElsewhere(
-            days[row], units[row], book_notes, list(map(positions.__getitem__, held))
+            days, units[row], lambda row=row: drawn_again().ledger.counted[row]
         )
     return NotesDrawn(
         part,
-        ListLater(lambda: draw_notes(prepared, part).draws),
+        ListLater(lambda: drawn_again().draws),
         ledger,
         _findings_unpacked(packed["checked"]),
         _findings_unpacked(packed["unreadable"]),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import field
 from datetime import date
 from itertools import islice
@@ -102,20 +102,16 @@ class Ledger:
 class CountedElsewhere(Sequence):
     """The notes counted against one auth in another process (``rules.parts.unpack_drawn``),
     in the order they were counted: their service days and units are at hand for
-    ``Ledger.units_between`` (burn rates, period limits), while the notes themselves are
-    looked up in ``notes`` (a book's, perhaps built only when first read) the first time the
-    list is read. A large refresh then never builds the notes the other process drew.
+    ``Ledger.units_between`` (burn rates), while the notes themselves are had from
+    ``notes()`` (which may build and draw them again) the first time the list is read. A
+    large refresh then never builds the notes the other process drew.
 
-    ``days``: the service dates as ordinals (``date.toordinal``); ``units``: the units;
-    ``positions``: where each note is in ``notes``."""
+    ``days``: the service dates as ordinals (``date.toordinal``); ``units``: the units."""
 
-    __slots__ = ("days", "units", "_notes", "_positions", "_made")
+    __slots__ = ("days", "units", "_notes", "_made")
 
-    def __init__(
-        self, days: list[int], units: list[int], notes: Sequence[Note], positions: list[int]
-    ) -> None:
-        self.days, self.units = days, units
-        self._notes, self._positions, self._made = notes, positions, None
+    def __init__(self, days: list[int], units: list[int], notes: Callable[[], list[Note]]):
+        self.days, self.units, self._notes, self._made = days, units, notes, None
 
     def units_between(self, start: date, end: date) -> int:
         """Units of the notes with a service date from ``start`` to ``end`` (both included)."""
@@ -126,7 +122,7 @@ class CountedElsewhere(Sequence):
 
     def _list(self) -> list[Note]:
         if self._made is None:
-            self._made = list(map(self._notes.__getitem__, self._positions))
+            self._made, self._notes = list(self._notes()), None
         return self._made
 
     def __len__(self) -> int:
