@@ -15,12 +15,11 @@ try:  # Ctrl-C while Python loads AuthBook: a message, not a traceback
     import contextlib
     import importlib
     import threading
-    import traceback
     from datetime import date
     from pathlib import Path
     from typing import TYPE_CHECKING
 
-    from authbook.output import escaping_output, print_rows  # csv and json: cheap
+    from authbook.output import escaping_output, print_rows  # csv: cheap; json when asked
 except KeyboardInterrupt:
     os.write(2, b"authbook: interrupted while starting; nothing was read or written\n")
     os._exit(2)
@@ -355,6 +354,8 @@ def _run(args) -> int:
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: say so plainly, keep the traceback for AUTHBOOK_DEBUG
         if os.environ.get("AUTHBOOK_DEBUG"):
+            import traceback  # (only for a bug, asked for: start-up time)
+
             traceback.print_exc()
         print(
             f"authbook: internal error ({type(exc).__name__}). {NEVER_HALF_WRITTEN} "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -70,6 +69,8 @@ def print_rows(
     """Print rows as an aligned table, CSV (formula-looking text behind a quote) or JSON
     (one object per row, keyed by ``keys`` or else the header names; dates as ISO)."""
     if fmt == "json":
+        import json  # here, not at the top: only --format json needs it (start-up time)
+
         names = keys or header
         out = [
             {k: (v.isoformat() if isinstance(v, date) else v) for k, v in zip(names, r)}

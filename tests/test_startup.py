@@ -35,7 +35,9 @@ HEAVY = (
     "authbook.models",
     "authbook.functions.addin",
     "authbook.workbook.template",
-    "authbook.parallel.notes",  # the two-process notes machinery
+    "authbook.parallel.notes",  # a refresh's notes, drawn in one process or two
+    "authbook.parallel.split",  # the two-process half: only from SIDE_BY_SIDE_NOTES notes on
+    "authbook.parallel.channel",
     "authbook.rules.parts",
 )
 
@@ -122,6 +124,10 @@ def test_a_refresh_loads_neither_openpyxl_pydantic_xlwings_nor_the_add_in(practi
         "authbook.functions.addin",
         "authbook.workbook.template",
     } & set(loaded)
+    # a practice's few thousand notes are drawn in one process: no pipes, no parts
+    assert not {"authbook.parallel.split", "authbook.parallel.channel", "authbook.rules.parts"} & (
+        set(loaded)
+    )
 
 
 def test_feature_help_lines_are_the_ones_each_module_registers():

@@ -18,35 +18,20 @@ A refresh with no such child (a workbook refreshed before: every row's status is
 before anything is written, to rewrite only the cells that change) forks a helper process
 instead, on Linux: it builds and draws the second part and makes its rows' statuses, sends
 them back and exits, while this process does the first part's.
+
+Below ``SIDE_BY_SIDE_NOTES`` notes (a practice of a few hundred clients) nothing is split:
+the two-process half (``parallel.split``, with the pipes and ``rules.parts``) is not even
+imported.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 import sys
-import threading
-from contextlib import suppress
 from datetime import date
 
-from authbook.models import NoteStatuses, NoteStatusesLater
-from authbook.parallel.channel import Channel, ChannelClosed, die_with_parent, own_memory
-from authbook.rules.parts import (
-    as_part_of,
-    join_built,
-    join_packed,
-    merge_drawn,
-    merge_statuses,
-    pack_built,
-    pack_drawn,
-    pack_statuses,
-    split_rows,
-    unpack_drawn,
-)
+from authbook.models import NoteStatusesLater
 from authbook.rules.refresh import (
-    NotesDrawn,
-    NotesPrepared,
     NotesRefreshed,
     draw_notes,
     notes_refreshed,
@@ -81,16 +66,22 @@ def refresh_notes_writing(
     When the store starts a child process for the sheet, the notes of about half the
     clients are built and drawn there meanwhile (see the module's docstring)."""
     base = prepare_base(raw, today, as_of)
-    rows = split_rows(base, SHARES) if len(base.raw.notes) >= SIDE_BY_SIDE_NOTES else []
-    channel = Channel.open() if len(rows) == 2 and all(rows) else None
+    rows, channel, split = [], None, None  # (``split`` is only used once rows are split)
+    if len(base.raw.notes) >= SIDE_BY_SIDE_NOTES:
+        # here, not at the top: a practice's few thousand notes are drawn in this process,
+        # without the pipes and parts of the split (start-up time, tests/test_startup.py)
+        from authbook.parallel import split
+
+        rows = split.split_rows(base, SHARES)
+        channel = split.Channel.open() if len(rows) == 2 and all(rows) else None
     parent = os.getpid()
     done = {}  # "prepared": the whole book; "all": every note drawn; "statuses"
 
     def draw_here() -> None:
         # no child draws: a helper process builds and draws half, when the rows are split
-        if channel is not None and _can_fork():
-            done["prepared"], done["all"], done["statuses"] = _drawn_with_helper(
-                base, rows, channel
+        if channel is not None and split.can_fork(HELPER):
+            done["prepared"], done["all"], done["statuses"] = split.drawn_with_helper(
+                base, rows, channel, LAST_HELPER_MEMORY
             )
         else:
             done["prepared"] = with_notes(base)
@@ -102,7 +93,7 @@ def refresh_notes_writing(
     def statuses():
         if "all" not in done:
             if os.getpid() != parent:  # the child writing the sheet, the rows split
-                return _child_statuses(base, rows, channel)
+                return split.child_statuses(base, rows, channel)
             draw_here()  # wanted at once (not a first refresh)
         if "statuses" not in done:
             done["statuses"] = part_statuses(done["prepared"], done["all"])
@@ -122,116 +113,6 @@ def refresh_notes_writing(
         if channel is not None:
             channel.close()
         return notes_refreshed(done["prepared"], done["all"], later), write
-    channel.keep_parent_ends()
-    sending = None
-    try:
-        book = with_notes(base, rows[0])
-        mine = draw_notes(book)
-        shipped = pickle.dumps(pack_statuses(part_statuses(book, mine)), protocol=5)
-        # sent by a thread of its own while this one takes the child's draws
-        sending = channel.send_meanwhile(shipped)
-        del shipped
-        prepared, parts, theirs = _joined(base, book, rows, channel)
-        del book  # the parts' own books (the rows they were built from) are not kept
-    finally:
-        # not waiting for the statuses to be taken: the child takes them once it has made
-        # its own part's (a send that fails means the child is gone: the store sees to it)
-        channel.close_after(sending)
-    done["prepared"] = prepared
-    done["all"] = merge_drawn([as_part_of(mine, parts[0]), theirs])
-    return notes_refreshed(prepared, done["all"], later), write
-
-
-def _joined(base: NotesPrepared, book: NotesPrepared, rows: list[list[int]], channel):
-    """The whole book, its parts, and the second part's notes drawn: taken from the other
-    process (``pack_built``, ``pack_drawn``), its notes left unbuilt (``join_packed``);
-    built and drawn here if it is gone. ``book``: the first part's, built here."""
-    try:
-        built, packed = channel.receive()
-    except ChannelClosed:  # the other process is gone: its part is done here
-        prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
-        return prepared, parts, draw_notes(prepared, parts[1])
-    prepared, parts = join_packed(base, book, rows, built)
-    return prepared, parts, unpack_drawn(prepared, parts[1], packed)
-
-
-def _can_fork() -> bool:
-    """Whether a helper process may be forked now: on Linux (a cheap copy-on-write of this
-    process), when no other thread runs (a fork copies only the one that calls it)."""
-    return HELPER and threading.active_count() == 1
-
-
-def _drawn_with_helper(
-    base: NotesPrepared, rows: list[list[int]], channel
-) -> tuple[NotesPrepared, NotesDrawn, NoteStatuses]:
-    """The whole book, every note drawn and every row's status made, the notes of the
-    second part of ``rows`` built, drawn and given their statuses by a helper process
-    forked for it (it sends them back and exits) while this one does the first part: what
-    ``with_notes(base)``, then ``draw_notes`` and ``part_statuses`` of the whole give. If
-    the helper cannot be had or dies, its part is drawn here. Closes ``channel``."""
-    parent = os.getpid()
-    try:
-        pid = os.fork()
-    except OSError:
-        pid = -1
-    if pid == 0:  # the helper: never returns
-        status = 1
-        try:
-            die_with_parent(parent)
-            channel.keep_child_ends()
-            book = with_notes(base, rows[1])
-            theirs = draw_notes(book)
-            drawn = pack_built(base, book), pack_drawn(book, theirs)
-            statuses = pack_statuses(part_statuses(book, theirs))
-            channel.send(pickle.dumps((drawn, statuses, own_memory()), protocol=5))
-            status = 0
-        finally:
-            os._exit(status)
-    theirs = None
-    try:
-        if pid > 0:
-            channel.keep_parent_ends()
-        book = with_notes(base, rows[0])
-        mine = draw_notes(book)
-        statuses = [part_statuses(book, mine)]
-        if pid > 0:
-            with suppress(ChannelClosed):
-                (built, packed), their_statuses, memory = channel.receive()
-                prepared, parts = join_packed(base, book, rows, built)
-                theirs = unpack_drawn(prepared, parts[1], packed)
-                statuses.append(their_statuses)
-                LAST_HELPER_MEMORY.update(memory)
-        if theirs is None:  # no helper, or it died: its part is done here
-            prepared, parts = join_built(base, [book, with_notes(base, rows[1])], rows)
-            theirs = draw_notes(prepared, parts[1])
-            statuses.append(part_statuses(prepared, theirs))
-        del book  # the parts' own books (the rows they were built from) are not kept
-    finally:
-        channel.close()
-        if pid > 0:
-            if theirs is None:  # this process failed before it had the helper's part
-                with suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            with suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-    drawn = merge_drawn([as_part_of(mine, parts[0]), theirs])
-    return prepared, drawn, merge_statuses(prepared, rows, statuses)
-
-
-def _child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> NoteStatuses:
-    """In the child: build and draw the notes of the second part of ``rows``, send them to
-    the parent, make their rows' statuses, and merge them with the first part's the parent
-    sends back."""
-    channel.keep_child_ends()
-    book = with_notes(base, rows[1])
-    theirs = draw_notes(book)
-    packed = pack_built(base, book), pack_drawn(book, theirs)
-    sending = channel.send_meanwhile(pickle.dumps(packed, protocol=5))
-    del packed
-    own = part_statuses(book, theirs)
-    del book, theirs  # freed while the parent makes its part's statuses
-    others = channel.receive()
-    sending.join()
-    if not sending.sent:
-        raise ChannelClosed
-    return merge_statuses(base, rows, [others, own])
+    prepared, drawn = split.drawn_beside_child(base, rows, channel)
+    done["prepared"], done["all"] = prepared, drawn
+    return notes_refreshed(prepared, drawn, later), write

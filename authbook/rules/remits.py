@@ -18,10 +18,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from authbook.modelbase import dataclass
 from authbook.models import RawRows
-from authbook.rules.claimlines import RemitLine
+
+if TYPE_CHECKING:  # (only named here: a refresh reads no remittance file, start-up time)
+    from authbook.rules.claimlines import RemitLine
 
 PAID, DENIED, PARTIAL, REVERSED = "Paid", "Denied", "Partial", "Reversed"
 REMIT_STATUSES = (PAID, DENIED, PARTIAL, REVERSED)

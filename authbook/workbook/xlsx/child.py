@@ -19,9 +19,8 @@ import threading
 import zipfile
 from contextlib import suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from authbook.parallel.channel import Channel, die_with_parent, own_memory
 from authbook.workbook import scratch
 from authbook.workbook.sheetdata import CellColumns, SheetWrite, SheetWriteLater
 from authbook.workbook.xlsx.entries import DeflatedPart, _append_entry, _entry_info
@@ -29,6 +28,9 @@ from authbook.workbook.xlsx.layout import SheetPart
 from authbook.workbook.xlsx.sheet import SheetRewriter
 from authbook.workbook.xlsx.strings import SharedStrings
 from authbook.workbook.xlsx.styles import Styles
+
+if TYPE_CHECKING:  # (loaded only where a child is started: start-up time)
+    from authbook.parallel.channel import Channel
 
 #: when it sets at least this many rows by column (a first refresh of a large Notes sheet).
 FORK_ROWS = 20_000
@@ -115,6 +117,9 @@ class _ChildSheet:
         package, styles and shared strings parts); None (nothing left behind) when the
         temporary folder, a channel or a new process cannot be had: then this process writes
         the sheet itself."""
+        # here, not at the top: a small workbook's save never forks (start-up time)
+        from authbook.parallel.channel import Channel, die_with_parent
+
         try:
             file = scratch.unnamed_file()
         except OSError:
@@ -173,6 +178,8 @@ def _child_main(sheets, sheet, write, stored: bool, fd: int, channel: Channel):
     """The forked child: rewrite ``sheet`` into the file open as ``fd`` (shared with the
     parent, which reads it from the start once this has exited), report through
     ``channel``, exit."""
+    from authbook.parallel.channel import own_memory  # (loaded by ``start``, the parent)
+
     status = 1
     try:
         try:

@@ -204,6 +204,7 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
         pytest.skip("a child drawing notes is a split refresh's")
     from authbook.demo import demo_rows
     from authbook.parallel import notes as app_notes
+    from authbook.parallel import split as app_split
     from authbook.rules import refresh
     from authbook.services import refresh as app
     from authbook.workbook import template
@@ -235,10 +236,8 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     if child == "lost":  # the child dies before writing anything
         monkeypatch.setattr(xlsx_child, "_child_main", lambda *args: os._exit(1))
     if child == "lost after drawing":  # ... once it has drawn its notes and had the others'
-        draw_and_die = app_notes._child_statuses
-        monkeypatch.setattr(
-            app_notes, "_child_statuses", lambda *a: (draw_and_die(*a), os._exit(1))
-        )
+        draw_and_die = app_split.child_statuses
+        monkeypatch.setattr(app_split, "child_statuses", lambda *a: (draw_and_die(*a), os._exit(1)))
     started = []
     start = writer.start_sheet
 
@@ -292,6 +291,7 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
 
     from authbook.demo import demo_rows
     from authbook.parallel import notes as app_notes
+    from authbook.parallel import split as app_split
     from authbook.rules import refresh
     from authbook.services import refresh as app
     from authbook.workbook import template
@@ -330,7 +330,7 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
     monkeypatch.setattr(refresh, "build_notes", counted_build)
     monkeypatch.setattr(app_notes, "SIDE_BY_SIDE_NOTES", 1)
     if helper == "lost":  # the helper dies once it has drawn its notes
-        monkeypatch.setattr(app_notes, "pack_drawn", lambda *args: os._exit(1))
+        monkeypatch.setattr(app_split, "pack_drawn", lambda *args: os._exit(1))
     saved = {}
     for forks in (True, False):
         path = tmp_path / f"helper-{forks}.xlsx"
@@ -385,13 +385,15 @@ def _gone(pid: int) -> bool:
 
 def test_a_child_writing_a_sheet_dies_with_the_refresh_that_started_it():
     """A refresh killed mid-save leaves nothing writing behind it (PR_SET_PDEATHSIG)."""
+    from authbook.parallel.channel import die_with_parent  # (what the writer's child calls)
+
     ready_r, ready_w = os.pipe()
     pid_r, pid_w = os.pipe()
     parent = os.fork()
     if parent == 0:  # stands for the refresh: starts a child, then dies
         child = os.fork()
         if child == 0:
-            xlsx_child.die_with_parent()
+            die_with_parent()
             os.write(ready_w, b"1")
             time.sleep(30)
             os._exit(0)
