@@ -46,8 +46,9 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite
 #: splits the notes with it.
 SIDE_BY_SIDE_NOTES = 10_000
 #: The shares of the Notes rows this process and the child build and draw: the child has
-#: the Notes sheet to write after; this process the other part's notes to build (it needs
-#: every note) and the auths, alerts and other sheets. Even, measured.
+#: the Notes sheet to write after; this process the auths, alerts and other sheets. Even:
+#: the two end within 0.1-0.3 s of each other at 50k/500k, and other shares measured no
+#: better on this noisy machine (benchmarks/README.md).
 SHARES = (0.5, 0.5)
 #: Whether a refresh that works the Notes statuses out at once (not a first refresh: no
 #: child writes the Notes sheet) forks a helper process to draw half the notes (Linux only).

@@ -117,7 +117,7 @@ def drawn_with_helper(
             channel.keep_child_ends()
             book = with_notes(base, rows[1])
             theirs = draw_notes(book)
-            drawn = pack_built(base, book), pack_drawn(book, theirs)
+            drawn = pack_built(base, book), pack_drawn(theirs)
             statuses = pack_statuses(part_statuses(book, theirs))
             channel.send(pickle.dumps((drawn, statuses, own_memory()), protocol=5))
             status = 0
@@ -161,7 +161,7 @@ def child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> NoteS
     channel.keep_child_ends()
     book = with_notes(base, rows[1])
     theirs = draw_notes(book)
-    packed = pack_built(base, book), pack_drawn(book, theirs)
+    packed = pack_built(base, book), pack_drawn(theirs)
     sending = channel.send_meanwhile(pickle.dumps(packed, protocol=5))
     del packed
     own = part_statuses(book, theirs)

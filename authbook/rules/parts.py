@@ -10,10 +10,11 @@ part in each of two processes; ``join_built`` then gives the book built at once,
 findings, in the same order), and ``merge_statuses`` the same statuses of the Notes rows.
 
 What crosses from one process to the other is plain lists (``pack_built``, ``pack_drawn``,
-``pack_statuses``): notes as their positions within their part, auths as their rows,
-never the records themselves. A process that receives a part built and drawn elsewhere
-need not build its notes at all (``join_packed``): they are built the first time they
-are looked at, which a refresh never does.
+``pack_statuses``): auths as their rows, findings and problems as their cells, and of the
+notes only what the receiver reads (how many, the rows they came from, the service days
+and units each auth counted), never the records themselves. The receiver does not build
+the other part's notes (``join_packed``): they are built, and drawn again, the first time
+they are looked at, which a refresh never does.
 """
 
 from __future__ import annotations
@@ -203,11 +204,11 @@ def as_part_of(drawn: NotesDrawn, part: NotesPart) -> NotesDrawn:
     return dataclasses.replace(drawn, part=part)
 
 
-def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
+def pack_drawn(drawn: NotesDrawn) -> dict:
     """A part's units, findings and at-risk charges as plain lists and dicts, for
-    ``unpack_drawn`` in another process holding the same ``prepared`` book. The draws, and
-    the notes each auth counted, are not sent (they cost as much to send as to make): the
-    other process makes them again if it ever needs them."""
+    ``unpack_drawn`` in another process holding the same book. The draws, and the notes
+    each auth counted, are not sent (they cost as much to send as to make): the other
+    process makes them again if it ever needs them."""
     ledger = drawn.ledger
     counted = {row: held for row, held in ledger.counted.items() if held}
     return {
@@ -215,8 +216,8 @@ def pack_drawn(prepared: NotesPrepared, drawn: NotesDrawn) -> dict:
         # auth a rule looked up: nothing to send)
         "used": {row: n for row, n in ledger.used.items() if n},
         "pending": {row: n for row, n in ledger.pending.items() if n},
-        # of the notes counted against each auth, what burn rates and limits read: the
-        # notes themselves are found again by drawing the part again, if ever read
+        # of the notes counted against each auth, what the burn rates read: the notes
+        # themselves are had by drawing the part again, if they are ever read
         "days": {
             row: [note.service_date.toordinal() for note in held] for row, held in counted.items()
         },

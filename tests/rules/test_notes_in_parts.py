@@ -138,7 +138,7 @@ def test_a_part_drawn_in_another_process_comes_back_as_drawn(raw):
         parts.append(type(parts[0])([], []))
     first, second = parts
     theirs = draw_notes(prepared, second)
-    shipped = pickle.loads(pickle.dumps(pack_drawn(prepared, theirs)))
+    shipped = pickle.loads(pickle.dumps(pack_drawn(theirs)))
     back = unpack_drawn(prepared, second, shipped)
     mine = draw_notes(prepared, first)
     merged = merge_drawn([mine, back])
@@ -181,7 +181,7 @@ def test_the_notes_of_each_part_built_apart_make_the_book_built_at_once(raw, cou
         merge_statuses(joined, rows, statuses), part_statuses(whole, draw_notes(whole))
     )
     # a part drawn on its own book in another process comes back onto the joined book
-    shipped = pickle.loads(pickle.dumps(pack_drawn(built[-1], alone[-1])))
+    shipped = pickle.loads(pickle.dumps(pack_drawn(alone[-1])))
     back = unpack_drawn(joined, parts[-1], shipped)
     # (merge_drawn adds the parts onto the first's ledger: the others are drawn afresh)
     others = [as_part_of(draw_notes(b), p) for b, p in zip(built[:-1], parts[:-1])]
@@ -273,9 +273,7 @@ def test_a_part_built_and_drawn_elsewhere_is_joined_without_building_its_notes(r
         rows.append([])
     built = [with_notes(base, r) for r in rows]
     drawn = [draw_notes(b) for b in built]
-    shipped = pickle.loads(
-        pickle.dumps((pack_built(base, built[1]), pack_drawn(built[1], drawn[1])))
-    )
+    shipped = pickle.loads(pickle.dumps((pack_built(base, built[1]), pack_drawn(drawn[1]))))
     joined, parts = join_packed(base, built[0], rows, shipped[0])
     back = unpack_drawn(joined, parts[1], shipped[1])
     merged = merge_drawn([as_part_of(drawn[0], parts[0]), back])
