@@ -46,10 +46,12 @@ from authbook.workbook.sheetdata import SheetRead, SheetWrite
 #: splits the notes with it.
 SIDE_BY_SIDE_NOTES = 10_000
 #: The shares of the Notes rows this process and the child build and draw: the child has
-#: the Notes sheet to write after; this process the auths, alerts and other sheets. Even:
-#: the two end within 0.1-0.3 s of each other at 50k/500k, and other shares measured no
-#: better on this noisy machine (benchmarks/README.md).
-SHARES = (0.5, 0.5)
+#: the Notes sheet to write after, this process the auths, alerts and other sheets; the
+#: child, which also packs its part for this one, ended last. Measured in process to the
+#: end of the save, five alternated runs each on the LibreOffice-saved 20k/200k workbook:
+#: medians 3.51 s (0.5), 3.41 s (0.53), 3.47 s (0.56); at 50k/500k, three each: 8.94 s
+#: (0.5), 8.90 s (0.53).
+SHARES = (0.53, 0.47)
 #: Whether a refresh that works the Notes statuses out at once (not a first refresh: no
 #: child writes the Notes sheet) forks a helper process to draw half the notes (Linux only).
 HELPER = sys.platform.startswith("linux")
