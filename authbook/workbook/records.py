@@ -396,9 +396,18 @@ def status_columns(statuses, names: list[str]) -> tuple[list[int], list[list]]:
         rows = [status.source.row for status in statuses]
         columns = [list(map(attrgetter(name), statuses)) for name in names]
     for i, column in enumerate(columns):
-        if bool in set(map(type, column)):
+        kinds = set(map(type, column))
+        if bool not in kinds:
+            continue
+        if kinds <= _YES_NO_KINDS:  # (the usual Yes/No column: looked up in C)
+            columns[i] = list(map(_YES_NO.get, column))
+        else:
             columns[i] = [("Y" if v else "N") if type(v) is bool else v for v in column]
     return rows, columns
+
+
+_YES_NO = {True: "Y", False: "N"}
+_YES_NO_KINDS = frozenset({bool, type(None)})
 
 
 def _cells_by_column(indexes, read: ColumnRows, rows, columns) -> Mapping:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authbook.models import NoteStatus, Source
+from authbook.models import NOTE_STATUS_FIELDS, NoteStatus, NoteStatuses, Source
 from authbook.workbook import fastread, records, schema
 from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
 from authbook.workbook.xlsx import rows as row_stream
@@ -227,3 +227,22 @@ def test_input_cells_whose_formula_has_no_result_are_found_alike_by_row_and_by_c
         found = records.formulas_without_results(schema.NOTES, read)
         assert [(p.source.row, p.field) for p in found] == expected
         assert all(p.source.sheet == "Notes" and p.message == records.NO_RESULT for p in found)
+
+
+@given(st.data())
+def test_a_yes_no_field_reads_y_and_n_whatever_else_its_column_holds(data):
+    """``status_columns`` shows a Yes/No (bool) value as "Y"/"N", and every other value as
+    it is: 1, 1.0 and 0 stay numbers beside True and False (equal to them in a dict)."""
+    count = data.draw(st.integers(0, 8))
+    value = st.sampled_from([None, True, False, 1, 0, 1.0, "Y", "OK"])
+    columns = {
+        name: data.draw(st.lists(value, min_size=count, max_size=count))
+        for name in NOTE_STATUS_FIELDS
+    }
+    sources = [Source(sheet="Notes", row=n + 2) for n in range(count)]
+    rows, shown = records.status_columns(NoteStatuses(sources, columns), list(NOTE_STATUS_FIELDS))
+    assert rows == [n + 2 for n in range(count)]
+    for column, values in zip(shown, columns.values()):
+        expected = [("Y" if v else "N") if type(v) is bool else v for v in values]
+        assert list(map(type, column)) == list(map(type, expected))
+        assert column == expected
