@@ -488,18 +488,31 @@ class NoteStatusesLater(NoteStatuses):
     they are looked at, and kept. A refresh whose Notes sheet is written by a second process
     has that process work them out; this one, which never looks, does not."""
 
-    __slots__ = ("_make",)
+    __slots__ = ("_make", "_made")
 
     def __init__(self, make: Callable[[], NoteStatuses]) -> None:
-        self._make = make
+        self._make, self._made = make, None
+
+    def _statuses(self) -> NoteStatuses:
+        if self._made is None:
+            self._made, self._make = self._make(), None
+        return self._made
 
     def __getattr__(self, name: str):
-        # only reached for a slot not set yet: the statuses are worked out now
+        # only reached for a slot not set yet: the statuses are worked out now, and each
+        # part taken only when asked for (merged statuses make their sources only then)
         if name not in ("sources", "_columns"):
             raise AttributeError(name)
-        made = self._make()
-        self.sources, self._columns = made.sources, made._columns
-        return getattr(self, name)
+        value = getattr(self._statuses(), name)
+        setattr(self, name, value)
+        return value
+
+    @property
+    def rows(self) -> list[int]:
+        return self._statuses().rows
+
+    def __len__(self) -> int:
+        return len(self._statuses())
 
 
 #: NoteStatus's computed fields (everything but ``source``), in order.

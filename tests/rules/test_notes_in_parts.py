@@ -303,3 +303,30 @@ def test_a_part_built_and_drawn_elsewhere_is_joined_without_building_its_notes(r
     ours = {id(n) for n in joined.book.notes}
     assert all(id(n) in ours for held in elsewhere for n in held)
     assert all(id(d.note) in ours for d in merged.draws)
+
+
+def test_merged_statuses_give_their_rows_and_cells_without_making_their_sources():
+    """The writer child takes the Notes rows' numbers and cells of the merged statuses
+    (``NoteStatusesLater`` of ``merge_statuses``): 500,000 sources are not made for it."""
+    from authbook.models import NoteStatusesLater
+
+    notes = [
+        {"client_id": c, "service_date": BASE, "billing_code": "90834", "status": "Released"}
+        for c in ["C1", "C2", "C3", "C1", "C4", "C2"]
+    ]
+    prepared = prepare_notes(_book([], notes), today=AS_OF)
+    parts = split_notes(prepared)
+    statuses = [part_statuses(prepared, draw_notes(prepared, part)) for part in parts]
+    shipped = pickle.loads(pickle.dumps(pack_statuses(statuses[0])))
+    merged = merge_statuses(prepared, [p.rows for p in parts], [shipped, *statuses[1:]])
+    made = []
+    make_sources = merged._make_sources
+    merged._make_sources = lambda: made.append(1) or make_sources()
+    later = NoteStatusesLater(lambda: merged)
+    whole = part_statuses(prepared, draw_notes(prepared))
+    assert len(later) == len(whole)
+    assert later.rows == whole.rows
+    assert later.columns(NOTE_STATUS_FIELDS) == whole.columns(NOTE_STATUS_FIELDS)
+    assert not made
+    assert later.sources == whole.sources  # made when asked for
+    assert made == [1]
