@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 
 import pytest
@@ -74,3 +75,57 @@ def test_a_message_the_other_process_never_takes_ends_its_thread():
     os.waitpid(pid, 0)
     sending.join()
     assert not sending.sent
+
+
+def test_a_message_received_meanwhile_is_taken_while_the_receiver_is_busy():
+    """``receive_meanwhile`` takes a message larger than the pipe holds while the
+    receiving process's own thread is busy elsewhere (here: waiting for the sender to say
+    it has sent it all, which it can only do once every byte was taken); ``result`` then
+    gives it whole."""
+    channel = Channel.open()
+    message = {"cells": [b"x" * 1000] * (3 * PIPE_BYTES // 1000), "end": 1}
+    sent_r, sent_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.close(sent_w)
+            channel.keep_child_ends()
+            receiving = channel.receive_meanwhile()
+            os.read(sent_r, 1)  # busy until the parent sent it all
+            status = 0 if receiving.result() == message else 1
+        finally:
+            os._exit(status)
+    os.close(sent_r)
+    channel.keep_parent_ends()
+
+    def stuck(*_):
+        raise TimeoutError("the receiver did not take the message while busy")
+
+    # (a receiver that did not take the bytes meanwhile would leave this send stuck)
+    before = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(60)
+    try:
+        channel.send(pickle.dumps(message))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    os.write(sent_w, b"s")
+    _, status = os.waitpid(pid, 0)
+    os.close(sent_w)
+    channel.close()
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_message_that_never_comes_is_a_closed_channel_to_its_receiver():
+    channel = Channel.open()
+    pid = os.fork()
+    if pid == 0:
+        channel.keep_child_ends()
+        os._exit(0)
+    channel.keep_parent_ends()
+    receiving = channel.receive_meanwhile()
+    os.waitpid(pid, 0)
+    with pytest.raises(ChannelClosed):
+        receiving.result()
+    channel.close()

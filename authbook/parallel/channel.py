@@ -107,8 +107,19 @@ class Channel:
     def receive(self):
         """The next message, unpickled; raises ``ChannelClosed`` when the other side closed
         before a whole one came."""
+        return pickle.loads(self._read_message())
+
+    def receive_meanwhile(self) -> Receiving:
+        """Take the next message's bytes by a thread of its own (started) while this thread
+        goes on; ``result()`` then unpickles it here. The other side's sending thread need
+        not wait for this one to be free to read (a pipeful at a time)."""
+        receiving = Receiving(self)
+        receiving.start()
+        return receiving
+
+    def _read_message(self) -> bytearray:
         size = struct.unpack("<Q", self._read_exactly(8))[0]
-        return pickle.loads(self._read_exactly(size))
+        return self._read_exactly(size)
 
     def _read_exactly(self, size: int) -> bytes:
         data = bytearray(size)
@@ -200,3 +211,30 @@ class Sending(threading.Thread):
                 self._close = True
                 return
         self._channel._close_writing()
+
+
+class Receiving(threading.Thread):
+    """A message being received (``Channel.receive_meanwhile``): its bytes read by this
+    thread, which mostly waits outside the interpreter's lock (reading a pipe), then
+    unpickled by whoever asks for the ``result``."""
+
+    def __init__(self, channel: Channel) -> None:
+        super().__init__(daemon=True)
+        self._channel = channel
+        self._data: bytearray | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._data = self._channel._read_message()
+        except BaseException as exc:  # ChannelClosed (the other side is gone), an OSError
+            self._error = exc
+
+    def result(self):
+        """The message, unpickled, once it all came; raises what reading it raised
+        (``ChannelClosed`` when the other side closed first)."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        data, self._data = self._data, None
+        return pickle.loads(data)

@@ -164,9 +164,11 @@ def child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> NoteS
     packed = pack_built(base, book), pack_drawn(theirs)
     sending = channel.send_meanwhile(pickle.dumps(packed, protocol=5))
     del packed
+    # the parent's statuses are taken as they come, while this part's are made
+    receiving = channel.receive_meanwhile()
     own = part_statuses(book, theirs)
-    del book, theirs  # freed while the parent makes its part's statuses
-    others = channel.receive()
+    del book, theirs
+    others = receiving.result()
     sending.join()
     if not sending.sent:
         raise ChannelClosed
