@@ -15,6 +15,18 @@ from authbook.parallel.channel import PIPE_BYTES, Channel, ChannelClosed
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
 
 
+def _with_a_process_that_exits() -> tuple[Channel, int]:
+    """A channel to a forked process that exits at once, taking nothing and sending
+    nothing; and its pid."""
+    channel = Channel.open()
+    pid = os.fork()
+    if pid == 0:
+        channel.keep_child_ends()
+        os._exit(0)
+    channel.keep_parent_ends()
+    return channel, pid
+
+
 def _child(channel: Channel, go: int, expected: bytes) -> None:
     """In the forked process: wait for ``go``, take one message (it must be ``expected``),
     then find the parent's end closed. Never returns."""
@@ -64,12 +76,7 @@ def test_a_message_sent_meanwhile_is_taken_after_the_sender_closed_its_side(take
 def test_a_message_the_other_process_never_takes_ends_its_thread():
     """A process that dies before taking the message: the sending thread ends (the send
     failed) instead of waiting for ever, and says it was not sent."""
-    channel = Channel.open()
-    pid = os.fork()
-    if pid == 0:
-        channel.keep_child_ends()
-        os._exit(0)
-    channel.keep_parent_ends()
+    channel, pid = _with_a_process_that_exits()
     sending = channel.send_meanwhile(pickle.dumps(b"x" * (3 * PIPE_BYTES)))
     channel.close_after(sending)
     os.waitpid(pid, 0)
@@ -118,12 +125,7 @@ def test_a_message_received_meanwhile_is_taken_while_the_receiver_is_busy():
 
 
 def test_a_message_that_never_comes_is_a_closed_channel_to_its_receiver():
-    channel = Channel.open()
-    pid = os.fork()
-    if pid == 0:
-        channel.keep_child_ends()
-        os._exit(0)
-    channel.keep_parent_ends()
+    channel, pid = _with_a_process_that_exits()
     receiving = channel.receive_meanwhile()
     os.waitpid(pid, 0)
     with pytest.raises(ChannelClosed):

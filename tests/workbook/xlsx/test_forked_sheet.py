@@ -188,6 +188,24 @@ def test_a_value_the_child_cannot_write_fails_the_write_as_in_one_process(
     assert not _left_over(private_temp)
 
 
+def _work_counted(monkeypatch) -> tuple[list[int], list[int]]:
+    """Two lists filled as this process works: the Notes rows whose statuses it works out,
+    and those whose notes it builds (a forked process's calls land in its own copy)."""
+    from authbook.rules import refresh
+
+    statuses_here: list[int] = []
+    built_here: list[int] = []
+    for name, counts in (("_note_statuses", statuses_here), ("build_notes", built_here)):
+        work = getattr(refresh, name)
+
+        def counted(rows, *args, work=work, counts=counts):
+            counts.append(len(rows))
+            return work(rows, *args)
+
+        monkeypatch.setattr(refresh, name, counted)
+    return statuses_here, built_here
+
+
 @pytest.mark.parametrize("split", ["split", "whole"])
 @pytest.mark.parametrize("child", ["kept", "lost", "lost after drawing"])
 def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workbook(
@@ -205,26 +223,11 @@ def test_a_refresh_whose_notes_are_written_from_the_start_saves_the_same_workboo
     from authbook.demo import demo_rows
     from authbook.parallel import notes as app_notes
     from authbook.parallel import split as app_split
-    from authbook.rules import refresh
     from authbook.services import refresh as app
     from authbook.workbook import template
 
-    statuses_here = []  # rows worked out; a child's calls land in the child's copy
-    work_out = refresh._note_statuses
-
-    def counted_statuses(rows, *args):
-        statuses_here.append(len(rows))
-        return work_out(rows, *args)
-
-    monkeypatch.setattr(refresh, "_note_statuses", counted_statuses)
-    built_here = []  # Notes rows whose notes were built in this process
-    build = refresh.build_notes
-
-    def counted_build(rows, *args):
-        built_here.append(len(rows))
-        return build(rows, *args)
-
-    monkeypatch.setattr(refresh, "build_notes", counted_build)
+    # rows worked out, notes built here; a child's calls land in the child's copy
+    statuses_here, built_here = _work_counted(monkeypatch)
     monkeypatch.setattr(app_notes, "SIDE_BY_SIDE_NOTES", 1 if split == "split" else 10**9)
 
     as_of = date(2026, 3, 1)
@@ -292,7 +295,6 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
     from authbook.demo import demo_rows
     from authbook.parallel import notes as app_notes
     from authbook.parallel import split as app_split
-    from authbook.rules import refresh
     from authbook.services import refresh as app
     from authbook.workbook import template
 
@@ -312,22 +314,8 @@ def test_a_refresh_after_the_first_draws_half_the_notes_in_a_helper_and_saves_th
     wb.save(book)
     total = len(read_sheets(book, ["Notes"])["Notes"].rows)
 
-    statuses_here = []  # rows worked out in this process (a helper's land in its copy)
-    work_out = refresh._note_statuses
-
-    def counted_statuses(rows, *args):
-        statuses_here.append(len(rows))
-        return work_out(rows, *args)
-
-    monkeypatch.setattr(refresh, "_note_statuses", counted_statuses)
-    built_here = []  # Notes rows whose notes were built in this process
-    build = refresh.build_notes
-
-    def counted_build(rows, *args):
-        built_here.append(len(rows))
-        return build(rows, *args)
-
-    monkeypatch.setattr(refresh, "build_notes", counted_build)
+    # rows worked out, notes built here (a helper's land in its copy)
+    statuses_here, built_here = _work_counted(monkeypatch)
     monkeypatch.setattr(app_notes, "SIDE_BY_SIDE_NOTES", 1)
     if helper == "lost":  # the helper dies once it has drawn its notes
         monkeypatch.setattr(app_split, "pack_drawn", lambda *args: os._exit(1))
