@@ -183,7 +183,7 @@ class CellColumns(Mapping):
         if not (ascending(rows) and ascending(columns)):
             raise ValueError("CellColumns needs rows and columns in ascending order")
         self.rows, self.columns, self.by_column = rows, list(columns), by_column
-        self._len = sum(len(v) - v.count(None) for v in by_column)
+        self._len: int | None = None  # counted when first asked (a writer never asks)
 
     def _slots(self, start: int = 0):
         """Every (row, column) of the grid from row position ``start`` on, in order, and an
@@ -212,7 +212,13 @@ class CellColumns(Mapping):
         return compress(zip(keys, values), self._set(start))
 
     def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(len(v) - v.count(None) for v in self.by_column)
         return self._len
+
+    def __bool__(self) -> bool:
+        # whether any cell is set: stops at the first value (a count would read them all)
+        return any(value is not None for values in self.by_column for value in values)
 
     def __iter__(self):
         keys, _ = self._slots()

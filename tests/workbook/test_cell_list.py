@@ -118,3 +118,25 @@ def test_a_cell_is_found_by_its_key_exactly_when_it_is_set(rows, columns, data):
     for key in [(r, c) for r in range(1, 32) for c in range(0, 14)] + [(2,), "A2", None]:
         assert (key in cells) == (key in as_dict), key
         assert cells.get(key, "unset") == as_dict.get(key, "unset"), key
+
+
+@given(st.data())
+def test_cell_columns_are_as_long_and_as_empty_as_the_dict_of_their_cells(data):
+    """Length and truth are worked out apart (the truth stops at the first cell set, the
+    length is counted when asked): both are the dict's."""
+    rows = sorted(data.draw(st.sets(st.integers(2, 50), max_size=6)))
+    columns = sorted(data.draw(st.sets(st.integers(1, 9), min_size=1, max_size=3)))
+    value = st.sampled_from([None, None, "", "a", 0, 1.5, False])
+    by_column = [
+        data.draw(st.lists(value, min_size=len(rows), max_size=len(rows))) for _ in columns
+    ]
+    cells = CellColumns(rows, columns, by_column)
+    as_dict = {
+        (row, column): v
+        for row_at, row in enumerate(rows)
+        for column, values in zip(columns, by_column)
+        if (v := values[row_at]) is not None
+    }
+    assert bool(cells) == bool(as_dict)
+    assert len(cells) == len(as_dict)
+    assert dict(cells.items()) == as_dict
