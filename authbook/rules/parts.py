@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import heapq
 from collections import Counter
-from collections.abc import Callable, Sequence
 from itertools import chain, compress, islice, repeat
 from operator import attrgetter, lt
 
@@ -35,6 +34,7 @@ from authbook.models import (
     trusted_maker,
     trusted_sources,
 )
+from authbook.rules.later import ListLater
 from authbook.rules.refresh import (
     NotesDrawn,
     NotesPart,
@@ -279,41 +279,6 @@ def _findings_unpacked(packed: tuple[list, list, list[tuple]]) -> list[Finding]:
     sheets, rows, cells = packed
     sources = [Source.trusted(sheet=sheet, row=row) for sheet, row in zip(sheets, rows)]
     return list(map(_make_finding, sources, cells))
-
-
-class ListLater(Sequence):
-    """A list made by ``make`` the first time it is looked at (read-only). ``length``, when
-    known beforehand, answers ``len`` without making it."""
-
-    def __init__(self, make: Callable[[], list], length: int | None = None) -> None:
-        self._make, self._list, self._length = make, None, length
-
-    def _made(self) -> list:
-        if self._list is None:
-            self._list = list(self._make())
-            self._make = None
-        return self._list
-
-    def __len__(self) -> int:
-        if self._list is None and self._length is not None:
-            return self._length
-        return len(self._made())
-
-    def __getitem__(self, index):
-        return self._made()[index]
-
-    def __iter__(self):
-        return iter(self._made())
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, (str, list)):
-            other = list(other)  # (a tuple, another ListLater: the same items are equal)
-        return self._made() == other
-
-    __hash__ = None  # (a list's kin: not hashable)
-
-    def __repr__(self) -> str:
-        return f"ListLater({self._made()!r})"
 
 
 def merge_drawn(parts: list[NotesDrawn]) -> NotesDrawn:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import field
 from datetime import date
 from itertools import islice
@@ -34,6 +34,7 @@ from typing import NamedTuple
 from authbook.modelbase import dataclass
 from authbook.models import Auth, Note
 from authbook.rules.approvals import approval_rows, pinned_choice, pool_rows
+from authbook.rules.later import ListLater
 from authbook.rules.values import code_key, name_key
 
 _SERVICE_DATE = attrgetter("service_date")
@@ -99,7 +100,7 @@ class Ledger:
         return available is None or available >= units
 
 
-class CountedElsewhere(Sequence):
+class CountedElsewhere(ListLater):
     """The notes counted against one auth in another process (``rules.parts.unpack_drawn``),
     in the order they were counted: their service days and units are at hand for
     ``Ledger.units_between`` (burn rates), while the notes themselves are had from
@@ -108,10 +109,9 @@ class CountedElsewhere(Sequence):
 
     ``days``: the service dates as ordinals (``date.toordinal``); ``units``: the units."""
 
-    __slots__ = ("days", "units", "_notes", "_made")
-
     def __init__(self, days: list[int], units: list[int], notes: Callable[[], list[Note]]):
-        self.days, self.units, self._notes, self._made = days, units, notes, None
+        super().__init__(notes, len(days))
+        self.days, self.units = days, units
 
     def units_between(self, start: date, end: date) -> int:
         """Units of the notes with a service date from ``start`` to ``end`` (both included)."""
@@ -119,30 +119,6 @@ class CountedElsewhere(Sequence):
         lo = bisect_left(days, start.toordinal())
         hi = bisect_right(days, end.toordinal(), lo)
         return sum(islice(self.units, lo, hi))
-
-    def _list(self) -> list[Note]:
-        if self._made is None:
-            self._made, self._notes = list(self._notes()), None
-        return self._made
-
-    def __len__(self) -> int:
-        return len(self.days)
-
-    def __getitem__(self, index):
-        return self._list()[index]
-
-    def __iter__(self):
-        return iter(self._list())
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, Sequence):
-            return self._list() == list(other)
-        return NotImplemented
-
-    __hash__ = None  # (a list's kin: not hashable)
-
-    def __repr__(self) -> str:
-        return f"CountedElsewhere({self._list()!r})"
 
 
 class AuthIndex:
