@@ -109,12 +109,7 @@ def test_a_cell_is_found_by_its_key_exactly_when_it_is_set(rows, columns, data):
         for _ in columns
     ]
     cells = CellColumns(rows, columns, values)
-    as_dict = {
-        (row, column): v
-        for i, row in enumerate(rows)
-        for column, column_values in zip(columns, values)
-        if (v := column_values[i]) is not None
-    }
+    as_dict = _cells_set(rows, columns, values)
     for key in [(r, c) for r in range(1, 32) for c in range(0, 14)] + [(2,), "A2", None]:
         assert (key in cells) == (key in as_dict), key
         assert cells.get(key, "unset") == as_dict.get(key, "unset"), key
@@ -131,12 +126,17 @@ def test_cell_columns_are_as_long_and_as_empty_as_the_dict_of_their_cells(data):
         data.draw(st.lists(value, min_size=len(rows), max_size=len(rows))) for _ in columns
     ]
     cells = CellColumns(rows, columns, by_column)
-    as_dict = {
+    as_dict = _cells_set(rows, columns, by_column)
+    assert bool(cells) == bool(as_dict)
+    assert len(cells) == len(as_dict)
+    assert dict(cells.items()) == as_dict
+
+
+def _cells_set(rows: list[int], columns: list[int], by_column: list[list]) -> dict:
+    """The dict ``{(row, column): value}`` of the cells a CellColumns of these sets."""
+    return {
         (row, column): v
         for row_at, row in enumerate(rows)
         for column, values in zip(columns, by_column)
         if (v := values[row_at]) is not None
     }
-    assert bool(cells) == bool(as_dict)
-    assert len(cells) == len(as_dict)
-    assert dict(cells.items()) == as_dict
