@@ -12,6 +12,7 @@ a chart over such a range (Excel extends a chart over a Table's column as the Ta
 
 from __future__ import annotations
 
+import html
 import re
 from typing import NamedTuple
 
@@ -154,7 +155,6 @@ def with_chart_series_moved(chart: bytes, ends: dict[str, list[TableEnd]]) -> by
     last row, and that series' cached values left out; the same bytes when none moves."""
     if not ends:
         return chart
-    import html  # here, not at the top: only a chart over a moved Table needs it (start-up)
 
     def series(m: re.Match) -> bytes:
         text = html.unescape(m.group(3).decode("utf-8"))
