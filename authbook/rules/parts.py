@@ -160,7 +160,7 @@ def join_packed(
         for sheet, row, name, value, message, entity in packed["problems"]
     ]  # fmt: skip
     found = list(heapq.merge(built.problems[first:], theirs, key=_row_of))
-    mine = list(built.book.notes)
+    mine = built.book.notes
     if len(mine) == len(rows[0]) and packed["noted"] is None:
         parts = [NotesPart(r, r) for r in rows]  # a note from every row: the rows are the notes
     else:
@@ -172,7 +172,7 @@ def join_packed(
 
     def every_note() -> list:
         their_notes = with_notes(base, rows[1]).book.notes
-        return _placed([p.notes for p in parts])([mine, list(their_notes)])
+        return _placed([p.notes for p in parts])([mine, their_notes])
 
     joined = dataclasses.replace(
         base,
