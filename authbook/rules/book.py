@@ -272,7 +272,7 @@ def build_notes(
     problems: list[Problem] = []
     parsers = field_parsers(book.settings.date_order)["notes"]
     # a Billing Code that is a formula not calculated yet is not blank: no Default code
-    pending = {row for _, row, name in uncalculated if name == "billing_code"}
+    pending = {row for on, row, name in uncalculated if name == "billing_code" and on == rows.sheet}
     notes = _build_notes(rows, parsers, known, problems, DefaultCodes(book.auths, pending))
     return notes, problems
 

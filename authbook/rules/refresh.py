@@ -81,7 +81,10 @@ def number_new_auths(raw: RawBook, prefix: str) -> tuple[RawBook, dict[int, str]
     """Give blank Auth # cells their numbers; returns the raw book with them filled in. A
     cell holding a formula not calculated yet (``raw.uncalculated``) is not blank: it gets
     no number."""
-    unknown = frozenset(row for _, row, field in raw.uncalculated if field == "auth_no")
+    sheet = raw.auths.sheet
+    unknown = frozenset(
+        row for on, row, field in raw.uncalculated if field == "auth_no" and on == sheet
+    )
     numbers = assign_auth_numbers(raw.auths, prefix, unknown)
     if not numbers:
         return raw, numbers

@@ -269,3 +269,37 @@ def test_settings_as_of_is_used_when_no_date_is_given():
     assert refresh(RawBook(settings=settings), date(2026, 5, 1), date(2026, 1, 1)).as_of == date(
         2026, 1, 1
     )
+
+
+def test_a_formula_not_calculated_yet_holds_back_only_its_own_sheets_cell():
+    """An uncalculated cell is a sheet's row and column: a note's Auth # formula on Notes row
+    3 does not keep Auths row 3 from its new number, and an auth's Billing Code formula on
+    Auths row 4 does not keep Notes row 4 from its client's Default code."""
+    auths = table(
+        "Auths",
+        """
+        auth_no  | client_id | billing_code | start_date | end_date   | allotted_units | default
+        AB000041 | C1        | 90834        | 2026-01-01 | 2026-06-30 | 10             | Y
+                 | C2        | 90834        | 2026-01-01 | 2026-06-30 | 10             |
+        AB000040 | C2        |              | 2026-01-01 | 2026-06-30 | 10             |
+        """,
+    )
+    notes = table(
+        "Notes",
+        """
+        client_id | service_date | billing_code | status  | units
+        C1        | 2026-01-10   | 90834        | Pending | 1
+        C1        | 2026-01-12   |              | Pending | 1
+        C1        | 2026-01-14   |              | Pending | 1
+        """,
+    )
+    formulas = frozenset({("Notes", 3, "auth_no"), ("Auths", 4, "billing_code")})
+    raw = RawBook(auths=auths, notes=notes, uncalculated=formulas)
+    result = refresh(raw, today=date(2026, 3, 1))
+    assert result.new_auth_numbers == {3: "AB000042"}
+    assert [note_status(result, row).default_code for row in (2, 3, 4)] == [None, "90834", "90834"]
+    # the same cells on their own sheets hold back as before
+    own = frozenset({("Auths", 3, "auth_no"), ("Notes", 4, "billing_code")})
+    result = refresh(raw.model_copy(update={"uncalculated": own}), today=date(2026, 3, 1))
+    assert result.new_auth_numbers == {}
+    assert [note_status(result, row).default_code for row in (2, 3, 4)] == [None, "90834", None]
