@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 
 from authbook.models import NoteStatusesLater
 from authbook.rules.refresh import (
+    NotesPrepared,
     NotesRefreshed,
     draw_notes,
     notes_refreshed,
     part_statuses,
-    prepare_base,
     with_notes,
 )
 from authbook.workbook import records, schema
@@ -61,14 +60,14 @@ LAST_HELPER_MEMORY: dict[str, int] = {}
 
 
 def refresh_notes_writing(
-    store, read: SheetRead, raw, today: date, as_of: date | None = None
+    store, read: SheetRead, base: NotesPrepared
 ) -> tuple[NotesRefreshed, SheetWrite]:
-    """``rules.refresh.refresh_notes`` of ``raw``, with the Notes sheet (``read``) handed to
-    ``store.start_writing`` as soon as it can be: the same result, and the Notes SheetWrite.
+    """``rules.refresh.refresh_notes`` of the book prepared as ``base`` (``prepare_base``,
+    its Notes rows in), with the Notes sheet (``read``) handed to ``store.start_writing`` as
+    soon as it can be: the same result, and the Notes SheetWrite.
 
     When the store starts a child process for the sheet, the notes of about half the
     clients are built and drawn there meanwhile (see the module's docstring)."""
-    base = prepare_base(raw, today, as_of)
     rows, channel, split = [], None, None  # (``split`` is only used once rows are split)
     if len(base.raw.notes) >= SIDE_BY_SIDE_NOTES:
         # here, not at the top: a practice's few thousand notes are drawn in this process,

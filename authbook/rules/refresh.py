@@ -176,6 +176,15 @@ def prepare_base(raw: RawBook, today: date, as_of: date | None = None) -> NotesP
     )
 
 
+def with_notes_read(base: NotesPrepared, raw: RawBook) -> NotesPrepared:
+    """``base``, the ``prepare_base`` of a book read without its Notes sheet, given the
+    Notes rows of ``raw`` (the same book once its Notes sheet is read too): what
+    ``prepare_base(raw, ...)`` gives. The base does not look at notes, so it can be
+    prepared while the Notes sheet is still being read."""
+    update = {"notes": raw.notes, "uncalculated": raw.uncalculated}
+    return replace(base, raw=base.raw.model_copy(update=update))
+
+
 def with_notes(base: NotesPrepared, rows: list[int] | None = None) -> NotesPrepared:
     """``base`` (``prepare_base``) with its notes built: from every Notes row, or from the
     rows at positions ``rows`` (ascending) only; then ``raw.notes`` holds those rows alone,

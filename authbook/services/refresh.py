@@ -6,11 +6,13 @@ Read top to bottom, ``refresh_file`` is the whole of ``authbook refresh``:
 1. ``refresh_file`` takes the workbook's lock and opens the fast file adapter (the store:
    ``authbook.workbook.store.Store``); ``refresh_store`` runs the rest with the garbage
    collector paused (``parallel.collector``).
-2. read and compute: ``compute_writing_notes`` reads the input sheets (``store.read_sheets``),
-   builds the raw book (``workbook.records.raw_book``) and runs the rules
-   (``rules.refresh.refresh_notes`` then ``finish_refresh``). A large refresh draws its notes
-   in two processes and hands the Notes sheet to the store to start writing early
-   (``parallel.notes``): the only place this use case meets a second process.
+2. read and compute: ``compute_writing_notes`` reads the input sheets, Notes last
+   (``store.read_sheets_in_turn``), builds the raw book (``workbook.records.raw_book``,
+   ``with_sheets``) and runs the rules: the base of every sheet but Notes while Notes is
+   still being read (``rules.refresh.prepare_base``), then the notes (``with_notes_read``,
+   ``draw_notes``) and ``finish_refresh``. A large refresh draws its notes in two processes
+   and hands the Notes sheet to the store to start writing early (``parallel.notes``): the
+   only place this use case meets a second process.
 3. plan writes: ``refresh_writes`` (computed columns, new Auth #s, Alerts, Problems, and the
    billing sheets of ``services.billing``), the AuditLog rows of new Auth #s
    (``services.audit``), and the cells typed by hand since the last save
@@ -32,7 +34,16 @@ from pathlib import Path
 from authbook.modelbase import dataclass
 from authbook.models import Problem
 from authbook.parallel.collector import many_objects
-from authbook.rules.refresh import Refreshed, finish_refresh, refresh, refresh_notes
+from authbook.rules.refresh import (
+    Refreshed,
+    draw_notes,
+    finish_refresh,
+    notes_refreshed,
+    prepare_base,
+    refresh,
+    with_notes,
+    with_notes_read,
+)
 from authbook.workbook import records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite, merge_writes
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
@@ -102,7 +113,8 @@ def apply_and_refresh(
     with many_objects():
         try:
             raw, structure = records.raw_book(patched)
-            computed, notes = _computed_writing_notes(store, patched, raw, structure, today, as_of)
+            base = prepare_base(raw, today, as_of)
+            computed, notes = _computed_writing_notes(store, patched, raw, structure, base)
             made = merge_writes(
                 writes, refresh_writes(computed, current_user(user), today, now, notes=notes)
             )
@@ -156,27 +168,43 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     a second process while the auths' statuses, alerts and the other sheets are worked
     out). Returns the Computed and the Notes SheetWrite (None without a Notes sheet).
 
+    The Notes sheet, the largest, is read last (``store.read_sheets_in_turn``): every other
+    sheet is built into the base of the refresh (``rules.refresh.prepare_base``) while the
+    fast file adapter's threads are still parsing it, and its rows join the base once read
+    (``with_notes_read``).
+
     The Notes rows' statuses and cells are worked out by whichever process writes the sheet
     (``record_writes_later``): this one goes on to the rest without them. When a child
     process writes the sheet, the two draw the notes of half the clients each
     (``parallel.notes``)."""
+    names = [s.name for s in schema.INPUT_SHEETS]
     with many_objects():
-        return _computed_writing_notes(store, *_read_raw(store), today, as_of)
+        with store.read_sheets_in_turn(names, [schema.NOTES.name]) as reading:
+            raw, structure = records.raw_book(reading.first, coming=reading.coming)
+            base = prepare_base(raw, today, as_of)  # while the Notes sheet is being read
+            read = {**reading.first, **reading.rest()}
+        sheets = {name: read[name] for name in names if name in read}
+        raw, structure = records.with_sheets(raw, structure, {
+            name: sheets[name] for name in reading.coming
+        })  # fmt: skip
+        base = with_notes_read(base, raw)
+        return _computed_writing_notes(store, sheets, raw, structure, base)
 
 
-def _computed_writing_notes(store, sheets, raw, structure, today, as_of):
+def _computed_writing_notes(store, sheets, raw, structure, base):
     """``compute_writing_notes`` of ``sheets`` as read from ``store`` (or as they will read
-    once an edit is applied), their raw book and its structure problems. Call it inside
-    ``many_objects()``."""
+    once an edit is applied), their raw book, its structure problems and its base
+    (``prepare_base``). Call it inside ``many_objects()``."""
     notes = None
     if schema.NOTES.name in sheets:
         # here, not at the top: a command that only reads (eligible) never needs it: start-up time
         from authbook.parallel import notes as two_processes
 
         read = sheets[schema.NOTES.name]
-        half, notes = two_processes.refresh_notes_writing(store, read, raw, today, as_of)
+        half, notes = two_processes.refresh_notes_writing(store, read, base)
     else:
-        half = refresh_notes(raw, today=today, as_of=as_of)
+        prepared = with_notes(base)
+        half = notes_refreshed(prepared, draw_notes(prepared))
     result = finish_refresh(half)
     return Computed(sheets, result, records.with_structure(raw, structure, result.problems)), notes
 

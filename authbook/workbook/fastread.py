@@ -37,6 +37,7 @@ from authbook.workbook.sheetdata import (
     ColumnRows,
     RowRead,
     SheetRead,
+    SheetsInTurn,
     total_rows_of,
     without_rows,
 )
@@ -56,7 +57,7 @@ from authbook.workbook.xlsx.rows import (
 from authbook.workbook.xlsx.scan import SheetScan, _Scanner, scan_sheet
 
 #: What a caller reads sheets with, and the error it may meet.
-__all__ = ["UnreadableSheet", "read_package", "read_sheets"]
+__all__ = ["UnreadableSheet", "read_in_turn", "read_package", "read_sheets"]
 
 
 _MAX_EXACT_INT = 2**53
@@ -558,12 +559,37 @@ def read_sheets(
     cells carry no references (no program we know writes those; the openpyxl adapter reads
     them), and calamine's own errors.
     """
-    path = Path(path)
+    names = list(names)
+    with read_in_turn(path, names, (), ahead) as turns:
+        return turns.first
+
+
+def read_in_turn(
+    path: Path | str,
+    names: Iterable[str],
+    later: Iterable[str],
+    ahead: readahead.ReadAhead | None = None,
+) -> SheetsInTurn:
+    """``read_sheets`` in two turns (``SheetsInTurn``): the named sheets but those in
+    ``later`` first, then those. When the largest sheet is held back, the first turn is
+    handed out as soon as the others are converted, while other threads go on parsing the
+    largest; ``rest()`` converts it. Raises what ``read_sheets`` raises, either turn."""
+    coming: list[str] = []  # (filled in by the first turn, which the SheetsInTurn takes)
+    return SheetsInTurn(_turns(Path(path), list(names), list(later), ahead, coming), coming)
+
+
+def _turns(path: Path, names: list[str], held: list[str], ahead, coming: list[str]):
+    """The two turns of ``read_in_turn``: the sheets but those ``held`` back, then those.
+    Before the first, ``coming`` gets the held-back sheets the workbook has."""
     with zipfile.ZipFile(path) as zf:
         package = read_package(zf)
         parts = {n: package.sheets[n] for n in names if n in package.sheets}
+        coming.extend(name for name in held if name in parts)
+        later = set(coming)
         if not parts:
-            return {}
+            yield {}
+            yield {}
+            return
         largest = max(parts, key=lambda n: zf.getinfo(parts[n].part).file_size)
         big = parts[largest]
         done: dict[str, SheetRead] = {}
@@ -599,6 +625,8 @@ def read_sheets(
                 data = iter([parsed.pop(name)])
                 done[name] = _read_sheet(data, scanned, parts[name], conv)
                 del data
+            if largest in later:  # handed out now, while the largest is still being parsed
+                yield {n: done[n] for n in parts if n not in later}
             try:
                 done[largest] = _read_sheet(pieces, scan, big, conv, by_column=True)
             except _PiecesOutOfOrder:
@@ -607,4 +635,6 @@ def read_sheets(
                 done[largest] = _read_sheet(whole, scan, big, conv, by_column=True)
         if zf.getinfo(big.part).file_size >= SPLIT_BYTES:
             _return_freed_memory()
-        return {n: done[n] for n in parts}
+    if largest not in later:
+        yield {n: done[n] for n in parts if n not in later}
+    yield {n: done[n] for n in parts if n in later}

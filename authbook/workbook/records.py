@@ -225,7 +225,9 @@ def with_structure(raw: RawBook, structure: list[Problem], found: list[Problem])
 
 
 def raw_book(
-    sheets: dict[str, SheetRead], required: tuple[str, ...] = schema.RECORD_SHEETS
+    sheets: dict[str, SheetRead],
+    required: tuple[str, ...] = schema.RECORD_SHEETS,
+    coming: Iterable[str] = (),
 ) -> tuple[RawBook, list[Problem]]:
     """A RawBook from the sheets read, with a problem for each expected column not found and
     each input cell whose formula has no saved result (``formulas_without_results``).
@@ -235,14 +237,18 @@ def raw_book(
     empty, it would silently change every figure drawn from it. Raises
     ``header_row.NoHeaderRow`` (a WorkbookError) for an input sheet whose row 1 holds none
     of its headers.
+
+    ``coming`` names sheets the workbook has that are not read yet (``SheetsInTurn``): they
+    count as there, and ``with_sheets`` adds their records once they are read.
     """
-    if not any(name in sheets for name in schema.REQUIRED_SHEETS):
+    there = set(sheets).union(coming)
+    if not there.intersection(schema.REQUIRED_SHEETS):
         raise NotAnAuthBook(
             "this is not an AuthBook workbook: it has no "
             + " or ".join(f"'{n}'" for n in schema.REQUIRED_SHEETS)
             + " sheet (create one with 'authbook new PATH')"
         )
-    missing = [name for name in required if name not in sheets]
+    missing = [name for name in required if name not in there]
     if missing:
         names = " and ".join(f"'{n}'" for n in missing)
         raise MissingSheet(
@@ -251,12 +257,24 @@ def raw_book(
             "its name back (sheet names are matched exactly), or copy it from the .bak "
             "AuthBook keeps beside the workbook"
         )
+    return with_sheets(RawBook(), [], sheets, required)
+
+
+def with_sheets(
+    raw: RawBook,
+    structure: list[Problem],
+    sheets: dict[str, SheetRead],
+    required: tuple[str, ...] = schema.RECORD_SHEETS,
+) -> tuple[RawBook, list[Problem]]:
+    """``raw`` and its ``structure`` problems (``raw_book`` of some sheets) with the records
+    and problems of more ``sheets``, read since (its ``coming``): what ``raw_book`` of all
+    the sheets gives. Raises ``header_row.NoHeaderRow`` as ``raw_book`` does."""
     for spec in (*RAW_SHEETS.values(), schema.SETTINGS):
         if spec.name in sheets:
             check_header_row(spec, sheets[spec.name], required=spec.name in required)
-    values: dict[str, tuple[RawRecord, ...]] = {}
-    problems: list[Problem] = []
-    uncalculated: set[tuple[str, int, str]] = set()
+    values: dict[str, object] = {}
+    problems: list[Problem] = list(structure)
+    uncalculated: set[tuple[str, int, str]] = set(raw.uncalculated)
     for field_name, spec in RAW_SHEETS.items():
         read = sheets.get(spec.name)
         if read is None:
@@ -269,7 +287,10 @@ def raw_book(
         uncalculated.update((p.source.sheet, p.source.row, p.field) for p in unknown)
     if schema.SETTINGS.name in sheets:
         values["settings"] = tuple(settings_records(sheets[schema.SETTINGS.name]))
-    return RawBook(**values, uncalculated=frozenset(uncalculated)), problems
+    if structure:  # the problems in the order of the sheets, as one raw_book gives them
+        order = {spec.name: i for i, spec in enumerate(RAW_SHEETS.values())}
+        problems.sort(key=lambda p: order.get(p.source.sheet, len(order)))
+    return raw.model_copy(update={**values, "uncalculated": frozenset(uncalculated)}), problems
 
 
 def cell_value(value: object) -> object:

@@ -13,7 +13,7 @@ a formula cell gives its last calculated value and is listed in ``formula_column
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, ItemsView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import field
 from itertools import chain, compress, cycle, islice, repeat
 from operator import is_not, lt
@@ -94,6 +94,46 @@ class SheetRead:
     #: The Table's calculated columns (a formula typed into one of its cells, which Excel
     #: fills into every row): 1-based column -> the formula, without its ``=``.
     calculated: dict[int, str] = field(default_factory=dict)
+
+
+class SheetsInTurn:
+    """Sheets read in two turns (``Store.read_sheets_in_turn``): ``first``, the sheets asked
+    for but those held back, read at once; ``rest()``, the held-back ones, read while the
+    caller worked on the first (the fast file adapter goes on parsing a large sheet
+    meanwhile). ``coming`` names the held-back sheets the workbook has, in the order asked.
+
+    Use it in a ``with`` block: leaving it before ``rest()`` lets go of what is being read.
+    """
+
+    def __init__(self, turns: Iterator[dict[str, SheetRead]], coming: list[str]) -> None:
+        #: The turns: ``first``, then what ``rest()`` gives.
+        self._turns = turns
+        self.coming = coming
+        self.first: dict[str, SheetRead] = next(turns)
+
+    @classmethod
+    def at_once(cls, sheets: dict[str, SheetRead], later: Iterable[str]) -> SheetsInTurn:
+        """The turns of ``sheets``, every one already read: those named in ``later`` are
+        held back for ``rest()``."""
+        held = [name for name in later if name in sheets]
+        first = {name: read for name, read in sheets.items() if name not in held}
+        return cls(iter([first, {name: sheets[name] for name in held}]), held)
+
+    def rest(self) -> dict[str, SheetRead]:
+        """The held-back sheets the workbook has (``coming``), read."""
+        return next(self._turns)
+
+    def close(self) -> None:
+        """Let go of a read not taken (its threads end, its files go)."""
+        close = getattr(self._turns, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> SheetsInTurn:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ from authbook.workbook.sheetdata import (
     Formula,
     RowRead,
     SheetRead,
+    SheetsInTurn,
     SheetWrite,
     merge_writes,
     total_rows_of,
@@ -518,6 +520,34 @@ class FastWorkbookFile(WorkbookFile):
             return fastread.read_sheets(self.path, names, ahead)
         except (fastread.UnreadableSheet, CalamineError):
             return super().read_sheets(names)
+
+    def read_sheets_in_turn(self, names, later) -> SheetsInTurn:
+        """``read_sheets`` in two turns (``fastread.read_in_turn``): the largest sheet, when
+        held back, is parsed by other threads while the caller works on the first turn. A
+        sheet calamine cannot read is read by openpyxl, in either turn."""
+        # here, not at the top, as in read_sheets: only the path taken is loaded (start-up)
+        from python_calamine import CalamineError
+
+        from authbook.workbook import fastread  # (as the line above)
+
+        names = list(names)
+        ahead, self._ahead = self._ahead, None
+        try:
+            turns = fastread.read_in_turn(self.path, names, later, ahead)
+        except (fastread.UnreadableSheet, CalamineError):
+            return SheetsInTurn.at_once(super().read_sheets(names), later)
+        unreadable = (fastread.UnreadableSheet, CalamineError)
+        return SheetsInTurn(self._rest_or_openpyxl(turns, unreadable), turns.coming)
+
+    def _rest_or_openpyxl(self, turns: SheetsInTurn, unreadable: tuple) -> Iterator[dict]:
+        """The turns of ``turns``, its rest read by openpyxl when calamine cannot read it."""
+        with turns:
+            yield turns.first
+            try:
+                rest = turns.rest()
+            except unreadable:
+                rest = super().read_sheets(turns.coming)
+        yield rest
 
     def apply(self, writes: dict[str, SheetWrite]) -> None:
         """Take in ``writes``, merged with those applied before (``merge_writes``)."""

@@ -35,6 +35,7 @@ def test_the_store_declares_reading_writing_saving_and_the_optional_capabilities
         "apply",
         "drawing_book",
         "read_sheets",
+        "read_sheets_in_turn",
         "save",
         "saved_file",
         "sheet_names",
@@ -87,3 +88,15 @@ def test_the_file_adapters_save_their_file_and_live_excel_none(adapters):
     assert adapters["openpyxl file"].saved_file() == adapters["openpyxl file"].path
     assert adapters["fast file"].saved_file() == adapters["fast file"].path
     assert adapters["live Excel"].saved_file() is None
+
+
+def test_every_adapter_reads_in_two_turns_what_it_reads_at_once(adapters):
+    names = [s.name for s in schema.INPUT_SHEETS]
+    for name, store in adapters.items():
+        whole = store.read_sheets(names)
+        with store.read_sheets_in_turn(names, [schema.NOTES.name, "No Such Sheet"]) as turns:
+            assert turns.coming == [schema.NOTES.name], name
+            assert schema.NOTES.name not in turns.first, name
+            rest = turns.rest()
+        assert list(rest) == [schema.NOTES.name], name
+        assert {**turns.first, **rest} == whole, name
