@@ -513,6 +513,9 @@ def _changed_cells(indexes, current, rows, columns, old_at=None) -> dict[tuple[i
     return cells
 
 
+_BLANK_TEXT = {"": None}
+
+
 def _cells_of_empty_columns(indexes, current, rows, columns) -> CellColumns | None:
     """``record_writes``'s cells when every one of the columns to fill is empty on every row
     (a first refresh), else None: the columns as they are (``CellColumns``), checked with
@@ -526,8 +529,9 @@ def _cells_of_empty_columns(indexes, current, rows, columns) -> CellColumns | No
             return None
         if list(map(pick, olds)).count(blank) != len(olds):
             return None
-    if any("" in column for column in columns):
-        return None  # rare: let the cell-by-cell path decide
+    # empty text is a blank cell, which the cell-by-cell path leaves blank (``_same``): the
+    # Auths sheet's Alert is "" on most rows
+    columns = [list(map(_BLANK_TEXT.get, c, c)) if "" in c else c for c in columns]
     if not ascending(rows):
         return None  # statuses not in row order: the cell-by-cell path sorts them out
     order = sorted(range(len(indexes)), key=indexes.__getitem__)

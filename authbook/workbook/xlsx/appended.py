@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from datetime import date, datetime
-from itertools import chain, repeat
+from itertools import chain, repeat, zip_longest
 from operator import itemgetter
 
 from authbook.workbook.xlsx.cells import _COLUMNS, _LETTERS, _SPANS_VALUE, has_custom_format
@@ -24,9 +24,18 @@ from authbook.workbook.xlsx.edits import _END, _END_ITEM
 _CACHED_TYPES = frozenset({str, int, float, bool, date, datetime, type(None)})
 #: How many cells' XML one column keeps for reuse (then it starts again).
 ENCODED_CELLS = 1 << 16
+#: From this many new values in one piece of a column, their cell XML is made in one loop
+#: (``_new_tails``), not a value at a time (``_encode``): columns of distinct values
+#: (IDs, messages) on the sheets a refresh writes anew.
+NEW_IN_BULK = 16
 _NOTHING_KEPT: dict = {}
 #: Not found (``dict.get``'s default where None is a found value).
 _UNKNOWN = object()
+
+
+def _is_empty(row: list) -> bool:
+    """Whether a row of values holds none (a replaced sheet leaves such a row out)."""
+    return row.count(None) == len(row)
 
 
 class AppendedCells:
@@ -116,6 +125,48 @@ class AppendedCells:
             edits.advance()
         return b"".join(flat)
 
+    def _replaced_rows_in_bulk(self, n: int, count: int) -> bytes | None:
+        """Rows ``n`` (at least 2) to ``n + count - 1`` of a replaced sheet
+        (``SheetWrite.rows``, no cell set on top of them), made a column at a time as
+        ``_remaining_rows`` makes them a cell at a time: the cell XML of each column's
+        values from ``_known_tails``, put in place by slice assignment. None (nothing taken
+        from the edits) when a row is empty (it has no ``<row>``) or a value needs a new
+        style; then the rows go one by one."""
+        rows = self.edits.write.rows[n - 1 : n - 1 + count]
+        if any(map(_is_empty, rows)):
+            return None
+        numbers = list(map(b"%d".__mod__, range(n, n + count)))
+        columns = []
+        for col, values in enumerate(zip_longest(*rows), start=1):
+            gaps = values.count(None)
+            if gaps == count:
+                continue
+            values = list(values)
+            mixed = len(set(map(type, values)) - {type(None)}) > 1
+            tails = self._known_tails(col, values, numbers, mixed)
+            if tails is None:
+                return None
+            columns.append((col, tails, gaps or None in tails))
+        # per row: <row r="n">, head, number and tail of each cell, </row>
+        c_ref = self.cells.c_ref
+        step = 2 + 3 * len(columns)
+        end = step * count
+        flat = [self.row_close] * end
+        flat[0:end:step] = [self.row_at % r + b">" for r in range(n, n + count)]
+        for j, (col, tails, gaps) in enumerate(columns):
+            head, at = c_ref + _LETTERS[col], 1 + 3 * j
+            if gaps:
+                flat[at:end:step] = [b"" if t is None else head for t in tails]
+                flat[at + 1 : end : step] = [
+                    b"" if t is None else number for number, t in zip(numbers, tails)
+                ]
+                flat[at + 2 : end : step] = [b"" if t is None else t for t in tails]
+            else:
+                flat[at:end:step] = [head] * count
+                flat[at + 1 : end : step] = numbers
+                flat[at + 2 : end : step] = tails
+        return b"".join(flat)
+
     def _known_tails(self, col: int, values: list, numbers: list[bytes], mixed: bool):
         """The cell XML after the row number (``CellWriter``'s tails) of ``values`` appended
         in column ``col``, None for a None value: from ``_encoded``, or made by ``_encode``
@@ -155,6 +206,18 @@ class AppendedCells:
         if _UNKNOWN not in found:
             return found
         base, kind_styles = self.base_now[col], self._kind_styles
+        new = {v for v, tail in zip(values, found) if tail is _UNKNOWN}
+        new.discard(None)
+        kind = type(next(iter(new))) if new else None
+        if len(new) >= NEW_IN_BULK and kind in _CACHED_TYPES:  # (distinct: IDs, messages)
+            kind_style = kind_styles.get((col, kind))
+            if kind_style is None or kind_style[0] != base:
+                return None
+            made = self._new_tails(col, kind, kind_style[1], new)
+            return [
+                made[v] if tail is _UNKNOWN and v is not None else (None if v is None else tail)
+                for v, tail in zip(values, found)
+            ]
         for k in [k for k, tail in enumerate(found) if tail is _UNKNOWN]:
             value = values[k]
             if value is None:
@@ -169,6 +232,32 @@ class AppendedCells:
                 return None
             found[k] = self._encode(col, value, int(numbers[k]))[2]
         return found
+
+    def _new_tails(self, col: int, kind: type, style: int, values: set) -> dict:
+        """value -> tail of new ``values`` of one type ``kind`` appended in column ``col``,
+        whose cells take ``style`` (the column's base stays): what ``_encode`` makes of each,
+        made in one loop and kept as it keeps them."""
+        cells = self.cells
+        if kind is str:
+            plain = cells.plain_text_tail
+            made = {
+                v: plain(style, v)
+                if v.isascii() and v.isprintable() and v[:1] != " " != v[-1:]
+                else cells.tail(style, v)
+                for v in values
+            }
+        else:
+            made = {v: cells.tail(style, v) for v in values}
+        kept, tails = self._encoded[col], self._tails[col]
+        if kept is _NOTHING_KEPT:
+            kept, tails = self._encoded[col], self._tails[col] = {}, {}
+        elif len(kept) + len(made) > ENCODED_CELLS:
+            kept.clear()
+            tails.clear()
+        head = cells.c_ref + _LETTERS[col]
+        kept.update({v: (kind, head, tail) for v, tail in made.items()})
+        tails.update(made)
+        return made
 
     def _spans_in_bulk(self, data: bytes, attrs: bytes, columns) -> bytes | None:
         """``data`` with each row's ``spans`` widened to its appended cells, when every row

@@ -46,6 +46,9 @@ from authbook.workbook.xlsx.tables import _table_ends
 APPEND_FAST = True
 #: Off only to check that pieces appended a column at a time are written as row by row.
 APPEND_IN_BULK = True
+#: Rows of a replaced sheet written cell by cell when a column-at-a-time batch cannot be
+#: (a value needing a new style), before the next try.
+BY_CELL_ROWS = 32
 
 
 class SheetRewriter(AppendedCells, EditedCells):
@@ -310,16 +313,32 @@ class SheetRewriter(AppendedCells, EditedCells):
     def _remaining_rows(self, out: IO[bytes]) -> None:
         """Write the rows still to come after the last row of the sheet, a batch at a time.
 
-        The rows of a replaced sheet below its header are made right here, cell by cell
-        from ``_encoded`` (as ``_append_cells`` does with the cells of ``edits``).
+        The rows of a replaced sheet below its header are made right here: a column at a
+        time (``_replaced_rows_in_bulk``) where the cell XML of their values is known or
+        needs no new style, else cell by cell from ``_encoded`` (as ``_append_cells`` does
+        with the cells of ``edits``), a few rows, which makes the styles known, before the
+        next try.
         """
         edits = self.edits
         encoded, encode = self._encoded, self._encode
         row_open, row_close = self.row_at + b">", self.row_close
+        in_bulk = edits.replace and APPEND_FAST and APPEND_IN_BULK
         while edits.row != _END:
+            n = edits.row
+            one_by_one = 1024
+            if in_bulk:
+                # the rows up to the next one with a cell set on top, a batch at a time
+                count = min(1024, len(self.write.rows) - n + 1, edits.key[0] - n)
+                made = self._replaced_rows_in_bulk(n, count) if n >= 2 and count > 1 else None
+                if made is not None:
+                    out.write(made)
+                    for _ in range(count):
+                        edits.advance()
+                    continue
+                one_by_one = 1 if n == 1 else BY_CELL_ROWS
             batch: list[bytes] = []
             append = batch.append
-            for _ in range(1024):
+            for _ in range(one_by_one):
                 n = edits.row
                 if n == _END:
                     break

@@ -329,3 +329,46 @@ def test_a_custom_row_format_is_found_as_the_pattern_finds_it(attrs):
     tag = "".join(f'{before}customFormat="{value}"{rest}' for before, value, rest in attrs)
     tag = f'<row r="2"{tag}>'.encode()
     assert has_custom_format(tag) == bool(_CUSTOM_FORMAT.search(tag))
+
+
+#: Columns of values as varied as IDs and messages: most new to their column, some needing
+#: escapes; each column of one type (or of any, ``VALUES``), with blanks.
+KINDS = [
+    st.text(max_size=6),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.dates(date(1990, 1, 1), date(2040, 12, 31)),
+    VALUES,
+]
+
+
+@st.composite
+def typed_rows(draw):
+    count = draw(st.integers(2, 40))
+    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))
+    size = {"min_size": count, "max_size": count}
+    columns = [draw(st.lists(st.one_of(st.none(), kind, kind), **size)) for kind in kinds]
+    return [list(row) for row in zip(*columns)]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kind=st.sampled_from(["plain", "spans", "row styles"]), cells=computed_columns(),
+       rows=typed_rows(),
+       formats=FORMATS, piece=st.sampled_from([60, 200, 700]))  # fmt: skip
+def test_new_values_made_a_column_at_a_time_are_written_as_one_at_a_time(
+    books, monkeypatch, kind, cells, rows, formats, piece
+):
+    """The cell XML of a piece's new values (a column of IDs or messages) is made in one
+    loop (``appended.NEW_IN_BULK``; here from the first), on a sheet written anew (its rows
+    a column at a time, ``BY_CELL_ROWS`` by cell where a new style is needed) and on the
+    columns a first refresh appends: the file is the one the general path writes."""
+    monkeypatch.setattr(row_stream, "CHUNK", piece)
+    writes = {
+        "Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats),
+        "Alerts": SheetWrite(rows=[["Alert", "Auth #", "Since"], *rows], number_formats=formats),
+    }
+    general = lo_fixtures.written_with(monkeypatch, books[kind], writes, APPEND_FAST=False)
+    fast = lo_fixtures.written_with(monkeypatch, books[kind], writes, NEW_IN_BULK=1, BY_CELL_ROWS=2)
+    assert fast == general
