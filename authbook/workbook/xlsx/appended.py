@@ -24,10 +24,6 @@ from authbook.workbook.xlsx.edits import _END, _END_ITEM
 _CACHED_TYPES = frozenset({str, int, float, bool, date, datetime, type(None)})
 #: How many cells' XML one column keeps for reuse (then it starts again).
 ENCODED_CELLS = 1 << 16
-#: From this many new values in one piece of a column, their cell XML is made in one loop
-#: (``_new_tails``), not a value at a time (``_encode``): columns of distinct values
-#: (IDs, messages) on the sheets a refresh writes anew.
-NEW_IN_BULK = 16
 _NOTHING_KEPT: dict = {}
 #: Not found (``dict.get``'s default where None is a found value).
 _UNKNOWN = object()
@@ -205,38 +201,31 @@ class AppendedCells:
         found = list(map(tails.get, values, repeat(_UNKNOWN)))
         if _UNKNOWN not in found:
             return found
-        base, kind_styles = self.base_now[col], self._kind_styles
-        new = {v for v, tail in zip(values, found) if tail is _UNKNOWN}
+        new = set(values).difference(tails)  # (the loops in C: a piece holds ~2,000 rows)
         new.discard(None)
-        kind = type(next(iter(new))) if new else None
-        if len(new) >= NEW_IN_BULK and kind in _CACHED_TYPES:  # (distinct: IDs, messages)
-            kind_style = kind_styles.get((col, kind))
-            if kind_style is None or kind_style[0] != base:
-                return None
-            made = self._new_tails(col, kind, kind_style[1], new)
-            return [
-                made[v] if tail is _UNKNOWN and v is not None else (None if v is None else tail)
-                for v, tail in zip(values, found)
-            ]
-        for k in [k for k, tail in enumerate(found) if tail is _UNKNOWN]:
-            value = values[k]
-            if value is None:
-                found[k] = None
-                continue
-            made = self._tails[col].get(value, _UNKNOWN)  # made for an earlier row of this piece
-            if made is not _UNKNOWN:
-                found[k] = made
-                continue
-            kind_style = kind_styles.get((col, type(value)))
-            if kind_style is None or kind_style[0] != base:
-                return None
-            found[k] = self._encode(col, value, int(numbers[k]))[2]
-        return found
+        if not new:  # only blanks were not known: they have no cell
+            return [None if tail is _UNKNOWN else tail for tail in found]
+        kind = type(next(iter(new)))
+        kind_style = self._kind_styles.get((col, kind))
+        if kind_style is None or kind_style[0] != self.base_now[col]:
+            return None
+        if kind in _CACHED_TYPES:
+            made, whole = self._new_tails(col, kind, kind_style[1], new)
+            if whole:  # every tail known before is still kept: look them all up again
+                return list(map(self._tails[col].get, values))
+        else:  # (not kept for reuse: made one at a time, as _encode makes them)
+            at = {v: k for k, v in reversed(list(enumerate(values)))}
+            made = {v: self._encode(col, v, int(numbers[at[v]]))[2] for v in new}
+        return [
+            tail if tail is not _UNKNOWN else (None if v is None else made[v])
+            for v, tail in zip(values, found)
+        ]
 
-    def _new_tails(self, col: int, kind: type, style: int, values: set) -> dict:
+    def _new_tails(self, col: int, kind: type, style: int, values: set) -> tuple[dict, bool]:
         """value -> tail of new ``values`` of one type ``kind`` appended in column ``col``,
         whose cells take ``style`` (the column's base stays): what ``_encode`` makes of each,
-        made in one loop and kept as it keeps them."""
+        made in one loop and kept as it keeps them. Also whether the tails kept before are
+        all still kept (False when keeping these made room by letting them go)."""
         cells = self.cells
         if kind is str:
             plain = cells.plain_text_tail
@@ -249,15 +238,17 @@ class AppendedCells:
         else:
             made = {v: cells.tail(style, v) for v in values}
         kept, tails = self._encoded[col], self._tails[col]
+        whole = True
         if kept is _NOTHING_KEPT:
             kept, tails = self._encoded[col], self._tails[col] = {}, {}
         elif len(kept) + len(made) > ENCODED_CELLS:
             kept.clear()
             tails.clear()
+            whole = False
         head = cells.c_ref + _LETTERS[col]
         kept.update({v: (kind, head, tail) for v, tail in made.items()})
         tails.update(made)
-        return made
+        return made, whole
 
     def _spans_in_bulk(self, data: bytes, attrs: bytes, columns) -> bytes | None:
         """``data`` with each row's ``spans`` widened to its appended cells, when every row

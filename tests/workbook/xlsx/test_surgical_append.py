@@ -361,14 +361,17 @@ def test_new_values_made_a_column_at_a_time_are_written_as_one_at_a_time(
     books, monkeypatch, kind, cells, rows, formats, piece
 ):
     """The cell XML of a piece's new values (a column of IDs or messages) is made in one
-    loop (``appended.NEW_IN_BULK``; here from the first), on a sheet written anew (its rows
-    a column at a time, ``BY_CELL_ROWS`` by cell where a new style is needed) and on the
-    columns a first refresh appends: the file is the one the general path writes."""
+    loop (``_new_tails``), on a sheet written anew (its rows a column at a time,
+    ``BY_CELL_ROWS`` by cell where a new style is needed) and on the columns a first
+    refresh appends: the file is the one the general path writes."""
     monkeypatch.setattr(row_stream, "CHUNK", piece)
     writes = {
         "Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats),
         "Alerts": SheetWrite(rows=[["Alert", "Auth #", "Since"], *rows], number_formats=formats),
     }
     general = lo_fixtures.written_with(monkeypatch, books[kind], writes, APPEND_FAST=False)
-    fast = lo_fixtures.written_with(monkeypatch, books[kind], writes, NEW_IN_BULK=1, BY_CELL_ROWS=2)
+    fast = lo_fixtures.written_with(monkeypatch, books[kind], writes, BY_CELL_ROWS=2)
     assert fast == general
+    # a column keeping only a few values' XML lets them go as new ones come
+    few = lo_fixtures.written_with(monkeypatch, books[kind], writes, ENCODED_CELLS=3)
+    assert few == general
