@@ -29,7 +29,6 @@ from authbook.workbook.xlsx.cells import (
     _COLUMNS,
     _ROW_R,
     CellWriter,
-    _letters_from,
     has_custom_format,
 )
 from authbook.workbook.xlsx.edited import EditedCells
@@ -107,10 +106,6 @@ class SheetRewriter(AppendedCells, EditedCells):
         self._mixed: list[bool] | None = None
         if self._bulk:
             self._bulk_row = re.compile(rb"<" + p + rb'row r="(\d+)"([^>]*)>')
-            # a cell not starting <c r=", or one in (or right of) the first column written
-            self._bulk_stop = re.compile(
-                rb"<" + p + rb'c(?:(?! r=")[\s>/]| r="' + _letters_from(cells.columns[0]) + rb"\d)"
-            )
 
     # The dimension is the old one widened by every cell written (or exact when replaced).
     def _dimension(self, old: str | None) -> str | None:

@@ -375,3 +375,34 @@ def test_new_values_made_a_column_at_a_time_are_written_as_one_at_a_time(
     # a column keeping only a few values' XML lets them go as new ones come
     few = lo_fixtures.written_with(monkeypatch, books[kind], writes, ENCODED_CELLS=3)
     assert few == general
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [b'<c r="F20" s="1"/>', b'<c r="AA20"><v>7</v></c>', b"<c><v>7</v></c>"],
+    ids=["styled-cell-in-a-written-column", "two-letter-column", "cell-without-reference"],
+)
+def test_a_piece_with_a_cell_where_columns_are_appended_goes_row_by_row(
+    books, monkeypatch, tmp_path, extra
+):
+    """Row 20 ends with a cell in (or right of) the first column written, or with a cell
+    whose column is only implied: the piece holding it is not appended a column at a time
+    (its cells would clash), and the file is the one the row-by-row path writes."""
+    src = _rewrite_rows(books["plain"], tmp_path / "clash.xlsx", lambda tag, row: tag)
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == SHEET:
+            return re.sub(rb"(<row r=\"20\"[^>]*>.*?)</row>", rb"\1" + extra + b"</row>", data)
+        return data
+
+    lo_fixtures.rewrite_parts(src, change)
+    monkeypatch.setattr(row_stream, "CHUNK", 200)
+    taken = _counting_bulk(monkeypatch)
+    rows = list(range(2, 41))
+    cells = CellColumns(
+        rows, [5, 6, 7], [["Aetna"] * len(rows), [1.5] * len(rows), ["OK"] * len(rows)]
+    )
+    writes = {"Notes": SheetWrite(cells=cells)}
+    by_row = lo_fixtures.written_with(monkeypatch, src, writes, APPEND_IN_BULK=False)
+    assert lo_fixtures.written_with(monkeypatch, src, writes) == by_row
+    assert taken[1] >= 1 and taken[0] >= 5, taken  # that piece declined, the others taken
