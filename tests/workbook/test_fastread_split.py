@@ -39,16 +39,23 @@ class Split:
         self.reparsed = 0
 
 
-@pytest.fixture
-def split(monkeypatch, tmp_path):
-    """Cut the largest sheet into pieces of a few rows (read a few hundred bytes at a time),
-    count the pieces parsed and keep the temporary files in a folder of the test's own."""
+def cut_in_pieces(monkeypatch, tmp_path: Path) -> Path:
+    """Have the reader cut the largest sheet into pieces of a few rows (reading a few
+    hundred bytes at a time), its temporary files in a folder of the test's own: returned."""
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     monkeypatch.setattr(fastread, "SPLIT_BYTES", 0)
     monkeypatch.setattr(fastread, "PIECE_BYTES", 700)
     monkeypatch.setattr(row_stream, "CHUNK", 300)
+    return temp
+
+
+@pytest.fixture
+def split(monkeypatch, tmp_path):
+    """Cut the largest sheet into pieces of a few rows (``cut_in_pieces``), count the
+    pieces parsed and keep the temporary files in a folder of the test's own."""
+    temp = cut_in_pieces(monkeypatch, tmp_path)
     monkeypatch.setattr(fastread, "BLOCK_ROWS", 4)
     monkeypatch.setattr(fastread, "SAMPLE_ROWS", 8)
     seen = Split(temp)

@@ -6,7 +6,6 @@ gives (every adapter: ``test_store``), on real .xlsx files; and the raw book mad
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from datetime import date
 from pathlib import Path
@@ -15,9 +14,9 @@ import pytest
 
 from authbook.workbook import fastread, records
 from authbook.workbook.sheetdata import SheetRead
-from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookFile
 from tests.workbook import lo_fixtures
+from tests.workbook.test_fastread_split import cut_in_pieces
 
 NAMES = ["Clients", "Auths", "Notes", "BillingCodes", "Payers"]
 
@@ -54,13 +53,7 @@ def _book(path: Path, notes: int = 150, notes_header=True, codes_header=True) ->
 def pieces(monkeypatch, tmp_path):
     """The largest sheet cut into pieces of a few rows, parsed side by side (as a large
     workbook's is), its temporary files in a folder of the test's own."""
-    temp = tmp_path / "temp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    monkeypatch.setattr(fastread, "SPLIT_BYTES", 0)
-    monkeypatch.setattr(fastread, "PIECE_BYTES", 700)
-    monkeypatch.setattr(row_stream, "CHUNK", 300)
-    return temp
+    return cut_in_pieces(monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize("cut", [False, True], ids=["whole", "in-pieces"])

@@ -98,23 +98,11 @@ class AppendedCells:
         # One list of every piece of the result, filled a column of it at a time by slice
         # assignment (in C): per row, its XML up to </row>, then head, row number and tail
         # of each cell appended, then </row>; the text after the last row ends it.
-        c_ref = self.cells.c_ref
         step = 2 + 3 * len(columns)
         end = step * m
         flat = [close] * (end + 1)
         flat[0:end:step] = pieces[:m]
-        for j, (col, tails, gaps) in enumerate(columns):
-            head, at = c_ref + _LETTERS[col], 1 + 3 * j
-            if gaps:
-                flat[at:end:step] = [b"" if t is None else head for t in tails]
-                flat[at + 1 : end : step] = [
-                    b"" if t is None else n for n, t in zip(numbers, tails)
-                ]
-                flat[at + 2 : end : step] = [b"" if t is None else t for t in tails]
-            else:
-                flat[at:end:step] = [head] * m
-                flat[at + 1 : end : step] = numbers
-                flat[at + 2 : end : step] = tails
+        self._lay_out(flat, columns, numbers, step)
         flat[end] = pieces[m]
         if written:  # the edits go on after this piece's rows
             edits.items = cells.items_from(i + m)
@@ -163,11 +151,20 @@ class AppendedCells:
                 return None
             columns.append((col, tails, gaps or None in tails))
         # per row: <row r="n">, head, number and tail of each cell, </row>
-        c_ref = self.cells.c_ref
         step = 2 + 3 * len(columns)
         end = step * count
         flat = [self.row_close] * end
         flat[0:end:step] = [self.row_at % r + b">" for r in range(n, n + count)]
+        self._lay_out(flat, columns, numbers, step)
+        return b"".join(flat)
+
+    def _lay_out(self, flat: list, columns: list, numbers: list[bytes], step: int) -> None:
+        """Put the cells of ``columns`` (``(column, tails, gaps)``: a tail per row, None for
+        no cell, ``gaps`` true when there are some) into ``flat``, ``step`` items a row:
+        the head, row number (``numbers``) and tail of the j-th column's cell at 1 + 3j,
+        2 + 3j and 3 + 3j of each row's items (b"" for the three where there is no cell)."""
+        c_ref, rows = self.cells.c_ref, len(numbers)
+        end = step * rows
         for j, (col, tails, gaps) in enumerate(columns):
             head, at = c_ref + _LETTERS[col], 1 + 3 * j
             if gaps:
@@ -177,10 +174,9 @@ class AppendedCells:
                 ]
                 flat[at + 2 : end : step] = [b"" if t is None else t for t in tails]
             else:
-                flat[at:end:step] = [head] * count
+                flat[at:end:step] = [head] * rows
                 flat[at + 1 : end : step] = numbers
                 flat[at + 2 : end : step] = tails
-        return b"".join(flat)
 
     def _known_tails(self, col: int, values: list, numbers: list[bytes], mixed: bool):
         """The cell XML after the row number (``CellWriter``'s tails) of ``values`` appended
