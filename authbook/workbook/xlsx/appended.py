@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from datetime import date, datetime
-from itertools import chain, repeat, zip_longest
-from operator import add, getitem, itemgetter
+from itertools import chain, compress, repeat, zip_longest
+from operator import add, getitem, is_, itemgetter
 
 from authbook.workbook.xlsx.cells import _COLUMNS, _LETTERS, _SPANS_VALUE, has_custom_format
 from authbook.workbook.xlsx.edits import _END, _END_ITEM
@@ -216,7 +216,10 @@ class AppendedCells:
         found = list(map(tails.get, values, repeat(_UNKNOWN)))
         if _UNKNOWN not in found:
             return found
-        new = set(values).difference(tails)  # (the loops in C: a piece holds ~2,000 rows)
+        # each value is looked up in the kept tails once: a column of IDs keeps tens of
+        # thousands, and a look-up among them costs far more than one among this piece's
+        new = set(compress(values, map(is_, found, repeat(_UNKNOWN))))
+        blank = None in new
         new.discard(None)
         if not new:  # only blanks were not known: they have no cell
             return [None if tail is _UNKNOWN else tail for tail in found]
@@ -225,22 +228,19 @@ class AppendedCells:
         if kind_style is None or kind_style[0] != self.base_now[col]:
             return None
         if kind in _CACHED_TYPES:
-            made, whole = self._new_tails(col, kind, kind_style[1], new)
-            if whole:  # every tail known before is still kept: look them all up again
-                return list(map(self._tails[col].get, values))
+            made = self._new_tails(col, kind, kind_style[1], new)
         else:  # (not kept for reuse: made one at a time, as _encode makes them)
             at = {v: k for k, v in reversed(list(enumerate(values)))}
             made = {v: self._encode(col, v, int(numbers[at[v]]))[2] for v in new}
-        return [
-            tail if tail is not _UNKNOWN else (None if v is None else made[v])
-            for v, tail in zip(values, found)
-        ]
+        if blank:  # a blank not known has no cell
+            made = {**made, None: None}
+        # a known value is not among the new ones: it keeps the tail found
+        return list(map(made.get, values, found))
 
-    def _new_tails(self, col: int, kind: type, style: int, values: set) -> tuple[dict, bool]:
+    def _new_tails(self, col: int, kind: type, style: int, values: set) -> dict:
         """value -> tail of new ``values`` of one type ``kind`` appended in column ``col``,
         whose cells take ``style`` (the column's base stays): what ``_encode`` makes of each,
-        made in one loop and kept as it keeps them. Also whether the tails kept before are
-        all still kept (False when keeping these made room by letting them go)."""
+        made in one loop and kept as it keeps them."""
         cells = self.cells
         if kind is str:
             plain = cells.plain_text_tail
@@ -253,17 +253,15 @@ class AppendedCells:
         else:
             made = {v: cells.tail(style, v) for v in values}
         kept, tails = self._encoded[col], self._tails[col]
-        whole = True
         if kept is _NOTHING_KEPT:
             kept, tails = self._encoded[col], self._tails[col] = {}, {}
         elif len(kept) + len(made) > ENCODED_CELLS:
             kept.clear()
             tails.clear()
-            whole = False
         head = cells.c_ref + _LETTERS[col]
         kept.update({v: (kind, head, tail) for v, tail in made.items()})
         tails.update(made)
-        return made, whole
+        return made
 
     def _spans_in_bulk(self, data: bytes, attrs: bytes, columns) -> bytes | None:
         """``data`` with each row's ``spans`` widened to its appended cells, when every row
