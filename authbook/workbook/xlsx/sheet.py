@@ -311,13 +311,16 @@ class SheetRewriter(AppendedCells, EditedCells):
         The rows of a replaced sheet below its header are made right here: a column at a
         time (``_replaced_rows_in_bulk``) where the cell XML of their values is known or
         needs no new style, else cell by cell from ``_encoded`` (as ``_append_cells`` does
-        with the cells of ``edits``), a few rows, which makes the styles known, before the
-        next try.
+        with the cells of ``edits``): ``BY_CELL_ROWS`` rows, which makes the styles known,
+        before the next try, twice as many after each try that fails in a row, and the rest
+        of the sheet once 1,024 have (a column mixing numbers and text is never made a
+        column at a time: its tries stay few).
         """
         edits = self.edits
         encoded, encode = self._encoded, self._encode
         row_open, row_close = self.row_at + b">", self.row_close
         in_bulk = edits.replace and APPEND_FAST and APPEND_IN_BULK
+        by_cell = BY_CELL_ROWS
         while edits.row != _END:
             n = edits.row
             one_by_one = 1024
@@ -329,8 +332,13 @@ class SheetRewriter(AppendedCells, EditedCells):
                     out.write(made)
                     for _ in range(count):
                         edits.advance()
+                    by_cell = BY_CELL_ROWS
                     continue
-                one_by_one = 1 if n == 1 else BY_CELL_ROWS
+                if n == 1:
+                    one_by_one = 1
+                else:  # (after a try at 1024 fails, the rest of the sheet goes by cell)
+                    one_by_one, by_cell = by_cell, 2 * by_cell
+                    in_bulk = one_by_one < 1024
             batch: list[bytes] = []
             append = batch.append
             for _ in range(one_by_one):

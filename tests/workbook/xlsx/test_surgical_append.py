@@ -406,3 +406,25 @@ def test_a_piece_with_a_cell_where_columns_are_appended_goes_row_by_row(
     by_row = lo_fixtures.written_with(monkeypatch, src, writes, APPEND_IN_BULK=False)
     assert lo_fixtures.written_with(monkeypatch, src, writes) == by_row
     assert taken[1] >= 1 and taken[0] >= 5, taken  # that piece declined, the others taken
+
+
+def test_a_sheet_written_anew_with_a_column_mixing_numbers_and_text_stops_trying_columns(
+    books, monkeypatch
+):
+    """A column mixing numbers and text is never made a column at a time: after a few tries,
+    each on twice as many rows, the rest of the sheet goes cell by cell, as the general
+    path writes it (a memory sheet of auths typed every which way stays as fast as before)."""
+    rows = [["Alert", "Auth #", "Since"]]
+    rows += [[f"A{i}", i if i % 2 else str(i), date(2026, 1, 1 + i % 28)] for i in range(6000)]
+    writes = {"Alerts": SheetWrite(rows=rows)}
+    tries = []
+    bulk = SheetRewriter._replaced_rows_in_bulk
+
+    def counted(self, n, count):
+        tries.append(n)
+        return bulk(self, n, count)
+
+    monkeypatch.setattr(SheetRewriter, "_replaced_rows_in_bulk", counted)
+    general = lo_fixtures.written_with(monkeypatch, books["plain"], writes, APPEND_FAST=False)
+    assert lo_fixtures.written_with(monkeypatch, books["plain"], writes) == general
+    assert 1 <= len(tries) <= 6, tries
