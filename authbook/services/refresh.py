@@ -182,11 +182,10 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
         with store.read_sheets_in_turn(names, [schema.NOTES.name]) as reading:
             raw, structure = records.raw_book(reading.first, coming=reading.coming)
             base = prepare_base(raw, today, as_of)  # while the Notes sheet is being read
-            read = {**reading.first, **reading.rest()}
+            rest = reading.rest()
+        read = {**reading.first, **rest}
         sheets = {name: read[name] for name in names if name in read}
-        raw, structure = records.with_sheets(raw, structure, {
-            name: sheets[name] for name in reading.coming
-        })  # fmt: skip
+        raw, structure = records.with_sheets(raw, structure, rest)
         base = with_notes_read(base, raw)
         return _computed_writing_notes(store, sheets, raw, structure, base)
 
