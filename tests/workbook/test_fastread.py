@@ -148,6 +148,39 @@ def test_a_large_sheet_read_block_by_block_reads_what_openpyxl_reads(
     assert type(by_row[2].values[2]) is datetime and by_row[14].values[2] is None
 
 
+@pytest.mark.parametrize("by_column", [False, True])
+def test_empty_columns_and_date_columns_read_block_by_block(
+    small_blocks, tmp_path, monkeypatch, by_column
+):
+    """Blocks where a column is empty in every row, or holds only dates (the same dates in
+    several blocks, a date with a time among them), read as openpyxl reads them."""
+    if by_column:
+        monkeypatch.setattr(fastread, "COLUMN_ROWS_FROM", 0)
+    rows = [["Note ID", "Empty", "Service Date", "Later", "Stamp", "Last"]]
+    for i in range(2, 40):
+        rows.append(
+            [
+                f"N{i}",
+                None,  # never typed in
+                date(2026, 1, 1 + i % 3),  # only dates, repeating across blocks
+                "late" if i > 30 else None,  # empty in the first blocks only
+                datetime(2026, 2, 1, 9, 30) if i % 5 == 0 else date(2026, 2, 1),
+                i,
+            ]
+        )
+    path = _write(tmp_path / "dates.xlsx", {"Notes": rows})
+    fast = read_sheets(path, ["Notes"])["Notes"]
+    slow = _normal(WorkbookFile(path).read_sheets(["Notes"])["Notes"])
+    assert fast == slow
+    by_row = {r.row: r for r in fast.rows}
+    assert by_row[2].values[1] is None and by_row[2].values[3] is None
+    assert by_row[31].values[3] == "late"
+    assert type(by_row[2].values[2]) is datetime and by_row[2].values[2] == datetime(2026, 1, 3)
+    assert by_row[2].values[2] is by_row[5].values[2]  # one object per distinct date
+    assert by_row[10].values[4] == datetime(2026, 2, 1, 9, 30)
+    assert by_row[11].values[4] == datetime(2026, 2, 1)
+
+
 def test_a_row_whose_only_value_is_an_error_is_read(small_blocks, tmp_path):
     rows = [["A", "B"], ["x", 1], [None, 2], ["y", 3], [5, 4]]
     path = _write(tmp_path / "error.xlsx", {"Notes": rows})
