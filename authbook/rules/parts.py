@@ -79,8 +79,16 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
         lightest = min(range(count), key=lambda k: (load[k] / shares[k], k))
         part_of[key] = lightest
         load[lightest] += size
-    in_part = list(map(part_of.get, keys, repeat(0)))
-    return [list(compress(range(len(in_part)), map(k.__eq__, in_part))) for k in range(count)]
+    if count > 256:  # (a part's number is one byte below)
+        raise ValueError("split_rows makes at most 256 parts")
+    # each row's part as a byte; a part's rows picked by a table that marks its byte alone
+    in_part = bytes(map(part_of.get, keys, repeat(0)))
+    positions = range(len(in_part))
+    return [list(compress(positions, in_part.translate(_ONLY[k]))) for k in range(count)]
+
+
+#: ``_ONLY[k]``: the table (``bytes.translate``) that makes byte k 1 and every other 0.
+_ONLY = [bytes(int(b == k) for b in range(256)) for k in range(256)]
 
 
 def parts_of(prepared: NotesPrepared, rows: list[list[int]]) -> list[NotesPart]:
