@@ -89,6 +89,11 @@ class SheetRewriter(AppendedCells, EditedCells):
         #: ``(spans, first head, last head) -> spans`` of rows with cells appended.
         self._spans: dict[tuple[bytes, bytes, bytes], bytes] = {}
         self.header: dict[int, str] = {}
+        #: Whether ``header`` was taken from row 1 (read as it stays, or as edited).
+        self.header_kept = False
+        #: Whether ``run`` reads the header row as it stays, for the Table re-fit: a child
+        #: process leaves it to its parent, which has the time (``writer.beside_child``).
+        self.read_header = True
         #: Shared formulas whose first cell a value is written over.
         self.shared = SharedFormulas(p, sheet.name)
         self.replace = write.rows is not None
@@ -169,7 +174,10 @@ class SheetRewriter(AppendedCells, EditedCells):
                     self._remaining_rows(out)
                     out.write(b"</" + self.p + b"sheetData>")
                 elif kind == "rows":
-                    if first and self.write.last_row is not None and self.edits.row != 1:
+                    if (
+                        first and self.read_header and self.write.last_row is not None
+                        and self.edits.row != 1
+                    ):  # fmt: skip
                         self._read_header(data)  # for the Table re-fit, as the row stays
                     first = False
                     out.write(
@@ -299,6 +307,7 @@ class SheetRewriter(AppendedCells, EditedCells):
 
     def _keep_header(self, data: bytes, start: int, end: int) -> None:
         """Remember the text of the header cells in ``data[start:end]`` (row 1's cells)."""
+        self.header_kept = True
         for cell in _CELL.finditer(data, start, end):
             ref = _ATTR_R.search(cell.group(1))
             if ref:

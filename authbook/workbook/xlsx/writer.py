@@ -59,7 +59,7 @@ from authbook.workbook.xlsx.package import (
 from authbook.workbook.xlsx.sheet import SheetRewriter
 from authbook.workbook.xlsx.strings import SharedStrings
 from authbook.workbook.xlsx.styles import Styles
-from authbook.workbook.xlsx.tables import _follow_with_charts, _refit
+from authbook.workbook.xlsx.tables import _follow_with_charts, _read_sheet_header, _refit
 
 __all__ = ["NeedsFullRewrite", "start_sheet", "write_sheets"]
 
@@ -229,9 +229,12 @@ class _Sheets:
         if child is None:
             return None
         own: list = []
+        refit = write.last_row is not None and bool(sheet.tables)
         try:
             styles = self.new_styles()
             replaced, new_entries = self.in_order(styles, own, skip=name)
+            # the header row as the file has it, read while the child writes (it does not)
+            header = self._header_in_file(sheet) if refit else None
             made = child.result()
         except BaseException:
             child.stop()
@@ -249,14 +252,19 @@ class _Sheets:
         replaced[sheet.part] = made
         if made.styles is not None:
             replaced[made.styles.part] = made.styles.to_bytes()
-        if write.last_row is not None and sheet.tables:
+        if refit:
             if isinstance(write, SheetWriteLater) and not write.made:
                 # the child worked the cells out and wrote them; the re-fit needs none
                 write = SheetWrite(last_row=write.last_row, number_formats=write.number_formats)
             rewriter = self.rewriter(sheet, write, made.styles or styles)
-            rewriter.header = made.header
+            # the child's header when it edited row 1, else the row as the file has it
+            rewriter.header = header if made.header is None else made.header
             _refit(self.zin, sheet.tables[0], rewriter, write, replaced)
         return replaced, new_entries
+
+    def _header_in_file(self, sheet: SheetPart) -> dict[int, str]:
+        """Column -> the text of row 1 of ``sheet`` as the package has it."""
+        return _read_sheet_header(self.zin, self.rewriter(sheet, SheetWrite(), self.new_styles()))
 
 
 #: Write the largest sheet in a child process (``os.fork``) while this one writes the others,

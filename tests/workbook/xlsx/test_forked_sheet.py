@@ -166,6 +166,31 @@ def test_a_large_first_refresh_writes_its_notes_in_a_child(
     assert not _left_over(private_temp)
 
 
+@pytest.mark.parametrize("row_1", ["kept", "edited"])
+def test_the_table_takes_the_header_row_the_child_wrote_or_left(
+    book, monkeypatch, private_temp, row_1
+):
+    """The child reads row 1 only when it edits it; when it leaves it, the parent reads it
+    from the file while the child writes. Either way the Table's columns follow row 1 as
+    saved, as they do when one process writes every sheet."""
+    counts = _forks_counted(monkeypatch)
+    writes = _first_refresh()  # (its Alerts: a child is had only beside another sheet)
+    if row_1 == "edited":
+        rows = list(range(1, 61))  # (a child is had for cells set by column alone)
+        by_column = [["Sessions"] + [None] * 59, ["Extra"] + [f"x{r}" for r in rows[1:]]]
+        writes["Notes"] = SheetWrite(cells=CellColumns(rows, [2, 6], by_column), last_row=60)
+    forked, single = _forked_and_not(monkeypatch, book, writes)
+    assert counts == [1, 1]
+    assert forked == single
+    table = next(xml for name, xml in forked.items() if b'displayName="Notes"' in xml)
+    names = [b"Note ID", b"Units", b"Applied Auth #", b"Charge", b"Check"]
+    if row_1 == "edited":
+        names[1:2] = [b"Sessions"]
+        names.append(b"Extra")
+    for name in names:
+        assert b'name="' + name + b'"' in table
+
+
 def test_a_small_write_stays_in_one_process(book, monkeypatch, tmp_path):
     counts = _forks_counted(monkeypatch)
     monkeypatch.setattr(xlsx_child, "FORK_ROWS", 60)  # Notes sets 59 rows
