@@ -29,6 +29,13 @@ _NOTHING_KEPT: dict = {}
 _UNKNOWN = object()
 
 
+def _no_tails() -> dict:
+    """A column's ``_tails`` before any cell is kept: a blank (None) has no cell, so a piece
+    whose only values not kept are blanks needs no look at them (a column of Applied Auth #s
+    has blanks in most pieces)."""
+    return {None: None}
+
+
 class AppendedCells:
     """The appending half of ``SheetRewriter``.
 
@@ -249,10 +256,11 @@ class AppendedCells:
             made = {v: cells.tail(style, v) for v in values}
         kept, tails = self._encoded[col], self._tails[col]
         if kept is _NOTHING_KEPT:
-            kept, tails = self._encoded[col], self._tails[col] = {}, {}
+            kept, tails = self._encoded[col], self._tails[col] = {}, _no_tails()
         elif len(kept) + len(made) > ENCODED_CELLS:
             kept.clear()
             tails.clear()
+            tails.update(_no_tails())
         head = cells.c_ref + _LETTERS[col]
         kept.update({v: (kind, head, tail) for v, tail in made.items()})
         tails.update(made)
@@ -364,10 +372,11 @@ class AppendedCells:
         if stays and tail is not None and kind in _CACHED_TYPES:
             kept, tails = self._encoded[col], self._tails[col]
             if kept is _NOTHING_KEPT:
-                kept, tails = self._encoded[col], self._tails[col] = {}, {}
+                kept, tails = self._encoded[col], self._tails[col] = {}, _no_tails()
             elif len(kept) >= ENCODED_CELLS:
                 kept.clear()
                 tails.clear()
+                tails.update(_no_tails())
             kept[value] = known
             tails[value] = tail
         return known

@@ -82,7 +82,8 @@ class SheetRewriter(AppendedCells, EditedCells):
         #: Per column, ``value -> (type, <c r="LETTERS or None, tail)`` of the cells appended
         #: below the header while its ``base_now`` stays (a change of it empties the column's).
         self._encoded: list[dict] = [_NOTHING_KEPT] * 16385
-        #: Per column, ``value -> tail`` of the same cells (what ``_encoded`` keeps, third).
+        #: Per column, ``value -> tail`` of the same cells (what ``_encoded`` keeps, third),
+        #: and None -> None (``appended._no_tails``).
         self._tails: list[dict] = [_NOTHING_KEPT] * 16385
         #: Per column and value type, ``(base, style)`` while the style stays the base's.
         self._kind_styles: dict[tuple[int, type], tuple[int, int]] = {}
