@@ -319,7 +319,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     not at start-up: by then the command has loaded the modules that raise them."""
     # (start-up: see the docstring)
     from authbook.output import NoAnswer
-    from authbook.workbook.records import NotAnAuthBook
+    from authbook.workbook.rawbook import NotAnAuthBook
     from authbook.workbook.xlsxfile import WorkbookError
 
     return (UsageError, WorkbookError, NotAnAuthBook, NoAnswer)

@@ -41,7 +41,7 @@ from authbook.services.bulkinput import auth_field
 from authbook.services.report import summary
 from authbook.workbook import schema
 from authbook.workbook.live import LiveWorkbook, LiveWorkbookError
-from authbook.workbook.records import NotAnAuthBook
+from authbook.workbook.rawbook import NotAnAuthBook
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsxfile import WorkbookError
 

@@ -56,7 +56,7 @@ from authbook.rules.units import (
     why_not,
 )
 from authbook.rules.values import name_key, parse_date, parse_text
-from authbook.workbook import records, schema
+from authbook.workbook import rawbook, records, schema
 from authbook.workbook.sheetdata import RowRead, SheetRead
 
 CATEGORY = "AuthBook"
@@ -234,7 +234,7 @@ def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
         }
         if client_rows is not None:
             sheets[schema.CLIENTS.name] = _sheet_read(schema.CLIENTS, client_rows)
-        raw, structure = records.raw_book(sheets, required=(schema.AUTHS.name, schema.NOTES.name))
+        raw, structure = rawbook.raw_book(sheets, required=(schema.AUTHS.name, schema.NOTES.name))
         result = refresh(raw, today=day, as_of=day)
         by_number: dict[str, AuthStatus] = {}
         for status in result.auths:
@@ -244,7 +244,7 @@ def _compute(auths, notes, clients=None, as_of: date | None = None) -> Computed:
         for auth in result.book.auths:
             by_client.setdefault(name_key(auth.client_id), []).append(auth)
         index = AuthIndex(result.book.auths)
-        problems = records.with_structure(raw, structure, result.problems)
+        problems = rawbook.with_structure(raw, structure, result.problems)
         by_row = {status.source.row: status for status in result.auths}
         return Computed(result, problems, sheets, by_number, by_client, index, by_row)
 
@@ -431,7 +431,7 @@ def _code_records(billing_codes) -> tuple[RawRecord, ...]:
 
     def run() -> tuple[RawRecord, ...]:
         read = _sheet_read(schema.BILLING_CODES, rows)
-        return tuple(records.raw_records(schema.BILLING_CODES, read))
+        return tuple(rawbook.raw_records(schema.BILLING_CODES, read))
 
     return _code_lists.get((rows,), run)
 

@@ -13,7 +13,7 @@ import os
 from datetime import date, datetime
 
 from authbook.rules.audit import NEW_AUTH_NO, audit_entries, numbering_changes
-from authbook.workbook import changes, records, schema
+from authbook.workbook import changes, rawbook, records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 
@@ -111,7 +111,7 @@ def numbering_audit_writes(
 
     if not numbers or schema.AUDIT_LOG.name not in sheets or schema.AUTHS.name not in sheets:
         return {}
-    raw_auths = tuple(records.raw_records(schema.AUTHS, sheets[schema.AUTHS.name]))
+    raw_auths = tuple(rawbook.raw_records(schema.AUTHS, sheets[schema.AUTHS.name]))
     found = numbering_changes(raw_auths, numbers)
     entries = audit_entries(found, NEW_AUTH_NO, user, when)
     return {schema.AUDIT_LOG.name: audit_write(sheets, entries)}

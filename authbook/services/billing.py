@@ -9,7 +9,7 @@ from __future__ import annotations
 from authbook.rules.dashboard import UnitUse
 from authbook.rules.dashboard import dashboard as dashboard_figures
 from authbook.rules.remits import PayerOutcomes, prediction_vs_outcome
-from authbook.workbook import billingrows, dashboard, records, schema
+from authbook.workbook import billingrows, dashboard, rawbook, schema
 from authbook.workbook.dashboard import LIST_ROWS, panel
 from authbook.workbook.sheetdata import SheetWrite
 
@@ -108,7 +108,7 @@ def outcome_rows(computed) -> list[list[object]]:
     read = computed.sheets.get(schema.NOTES.name)
     if read is None or "remit_status" not in schema.map_headers(schema.NOTES_READ, read.headers):
         return []  # (the usual case, before any remittance is read: no rows converted)
-    raw = records.raw_rows(schema.NOTES_READ, read)
+    raw = rawbook.raw_rows(schema.NOTES_READ, read)
     statuses, carcs = raw.columns(["remit_status", "remit_carc"])
     result = computed.result
     payer_of = dict(zip(result.notes.rows, result.notes.columns(["payer"])[0]))

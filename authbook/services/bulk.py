@@ -37,7 +37,7 @@ from authbook.rules.audit import audit_entries
 from authbook.rules.values import parse_date
 from authbook.services.audit import audit_write, current_user
 from authbook.services.refresh import Computed, apply_and_refresh
-from authbook.workbook import changes, records, schema
+from authbook.workbook import changes, rawbook, records, schema
 from authbook.workbook.privacy import may_show
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
@@ -350,7 +350,7 @@ def read_for_bulk(store) -> tuple[dict[str, SheetRead], object]:
     """The input sheets of ``store`` (not those a refresh rebuilds) and the raw book they
     make: (sheets, raw)."""
     sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
-    raw, _ = records.raw_book(sheets)
+    raw, _ = rawbook.raw_book(sheets)
     return sheets, raw
 
 

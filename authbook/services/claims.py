@@ -26,7 +26,7 @@ from authbook.rules.claims import (
 from authbook.rules.remits import key_text
 from authbook.rules.values import is_blank
 from authbook.services.refresh import apply_and_refresh, compute, compute_file
-from authbook.workbook import importrows, records, schema
+from authbook.workbook import importrows, rawbook, schema
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
 
@@ -49,7 +49,7 @@ def member_ids(sheets) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     if read is None:
         return found
-    for record in records.raw_records(schema.CLIENTS, read):
+    for record in rawbook.raw_records(schema.CLIENTS, read):
         member, client = record.values.get("member_id"), record.values.get("client_id")
         if not is_blank(member) and not is_blank(client):
             found[str(member).strip()].append(str(client).strip())
@@ -138,7 +138,7 @@ def plan_remit(computed, remittances, lines) -> RemitPlan:
         values["match"] = _match_text(match)
         rows.append(values)
     existing = (
-        [r.values for r in records.raw_records(schema.REMITTANCES, remittances)]
+        [r.values for r in rawbook.raw_records(schema.REMITTANCES, remittances)]
         if remittances is not None
         else []
     )
@@ -166,7 +166,7 @@ def _remit_cells(read) -> dict[int, tuple[str, ...]]:
     ``rules.remits.key_text``)."""
     if read is None:
         return {}
-    raw = records.raw_rows(schema.NOTES_READ, read)
+    raw = rawbook.raw_rows(schema.NOTES_READ, read)
     columns = raw.columns(REMIT_FIELDS)
     return {row: tuple(map(remits_key, cells)) for row, *cells in zip(raw.rows, *columns)}
 

@@ -19,7 +19,7 @@ from authbook.rules.refresh import client_rows, draw_notes, prepare_base, with_n
 from authbook.rules.units import Ledger, apply_notes
 from authbook.rules.values import name_key, parse_date, parse_text
 from authbook.services.refresh import Computed
-from authbook.workbook import records, schema
+from authbook.workbook import rawbook, schema
 
 #: What eligibility reads: the input sheets but the AuditLog (nothing in it counts).
 SHEETS = tuple(s.name for s in schema.INPUT_SHEETS if s is not schema.AUDIT_LOG)
@@ -44,7 +44,7 @@ def client_units(store, client: str, today: date, as_of: date | None = None) -> 
     practice's workbook. Raises what reading the store raises (not an AuthBook workbook, a
     sheet missing)."""
     with many_objects():  # (a large workbook: no collection pauses while it is read)
-        raw, _ = records.raw_book(store.read_sheets(SHEETS))
+        raw, _ = rawbook.raw_book(store.read_sheets(SHEETS))
         base = prepare_base(raw, today, as_of)
         prepared = with_notes(base, client_rows(base, client))
         ledger = draw_notes(prepared).ledger
@@ -72,7 +72,7 @@ def note_row_facts(computed: Computed, row: int):
     """(client, service date, provider, Auth #) typed on a Notes row, or None if it lacks
     a client or a date."""
     read = computed.sheets.get(schema.NOTES.name)
-    raws = records.raw_records(schema.NOTES, read) if read else []
+    raws = rawbook.raw_records(schema.NOTES, read) if read else []
     raw = next((r for r in raws if r.source.row == row), None)
     if raw is None:
         return None

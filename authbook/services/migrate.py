@@ -22,7 +22,7 @@ from authbook.rules import importing
 from authbook.rules.cells import csv_text
 from authbook.services.audit import audit_log_write, audit_row
 from authbook.services.refresh import Computed, apply_and_refresh
-from authbook.workbook import importrows, records, schema
+from authbook.workbook import importrows, rawbook, schema
 from authbook.workbook.records import cell_value
 from authbook.workbook.sheetdata import SheetRead, SheetWrite, merge_writes
 from authbook.workbook.xlsxfile import replace_atomically
@@ -56,7 +56,7 @@ def read_target(store) -> tuple[dict[str, SheetRead], object]:
     sheets a refresh rebuilds) and the raw book they make."""
     wanted = [*schema.INPUT_SHEETS, schema.IMPORT_REJECTS]
     sheets = store.read_sheets([s.name for s in wanted])
-    raw, _ = records.raw_book(sheets)
+    raw, _ = rawbook.raw_book(sheets)
     return sheets, raw
 
 

@@ -7,7 +7,7 @@ Read top to bottom, ``refresh_file`` is the whole of ``authbook refresh``:
    ``authbook.workbook.store.Store``); ``refresh_store`` runs the rest with the garbage
    collector paused (``parallel.collector``).
 2. read and compute: ``compute_writing_notes`` reads the input sheets, Notes last
-   (``store.read_sheets_in_turn``), builds the raw book (``workbook.records.raw_book``,
+   (``store.read_sheets_in_turn``), builds the raw book (``workbook.rawbook.raw_book``,
    ``with_sheets``) and runs the rules: the base of every sheet but Notes while Notes is
    still being read (``rules.refresh.prepare_base``), then the notes (``with_notes_read``,
    ``draw_notes``) and ``finish_refresh``. A large refresh draws its notes in two processes
@@ -44,7 +44,7 @@ from authbook.rules.refresh import (
     with_notes,
     with_notes_read,
 )
-from authbook.workbook import records, schema
+from authbook.workbook import rawbook, records, schema
 from authbook.workbook.sheetdata import SheetRead, SheetWrite, merge_writes
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock
 
@@ -112,7 +112,7 @@ def apply_and_refresh(
     now = now or datetime.now().replace(microsecond=0)
     with many_objects():
         try:
-            raw, structure = records.raw_book(patched)
+            raw, structure = rawbook.raw_book(patched)
             base = prepare_base(raw, today, as_of)
             computed, notes = _computed_writing_notes(store, patched, raw, structure, base)
             made = merge_writes(
@@ -151,7 +151,7 @@ def compute(store, today: date, as_of: date | None = None) -> Computed:
     with many_objects():
         sheets, raw, structure = _read_raw(store)
         result = refresh(raw, today=today, as_of=as_of)
-        return Computed(sheets, result, records.with_structure(raw, structure, result.problems))
+        return Computed(sheets, result, rawbook.with_structure(raw, structure, result.problems))
 
 
 def _read_raw(store):
@@ -159,7 +159,7 @@ def _read_raw(store):
     (Not the hand-edit memory: ``services.handedits`` reads its digest alone, and the rest
     only when the Auths rows do not match it.)"""
     sheets = store.read_sheets([s.name for s in schema.INPUT_SHEETS])
-    return (sheets, *records.raw_book(sheets))
+    return (sheets, *rawbook.raw_book(sheets))
 
 
 def compute_writing_notes(store, today: date, as_of: date | None = None):
@@ -180,12 +180,12 @@ def compute_writing_notes(store, today: date, as_of: date | None = None):
     names = [s.name for s in schema.INPUT_SHEETS]
     with many_objects():
         with store.read_sheets_in_turn(names, [schema.NOTES.name]) as reading:
-            raw, structure = records.raw_book(reading.first, coming=reading.coming)
+            raw, structure = rawbook.raw_book(reading.first, coming=reading.coming)
             base = prepare_base(raw, today, as_of)  # while the Notes sheet is being read
             rest = reading.rest()
         read = {**reading.first, **rest}
         sheets = {name: read[name] for name in names if name in read}
-        raw, structure = records.with_sheets(raw, structure, rest)
+        raw, structure = rawbook.with_sheets(raw, structure, rest)
         base = with_notes_read(base, raw)
         return _computed_writing_notes(store, sheets, raw, structure, base)
 
@@ -205,7 +205,7 @@ def _computed_writing_notes(store, sheets, raw, structure, base):
         prepared = with_notes(base)
         half = notes_refreshed(prepared, draw_notes(prepared))
     result = finish_refresh(half)
-    return Computed(sheets, result, records.with_structure(raw, structure, result.problems)), notes
+    return Computed(sheets, result, rawbook.with_structure(raw, structure, result.problems)), notes
 
 
 def refresh_writes(

@@ -32,7 +32,8 @@ from datetime import datetime
 from pathlib import Path
 
 from authbook.workbook import schema
-from authbook.workbook.records import DATE_FORMAT, raw_rows
+from authbook.workbook.rawbook import raw_rows
+from authbook.workbook.records import DATE_FORMAT
 from authbook.workbook.sheetdata import SheetRead, SheetWrite
 
 SHEET = "AuthBookMemory"

@@ -18,7 +18,7 @@ from openpyxl.worksheet.filters import FilterColumn, Filters
 from authbook.cli import main
 from authbook.rules import bulk
 from authbook.services import bulk as app
-from authbook.workbook import records, schema
+from authbook.workbook import rawbook, schema
 from authbook.workbook.fastread import read_package
 from authbook.workbook.sheetdata import SheetWrite
 from authbook.workbook.xlsx import writer
@@ -88,7 +88,7 @@ def test_the_python_api_works_through_either_file_adapter(tmp_path, adapter):
     original = input_cells(path)
     store = adapter(path)
     sheets = store.read_sheets([s.name for s in schema.SHEETS])
-    raw, _ = records.raw_book(sheets)
+    raw, _ = rawbook.raw_book(sheets)
     rows, errors = bulk.select_auth_rows(raw, [bulk.Where(field="payer", values=("Aetna",))])
     plan = bulk.plan_bulk_update(raw, rows, {"end_date": "12/31/2026"}, "pat", AS_OF)
     assert errors == [] and plan.ok
@@ -165,7 +165,7 @@ def test_a_bulk_update_over_a_filled_down_formula_leaves_the_rows_it_does_not_ch
         zf.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")  # the user's picture
     store = FastWorkbookFile(path)
     sheets = store.read_sheets([s.name for s in schema.SHEETS])
-    raw, _ = records.raw_book(sheets)
+    raw, _ = rawbook.raw_book(sheets)
     rows, _ = bulk.select_auth_rows(raw, [bulk.Where(field="payer", values=("Aetna",))])
     plan = bulk.plan_bulk_update(raw, rows, {"end_date": "12/31/2026"}, "pat", AS_OF)
     assert [c.source.row for c in plan.changes if c.field == "end_date"] == [2, 3, 5]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authbook.models import NOTE_STATUS_FIELDS, NoteStatus, NoteStatuses, Source
-from authbook.workbook import fastread, records, schema
+from authbook.workbook import fastread, rawbook, records, schema
 from authbook.workbook.sheetdata import ColumnRows, RowRead, SheetRead
 from authbook.workbook.xlsx import rows as row_stream
 from authbook.workbook.xlsxfile import WorkbookFile
@@ -64,8 +64,8 @@ def test_rows_read_by_column_read_as_the_rows_they_hold(sheet):
 @given(sheets())
 def test_raw_rows_of_a_sheet_read_by_column_equal_those_read_row_by_row(sheet):
     by_rows, by_columns = _both(*sheet)
-    expected = records.raw_rows(schema.NOTES, by_rows)
-    got = records.raw_rows(schema.NOTES, by_columns)
+    expected = rawbook.raw_rows(schema.NOTES, by_rows)
+    got = rawbook.raw_rows(schema.NOTES, by_columns)
     assert list(got) == list(expected)
     assert got.rows == expected.rows
     names = ["client_id", "units", "minutes"]
@@ -224,9 +224,9 @@ def test_input_cells_whose_formula_has_no_result_are_found_alike_by_row_and_by_c
         if col in inputs and row[col - 1] in (None, "")
     ]
     for read in _both(numbers, grid, formulas):
-        found = records.formulas_without_results(schema.NOTES, read)
+        found = rawbook.formulas_without_results(schema.NOTES, read)
         assert [(p.source.row, p.field) for p in found] == expected
-        assert all(p.source.sheet == "Notes" and p.message == records.NO_RESULT for p in found)
+        assert all(p.source.sheet == "Notes" and p.message == rawbook.NO_RESULT for p in found)
 
 
 @given(st.data())

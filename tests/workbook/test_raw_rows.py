@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authbook.models import RawRecord, Source
-from authbook.workbook import records, schema
+from authbook.workbook import rawbook, schema
 from authbook.workbook.sheetdata import RowRead, SheetRead
 
 HEADERS = ["Client ID", "My own column", "Service Date", "Billing Code", "Units"]
@@ -31,4 +31,4 @@ def test_rows_read_by_column_equal_rows_read_one_by_one(grid):
         if any(v not in (None, "") for v in picked.values()):
             expected.append(RawRecord(source=Source(sheet="Notes", row=row), values=picked))
 
-    assert list(records.raw_rows(schema.NOTES, read)) == expected
+    assert list(rawbook.raw_rows(schema.NOTES, read)) == expected

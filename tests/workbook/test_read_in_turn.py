@@ -2,7 +2,7 @@
 first, then those, while the caller works on the first (a large refresh prepares its base
 while the Notes sheet is still being parsed). Together the turns are what ``read_sheets``
 gives (every adapter: ``test_store``), on real .xlsx files; and the raw book made in two turns
-(``records.raw_book`` with ``coming``, then ``with_sheets``) is the one made at once."""
+(``rawbook.raw_book`` with ``coming``, then ``with_sheets``) is the one made at once."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from authbook.workbook import fastread, records
+from authbook.workbook import fastread, rawbook
 from authbook.workbook.sheetdata import SheetRead
 from authbook.workbook.xlsxfile import FastWorkbookFile, WorkbookFile
 from tests.workbook import lo_fixtures
@@ -98,15 +98,15 @@ def test_a_held_back_sheet_calamine_cannot_read_is_read_by_openpyxl(tmp_path, mo
 
 def _in_turn(sheets: dict[str, SheetRead], later: list[str]):
     first = {name: read for name, read in sheets.items() if name not in later}
-    raw, structure = records.raw_book(first, coming=[n for n in later if n in sheets])
-    return records.with_sheets(raw, structure, {n: sheets[n] for n in later if n in sheets})
+    raw, structure = rawbook.raw_book(first, coming=[n for n in later if n in sheets])
+    return rawbook.with_sheets(raw, structure, {n: sheets[n] for n in later if n in sheets})
 
 
 @pytest.mark.parametrize("later", [["Notes"], ["Notes", "BillingCodes"], ["Clients"]])
 def test_a_raw_book_made_in_two_turns_is_the_one_made_at_once(tmp_path, later):
     path = _book(tmp_path / "book.xlsx", notes_header=False, codes_header=False)
     sheets = fastread.read_sheets(path, NAMES)
-    raw, structure = records.raw_book(sheets)
+    raw, structure = rawbook.raw_book(sheets)
     # columns missing on several sheets: their problems come in the order of the sheets
     assert {"Clients", "Notes", "BillingCodes"} <= {p.source.sheet for p in structure}
     assert _in_turn(sheets, later) == (raw, structure)
@@ -115,7 +115,7 @@ def test_a_raw_book_made_in_two_turns_is_the_one_made_at_once(tmp_path, later):
 def test_a_sheet_held_back_counts_as_there_and_one_missing_is_refused_at_once(tmp_path):
     path = _book(tmp_path / "book.xlsx")
     sheets = fastread.read_sheets(path, ["Clients", "Auths", "BillingCodes"])
-    raw, _ = records.raw_book(sheets, coming=["Notes"])  # no MissingSheet: Notes is coming
+    raw, _ = rawbook.raw_book(sheets, coming=["Notes"])  # no MissingSheet: Notes is coming
     assert len(raw.auths) == 3 and not raw.notes
-    with pytest.raises(records.MissingSheet, match="'Notes'"):
-        records.raw_book(sheets)
+    with pytest.raises(rawbook.MissingSheet, match="'Notes'"):
+        rawbook.raw_book(sheets)

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from authbook import cli
 from authbook.services import refresh as app
-from authbook.workbook import records, schema, template
+from authbook.workbook import rawbook, schema, template
 from authbook.workbook.fastread import read_package
 from authbook.workbook.sheetdata import Formula, SheetWrite
 from authbook.workbook.xlsxfile import FastWorkbookFile, RefreshLock, WorkbookError, WorkbookFile
@@ -244,7 +244,7 @@ def test_a_formula_saved_without_its_result_is_named_as_such_and_left_as_it_is(t
     )
     computed = app.refresh_file(path, today=AS_OF)
     about = [(p.source.row, p.field, p.message) for p in computed.problems]
-    assert about == [(2, "end_date", records.NO_RESULT), (3, "auth_no", records.NO_RESULT)]
+    assert about == [(2, "end_date", rawbook.NO_RESULT), (3, "auth_no", rawbook.NO_RESULT)]
     assert computed.result.new_auth_numbers == {}
     ws = load_workbook(path)["Auths"]
     assert ws[f"{end}2"].value == f"={start}2+180"  # kept as it was
