@@ -97,13 +97,13 @@ def record_writes(
     present = [(name, positions[name]) for name in names if name in positions]
     cells: Mapping[tuple[int, int], object] = {}
     if present:
-        rows, columns = status_columns(statuses, [name for name, _ in present])
+        rows, columns, kinds = status_columns(statuses, [name for name, _ in present])
         indexes = [index for _, index in present]
         if isinstance(read.rows, ColumnRows):
-            cells = _cells_by_column(indexes, read.rows, rows, columns)
+            cells = _cells_by_column(indexes, read.rows, rows, columns, kinds)
         else:
             current = {r.row: r.values for r in read.rows}
-            cells = _cells_of_empty_columns(indexes, current, rows, columns)
+            cells = _cells_of_empty_columns(indexes, current, rows, columns, kinds)
             if cells is None:
                 cells = _changed_cells(*_changed_columns(indexes, current, rows, columns))
         cells = _over_formulas(cells, read.rows, indexes, rows, columns)
@@ -152,36 +152,39 @@ def record_writes_later(
     )
 
 
-def status_columns(statuses, names: list[str]) -> tuple[list[int], list[list]]:
-    """The row numbers of ``statuses`` and the values of each field of ``names``, one list
-    per field (a Yes/No field as "Y"/"N", as the sheet shows it)."""
+def status_columns(statuses, names: list[str]) -> tuple[list[int], list[list], list[frozenset]]:
+    """The row numbers of ``statuses``, the values of each field of ``names``, one list per
+    field (a Yes/No field as "Y"/"N", as the sheet shows it), and the types of each list's
+    values."""
     if isinstance(statuses, NoteStatuses):
         rows, columns = statuses.rows, statuses.columns(names)
     else:
         rows = [status.source.row for status in statuses]
         columns = [list(map(attrgetter(name), statuses)) for name in names]
+    kinds = [frozenset(map(type, column)) for column in columns]
     for i, column in enumerate(columns):
-        kinds = set(map(type, column))
-        if bool not in kinds:
+        if bool not in kinds[i]:
             continue
-        if kinds <= _YES_NO_KINDS:  # (the usual Yes/No column: looked up in C)
+        if kinds[i] <= _YES_NO_KINDS:  # (the usual Yes/No column: looked up in C)
             columns[i] = list(map(_YES_NO.get, column))
         else:
             columns[i] = [("Y" if v else "N") if type(v) is bool else v for v in column]
-    return rows, columns
+        kinds[i] = kinds[i] - {bool} | {str}
+    return rows, columns, kinds
 
 
 _YES_NO = {True: "Y", False: "N"}
 _YES_NO_KINDS = frozenset({bool, type(None)})
 
 
-def _cells_by_column(indexes, read: ColumnRows, rows, columns) -> Mapping:
+def _cells_by_column(indexes, read: ColumnRows, rows, columns, kinds=None) -> Mapping:
     """``record_writes``'s cells for a sheet read by column: the columns as they are when
-    every column to fill is empty (a first refresh), else compared cell by cell."""
+    every column to fill is empty (a first refresh), else compared cell by cell. ``kinds``:
+    the types of each column's values, if known (``status_columns``)."""
     width = len(read.columns)
     olds = [read.columns[i] if i < width else None for i in indexes]
     if _empty(read, indexes):
-        empty = _cells_of_empty_columns(indexes, None, rows, columns)
+        empty = _cells_of_empty_columns(indexes, None, rows, columns, kinds)
         if empty is not None:
             return empty
     blank = [None] * len(read.numbers)
@@ -260,10 +263,11 @@ def _changed_cells(indexes, current, rows, columns, old_at=None) -> dict[tuple[i
 _BLANK_TEXT = {"": None}
 
 
-def _cells_of_empty_columns(indexes, current, rows, columns) -> CellColumns | None:
+def _cells_of_empty_columns(indexes, current, rows, columns, kinds=None) -> CellColumns | None:
     """``record_writes``'s cells when every one of the columns to fill is empty on every row
-    (a first refresh), else None: the columns as they are (``CellColumns``), checked with
-    the loops in C. On 500,000 notes that is 2.4 million cells."""
+    (a first refresh), else None: the columns as they are (``CellColumns``, with ``kinds``,
+    the types of each column's values, when known), checked with the loops in C. On
+    500,000 notes that is 2.4 million cells."""
     if current is not None:  # else the caller has checked the columns are empty
         pick = itemgetter(*indexes)
         reach = max(indexes) + 1
@@ -275,11 +279,20 @@ def _cells_of_empty_columns(indexes, current, rows, columns) -> CellColumns | No
             return None
     # empty text is a blank cell, which the cell-by-cell path leaves blank (``_same``): the
     # Auths sheet's Alert is "" on most rows
-    columns = [list(map(_BLANK_TEXT.get, c, c)) if "" in c else c for c in columns]
+    texts = [True] * len(columns) if kinds is None else [str in k for k in kinds]
+    columns = [
+        list(map(_BLANK_TEXT.get, c, c)) if text and "" in c else c
+        for c, text in zip(columns, texts)
+    ]
     if not ascending(rows):
         return None  # statuses not in row order: the cell-by-cell path sorts them out
     order = sorted(range(len(indexes)), key=indexes.__getitem__)
-    return CellColumns(rows, [indexes[j] + 1 for j in order], [columns[j] for j in order])
+    return CellColumns(
+        rows,
+        [indexes[j] + 1 for j in order],
+        [columns[j] for j in order],
+        None if kinds is None else [kinds[j] for j in order],
+    )
 
 
 def _set_if_changed(cells, row: int, index: int, old_row, width: int, new: object) -> None:

@@ -240,9 +240,11 @@ def test_a_yes_no_field_reads_y_and_n_whatever_else_its_column_holds(data):
         for name in NOTE_STATUS_FIELDS
     }
     sources = [Source(sheet="Notes", row=n + 2) for n in range(count)]
-    rows, shown = records.status_columns(NoteStatuses(sources, columns), list(NOTE_STATUS_FIELDS))
+    statuses = NoteStatuses(sources, columns)
+    rows, shown, kinds = records.status_columns(statuses, list(NOTE_STATUS_FIELDS))
     assert rows == [n + 2 for n in range(count)]
-    for column, values in zip(shown, columns.values()):
+    for column, values, held in zip(shown, columns.values(), kinds):
         expected = [("Y" if v else "N") if type(v) is bool else v for v in values]
         assert list(map(type, column)) == list(map(type, expected))
         assert column == expected
+        assert set(map(type, column)) <= held  # the types a writer is told it will meet

@@ -80,7 +80,8 @@ class AppendedCells:
         if not self._last_cells_left(pieces[:m], cells.columns[0]):
             return None
         if self._mixed is None:  # per column: whether it holds more than one type of value
-            self._mixed = [len(set(map(type, v)) - {type(None)}) > 1 for v in cells.by_column]
+            kinds = cells.kinds or [frozenset(map(type, v)) for v in cells.by_column]
+            self._mixed = [len(k - {type(None)}) > 1 for k in kinds]
         columns = []
         written = 0
         for col, values, mixed in zip(cells.columns, cells.by_column, self._mixed):

@@ -245,13 +245,19 @@ def _counting_bulk(monkeypatch) -> list[int]:
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(kind=st.sampled_from(["plain", "spans", "row styles"]), cells=computed_columns(),
-       formats=FORMATS, piece=st.sampled_from([60, 200, 700]))  # fmt: skip
+       formats=FORMATS, piece=st.sampled_from([60, 200, 700]),
+       told=st.none() | st.frozensets(st.sampled_from([str, int, float, bool])))  # fmt: skip
 def test_pieces_appended_a_column_at_a_time_are_written_as_row_by_row(
-    books, monkeypatch, kind, cells, formats, piece
+    books, monkeypatch, kind, cells, formats, piece, told
 ):
     """A first refresh's columns are appended a piece of the sheet at a time when the piece
-    allows it; the file must be the one the row-by-row path writes, cell for cell."""
+    allows it; the file must be the one the row-by-row path writes, cell for cell. Also
+    when the columns come with the types of their values (``CellColumns.kinds``, which may
+    name more types than they hold)."""
     monkeypatch.setattr(row_stream, "CHUNK", piece)
+    if told is not None:
+        kinds = [frozenset(map(type, values)) | told for values in cells.by_column]
+        cells = CellColumns(cells.rows, cells.columns, cells.by_column, kinds)
     writes = {"Notes": SheetWrite(cells=cells, last_row=44, number_formats=formats)}
     rows = lo_fixtures.written_with(monkeypatch, books[kind], writes, APPEND_IN_BULK=False)
     assert lo_fixtures.written_with(monkeypatch, books[kind], writes) == rows
@@ -297,13 +303,16 @@ def test_letters_from_a_column_match_exactly_the_columns_from_it_on(col):
         assert matched == (other >= col), (col, other)
 
 
-def test_equal_values_of_other_types_keep_their_own_cells(books, monkeypatch, tmp_path):
+@pytest.mark.parametrize("told", [False, True])
+def test_equal_values_of_other_types_keep_their_own_cells(books, monkeypatch, tmp_path, told):
     """1, 1.0 and TRUE are one key to a dict; a column holding 1 in one piece and TRUE in a
-    later one still gets a number, then a TRUE/FALSE cell."""
+    later one still gets a number, then a TRUE/FALSE cell (also when the writer is told the
+    types each column holds, ``CellColumns.kinds``)."""
     monkeypatch.setattr(row_stream, "CHUNK", 200)
     rows = list(range(2, 41))
-    cells = CellColumns(rows, [5, 6], [[1 if r < 20 else True for r in rows],
-                                       [0 if r < 30 else False for r in rows]])  # fmt: skip
+    values = [[1 if r < 20 else True for r in rows], [0 if r < 30 else False for r in rows]]
+    kinds = [frozenset({int, bool})] * 2 if told else None
+    cells = CellColumns(rows, [5, 6], values, kinds)
     writer.write_sheets(books["plain"], tmp_path / "out.xlsx", {"Notes": SheetWrite(cells=cells)})
     sheet = _parts(tmp_path / "out.xlsx")[SHEET]
     assert re.search(rb'<c r="E19"[^>]*><v>1</v>', sheet)
