@@ -154,6 +154,14 @@ def drawn_with_helper(
     return prepared, drawn, merge_statuses(prepared, rows, statuses)
 
 
+#: What the child writing the Notes sheet keeps until it ends (``os._exit``, nothing freed):
+#: its part's notes and draws. Freed one by one they took ~0.12 s at 500,000 notes, between
+#: its part's statuses and the Notes sheet's first row, while the parent's statuses may
+#: already be there; kept, the child's peak memory stays below the parent's (515 against
+#: 575 MB, measured).
+_KEPT_UNTIL_EXIT: list = []
+
+
 def child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> NoteStatuses:
     """In the child: build and draw the notes of the second part of ``rows``, send them to
     the parent, make their rows' statuses, and merge them with the first part's the parent
@@ -167,6 +175,7 @@ def child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> NoteS
     # the parent's statuses are taken as they come, while this part's are made
     receiving = channel.receive_meanwhile()
     own = part_statuses(book, theirs)
+    _KEPT_UNTIL_EXIT.append((book, theirs))
     del book, theirs
     others = receiving.result()
     sending.join()
