@@ -157,8 +157,8 @@ def drawn_with_helper(
 #: What the child writing the Notes sheet keeps until it ends (``os._exit``, nothing freed):
 #: its part's notes and draws. Freed one by one they took ~0.12 s at 500,000 notes, between
 #: its part's statuses and the Notes sheet's first row, while the parent's statuses may
-#: already be there; kept, the child's peak memory stays below the parent's (515 against
-#: 575 MB, measured).
+#: already be there; kept, the child's peak memory stays below the parent's (~500 against
+#: ~570 MB, measured).
 _KEPT_UNTIL_EXIT: list = []
 
 

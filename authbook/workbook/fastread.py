@@ -119,7 +119,7 @@ class _Converter:
 
     def column(self, cells: tuple, distinct_text: bool) -> list:
         """The ``plain`` values of one column of a block of rows."""
-        if cells[0] == "" and cells.count("") == len(cells):
+        if cells and cells[0] == "" and cells.count("") == len(cells):
             # a column nobody typed in (calamine gives "" for an empty cell): most of the
             # Notes sheet's columns to the right on a first refresh, ~40% of its cells
             return [None] * len(cells)
