@@ -39,7 +39,7 @@ from authbook.rules.refresh import (
     NotesDrawn,
     NotesPart,
     NotesPrepared,
-    client_keys,
+    client_cells,
     draw_notes,
     first_problem_by_row,
     with_notes,
@@ -68,8 +68,10 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
     numbers = raw_notes.rows
     if not all(map(lt, numbers, islice(numbers, 1, None))):
         return [list(range(len(numbers)))]
-    keys = client_keys(prepared)
-    sizes = Counter(keys)  # rows per client, however its ID is typed
+    cells, key_of = client_cells(prepared)
+    sizes: Counter = Counter()  # rows per client, however its ID is typed
+    for cell, rows_of_cell in Counter(cells).items():  # (counted by cell: fewer look-ups)
+        sizes[key_of[cell]] += rows_of_cell
     sizes.pop(None, None)
     count = len(shares)
     load = [0] * count
@@ -82,7 +84,8 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
     if count > 256:  # (a part's number is one byte below)
         raise ValueError("split_rows makes at most 256 parts")
     # each row's part as a byte; a part's rows picked by a table that marks its byte alone
-    in_part = bytes(map(part_of.get, keys, repeat(0)))
+    part_of_cell = {cell: part_of.get(key, 0) for cell, key in key_of.items()}
+    in_part = bytes(map(part_of_cell.__getitem__, cells))
     positions = range(len(in_part))
     return [list(compress(positions, in_part.translate(_ONLY[k]))) for k in range(count)]
 

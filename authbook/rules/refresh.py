@@ -209,6 +209,14 @@ def client_keys(prepared: NotesPrepared) -> list[str | None]:
     """The client of each raw Notes row of ``prepared`` (``prepare_base``), in sheet order:
     the ``name_key`` of its Client ID as the notes read it, however it is typed (None
     where it has none). Each distinct cell is read once."""
+    cells, key_of = client_cells(prepared)
+    return list(map(key_of.__getitem__, cells))
+
+
+def client_cells(prepared: NotesPrepared) -> tuple[list, dict]:
+    """The Client ID cell of each raw Notes row of ``prepared``, in sheet order (read as
+    text where a cell holds a number: see below), and what ``client_keys`` makes of each
+    distinct one: ``key_of[cell]``, a ``name_key`` or None."""
     (cells,) = prepared.raw.notes.columns(("client_id",))
     parse = field_parsers(prepared.book.settings.date_order)["notes"]["client_id"]
     distinct = set(cells)
@@ -220,7 +228,7 @@ def client_keys(prepared: NotesPrepared) -> list[str | None]:
     for cell in distinct:
         client = parse(cell)[0] if cell is not None else None
         key_of[cell] = name_key(client) if client is not None else None
-    return list(map(key_of.__getitem__, cells))
+    return cells, key_of
 
 
 def client_rows(prepared: NotesPrepared, client: str) -> list[int]:
