@@ -1061,12 +1061,19 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
     path.write_bytes(old)
     temp = tmp_path / "temp"
     temp.mkdir()
-    started = time.monotonic()
-    done = _run_refresh(path, fork_rows, side_by_side, temp)
-    assert done.wait(timeout=300) == 0, done.stderr.read().decode()
-    duration = time.monotonic() - started
-    new = path.read_bytes()
-    assert new != old
+    # how long a whole refresh takes: the slower of two (one run alone on a busy machine
+    # can be quick enough that every kill timed from it lands before the save)
+    durations, made = [], []
+    for _ in range(2):
+        path.write_bytes(old)
+        started = time.monotonic()
+        done = _run_refresh(path, fork_rows, side_by_side, temp)
+        assert done.wait(timeout=300) == 0, done.stderr.read().decode()
+        durations.append(time.monotonic() - started)
+        made.append(path.read_bytes())
+    duration = max(durations)
+    new = made[0]
+    assert new != old and made[1] == new
     backup = path.with_name(path.name + ".bak")
     outcomes = {"old": 0, "new": 0}
     runs = 24
