@@ -39,7 +39,9 @@ class SharedStrings:
         self._more = self._items() if part else iter(())
 
     def _items(self):
-        """The ``<si>`` items' XML, in order, read a piece of the part at a time."""
+        """The ``<si>`` items' XML, in order, a list per piece of the part read (found by
+        ``findall``, in C: one at a time, the 80,000 items before a LibreOffice-saved Notes
+        sheet's headers took 0.08 s)."""
         with self.zin.open(self.part) as f:
             rest = b""
             while True:
@@ -52,10 +54,10 @@ class SharedStrings:
                         continue
                     found = (root.group(0), b"</" + root.group(1) + b">") if root else None
                     self._root = found or (b"<sst>", b"</sst>")
-                at = 0
-                for m in _ITEM.finditer(data):
-                    yield m.group(0)
-                    at = m.end()
+                found = _ITEM.findall(data)
+                # what follows the last item is the start of the next (no whole item in it)
+                at = data.rindex(found[-1]) + len(found[-1]) if found else 0
+                yield found
                 if not piece:
                     return
                 rest = data[at:]
@@ -66,10 +68,10 @@ class SharedStrings:
         if text is not None:
             return text
         while index >= len(self.located):
-            item = next(self._more, None)
-            if item is None:
+            items = next(self._more, None)
+            if items is None:
                 return ""
-            self.located.append(item)
+            self.located.extend(items)
         if index < 0:
             return ""
         start, end = self._root
