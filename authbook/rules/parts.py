@@ -90,8 +90,15 @@ def split_rows(prepared: NotesPrepared, shares: tuple[float, ...] = (1, 1)) -> l
     return [list(compress(positions, in_part.translate(_ONLY[k]))) for k in range(count)]
 
 
-#: ``_ONLY[k]``: the table (``bytes.translate``) that makes byte k 1 and every other 0.
-_ONLY = [bytes(int(b == k) for b in range(256)) for k in range(256)]
+def _marking(k: int) -> bytes:
+    """The table (``bytes.translate``) that makes byte ``k`` 1 and every other 0."""
+    table = bytearray(256)
+    table[k] = 1
+    return bytes(table)
+
+
+#: ``_ONLY[k]``: ``_marking(k)``, for every byte.
+_ONLY = [_marking(k) for k in range(256)]
 
 
 def parts_of(prepared: NotesPrepared, rows: list[list[int]]) -> list[NotesPart]:
