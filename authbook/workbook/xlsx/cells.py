@@ -46,20 +46,6 @@ _LETTERS = [b"", *_ONE, *_TWO, *[ab + c for ab in _TWO for c in _ONE]][: 16384 +
 _COLUMNS = dict(zip(_LETTERS[1:], range(1, len(_LETTERS))))  # (made by joining bytes: 2x faster)
 
 
-def _letters_from(col: int) -> bytes:
-    """A regular expression (bytes) for the letters of every column from ``col`` on: put
-    a digit after it to match only whole column letters of a cell reference."""
-    letters = _LETTERS[col]
-    choices = [letters]
-    for k in range(len(letters)):
-        if letters[k] < ord("Z"):
-            later = b"[%c-Z]" % (letters[k] + 1)
-            choices.append(letters[:k] + later + b"[A-Z]" * (len(letters) - k - 1))
-    if len(letters) < 3:
-        choices.append(b"[A-Z]{%d,3}" % (len(letters) + 1))
-    return b"(?:" + b"|".join(choices) + b")"
-
-
 def excel_serial(value: date, date1904: bool = False) -> int | float:
     """The Excel serial number of a date or datetime (whole days for a date)."""
     moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
