@@ -255,17 +255,23 @@ class AppendedCells:
             }
         else:
             made = {v: cells.tail(style, v) for v in values}
-        kept, tails = self._encoded[col], self._tails[col]
-        if kept is _NOTHING_KEPT:
-            kept, tails = self._encoded[col], self._tails[col] = {}, _no_tails()
-        elif len(kept) + len(made) > ENCODED_CELLS:
-            kept.clear()
-            tails.clear()
-            tails.update(_no_tails())
+        kept, tails = self._room_kept(col, len(made))
         head = cells.c_ref + _LETTERS[col]
         kept.update({v: (kind, head, tail) for v, tail in made.items()})
         tails.update(made)
         return made
+
+    def _room_kept(self, col: int, coming: int) -> tuple[dict, dict]:
+        """Column ``col``'s ``_encoded`` and ``_tails``, ready for ``coming`` more cells:
+        made when it has none yet, emptied first when they would pass ``ENCODED_CELLS``."""
+        kept, tails = self._encoded[col], self._tails[col]
+        if kept is _NOTHING_KEPT:
+            kept, tails = self._encoded[col], self._tails[col] = {}, _no_tails()
+        elif len(kept) + coming > ENCODED_CELLS:
+            kept.clear()
+            tails.clear()
+            tails.update(_no_tails())
+        return kept, tails
 
     def _spans_in_bulk(self, data: bytes, attrs: bytes, columns) -> bytes | None:
         """``data`` with each row's ``spans`` widened to its appended cells, when every row
@@ -371,13 +377,7 @@ class AppendedCells:
         else:
             known = (kind, self.cells.c_ref + _LETTERS[col], tail)
         if stays and tail is not None and kind in _CACHED_TYPES:
-            kept, tails = self._encoded[col], self._tails[col]
-            if kept is _NOTHING_KEPT:
-                kept, tails = self._encoded[col], self._tails[col] = {}, _no_tails()
-            elif len(kept) >= ENCODED_CELLS:
-                kept.clear()
-                tails.clear()
-                tails.update(_no_tails())
+            kept, tails = self._room_kept(col, 1)
             kept[value] = known
             tails[value] = tail
         return known
