@@ -509,34 +509,25 @@ class FastWorkbookFile(WorkbookFile):
         return list(self._names)
 
     def read_sheets(self, names) -> dict[str, SheetRead]:
-        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
-        from python_calamine import CalamineError
-
-        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
-        from authbook.workbook import fastread
-
-        ahead, self._ahead = self._ahead, None
-        try:
-            return fastread.read_sheets(self.path, names, ahead)
-        except (fastread.UnreadableSheet, CalamineError):
-            return super().read_sheets(names)
+        with self.read_sheets_in_turn(names, ()) as turns:
+            return turns.first
 
     def read_sheets_in_turn(self, names, later) -> SheetsInTurn:
         """``read_sheets`` in two turns (``fastread.read_in_turn``): the largest sheet, when
         held back, is parsed by other threads while the caller works on the first turn. A
         sheet calamine cannot read is read by openpyxl, in either turn."""
-        # here, not at the top, as in read_sheets: only the path taken is loaded (start-up)
+        # here, not at the top: only the path taken is loaded (start-up: tests/test_startup.py)
         from python_calamine import CalamineError
 
         from authbook.workbook import fastread  # (as the line above)
 
         names = list(names)
+        unreadable = (fastread.UnreadableSheet, CalamineError)
         ahead, self._ahead = self._ahead, None
         try:
             turns = fastread.read_in_turn(self.path, names, later, ahead)
-        except (fastread.UnreadableSheet, CalamineError):
+        except unreadable:
             return SheetsInTurn.at_once(super().read_sheets(names), later)
-        unreadable = (fastread.UnreadableSheet, CalamineError)
         return SheetsInTurn(self._rest_or_openpyxl(turns, unreadable), turns.coming)
 
     def _rest_or_openpyxl(self, turns: SheetsInTurn, unreadable: tuple) -> Iterator[dict]:
