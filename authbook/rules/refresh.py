@@ -131,7 +131,13 @@ def refresh_notes(raw: RawBook, today: date, as_of: date | None = None) -> Notes
     prepare_notes(raw, today, as_of)``. A caller with two cores can instead build and draw
     the notes of the parts of ``authbook.rules.parts.split_rows(prepare_base(...))`` side
     by side (``with_notes``) and put them together (``parts.join_built``, ``merge_drawn``)."""
-    prepared = prepare_notes(raw, today, as_of)
+    return notes_of_base(prepare_base(raw, today, as_of))
+
+
+def notes_of_base(base: NotesPrepared) -> NotesRefreshed:
+    """``refresh_notes`` of the book prepared as ``base`` (``prepare_base``, its Notes rows
+    in: ``with_notes_read``), every note built and drawn in this process."""
+    prepared = with_notes(base)
     return notes_refreshed(prepared, draw_notes(prepared))
 
 

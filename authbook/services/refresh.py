@@ -10,7 +10,7 @@ Read top to bottom, ``refresh_file`` is the whole of ``authbook refresh``:
    (``store.read_sheets_in_turn``), builds the raw book (``workbook.rawbook.raw_book``,
    ``with_sheets``) and runs the rules: the base of every sheet but Notes while Notes is
    still being read (``rules.refresh.prepare_base``), then the notes (``with_notes_read``,
-   ``draw_notes``) and ``finish_refresh``. A large refresh draws its notes in two processes
+   ``notes_of_base``) and ``finish_refresh``. A large refresh draws its notes in two processes
    and hands the Notes sheet to the store to start writing early (``parallel.notes``): the
    only place this use case meets a second process.
 3. plan writes: ``refresh_writes`` (computed columns, new Auth #s, Alerts, Problems, and the
@@ -36,12 +36,10 @@ from authbook.models import Problem
 from authbook.parallel.collector import many_objects
 from authbook.rules.refresh import (
     Refreshed,
-    draw_notes,
     finish_refresh,
-    notes_refreshed,
+    notes_of_base,
     prepare_base,
     refresh,
-    with_notes,
     with_notes_read,
 )
 from authbook.workbook import rawbook, records, schema
@@ -202,8 +200,7 @@ def _computed_writing_notes(store, sheets, raw, structure, base):
         read = sheets[schema.NOTES.name]
         half, notes = two_processes.refresh_notes_writing(store, read, base)
     else:
-        prepared = with_notes(base)
-        half = notes_refreshed(prepared, draw_notes(prepared))
+        half = notes_of_base(base)
     result = finish_refresh(half)
     return Computed(sheets, result, rawbook.with_structure(raw, structure, result.problems)), notes
 
