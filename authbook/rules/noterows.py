@@ -5,6 +5,7 @@ Both are problems on the Problems sheet; neither drops the note (issue 25: never
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from authbook.models import Problem
@@ -16,9 +17,11 @@ BLANK_STATUS_READS_AS = "Pending"
 
 def repeated_positions(ids: list) -> dict[int, list[int]]:
     """Position -> the other positions holding the same Note ID (case and spacing ignored)."""
+    blanks = ids.count(None)
+    if not blanks and _keys_as_typed(ids) and len(set(ids)) == len(ids):
+        return {}  # (the usual sheet: no key worked out at all)
     # name_key of each str(value), with the loops in C (200,000 IDs: 0.15 -> 0.05 s)
     keys: list = list(map(str.casefold, map(" ".join, map(str.split, map(str, ids)))))
-    blanks = ids.count(None)
     if blanks:  # a blank Note ID has no key ("None" is not one)
         for position in [p for p, value in enumerate(ids) if value is None]:
             keys[position] = None
@@ -34,6 +37,26 @@ def repeated_positions(ids: list) -> dict[int, list[int]]:
         if key in repeated:
             at.setdefault(key, []).append(position)
     return {p: [q for q in same if q != p] for same in at.values() for p in same}
+
+
+#: Whitespace as ``str.split`` finds it (``re``'s ``\s`` is the same class for text).
+_SPACE = re.compile(r"\s")
+
+
+def _keys_as_typed(ids: list) -> bool:
+    """Whether IDs are equal exactly when their keys are (``name_key``): every ID is ASCII
+    text without a space, and none holds a lower-case letter, or none an upper-case one.
+    Then the IDs themselves are compared, with no key made (265,000 Note IDs: about half
+    the time)."""
+    try:
+        joined = "\x00".join(ids)
+    except TypeError:  # a number: its key is its text
+        return False
+    return (
+        joined.isascii()
+        and not _SPACE.search(joined)
+        and (joined.upper() == joined or joined.lower() == joined)
+    )
 
 
 def note_notices(row, values, no_status: bool, others: list[int]) -> list[Problem]:
