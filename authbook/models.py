@@ -482,6 +482,10 @@ class NoteStatuses(MadeOnRead):
         in row order. The lists are the ones held: do not change them."""
         return [self._columns[name] for name in names]
 
+    def with_column(self, name: str, values: list) -> NoteStatuses:
+        """These statuses with field ``name``'s values replaced by ``values`` (one per row)."""
+        return NoteStatuses(self.sources, {**self._columns, name: values})
+
 
 class NoteStatusesLater(NoteStatuses):
     """NoteStatuses worked out by ``make`` (a function giving NoteStatuses) the first time

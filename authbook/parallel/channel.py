@@ -97,10 +97,11 @@ class Channel:
         except OSError as exc:  # BrokenPipeError: the other side is gone
             raise ChannelClosed from exc
 
-    def send_meanwhile(self, data: bytes) -> Sending:
+    def send_meanwhile(self, data: bytes, after: Sending | None = None) -> Sending:
         """Send one message by a thread of its own (started, to be joined), while this
-        thread goes on: each side sends while the other may be sending too."""
-        sending = Sending(self, data)
+        thread goes on: each side sends while the other may be sending too. ``after``: a
+        message still being sent, which this one follows (once it is all sent)."""
+        sending = Sending(self, data, after)
         sending.start()
         return sending
 
@@ -185,14 +186,18 @@ def widen(fd: int) -> None:
 class Sending(threading.Thread):
     """A message being sent (``Channel.send_meanwhile``); ``sent`` once it all went."""
 
-    def __init__(self, channel: Channel, data: bytes) -> None:
+    def __init__(self, channel: Channel, data: bytes, after: Sending | None = None) -> None:
         super().__init__(daemon=True)
         self._channel, self._data, self.sent = channel, data, False
+        self._after = after
         # whether the message went (or failed), and whether its end is to be closed then
         self._lock, self._ended, self._close = threading.Lock(), False, False
 
     def run(self) -> None:
         try:
+            if self._after is not None:
+                self._after.join()
+                self._after = None
             self._channel.send(self._data)
             self.sent = True
         except ChannelClosed:  # the other side is gone: it sees to it

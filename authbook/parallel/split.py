@@ -36,8 +36,13 @@ from authbook.rules.parts import (
 from authbook.rules.refresh import (
     NotesDrawn,
     NotesPrepared,
+    apply_part,
+    check_texts,
+    checked_part,
     draw_notes,
     part_statuses,
+    unchecked_statuses,
+    with_check_texts,
     with_notes,
 )
 
@@ -56,17 +61,24 @@ def drawn_beside_child(
 ) -> tuple[NotesPrepared, NotesDrawn]:
     """In this process, once a child writing the Notes sheet was started (it runs
     ``child_statuses``): build, draw and give their statuses to the notes of the first part
-    of ``rows``, send the statuses to the child, and take its part's draws (built and
-    drawn here if it is gone). The whole book and every note drawn; closes ``channel``."""
+    of ``rows``, send the statuses to the child (as the draws tell them, then the checks'
+    findings), and take its part's draws (built and drawn here if it is gone). The whole
+    book and every note drawn; closes ``channel``."""
     channel.keep_parent_ends()
     sending = None
     try:
         book = with_notes(base, rows[0])
-        mine = draw_notes(book)
-        shipped = pickle.dumps(pack_statuses(part_statuses(book, mine)), protocol=5)
-        # sent by a thread of its own while this one takes the child's draws
-        sending = channel.send_meanwhile(shipped)
-        del shipped
+        applied = apply_part(book)
+        # the statuses go in two messages, each sent by a thread of its own: as the draws
+        # tell them, which the child puts in place while the checks run here, then the
+        # Checks the checks found (a few rows' worth)
+        unchecked = pickle.dumps(pack_statuses(unchecked_statuses(book, applied)), protocol=5)
+        sending = channel.send_meanwhile(unchecked)
+        del unchecked
+        mine = checked_part(book, applied)
+        texts = pickle.dumps(check_texts(book, mine), protocol=5)
+        sending = channel.send_meanwhile(texts, after=sending)
+        del texts, applied
         prepared, parts, theirs = _joined(base, book, rows, channel)
         del book  # the parts' own books (the rows they were built from) are not kept
     finally:
@@ -165,7 +177,7 @@ _KEPT_UNTIL_EXIT: list = []
 def child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> NoteStatuses:
     """In the child: build and draw the notes of the second part of ``rows``, send them to
     the parent, make their rows' statuses, and merge them with the first part's the parent
-    sends back."""
+    sends back (as its draws tell them, merged while its checks run, then its Checks)."""
     channel.keep_child_ends()
     book = with_notes(base, rows[1])
     theirs = draw_notes(book)
@@ -178,7 +190,11 @@ def child_statuses(base: NotesPrepared, rows: list[list[int]], channel) -> NoteS
     _KEPT_UNTIL_EXIT.append((book, theirs))
     del book, theirs
     others = receiving.result()
+    receiving = channel.receive_meanwhile()
+    merged = merge_statuses(base, rows, [others, own])
+    del others
+    texts = receiving.result()
     sending.join()
     if not sending.sent:
         raise ChannelClosed
-    return merge_statuses(base, rows, [others, own])
+    return with_check_texts(merged, texts, rows[0])

@@ -204,6 +204,11 @@ def check_text(draw: Draw, findings: list[Finding]) -> str:
     """The Notes sheet's Check cell: DRAFT, OK, or every finding's text joined by '; '."""
     if draw.reason == "draft":
         return DRAFT
+    return findings_text(findings)
+
+
+def findings_text(findings: list[Finding]) -> str:
+    """The Check cell of a note checked: OK, or every finding's text joined by '; '."""
     if not findings:
         return OK
     return "; ".join(f.text for f in findings) or OK

@@ -387,6 +387,9 @@ class _MergedStatuses(NoteStatuses):
     def rows(self) -> list[int]:
         return list(self._rows)
 
+    def with_column(self, name: str, values: list) -> NoteStatuses:
+        return _MergedStatuses(self._rows, self._make_sources, {**self._columns, name: values})
+
     def __len__(self) -> int:
         return len(self._columns[NOTE_STATUS_FIELDS[0]])
 

@@ -7,6 +7,7 @@ and nothing in it is a counter that a second run could count twice.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import field, replace
 from datetime import date
 
@@ -31,9 +32,10 @@ from authbook.models import (
 from authbook.rules.alerts import auth_alerts, is_active, per_pool
 from authbook.rules.book import build_book, build_notes, field_parsers, parse_column
 from authbook.rules.checks import (
+    DRAFT,
     OK,
     build_context,
-    check_text,
+    findings_text,
     input_problem_check,
     input_problem_finding,
     run_checks,
@@ -270,38 +272,105 @@ class NotesDrawn:
     charges: dict[int, float]  # ``at_risk_charges`` of the part's notes
 
 
+@dataclass(frozen=True)
+class NotesApplied:
+    """The notes of a ``NotesPart`` (every note when ``part`` is None) applied, not checked
+    yet (``apply_part``): what ``unchecked_statuses`` needs, and ``checked_part`` goes on
+    from."""
+
+    part: NotesPart | None
+    draws: list[Draw]  # one per note of the part, in its order
+    ledger: Ledger
+
+
 def draw_notes(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesDrawn:
     """Apply and check the notes of ``part`` (every note when None). A part holding all of
     some clients' notes and none of the others' gives exactly what drawing every note gives
     for them: clients never share units, and every check looks at one client's notes."""
-    book, raw = prepared.book, prepared.raw
+    return checked_part(prepared, apply_part(prepared, part))
+
+
+def _part_rows(prepared: NotesPrepared, part: NotesPart | None) -> RawRows:
+    """The raw Notes rows of ``part`` (every row when None)."""
+    raw_notes = prepared.raw.notes
+    return raw_notes if part is None else raw_notes.at(part.rows)
+
+
+def apply_part(prepared: NotesPrepared, part: NotesPart | None = None) -> NotesApplied:
+    """``draw_notes``' first half: the notes of ``part`` (every note when None) applied to
+    the auths, their draws and ledger, the checks not run yet."""
+    book = prepared.book
     notes = book.notes if part is None else [book.notes[i] for i in part.notes]
-    rows = raw.notes if part is None else raw.notes.at(part.rows)
     uncounted = frozenset()
     if not book.settings.denied_notes_use_units:
-        uncounted = denied_rows(rows)
+        uncounted = denied_rows(_part_rows(prepared, part))
     draws, ledger = apply_notes(book.auths, notes, prepared.index, uncounted)
+    return NotesApplied(part, draws, ledger)
+
+
+def checked_part(prepared: NotesPrepared, applied: NotesApplied) -> NotesDrawn:
+    """``draw_notes``' second half: the notes ``applied`` checked, with the findings of the
+    rows no note was read from and the charges at risk."""
+    book, raw, draws = prepared.book, prepared.raw, applied.draws
     unusable = unusable_auths(raw.auths, book.auths)
-    context = build_context(book, draws, period_excesses(book.auths, ledger), unusable)
+    context = build_context(book, draws, period_excesses(book.auths, applied.ledger), unusable)
     checked = run_checks(draws, context)
-    date_order = book.settings.date_order
-    unreadable = _unreadable_findings(rows, draws, prepared.first_problem, date_order)
+    rows = _part_rows(prepared, applied.part)
+    unreadable = _unreadable_findings(rows, draws, prepared.first_problem, book.settings.date_order)
     charges = at_risk_charges(draws, checked, prepared.rates)
-    return NotesDrawn(part, draws, ledger, checked, unreadable, charges)
+    return NotesDrawn(applied.part, draws, applied.ledger, checked, unreadable, charges)
 
 
 def part_statuses(prepared: NotesPrepared, drawn: NotesDrawn) -> NoteStatuses:
     """The status of every Notes row of ``drawn``'s part (every row when its part is None),
     in row order."""
+    return with_check_texts(unchecked_statuses(prepared, drawn), check_texts(prepared, drawn))
+
+
+def unchecked_statuses(prepared: NotesPrepared, applied: NotesApplied | NotesDrawn):
+    """The status of every Notes row of ``applied``'s part as its draw alone tells it, in
+    row order: what ``part_statuses`` gives once the checks have run, but for the Check of
+    the rows the checks find something on (``check_texts``), OK here."""
+    rows = _part_rows(prepared, applied.part)
+    return _note_statuses(
+        rows, applied.draws, prepared.first_problem, prepared.clients, prepared.rates
+    )
+
+
+def check_texts(prepared: NotesPrepared, drawn: NotesDrawn) -> dict[int, str]:
+    """Position among the rows of ``drawn``'s part -> the Check of each row the checks found
+    something on (``with_check_texts`` puts them in the statuses)."""
     findings_by_row: dict[int, list[Finding]] = {}
     for found in drawn.checked:
         findings_by_row.setdefault(found.source.row, []).append(found)
-    raw_notes = prepared.raw.notes
-    rows = raw_notes if drawn.part is None else raw_notes.at(drawn.part.rows)
-    return _note_statuses(
-        rows, drawn.draws, findings_by_row, prepared.first_problem, prepared.clients,
-        prepared.rates,
-    )  # fmt: skip
+    numbers = _part_rows(prepared, drawn.part).rows
+    if numbers == sorted(numbers):  # (rows in sheet order: looked up by bisection)
+        return {
+            bisect_left(numbers, row): findings_text(found)
+            for row, found in findings_by_row.items()
+        }
+    return {
+        position: findings_text(findings_by_row[row])
+        for position, row in enumerate(numbers)
+        if row in findings_by_row
+    }
+
+
+def with_check_texts(
+    statuses: NoteStatuses, texts: dict[int, str], at: list[int] | None = None
+) -> NoteStatuses:
+    """``statuses`` (``unchecked_statuses``, or several parts' merged) with the Checks
+    ``texts`` (``check_texts``) in. ``at``: where each position of ``texts`` is among
+    ``statuses`` (the part's rows among those merged), when not the same. A note not
+    checked until Pending keeps its DRAFT."""
+    if not texts:
+        return statuses
+    checks = list(statuses.columns(("check",))[0])
+    for position, text in texts.items():
+        where = position if at is None else at[position]
+        if checks[where] != DRAFT:
+            checks[where] = text
+    return statuses.with_column("check", checks)
 
 
 def notes_refreshed(
@@ -465,12 +534,14 @@ def at_risk_charges(draws, findings, rates) -> dict[int, float]:
     return charges
 
 
-def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) -> NoteStatuses:
+def _note_statuses(rows, draws, first_problem, clients, rates) -> NoteStatuses:
     """The status of every row of ``rows`` (the raw Notes rows): from its draw, or an INPUT
     PROBLEM for a row that could not be read (``_unreadable_findings`` gives its finding).
 
-    ``draws`` follow the rows that could be read, in order. The statuses are made column
-    by column (``NoteStatuses``): one loop over the notes, without a record per note.
+    ``draws`` follow the rows that could be read, in order. The Check of a row read is
+    OK (DRAFT for a draft) until the checks' findings are put in (``with_check_texts``).
+    The statuses are made column by column (``NoteStatuses``): one loop over the notes,
+    without a record per note.
     """
     sources: list[Source] = []
     applied, payers, charges, inpatient, checks = [], [], [], [], []
@@ -500,8 +571,7 @@ def _note_statuses(rows, draws, findings_by_row, first_problem, clients, rates) 
         if typed is None or (type(typed) is str and not typed.strip()):
             # the code came from the client's Default auth
             defaulted[position] = note.billing_code
-        found = findings_by_row.get(number)
-        add_check(check_text(draw, found) if found or draw.reason == "draft" else OK)
+        add_check(DRAFT if draw.reason == "draft" else OK)  # (the checks' come after)
         add_source(note.source)
         payer = auth.payer if auth is not None else None
         if not payer:
