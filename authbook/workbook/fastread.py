@@ -31,7 +31,7 @@ from typing import IO
 from python_calamine import CalamineWorkbook
 
 from authbook.workbook import readahead, scratch
-from authbook.workbook.deflate import open_part
+from authbook.workbook.deflate import crc32, open_part
 from authbook.workbook.parsers import Parsers
 from authbook.workbook.sheetdata import (
     ColumnRows,
@@ -447,36 +447,61 @@ class _Carried:
 class _PieceFile:
     """A private temporary package holding the carried parts and one piece of a worksheet's
     rows at the worksheet's own place (stored, not compressed: it is read once, at once).
-    An unnamed file (``scratch``): a refresh killed while reading leaves none behind."""
+    An unnamed file (``scratch``): a refresh killed while reading leaves none behind.
+
+    The worksheet's entry is written here, not by ``zipfile``, for its CRC-32: ``deflate``'s
+    (ISA-L) takes 0.005 s over the 207 MB of the 50k/500k benchmark's Notes sheet where
+    ``zipfile``'s (zlib) took 0.06 s of the thread the read waits on (measured)."""
 
     def __init__(self, carried: _Carried, part: str, head: bytes, large: bool) -> None:
         self._file = scratch.unnamed_file()
         try:
             carried.copy_into(self._file)
             self._zip = zipfile.ZipFile(self._file, "a", zipfile.ZIP_STORED)
-            self._sheet = self._zip.open(part, "w", force_zip64=large)
-            self._sheet.write(head)
+            self._info = zipfile.ZipInfo(part, date_time=(1980, 1, 1, 0, 0, 0))
+            self._info.header_offset = self._zip.fp.tell()
+            self._info.CRC = self._info.file_size = self._info.compress_size = 0
+            self._large = large
+            # (written again once the sizes and CRC are known: the same length)
+            self._zip.fp.write(self._info.FileHeader(large))
         except BaseException:
             self.discard()
             raise
+        self.size, self._crc = 0, 0
+        self.write(head)
         self.size = 0
 
     def write(self, rows: bytes) -> None:
-        self._sheet.write(rows)
+        self._zip.fp.write(rows)
+        self._crc = crc32(rows, self._crc)
         self.size += len(rows)
 
     def close(self, tail: bytes) -> _PieceFile:
         """End the worksheet with ``tail`` and the package, ready for calamine to read at
         ``path`` (the file stays until ``discard``)."""
         try:
-            self._sheet.write(tail)
-            self._sheet.close()
+            self.write(tail)
+            info, fp = self._info, self._zip.fp
+            end = fp.tell()
+            info.CRC = self._crc
+            info.file_size = info.compress_size = end - self._data_start()
+            fp.seek(info.header_offset)
+            fp.write(info.FileHeader(self._large))
+            fp.seek(end)
+            self._zip.filelist.append(info)
+            self._zip.NameToInfo[info.filename] = info
+            self._zip.start_dir = end
+            self._zip._didModify = True
             self._zip.close()
             self._file.flush()
         except BaseException:
             self.discard()
             raise
         return self
+
+    def _data_start(self) -> int:
+        """Where the worksheet's bytes start: after its local header."""
+        return self._info.header_offset + len(self._info.FileHeader(self._large))
 
     @property
     def path(self) -> str:

@@ -63,6 +63,12 @@ def split(monkeypatch, tmp_path):
 
     def counted(file, name):
         seen.pieces += 1
+        # every piece is a package Python's zipfile reads too, each entry's CRC-32 and
+        # sizes as its header says (the reader writes the sheet's entry itself)
+        with zipfile.ZipFile(file.path) as package:
+            assert package.testzip() is None
+            names = package.namelist()
+            assert len(set(names)) == len(names) and names[-1].startswith("xl/worksheets/")
         return parse_piece(file, name)
 
     def reparsed(path, name):
