@@ -275,8 +275,9 @@ def apply_notes(
     typed = [note.client_id for note in notes]
     key_of = {client: name_key(client) for client in set(typed)}  # each name once
     order = sorted(order, key=list(map(key_of.__getitem__, typed)).__getitem__)
+    keys: dict[tuple, tuple[str, str]] = {}  # (client, code) as typed -> as compared
     for position in order:
-        draws[position] = _apply_one(notes[position], index, ledger, uncounted)
+        draws[position] = _apply_one(notes[position], index, ledger, uncounted, keys)
     return draws, ledger
 
 
@@ -286,10 +287,13 @@ DRAWING_STATUSES = ("Pending", "Released")
 _draw = tuple.__new__
 
 
-def _apply_one(note: Note, index: AuthIndex, ledger: Ledger, uncounted=frozenset()) -> Draw:
+def _apply_one(
+    note: Note, index: AuthIndex, ledger: Ledger, uncounted=frozenset(), keys=None
+) -> Draw:
     """One note's draw (the rules are in the module's docstring). This runs once per note of a
     workbook that may hold hundreds of thousands, so it inlines what the helpers above say:
-    ``can_serve``, ``pick_auth`` and ``Ledger.available``."""
+    ``can_serve``, ``pick_auth`` and ``Ledger.available``. ``keys``: the (client, code)
+    keys of the notes drawn before, by the cells as typed (each worked out once)."""
     status = note.status
     if status not in DRAWING_STATUSES:
         return _draw(Draw, (note, None, "draft", None, None))
@@ -306,7 +310,12 @@ def _apply_one(note: Note, index: AuthIndex, ledger: Ledger, uncounted=frozenset
             return Draw(note, None, "pin_mismatch", detail=detail)
         auth, has_units, available = _pick(fitting, ledger, units)
     else:
-        key = (name_key(note.client_id), code_key(note.billing_code))
+        typed = (note.client_id, note.billing_code)
+        key = None if keys is None else keys.get(typed)
+        if key is None:
+            key = (name_key(typed[0]), code_key(typed[1]))
+            if keys is not None:
+                keys[typed] = key
         candidates = [
             a
             for a in index.servable.get(key, ())
