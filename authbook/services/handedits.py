@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from authbook.models import RawRows
 from authbook.rules.audit import audit_entries
 from authbook.rules.handedits import BY_HAND, DELETED_BY_HAND, hand_edits
 from authbook.services.audit import audit_write
@@ -34,17 +35,20 @@ def hand_edit_writes(
     writes: dict[str, SheetWrite],
     numbers: dict[int, str],
     today: date,
+    raw_auths: RawRows | None = None,
 ) -> dict[str, SheetWrite]:
     """The writes for hand edits found in ``before`` (the sheets as read from ``store``),
     given ``after`` (as they read with this save's own input changes) and ``writes`` (this
-    save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row.
+    save's other writes, so log rows go below theirs); ``numbers``: new Auth #s by row;
+    ``raw_auths``: the raw rows of ``after``'s Auths sheet, when the caller has them.
 
     The memory's second row holds the digest of the rows it remembers: when the Auths rows
     have that digest (no cell typed since), the rest of the memory is not read at all."""
     path = store.saved_file()  # None for a workbook open in Excel: no file to remember in
     if path is None or schema.AUTHS.name not in before:
         return {}
-    now_rows = memory.auth_rows(before[schema.AUTHS.name])
+    same = after.get(schema.AUTHS.name) is before[schema.AUTHS.name]
+    now_rows = memory.auth_rows(before[schema.AUTHS.name], raw_auths if same else None)
     now_digest = memory.digest(now_rows)
     head = memory.remembered_head(path)  # (properties or None: unknown, digest) or None
     core = memory.core_properties(path)
@@ -64,7 +68,7 @@ def hand_edit_writes(
                 out.update(_log(after, writes, changed, deleted, user, when))
     snapshot, snapshot_digest = now_rows, now_digest
     if after[schema.AUTHS.name] is not before[schema.AUTHS.name]:
-        snapshot = memory.auth_rows(after[schema.AUTHS.name])
+        snapshot = memory.auth_rows(after[schema.AUTHS.name], raw_auths)
         snapshot_digest = None
     for row, number in numbers.items():
         if row in snapshot:

@@ -32,7 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from authbook.modelbase import dataclass
-from authbook.models import Problem
+from authbook.models import Problem, RawBook, RawRows
 from authbook.parallel.collector import many_objects
 from authbook.rules.refresh import (
     Refreshed,
@@ -60,6 +60,8 @@ class Computed:
     problems: list[Problem]
     #: Figures worked out from ``result`` once and used by several writers (the Dashboard's).
     figures: dict[str, object] = field(default_factory=dict)
+    #: The raw book the rules ran on (None where not kept): its rows are had from it again.
+    raw: RawBook | None = None
 
 
 def refresh_file(path: Path | str, today: date, as_of: date | None = None, user=None, ahead=None):
@@ -130,7 +132,10 @@ def _save(store, read: dict[str, SheetRead], computed: Computed, made, today: da
     from authbook.services.handedits import hand_edit_writes
 
     numbers = computed.result.new_auth_numbers
-    by_hand = hand_edit_writes(store, read, computed.sheets, made, numbers, today)
+    raw_auths = computed.raw.auths if computed.raw is not None else None
+    if not isinstance(raw_auths, RawRows):  # (a raw book made by hand holds records)
+        raw_auths = None
+    by_hand = hand_edit_writes(store, read, computed.sheets, made, numbers, today, raw_auths)
     store.apply(merge_writes(made, by_hand))
     save_with_dashboard(store, computed)
 
@@ -202,7 +207,8 @@ def _computed_writing_notes(store, sheets, raw, structure, base):
     else:
         half = notes_of_base(base)
     result = finish_refresh(half)
-    return Computed(sheets, result, rawbook.with_structure(raw, structure, result.problems)), notes
+    problems = rawbook.with_structure(raw, structure, result.problems)
+    return Computed(sheets, result, problems, raw=raw), notes
 
 
 def refresh_writes(

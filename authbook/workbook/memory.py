@@ -31,6 +31,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from authbook.models import RawRows
 from authbook.workbook import schema
 from authbook.workbook.rawbook import raw_rows
 from authbook.workbook.records import DATE_FORMAT
@@ -79,11 +80,13 @@ class Memory:
         self.rows, self.core = rows, core
 
 
-def auth_rows(read: SheetRead | None) -> dict[int, Row]:
-    """The Auths input cells of a sheet as read: sheet row -> its cells."""
+def auth_rows(read: SheetRead | None, rows: RawRows | None = None) -> dict[int, Row]:
+    """The Auths input cells of a sheet as read: sheet row -> its cells. ``rows``: its raw
+    rows (``rawbook.raw_rows``), when the caller has them already (50,000 auths: ~0.1 s)."""
     if read is None:
         return {}
-    rows = raw_rows(schema.AUTHS, read)
+    if rows is None:
+        rows = raw_rows(schema.AUTHS, read)
     return dict(zip(rows.rows, map(Row, zip(*rows.columns(FIELDS)))))
 
 

@@ -16,7 +16,7 @@ from itertools import chain, compress, repeat, zip_longest
 from operator import add, getitem, is_, itemgetter
 
 from authbook.workbook.xlsx.cells import _COLUMNS, _LETTERS, _SPANS_VALUE, has_custom_format
-from authbook.workbook.xlsx.edits import _END, _END_ITEM, _holds_value
+from authbook.workbook.xlsx.edits import _END, _END_ITEM, every_row_holds_a_value
 
 #: The value types whose cell XML is kept for reuse (equal values give equal XML). Dates
 #: come from the reader as datetimes: without them here, the memory of 20,000 auths had its
@@ -139,7 +139,7 @@ class AppendedCells:
         from the edits) when a row is empty (it has no ``<row>``) or a value needs a new
         style; then the rows go one by one."""
         rows = self.edits.write.rows[n - 1 : n - 1 + count]
-        if not all(map(_holds_value, rows)):  # an empty row is left out of the sheet
+        if not every_row_holds_a_value(rows):  # an empty row is left out of the sheet
             return None
         numbers = list(map(b"%d".__mod__, range(n, n + count)))
         columns = []

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from authbook.workbook.sheetdata import SheetWrite
-from authbook.workbook.xlsx.edits import RowEdits
+from authbook.workbook.xlsx.edits import RowEdits, every_row_holds_a_value
 
 CELL = st.one_of(st.none(), st.none(), st.integers(0, 9), st.just(""), st.booleans())
 
@@ -29,3 +29,11 @@ def _counted(rows, cells) -> tuple[int, int, int, int] | None:
 def test_the_bounds_of_a_replaced_sheet_are_those_of_its_values(rows, cells):
     edits = RowEdits(SheetWrite(rows=rows, cells=cells))
     assert edits.bounds() == _counted(rows, cells)
+
+
+@given(st.lists(st.lists(CELL, max_size=6), max_size=12))
+def test_every_row_holds_a_value_as_each_row_tells(rows):
+    """The check made in C for a replaced sheet's rows (one comparison per row width) says
+    what looking at each row's cells says."""
+    each = all(any(v is not None for v in row) for row in rows)
+    assert every_row_holds_a_value(rows) == each
