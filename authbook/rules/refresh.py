@@ -327,7 +327,7 @@ def part_statuses(prepared: NotesPrepared, drawn: NotesDrawn) -> NoteStatuses:
     return with_check_texts(unchecked_statuses(prepared, drawn), check_texts(prepared, drawn))
 
 
-def unchecked_statuses(prepared: NotesPrepared, applied: NotesApplied | NotesDrawn):
+def unchecked_statuses(prepared: NotesPrepared, applied: NotesApplied | NotesDrawn) -> NoteStatuses:
     """The status of every Notes row of ``applied``'s part as its draw alone tells it, in
     row order: what ``part_statuses`` gives once the checks have run, but for the Check of
     the rows the checks find something on (``check_texts``), OK here."""
@@ -345,9 +345,11 @@ def check_texts(prepared: NotesPrepared, drawn: NotesDrawn) -> dict[int, str]:
         findings_by_row.setdefault(found.source.row, []).append(found)
     numbers = _part_rows(prepared, drawn.part).rows
     if numbers == sorted(numbers):  # (rows in sheet order: looked up by bisection)
+        at = {row: bisect_left(numbers, row) for row in findings_by_row}
         return {
-            bisect_left(numbers, row): findings_text(found)
+            at[row]: findings_text(found)
             for row, found in findings_by_row.items()
+            if at[row] < len(numbers) and numbers[at[row]] == row
         }
     return {
         position: findings_text(findings_by_row[row])
