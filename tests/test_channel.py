@@ -131,3 +131,37 @@ def test_a_message_that_never_comes_is_a_closed_channel_to_its_receiver():
     with pytest.raises(ChannelClosed):
         receiving.result()
     channel.close()
+
+
+def test_messages_sent_meanwhile_one_after_another_come_in_the_order_sent():
+    """A message sent ``after`` another still being sent (larger than the pipe holds, the
+    other process not reading yet) follows it whole: the two never interleave on the pipe,
+    and the second's thread ends with it sent."""
+    channel = Channel.open()
+    first, second = b"a" * (3 * PIPE_BYTES), b"b" * (2 * PIPE_BYTES)
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # takes both, in order, then finds the parent's end closed
+        status = 1
+        try:
+            channel.keep_child_ends()
+            os.read(go_read, 1)
+            if channel.receive() == first and channel.receive() == second:
+                try:
+                    channel.receive()
+                except ChannelClosed:
+                    status = 0
+        finally:
+            os._exit(status)
+    os.close(go_read)
+    channel.keep_parent_ends()
+    sending = channel.send_meanwhile(pickle.dumps(first))
+    following = channel.send_meanwhile(pickle.dumps(second), after=sending)
+    assert sending.is_alive() and following.is_alive()  # nothing read yet: both wait
+    os.write(go_write, b"g")
+    channel.close_after(following)
+    following.join()
+    _, status = os.waitpid(pid, 0)
+    os.close(go_write)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert sending.sent and following.sent
