@@ -24,12 +24,17 @@ from authbook.rules.parts import (
     unpack_drawn,
 )
 from authbook.rules.refresh import (
+    apply_part,
+    check_texts,
+    checked_part,
     draw_notes,
     notes_refreshed,
     part_statuses,
     prepare_base,
     prepare_notes,
     refresh_notes,
+    unchecked_statuses,
+    with_check_texts,
     with_notes,
 )
 
@@ -154,6 +159,29 @@ def test_a_part_drawn_in_another_process_comes_back_as_drawn(raw):
         prepared, [first.rows, second.rows], [shipped_statuses, part_statuses(prepared, theirs)]
     )
     _assert_same_statuses(statuses, serial.notes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(books)
+def test_a_parts_statuses_shipped_before_and_after_its_checks_merge_into_every_rows(raw):
+    """As the parent sends them to the child writing the Notes sheet: its part's statuses
+    as the draws tell them (``unchecked_statuses``, sent before its checks run), merged
+    there with the other part's, then the Checks its checks found (``check_texts``) put in
+    at that part's rows: every row's status, as drawing every note at once gives it."""
+    prepared = prepare_notes(raw, today=AS_OF)
+    parts = split_notes(prepared)
+    if len(parts) == 1:
+        parts.append(type(parts[0])([], []))
+    first, second = parts
+    applied = apply_part(prepared, first)
+    unchecked = pickle.loads(pickle.dumps(pack_statuses(unchecked_statuses(prepared, applied))))
+    mine = checked_part(prepared, applied)
+    assert mine == draw_notes(prepared, first)
+    texts = pickle.loads(pickle.dumps(check_texts(prepared, mine)))
+    theirs = part_statuses(prepared, draw_notes(prepared, second))
+    merged = merge_statuses(prepared, [first.rows, second.rows], [unchecked, theirs])
+    statuses = with_check_texts(merged, texts, first.rows)
+    _assert_same_statuses(statuses, refresh_notes(raw, today=AS_OF).notes)
 
 
 @settings(max_examples=150, deadline=None)
