@@ -27,14 +27,14 @@ def _with_a_process_that_exits() -> tuple[Channel, int]:
     return channel, pid
 
 
-def _child(channel: Channel, go: int, expected: bytes) -> None:
-    """In the forked process: wait for ``go``, take one message (it must be ``expected``),
-    then find the parent's end closed. Never returns."""
+def _child(channel: Channel, go: int, *expected: bytes) -> None:
+    """In the forked process: wait for ``go``, take the messages (they must be ``expected``,
+    in order), then find the parent's end closed. Never returns."""
     status = 1
     try:
         channel.keep_child_ends()
         os.read(go, 1)
-        if channel.receive() == expected:
+        if all(channel.receive() == message for message in expected):
             try:
                 channel.receive()
             except ChannelClosed:
@@ -142,17 +142,8 @@ def test_messages_sent_meanwhile_one_after_another_come_in_the_order_sent():
     go_read, go_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # takes both, in order, then finds the parent's end closed
-        status = 1
-        try:
-            channel.keep_child_ends()
-            os.read(go_read, 1)
-            if channel.receive() == first and channel.receive() == second:
-                try:
-                    channel.receive()
-                except ChannelClosed:
-                    status = 0
-        finally:
-            os._exit(status)
+        os.close(go_write)
+        _child(channel, go_read, first, second)
     os.close(go_read)
     channel.keep_parent_ends()
     sending = channel.send_meanwhile(pickle.dumps(first))

@@ -131,6 +131,15 @@ def test_notes_drawn_in_parts_by_client_are_drawn_as_all_at_once(raw, count):
     )
 
 
+def _two_parts(prepared):
+    """The notes split in two by client, as the two processes draw them (the second part
+    empty when every note is one client's)."""
+    parts = split_notes(prepared)
+    if len(parts) == 1:
+        parts.append(type(parts[0])([], []))
+    return parts
+
+
 @settings(max_examples=150, deadline=None)
 @given(books)
 def test_a_part_drawn_in_another_process_comes_back_as_drawn(raw):
@@ -138,10 +147,7 @@ def test_a_part_drawn_in_another_process_comes_back_as_drawn(raw):
     holds the same draws, units and findings, on the receiver's own records; the statuses
     of the other part, shipped the other way, merge into the statuses of every row."""
     prepared = prepare_notes(raw, today=AS_OF)
-    parts = split_notes(prepared)
-    if len(parts) == 1:
-        parts.append(type(parts[0])([], []))
-    first, second = parts
+    first, second = _two_parts(prepared)
     theirs = draw_notes(prepared, second)
     shipped = pickle.loads(pickle.dumps(pack_drawn(theirs)))
     back = unpack_drawn(prepared, second, shipped)
@@ -169,10 +175,7 @@ def test_a_parts_statuses_shipped_before_and_after_its_checks_merge_into_every_r
     there with the other part's, then the Checks its checks found (``check_texts``) put in
     at that part's rows: every row's status, as drawing every note at once gives it."""
     prepared = prepare_notes(raw, today=AS_OF)
-    parts = split_notes(prepared)
-    if len(parts) == 1:
-        parts.append(type(parts[0])([], []))
-    first, second = parts
+    first, second = _two_parts(prepared)
     applied = apply_part(prepared, first)
     unchecked = pickle.loads(pickle.dumps(pack_statuses(unchecked_statuses(prepared, applied))))
     mine = checked_part(prepared, applied)
