@@ -287,13 +287,12 @@ DRAWING_STATUSES = ("Pending", "Released")
 _draw = tuple.__new__
 
 
-def _apply_one(
-    note: Note, index: AuthIndex, ledger: Ledger, uncounted=frozenset(), keys=None
-) -> Draw:
+def _apply_one(note: Note, index: AuthIndex, ledger: Ledger, uncounted, keys: dict) -> Draw:
     """One note's draw (the rules are in the module's docstring). This runs once per note of a
     workbook that may hold hundreds of thousands, so it inlines what the helpers above say:
-    ``can_serve``, ``pick_auth`` and ``Ledger.available``. ``keys``: the (client, code)
-    keys of the notes drawn before, by the cells as typed (each worked out once)."""
+    ``can_serve``, ``pick_auth`` and ``Ledger.available``. ``uncounted``: as
+    ``apply_notes`` takes it; ``keys``: the (client, code) keys of the notes drawn before,
+    by the cells as typed (each worked out once)."""
     status = note.status
     if status not in DRAWING_STATUSES:
         return _draw(Draw, (note, None, "draft", None, None))
@@ -311,11 +310,9 @@ def _apply_one(
         auth, has_units, available = _pick(fitting, ledger, units)
     else:
         typed = (note.client_id, note.billing_code)
-        key = None if keys is None else keys.get(typed)
+        key = keys.get(typed)
         if key is None:
-            key = (name_key(typed[0]), code_key(typed[1]))
-            if keys is not None:
-                keys[typed] = key
+            key = keys[typed] = (name_key(typed[0]), code_key(typed[1]))
         candidates = [
             a
             for a in index.servable.get(key, ())

@@ -67,7 +67,7 @@ def hand_edit_writes(
                 when = (memory.modified_at(core[1]) if saved_since else None) or today
                 out.update(_log(after, writes, changed, deleted, user, when))
     snapshot, snapshot_digest = now_rows, now_digest
-    if after[schema.AUTHS.name] is not before[schema.AUTHS.name]:
+    if not same:
         snapshot = memory.auth_rows(after[schema.AUTHS.name], raw_auths)
         snapshot_digest = None
     for row, number in numbers.items():

@@ -464,11 +464,13 @@ class _PieceFile:
             self._large = large
             # (written again once the sizes and CRC are known: the same length)
             self._zip.fp.write(self._info.FileHeader(large))
+            self._start = self._zip.fp.tell()  # where the worksheet's bytes start
+            self._zip.fp.write(head)
         except BaseException:
             self.discard()
             raise
-        self.size, self._crc = 0, 0
-        self.write(head)
+        self._crc = crc32(head)
+        #: Bytes of rows written (the head not counted).
         self.size = 0
 
     def write(self, rows: bytes) -> None:
@@ -484,7 +486,7 @@ class _PieceFile:
             info, fp = self._info, self._zip.fp
             end = fp.tell()
             info.CRC = self._crc
-            info.file_size = info.compress_size = end - self._data_start()
+            info.file_size = info.compress_size = end - self._start
             fp.seek(info.header_offset)
             fp.write(info.FileHeader(self._large))
             fp.seek(end)
@@ -498,10 +500,6 @@ class _PieceFile:
             self.discard()
             raise
         return self
-
-    def _data_start(self) -> int:
-        """Where the worksheet's bytes start: after its local header."""
-        return self._info.header_offset + len(self._info.FileHeader(self._large))
 
     @property
     def path(self) -> str:
